@@ -1,0 +1,1 @@
+//! The Tadhkira offline engine (placeholder; see issue 4).

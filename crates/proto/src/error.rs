@@ -1,0 +1,129 @@
+//! The closed list of error codes that cross the wire.
+//!
+//! The server maps every failure to one of these codes plus a human message; clients
+//! decide what to do (and which translated text to show) by code, never by message.
+//! A test pins the list so that adding a code is a deliberate change.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes, serialised in `snake_case`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request or one of its fields is malformed or out of range.
+    Invalid,
+    /// No valid token was given, or it expired or was revoked.
+    Unauthorized,
+    /// The caller is known but may not do this.
+    Forbidden,
+    /// The thing does not exist, or the caller may not know that it does.
+    NotFound,
+    /// The customer's organisation has no paid subscription: no new tickets.
+    SubscriptionInactive,
+    /// A mutation depends on an earlier one in the outbox that was rejected.
+    DependsOnRejected,
+    /// A mutation id was reused for a different change.
+    Conflict,
+    /// Too many attempts (sign-in); retry later.
+    RateLimited,
+    /// The request body or a batch is larger than the server accepts.
+    TooLarge,
+    /// E-mail or password is wrong.
+    BadCredentials,
+    /// Something failed on the server; the request may be retried.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in a fixed order (the pinned list).
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::Invalid,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::SubscriptionInactive,
+        ErrorCode::DependsOnRejected,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::TooLarge,
+        ErrorCode::BadCredentials,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::SubscriptionInactive => "subscription_inactive",
+            ErrorCode::DependsOnRejected => "depends_on_rejected",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// Whether a mutation rejected with this code is worth sending again unchanged
+    /// later (the server failed), as opposed to needing the user's attention.
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorCode::Internal | ErrorCode::RateLimited)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Body of every non-2xx answer of the REST API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_a_pinned_list() {
+        let wire: Vec<String> = ErrorCode::ALL
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            wire,
+            [
+                "invalid",
+                "unauthorized",
+                "forbidden",
+                "not_found",
+                "subscription_inactive",
+                "depends_on_rejected",
+                "conflict",
+                "rate_limited",
+                "too_large",
+                "bad_credentials",
+                "internal"
+            ]
+        );
+        for c in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
+}

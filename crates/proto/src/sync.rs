@@ -1,0 +1,286 @@
+//! The sync protocol: mutations a client pushes, the answers it gets, and the change
+//! feed it pulls.
+//!
+//! - `POST /api/v1/sync/push` takes a [`PushRequest`] and answers a [`PushResponse`]
+//!   with one [`MutationResult`] per mutation, in order. Each applied mutation's id is
+//!   recorded with its result in the same transaction as its effect, so a retry is
+//!   answered [`Outcome::Duplicate`] with the first result. Rejections are not recorded:
+//!   the same mutation may be sent again once its cause is fixed.
+//! - `GET /api/v1/sync/pull?cursor=N&limit=M` answers a [`PullResponse`]: changes with
+//!   `seq > N` in order, filtered to what the caller may see. The cursor never passes a
+//!   change that has not committed.
+//! - `GET /api/v1/events` is a Server-Sent Events stream; each `changes` event carries a
+//!   [`ChangesAvailable`] and means "pull now".
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    Channel, Contact, Description, ErrorCode, Message, MessageBody, Priority, ShortText, Status,
+    Ticket, TicketEvent, TicketTitle, Tier, Visibility,
+};
+
+/// Most mutations accepted in one push.
+pub const MAX_PUSH_BATCH: usize = 500;
+/// Most changes returned by one pull.
+pub const MAX_PULL_LIMIT: i64 = 5_000;
+/// Longest `system_info` text accepted, in characters.
+pub const MAX_SYSTEM_INFO_CHARS: usize = 4_000;
+/// Most first-line checks on one ticket.
+pub const MAX_CHECKS: usize = 20;
+
+/// A new ticket, as filed by a customer or logged by an agent on a customer's behalf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct NewTicket {
+    /// Made by the client (UUIDv7).
+    pub id: Uuid,
+    pub title: TicketTitle,
+    pub description: Description,
+    pub priority: Priority,
+    pub channel: Channel,
+    #[serde(default)]
+    pub category: Option<ShortText>,
+    #[serde(default)]
+    pub contact: Contact,
+    /// First-line checks the customer confirmed.
+    #[serde(default)]
+    pub checks: Vec<ShortText>,
+    /// Technical information the user chose to attach, as shown to them.
+    #[serde(default)]
+    pub system_info: Option<String>,
+    /// Staff only: the customer the ticket is for. Customers file for themselves.
+    #[serde(default)]
+    pub requester_id: Option<Uuid>,
+}
+
+/// A reply (public) or internal note (staff only) on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct NewMessage {
+    /// Made by the client (UUIDv7).
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub body: MessageBody,
+    pub visibility: Visibility,
+}
+
+/// A new value for one field of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum FieldValue {
+    Title(TicketTitle),
+    Status(Status),
+    Priority(Priority),
+    Assignee(Option<Uuid>),
+    Category(Option<ShortText>),
+}
+
+impl FieldValue {
+    /// The field's name as used in [`crate::FieldVersions`] and timeline events.
+    pub fn field_name(&self) -> &'static str {
+        match self {
+            FieldValue::Title(_) => "title",
+            FieldValue::Status(_) => "status",
+            FieldValue::Priority(_) => "priority",
+            FieldValue::Assignee(_) => "assignee",
+            FieldValue::Category(_) => "category",
+        }
+    }
+}
+
+/// One field change with the version of that field the author last saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FieldChange {
+    pub value: FieldValue,
+    pub seen_version: i64,
+}
+
+/// Changes to a ticket's fields (last writer wins, field by field, in server order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketUpdate {
+    pub ticket_id: Uuid,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Moving a ticket to a higher support tier, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Escalation {
+    pub ticket_id: Uuid,
+    pub to_tier: Tier,
+    pub reason: ShortText,
+}
+
+/// A change a user made locally, queued in the outbox until the server answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Mutation {
+    CreateTicket(NewTicket),
+    AddMessage(NewMessage),
+    UpdateTicket(TicketUpdate),
+    Escalate(Escalation),
+}
+
+impl Mutation {
+    /// The ticket this mutation is about.
+    pub fn ticket_id(&self) -> Uuid {
+        match self {
+            Mutation::CreateTicket(t) => t.id,
+            Mutation::AddMessage(m) => m.ticket_id,
+            Mutation::UpdateTicket(u) => u.ticket_id,
+            Mutation::Escalate(e) => e.ticket_id,
+        }
+    }
+
+    /// A short name for logs and the outbox screen.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mutation::CreateTicket(_) => "create_ticket",
+            Mutation::AddMessage(_) => "add_message",
+            Mutation::UpdateTicket(_) => "update_ticket",
+            Mutation::Escalate(_) => "escalate",
+        }
+    }
+}
+
+/// A mutation with the id the client gave it (UUIDv7); the id makes it idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct MutationEnvelope {
+    pub id: Uuid,
+    pub mutation: Mutation,
+}
+
+/// `POST /api/v1/sync/push`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PushRequest {
+    /// The installation that sends (never reused after a reinstall or a copied profile).
+    pub client_id: Uuid,
+    /// Applied in this order; at most [`MAX_PUSH_BATCH`].
+    pub mutations: Vec<MutationEnvelope>,
+}
+
+/// What applying a mutation produced; kept with its id and repeated on a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Applied {
+    pub ticket_id: Uuid,
+    /// The ticket's human number.
+    pub ticket_number: i64,
+    /// Sequence number of the last change this mutation wrote to the feed.
+    pub seq: i64,
+}
+
+/// The server's answer to one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied { result: Applied },
+    /// Already applied earlier; `result` is what the first application produced.
+    Duplicate { result: Applied },
+    Rejected { code: ErrorCode, message: String },
+}
+
+/// One answer of a push, for the mutation with this id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct MutationResult {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Answer of `POST /api/v1/sync/push`: one result per mutation, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PushResponse {
+    pub results: Vec<MutationResult>,
+}
+
+/// The current state of something that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Entity {
+    Ticket(Ticket),
+    Message(Message),
+    Event(TicketEvent),
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Change {
+    pub seq: i64,
+    pub entity: Entity,
+}
+
+/// Answer of `GET /api/v1/sync/pull`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PullResponse {
+    /// Identity of the server's database. A client that sees a new epoch resyncs from 0.
+    pub epoch: Uuid,
+    pub changes: Vec<Change>,
+    /// Pass this as `cursor` next time. It may move past changes the caller may not see.
+    pub cursor: i64,
+    /// More changes are ready now: pull again at once.
+    pub has_more: bool,
+}
+
+/// Data of an SSE `changes` event on `GET /api/v1/events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ChangesAvailable {
+    /// The newest sequence number committed when the event was sent.
+    pub seq: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mutation_reads_as_its_json_says() {
+        let json = r#"{"id":"0190a8a0-0000-7000-8000-000000000001","mutation":
+            {"type":"update_ticket","data":{"ticket_id":"0190a8a0-0000-7000-8000-000000000002",
+             "changes":[{"value":{"field":"status","value":"pending"},"seen_version":7},
+                        {"value":{"field":"assignee","value":null},"seen_version":3}]}}}"#;
+        let env: MutationEnvelope = serde_json::from_str(json).unwrap();
+        let Mutation::UpdateTicket(u) = &env.mutation else { panic!("{env:?}") };
+        assert_eq!(u.changes[0].value, FieldValue::Status(Status::Pending));
+        assert_eq!(u.changes[1].value, FieldValue::Assignee(None));
+        let back = serde_json::to_value(&env).unwrap();
+        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+    }
+
+    #[test]
+    fn a_rejected_answer_carries_its_code() {
+        let r = MutationResult {
+            id: Uuid::nil(),
+            outcome: Outcome::Rejected {
+                code: ErrorCode::SubscriptionInactive,
+                message: "lapsed".into(),
+            },
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["outcome"], "rejected");
+        assert_eq!(v["code"], "subscription_inactive");
+        assert_eq!(serde_json::from_value::<MutationResult>(v).unwrap(), r);
+    }
+
+    #[test]
+    fn a_new_ticket_with_a_blank_title_does_not_parse() {
+        let json = r#"{"id":"0190a8a0-0000-7000-8000-000000000001","title":"  ",
+            "description":"d","priority":"high","channel":"desktop"}"#;
+        let err = serde_json::from_str::<NewTicket>(json).unwrap_err();
+        assert!(err.to_string().contains("title"), "{err}");
+    }
+}

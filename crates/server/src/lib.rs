@@ -1,0 +1,1 @@
+//! The Tadhkira central helpdesk (placeholder; see issue 3).
