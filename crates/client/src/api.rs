@@ -1,0 +1,136 @@
+//! The typed HTTP client for the central helpdesk's REST API (`/api/v1`).
+
+use std::time::Duration;
+
+use tadhkira_proto::{ApiError, ErrorCode, Health, API_VERSION};
+
+/// Why a call to the server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiCallError {
+    /// No connection could be made, or it broke: the server is unreachable.
+    #[error("server unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered with an error body.
+    #[error("{0}")]
+    Api(ApiError),
+    /// The server answered something that is not the Tadhkira API we speak.
+    #[error("incompatible server: {0}")]
+    Incompatible(String),
+    /// The given server address is not a URL.
+    #[error("invalid server address: {0}")]
+    BadUrl(String),
+}
+
+impl ApiCallError {
+    /// The wire error code, when the server gave one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiCallError::Api(e) => Some(e.code),
+            _ => None,
+        }
+    }
+}
+
+/// A client for one server, optionally signed in with a bearer token.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base", &self.base.as_str())
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl ApiClient {
+    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base_url: &str) -> Result<Self, ApiCallError> {
+        let mut base = reqwest::Url::parse(base_url.trim())
+            .map_err(|e| ApiCallError::BadUrl(format!("{base_url:?}: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ApiCallError::BadUrl(format!("{base_url:?}: use http or https")));
+        }
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        Ok(Self { http, base, token: None })
+    }
+
+    /// The same client, sending `token` with every request.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The server's address.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// The URL of an API path such as `api/v1/health`.
+    pub fn url(&self, path: &str) -> Result<reqwest::Url, ApiCallError> {
+        self.base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| ApiCallError::BadUrl(e.to_string()))
+    }
+
+    /// A request builder with the token attached.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, ApiCallError> {
+        let mut rb = self.http.request(method, self.url(path)?);
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        Ok(rb)
+    }
+
+    /// Sends a request and decodes a JSON answer, mapping error bodies to [`ApiCallError::Api`].
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        rb: reqwest::RequestBuilder,
+    ) -> Result<T, ApiCallError> {
+        let resp = rb.send().await.map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        if status.is_success() {
+            serde_json::from_slice(&bytes).map_err(|e| {
+                ApiCallError::Incompatible(format!("unexpected answer ({status}): {e}"))
+            })
+        } else {
+            match serde_json::from_slice::<ApiError>(&bytes) {
+                Ok(err) => Err(ApiCallError::Api(err)),
+                Err(_) => Err(ApiCallError::Incompatible(format!(
+                    "HTTP {status} without a Tadhkira error body"
+                ))),
+            }
+        }
+    }
+
+    /// `GET /api/v1/health`; fails with [`ApiCallError::Incompatible`] when the server
+    /// speaks another API version.
+    pub async fn health(&self) -> Result<Health, ApiCallError> {
+        let h: Health = self.send_json(self.request(reqwest::Method::GET, "api/v1/health")?).await?;
+        if h.api_version != API_VERSION {
+            return Err(ApiCallError::Incompatible(format!(
+                "server speaks API v{}, this app v{API_VERSION}",
+                h.api_version
+            )));
+        }
+        Ok(h)
+    }
+}
