@@ -1,0 +1,1 @@
+//! Starting real server processes for tests (owned by the engine work; see issue 4).
