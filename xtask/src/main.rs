@@ -1,1 +1,46 @@
-fn main() {}
+//! `cargo xtask` — the only entry points a newcomer needs.
+//!
+//! - `cargo xtask run`: install what is missing, build, start a local central helpdesk
+//!   with demo data and open the desktop app on it.
+//! - `cargo xtask test`: every check and test suite, ending with `N passed, M failed`.
+//! - `cargo xtask setup`: only the system packages and tools (what `.ci/run` calls first).
+
+mod run;
+mod setup;
+mod test;
+mod util;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Tadhkira's build, run and test tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Set up, start the demo helpdesk on 127.0.0.1 and open the app on it.
+    Run(run::RunArgs),
+    /// Run every check and test; prints `N passed, M failed` last.
+    Test(test::TestArgs),
+    /// Install the system packages and tools the app and its tests need.
+    Setup,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Run(args) => run::run(args),
+        Task::Test(args) => test::test(args),
+        Task::Setup => setup::ensure_all(),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! `cargo xtask test`: every check and suite in one command.
+//!
+//! Order: system setup → UI install, build, type check, unit tests, browser tests →
+//! generated TypeScript types up to date → `cargo fmt --check` → clippy → one debug
+//! build of the workspace (reused by every suite) → nextest over the workspace, which
+//! includes the end-to-end suites that drive real server processes and the real app.
+//! Every step runs even when an earlier one failed, so one run shows everything; the
+//! last line is `N passed, M failed` and the exit code is non-zero on any failure.
+
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::util::{self, cargo, npm, step};
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Skip installing system packages and tools (they must already be there).
+    #[arg(long)]
+    no_setup: bool,
+}
+
+/// What one step counted.
+struct StepResult {
+    name: String,
+    passed: u64,
+    failed: u64,
+}
+
+pub fn test(args: TestArgs) -> Result<i32> {
+    let started = std::time::Instant::now();
+    let mut results: Vec<StepResult> = Vec::new();
+
+    if !args.no_setup {
+        results.push(check("setup", || crate::setup::ensure_all().map(|_| ())));
+    }
+
+    // The UI first: the desktop crate embeds ui/dist at compile time, so clippy and the
+    // build need it.
+    results.push(check("ui: npm ci", || {
+        step("UI dependencies (npm ci)");
+        util::run(npm().arg("ci").arg("--no-audit").arg("--no-fund"))
+    }));
+    results.push(check("ui: build", || {
+        step("UI build");
+        util::run(npm().args(["run", "build"]))
+    }));
+    results.push(check("ui: type check and lint", || {
+        step("UI type check and lint");
+        util::run(npm().args(["run", "check"]))
+    }));
+    results.push(counted("ui: unit tests", npm().args(["run", "test:unit"])));
+    results.push(counted(
+        "ui: browser tests",
+        npm().args(["run", "test:browser"]),
+    ));
+
+    results.push(check("generated TypeScript types are up to date", || {
+        step("Generated TypeScript types");
+        util::run(cargo().args([
+            "test",
+            "--quiet",
+            "-p",
+            "tadhkira-proto",
+            "--features",
+            "ts",
+            "export_bindings",
+        ]))?;
+        if util::root().join(".git").exists() {
+            let status = util::status(Command::new("git").current_dir(util::root()).args([
+                "diff",
+                "--exit-code",
+                "--stat",
+                "--",
+                "ui/src/generated",
+            ]))?;
+            anyhow::ensure!(
+                status.success(),
+                "ui/src/generated differs from the Rust types: commit the regenerated files"
+            );
+        }
+        Ok(())
+    }));
+
+    results.push(check("cargo fmt --check", || {
+        step("cargo fmt --check");
+        util::run(cargo().args(["fmt", "--all", "--check"]))
+    }));
+    results.push(check("cargo clippy", || {
+        step("cargo clippy --all-targets -- -D warnings");
+        util::run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    }));
+    results.push(check("cargo build (debug, reused by every suite)", || {
+        step("cargo build --workspace");
+        util::run(cargo().args(["build", "--workspace", "--bins"]))
+    }));
+    step("Rust tests (nextest), end-to-end suites included");
+    results.push(counted(
+        "rust: nextest",
+        cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]),
+    ));
+
+    println!("\n==> Summary ({} s)", started.elapsed().as_secs());
+    let (mut passed, mut failed) = (0, 0);
+    for r in &results {
+        let mark = if r.failed == 0 { "ok  " } else { "FAIL" };
+        println!(
+            "  {mark} {:<48} {} passed, {} failed",
+            r.name, r.passed, r.failed
+        );
+        passed += r.passed;
+        failed += r.failed;
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// A step that is one check: it passes or fails as a whole.
+fn check(name: &str, f: impl FnOnce() -> Result<()>) -> StepResult {
+    match f() {
+        Ok(()) => StepResult {
+            name: name.into(),
+            passed: 1,
+            failed: 0,
+        },
+        Err(e) => {
+            eprintln!("xtask: {name}: {e:#}");
+            StepResult {
+                name: name.into(),
+                passed: 0,
+                failed: 1,
+            }
+        }
+    }
+}
+
+/// A step that runs a test runner; its own `N passed` / `M failed` counts are used.
+fn counted(name: &str, cmd: &mut Command) -> StepResult {
+    step(name);
+    match util::run_tee(cmd) {
+        Ok((status, output)) => {
+            let (mut passed, mut failed) = parse_counts(&output);
+            if !status.success() && failed == 0 {
+                // The runner failed without saying how many tests did: count the step.
+                failed = 1;
+            }
+            if status.success() && passed == 0 && failed == 0 {
+                eprintln!("xtask: {name}: the runner reported no tests");
+                failed = 1;
+            }
+            if passed + failed == 0 {
+                passed = 1;
+            }
+            StepResult {
+                name: name.into(),
+                passed,
+                failed,
+            }
+        }
+        Err(e) => {
+            eprintln!("xtask: {name}: {e:#}");
+            StepResult {
+                name: name.into(),
+                passed: 0,
+                failed: 1,
+            }
+        }
+    }
+}
+
+/// Reads test counts from a runner's closing lines: the last line that says
+/// `N passed` (nextest, vitest, node's runner, playwright) and its `M failed` /
+/// `K timed out`.
+fn parse_counts(output: &str) -> (u64, u64) {
+    for line in output.lines().rev() {
+        let clean = strip_ansi(line);
+        let words: Vec<&str> = clean
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '|' || c == '(' || c == ')')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut passed = None;
+        let mut failed = 0;
+        for pair in words.windows(2) {
+            let Ok(n) = pair[0].parse::<u64>() else {
+                continue;
+            };
+            match pair[1] {
+                "passed" | "pass" => passed = Some(n),
+                "failed" | "fail" | "timed" => failed += n,
+                _ => {}
+            }
+        }
+        if let Some(p) = passed {
+            return (p, failed);
+        }
+    }
+    // Node's test runner closes with `ℹ pass N` and `ℹ fail M` on separate lines.
+    let mut node: (Option<u64>, u64) = (None, 0);
+    for line in output.lines() {
+        let clean = strip_ansi(line);
+        let words: Vec<&str> = clean.split_whitespace().collect();
+        for pair in words.windows(2) {
+            match (pair[0], pair[1].parse::<u64>()) {
+                ("pass", Ok(n)) => node.0 = Some(n),
+                ("fail", Ok(n)) => node.1 = n,
+                _ => {}
+            }
+        }
+    }
+    match node {
+        (Some(p), f) => (p, f),
+        (None, _) => (0, 0),
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Skip `ESC [ … letter`.
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_counts;
+
+    #[test]
+    fn reads_nextest_vitest_and_node_summaries() {
+        let nextest = "     Summary [  12.003s] 45 tests run: 43 passed, 2 failed, 0 skipped\n";
+        assert_eq!(parse_counts(nextest), (43, 2));
+        let vitest = " Test Files  2 passed (2)\n      Tests  1 failed | 11 passed (12)\n";
+        assert_eq!(parse_counts(vitest), (11, 1));
+        let node = "ℹ tests 5\nℹ pass 4\nℹ fail 1\n";
+        assert_eq!(parse_counts(node), (4, 1));
+        let timed = "Summary [1s] 3 tests run: 1 passed, 1 failed, 1 timed out, 0 skipped";
+        assert_eq!(parse_counts(timed), (1, 2));
+        assert_eq!(parse_counts("\u{1b}[32m7 passed\u{1b}[0m"), (7, 0));
+    }
+}

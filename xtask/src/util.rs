@@ -1,0 +1,112 @@
+//! Small helpers for running commands from the repository root.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+/// The repository root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the root")
+        .to_path_buf()
+}
+
+/// Whether `program` is on `PATH` (or is an existing path).
+pub fn on_path(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).exists();
+    }
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Prints a step header so long runs read as a story.
+pub fn step(title: &str) {
+    println!("\n==> {title}");
+}
+
+/// Runs a command with inherited output; fails unless it exits 0.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let status = status(cmd)?;
+    if !status.success() {
+        bail!("{} failed ({status})", describe(cmd));
+    }
+    Ok(())
+}
+
+/// Runs a command with inherited output and returns its exit status.
+pub fn status(cmd: &mut Command) -> Result<ExitStatus> {
+    cmd.status()
+        .with_context(|| format!("could not start {}", describe(cmd)))
+}
+
+/// Runs a command, echoing its output live and also returning it (stdout + stderr).
+pub fn run_tee(cmd: &mut Command) -> Result<(ExitStatus, String)> {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::{Arc, Mutex};
+
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {}", describe(cmd)))?;
+    let captured = Arc::new(Mutex::new(String::new()));
+    let mut threads = Vec::new();
+    let stdout = child
+        .stdout
+        .take()
+        .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
+    let stderr = child
+        .stderr
+        .take()
+        .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
+    for (stream, is_err) in [(stdout, false), (stderr, true)] {
+        let Some(stream) = stream else { continue };
+        let captured = Arc::clone(&captured);
+        threads.push(std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if is_err {
+                    let _ = writeln!(std::io::stderr(), "{line}");
+                } else {
+                    let _ = writeln!(std::io::stdout(), "{line}");
+                }
+                let mut c = captured.lock().unwrap_or_else(|e| e.into_inner());
+                c.push_str(&line);
+                c.push('\n');
+            }
+        }));
+    }
+    let status = child.wait()?;
+    for t in threads {
+        let _ = t.join();
+    }
+    let out = captured.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    Ok((status, out))
+}
+
+/// `program arg arg…`, for messages.
+pub fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// `cargo` as invoked by the user (respects `$CARGO`).
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// `npm` in `ui/`.
+pub fn npm() -> Command {
+    let mut c = Command::new("npm");
+    c.current_dir(root().join("ui"));
+    c
+}
