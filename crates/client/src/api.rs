@@ -35,6 +35,8 @@ impl ApiCallError {
 #[derive(Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
+    /// For the event stream: no overall timeout, since the stream stays open.
+    sse: reqwest::Client,
     base: reqwest::Url,
     token: Option<String>,
 }
@@ -54,7 +56,9 @@ impl ApiClient {
         let mut base = reqwest::Url::parse(base_url.trim())
             .map_err(|e| ApiCallError::BadUrl(format!("{base_url:?}: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(ApiCallError::BadUrl(format!("{base_url:?}: use http or https")));
+            return Err(ApiCallError::BadUrl(format!(
+                "{base_url:?}: use http or https"
+            )));
         }
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
@@ -65,7 +69,16 @@ impl ApiClient {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
-        Ok(Self { http, base, token: None })
+        let sse = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        Ok(Self {
+            http,
+            sse,
+            base,
+            token: None,
+        })
     }
 
     /// The same client, sending `token` with every request.
@@ -104,9 +117,15 @@ impl ApiClient {
         &self,
         rb: reqwest::RequestBuilder,
     ) -> Result<T, ApiCallError> {
-        let resp = rb.send().await.map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         if status.is_success() {
             serde_json::from_slice(&bytes).map_err(|e| {
                 ApiCallError::Incompatible(format!("unexpected answer ({status}): {e}"))
@@ -124,7 +143,9 @@ impl ApiClient {
     /// `GET /api/v1/health`; fails with [`ApiCallError::Incompatible`] when the server
     /// speaks another API version.
     pub async fn health(&self) -> Result<Health, ApiCallError> {
-        let h: Health = self.send_json(self.request(reqwest::Method::GET, "api/v1/health")?).await?;
+        let h: Health = self
+            .send_json(self.request(reqwest::Method::GET, "api/v1/health")?)
+            .await?;
         if h.api_version != API_VERSION {
             return Err(ApiCallError::Incompatible(format!(
                 "server speaks API v{}, this app v{API_VERSION}",
@@ -132,5 +153,102 @@ impl ApiClient {
             )));
         }
         Ok(h)
+    }
+}
+
+/// The signed-in calls of the sync protocol and the account.
+impl ApiClient {
+    /// `POST /api/v1/auth/login`.
+    pub async fn login(
+        &self,
+        req: &tadhkira_proto::LoginRequest,
+    ) -> Result<tadhkira_proto::LoginResponse, ApiCallError> {
+        self.send_json(
+            self.request(reqwest::Method::POST, "api/v1/auth/login")?
+                .json(req),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/auth/logout`: revokes this client's token.
+    pub async fn logout(&self) -> Result<(), ApiCallError> {
+        let rb = self.request(reqwest::Method::POST, "api/v1/auth/logout")?;
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            let status = resp.status();
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+            Err(serde_json::from_slice::<ApiError>(&bytes)
+                .map(ApiCallError::Api)
+                .unwrap_or_else(|_| {
+                    ApiCallError::Incompatible(format!(
+                        "HTTP {status} without a Tadhkira error body"
+                    ))
+                }))
+        }
+    }
+
+    /// `GET /api/v1/me`.
+    pub async fn me(&self) -> Result<tadhkira_proto::Me, ApiCallError> {
+        self.send_json(self.request(reqwest::Method::GET, "api/v1/me")?)
+            .await
+    }
+
+    /// `POST /api/v1/sync/push`.
+    pub async fn push(
+        &self,
+        req: &tadhkira_proto::PushRequest,
+    ) -> Result<tadhkira_proto::PushResponse, ApiCallError> {
+        self.send_json(
+            self.request(reqwest::Method::POST, "api/v1/sync/push")?
+                .json(req),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/sync/pull?cursor=N&limit=M`.
+    pub async fn pull(
+        &self,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<tadhkira_proto::PullResponse, ApiCallError> {
+        let rb = self
+            .request(reqwest::Method::GET, "api/v1/sync/pull")?
+            .query(&[("cursor", cursor), ("limit", limit)]);
+        self.send_json(rb).await
+    }
+
+    /// Opens `GET /api/v1/events` (Server-Sent Events). The answer's body is the stream;
+    /// it has no overall timeout, only the connect timeout.
+    pub async fn events(&self) -> Result<reqwest::Response, ApiCallError> {
+        let mut rb = self
+            .sse
+            .get(self.url("api/v1/events")?)
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        Err(serde_json::from_slice::<ApiError>(&bytes)
+            .map(ApiCallError::Api)
+            .unwrap_or_else(|_| ApiCallError::Incompatible(format!("events: HTTP {status}"))))
     }
 }

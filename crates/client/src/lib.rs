@@ -1,6 +1,21 @@
 //! The Tadhkira offline engine: local store, outbox, sync and reply alerts.
 //!
 //! It knows nothing of windows or Tauri; the desktop app and the `tadhkira` CLI are
-//! both thin layers over it.
+//! both thin layers over [`Engine`]. Every read comes from the local SQLite store and
+//! every change is written there first, with its outbox entry, in one transaction.
 
 pub mod api;
+mod engine;
+pub mod error;
+pub mod model;
+pub mod normalize;
+pub mod notifier;
+mod store;
+pub mod sync;
+pub mod token;
+
+pub use engine::{Engine, EngineConfig};
+pub use error::{EngineError, EngineErrorCode, Result};
+pub use model::*;
+pub use notifier::{NoopNotifier, Notifier, RecordingNotifier};
+pub use token::{FileTokenStore, TokenStore};

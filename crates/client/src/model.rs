@@ -1,0 +1,270 @@
+//! Types the engine hands to its callers (the app's UI, the CLI): list rows, ticket
+//! detail, outbox entries, sync state, alerts and engine events.
+//!
+//! All are serde-serialisable; with the `ts` feature they also derive `ts_rs::TS`, so
+//! the UI's TypeScript types are generated from them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tadhkira_proto::{
+    ApiError, Channel, Contact, Message, Mutation, Organisation, Priority, Status, Ticket,
+    TicketEvent, Tier, User,
+};
+use uuid::Uuid;
+
+/// The signed-in account of an engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Account {
+    /// The server's base address, e.g. `http://127.0.0.1:8080/`.
+    pub server_url: String,
+    pub user: User,
+    pub organisation: Option<Organisation>,
+}
+
+/// Which slice of tickets a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Queue {
+    /// Everything in the local store.
+    #[default]
+    All,
+    /// Customers: tickets they requested or filed. Staff: tickets assigned to them.
+    Mine,
+    /// Staff: tickets nobody is assigned to.
+    Unassigned,
+    /// Staff: tickets at the agent's own tier.
+    MyTier,
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Most recently updated first.
+    #[default]
+    Updated,
+    /// Most urgent first, then most recently updated.
+    Priority,
+    /// Earliest resolution due time first; tickets without one last.
+    Due,
+}
+
+/// A page request of the ticket list. Every field is optional in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(default)]
+pub struct ListQuery {
+    pub queue: Queue,
+    pub status: Option<Status>,
+    /// Only tickets still needing work (not solved or closed).
+    pub active_only: bool,
+    pub priority: Option<Priority>,
+    pub channel: Option<Channel>,
+    pub tier: Option<Tier>,
+    pub assignee_id: Option<Uuid>,
+    /// Words to find in titles, descriptions and messages (Arabic- and case-insensitive).
+    pub search: Option<String>,
+    pub sort: Sort,
+    pub offset: u32,
+    /// Rows per page, 1–500 (default 50).
+    pub limit: u32,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self {
+            queue: Queue::All,
+            status: None,
+            active_only: false,
+            priority: None,
+            channel: None,
+            tier: None,
+            assignee_id: None,
+            search: None,
+            sort: Sort::Updated,
+            offset: 0,
+            limit: 50,
+        }
+    }
+}
+
+/// One row of the ticket list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketRow {
+    pub id: Uuid,
+    /// The server's number; `None` while the ticket exists only locally.
+    pub number: Option<i64>,
+    pub title: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub tier: Tier,
+    pub org_name: String,
+    pub requester_name: String,
+    pub assignee_id: Option<Uuid>,
+    pub assignee_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    /// A response target has passed unmet.
+    pub breaching: bool,
+    /// Changed since the user last opened it.
+    pub unread: bool,
+    /// Local changes of this ticket still in the outbox (queued or rejected).
+    pub pending_changes: u32,
+    /// One of those changes was rejected by the server.
+    pub has_rejected: bool,
+}
+
+/// A page of the ticket list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketPage {
+    pub rows: Vec<TicketRow>,
+    /// How many tickets match the filters in all.
+    pub total: i64,
+}
+
+/// A ticket with its messages and timeline, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+    pub events: Vec<TicketEvent>,
+    /// Local changes of this ticket not yet answered by the server.
+    pub pending: Vec<OutboxItem>,
+    /// The server has not accepted the ticket yet (no number).
+    pub local_only: bool,
+}
+
+/// What a user fills in to open a ticket; validated by the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct NewTicketInput {
+    pub title: String,
+    pub description: String,
+    #[serde(default = "default_priority")]
+    pub priority: Priority,
+    #[serde(default = "default_channel")]
+    pub channel: Channel,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub contact: Contact,
+    #[serde(default)]
+    pub checks: Vec<String>,
+    #[serde(default)]
+    pub system_info: Option<String>,
+    /// Staff only: the customer the ticket is for.
+    #[serde(default)]
+    pub requester_id: Option<Uuid>,
+}
+
+fn default_priority() -> Priority {
+    Priority::Normal
+}
+
+fn default_channel() -> Channel {
+    Channel::Desktop
+}
+
+/// Where an outbox entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting to be pushed.
+    Queued,
+    /// The server (or the engine, for `depends_on_rejected`) refused it; needs the user.
+    Rejected,
+}
+
+/// A local change not yet answered by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct OutboxItem {
+    /// The mutation id (UUIDv7).
+    pub id: Uuid,
+    /// Order of the change among all local changes.
+    pub seq: i64,
+    pub ticket_id: Uuid,
+    /// `create_ticket`, `add_message`, `update_ticket` or `escalate`.
+    pub kind: String,
+    pub state: OutboxState,
+    /// The reason, when rejected.
+    pub error: Option<ApiError>,
+    /// The rejected mutation this one waits behind.
+    pub depends_on: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub mutation: Mutation,
+}
+
+/// What the UI shows about syncing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SyncState {
+    pub signed_in: bool,
+    /// The last attempt reached the server.
+    pub online: bool,
+    /// A sync round is running.
+    pub syncing: bool,
+    /// End of the last successful sync round.
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Outbox entries waiting to be pushed.
+    pub queued: u32,
+    /// Outbox entries the server refused.
+    pub rejected: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+}
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SyncReport {
+    /// Mutations sent.
+    pub pushed: u32,
+    /// Answered applied or duplicate.
+    pub accepted: u32,
+    /// Answered rejected (or held behind a rejection).
+    pub rejected: u32,
+    /// Changes pulled.
+    pub pulled: u32,
+    /// Alerts raised.
+    pub alerts: u32,
+}
+
+/// A reply alert: one new message, or a summary of several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Alert {
+    /// The ticket to open when the alert is clicked (the first one, for a summary).
+    pub ticket_id: Uuid,
+    pub ticket_number: Option<i64>,
+    /// Short line: "Reply on #1042: Printer offline" or "3 new replies".
+    pub title: String,
+    /// Author and the start of the message, or the tickets of a summary.
+    pub body: String,
+    /// How many messages this alert covers.
+    pub count: u32,
+    pub message_ids: Vec<Uuid>,
+}
+
+/// What the engine tells subscribers (see `Engine::subscribe`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// Tickets changed locally or by a pull; lists and open details should reload.
+    TicketsChanged { ticket_ids: Vec<Uuid> },
+    /// A reply alert was raised (the notifier got it too).
+    Alert(Alert),
+    /// The sync state changed.
+    SyncState(SyncState),
+    /// The account signed out (or its token was refused).
+    SignedOut,
+}

@@ -1,0 +1,127 @@
+//! The local SQLite store of one account (sqlx, embedded migrations, WAL).
+//!
+//! One connection: SQLite has one writer anyway, and a single connection means a
+//! write transaction can never fail to upgrade from a read lock. Reads are short
+//! (indexed pages), so the UI does not wait noticeably behind a pull page.
+
+pub(crate) mod apply;
+pub(crate) mod outbox;
+pub(crate) mod tickets;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use crate::error::Result;
+
+pub(crate) use apply::PulledAlert;
+
+/// Handle on one account's database.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings it to the newest schema.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let store = Self { pool };
+        store.ensure_client_id(path).await?;
+        Ok(store)
+    }
+
+    /// The pool, for queries in this module's children.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the connection (waits for running queries).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A fact from `meta`.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Sets a fact in `meta`.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.pool, key, value).await
+    }
+
+    /// This installation's client id.
+    pub async fn client_id(&self) -> Result<Uuid> {
+        let s = self.meta("client_id").await?.unwrap_or_default();
+        Uuid::parse_str(&s).map_err(|e| crate::EngineError::Storage(format!("client id: {e}")))
+    }
+
+    /// Makes the client id at first open, and a new one when the database file is not
+    /// where it was made (a copied or moved profile): the fingerprint is the database's
+    /// canonical path, so two copies never push under the same client id.
+    async fn ensure_client_id(&self, path: &Path) -> Result<()> {
+        let fingerprint = std::fs::canonicalize(path)?.to_string_lossy().into_owned();
+        let stored_fp = self.meta("client_fingerprint").await?;
+        let stored_id = self.meta("client_id").await?;
+        if stored_id.is_none() || stored_fp.as_deref() != Some(fingerprint.as_str()) {
+            let mut tx = self.pool.begin().await?;
+            set_meta(&mut *tx, "client_id", &Uuid::new_v4().to_string()).await?;
+            set_meta(&mut *tx, "client_fingerprint", &fingerprint).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` when the file is intact.
+    pub async fn integrity_check(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
+
+/// Sets a `meta` fact on any executor (pool or transaction).
+pub(crate) async fn set_meta<'e, E>(ex: E, key: &str, value: &str) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Reads a `meta` fact on any executor.
+pub(crate) async fn get_meta<'e, E>(ex: E, key: &str) -> Result<Option<String>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        .bind(key)
+        .fetch_optional(ex)
+        .await?)
+}

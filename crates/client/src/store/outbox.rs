@@ -1,0 +1,266 @@
+//! The outbox: local changes in the order they were made, until the server answers them.
+//!
+//! Nothing leaves the outbox except by a server answer for that mutation id (applied or
+//! duplicate), or by the user discarding it. A rejection keeps the entry with its code
+//! and message; later entries on the same ticket are then held locally as
+//! `depends_on_rejected` (they would fail or make no sense without it), while entries on
+//! other tickets keep flowing.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+use tadhkira_proto::{ApiError, ErrorCode, Mutation, MutationEnvelope, MutationResult, Outcome};
+use uuid::Uuid;
+
+use super::tickets::{delete_local_message, delete_local_ticket};
+use super::Store;
+use crate::error::{EngineError, Result};
+use crate::model::{OutboxItem, OutboxState};
+
+/// Appends a mutation (inside the caller's transaction, beside its local effect).
+pub(crate) async fn append(conn: &mut SqliteConnection, env: &MutationEnvelope) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, ticket_id, kind, mutation, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(env.id.to_string())
+    .bind(env.mutation.ticket_id().to_string())
+    .bind(env.mutation.kind())
+    .bind(serde_json::to_string(&env.mutation)?)
+    .bind(Utc::now().to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The pending (queued or rejected) mutations of one ticket, in order.
+pub(crate) async fn pending_for(
+    conn: &mut SqliteConnection,
+    ticket_id: Uuid,
+) -> Result<Vec<Mutation>> {
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT mutation FROM outbox WHERE ticket_id = ? ORDER BY seq")
+            .bind(ticket_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|m| serde_json::from_str(m).map_err(Into::into))
+        .collect()
+}
+
+fn item_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxItem> {
+    let parse = |s: String| Uuid::parse_str(&s).map_err(|e| EngineError::Storage(e.to_string()));
+    let code: Option<String> = row.try_get("error_code")?;
+    let error = match code {
+        Some(c) => Some(ApiError {
+            code: serde_json::from_value(serde_json::Value::String(c))
+                .unwrap_or(ErrorCode::Internal),
+            message: row
+                .try_get::<Option<String>, _>("error_message")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let created: String = row.try_get("created_at")?;
+    Ok(OutboxItem {
+        id: parse(row.try_get("id")?)?,
+        seq: row.try_get("seq")?,
+        ticket_id: parse(row.try_get("ticket_id")?)?,
+        kind: row.try_get("kind")?,
+        state: if row.try_get::<String, _>("state")? == "rejected" {
+            OutboxState::Rejected
+        } else {
+            OutboxState::Queued
+        },
+        error,
+        depends_on: row
+            .try_get::<Option<String>, _>("depends_on")?
+            .map(parse)
+            .transpose()?,
+        created_at: DateTime::parse_from_rfc3339(&created)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default(),
+        mutation: serde_json::from_str(row.try_get::<&str, _>("mutation")?)?,
+    })
+}
+
+impl Store {
+    /// Every outbox entry, oldest first; only one ticket's with `ticket_id`.
+    pub async fn outbox(&self, ticket_id: Option<Uuid>) -> Result<Vec<OutboxItem>> {
+        let rows = match ticket_id {
+            Some(t) => {
+                sqlx::query("SELECT * FROM outbox WHERE ticket_id = ? ORDER BY seq")
+                    .bind(t.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM outbox ORDER BY seq")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(item_from_row).collect()
+    }
+
+    /// (queued, rejected) counts.
+    pub async fn outbox_counts(&self) -> Result<(u32, u32)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(state = 'queued'), 0) AS q, COALESCE(SUM(state = 'rejected'), 0) AS r FROM outbox",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            row.try_get::<i64, _>("q")? as u32,
+            row.try_get::<i64, _>("r")? as u32,
+        ))
+    }
+
+    /// Holds queued entries behind an earlier rejected one on the same ticket, then returns
+    /// the next `limit` queued entries in order.
+    pub async fn next_batch(&self, limit: usize) -> Result<(u32, Vec<MutationEnvelope>)> {
+        let held = sqlx::query(
+            "UPDATE outbox SET state = 'rejected', error_code = 'depends_on_rejected',
+                 error_message = 'an earlier change to this ticket was rejected',
+                 depends_on = (SELECT r.id FROM outbox r WHERE r.ticket_id = outbox.ticket_id
+                               AND r.state = 'rejected' AND r.seq < outbox.seq ORDER BY r.seq LIMIT 1)
+             WHERE state = 'queued' AND EXISTS (SELECT 1 FROM outbox r WHERE r.ticket_id = outbox.ticket_id
+                               AND r.state = 'rejected' AND r.seq < outbox.seq)",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected() as u32;
+        let rows = sqlx::query(
+            "SELECT id, mutation FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut batch = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            batch.push(MutationEnvelope {
+                id: Uuid::parse_str(&id).map_err(|e| EngineError::Storage(e.to_string()))?,
+                mutation: serde_json::from_str(r.try_get::<&str, _>("mutation")?)?,
+            });
+        }
+        Ok((held, batch))
+    }
+
+    /// Applies a push's answers in one transaction. Returns (accepted, rejected, transient):
+    /// transient rejections (server trouble) stay queued for a later retry.
+    pub async fn apply_push_results(&self, results: &[MutationResult]) -> Result<(u32, u32, u32)> {
+        let mut tx = self.pool.begin().await?;
+        let (mut ok, mut rejected, mut transient) = (0, 0, 0);
+        for r in results {
+            let id = r.id.to_string();
+            match &r.outcome {
+                Outcome::Applied { result } | Outcome::Duplicate { result } => {
+                    ok += 1;
+                    sqlx::query("DELETE FROM outbox WHERE id = ?")
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE tickets SET number = ?1, data = json_set(data, '$.number', ?1)
+                         WHERE id = ?2 AND number = 0",
+                    )
+                    .bind(result.ticket_number)
+                    .bind(result.ticket_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Outcome::Rejected { code, .. } if code.is_transient() => transient += 1,
+                Outcome::Rejected { code, message } => {
+                    rejected += 1;
+                    sqlx::query(
+                        "UPDATE outbox SET state = 'rejected', error_code = ?, error_message = ?
+                         WHERE id = ?",
+                    )
+                    .bind(code.as_str())
+                    .bind(message)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok((ok, rejected, transient))
+    }
+
+    /// Puts a rejected entry (and the entries held behind it) back in the queue, with an
+    /// edited mutation if given (same kind and ticket).
+    pub async fn resend(&self, id: Uuid, edited: Option<Mutation>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT ticket_id, kind FROM outbox WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("outbox entry {id}")))?;
+        if let Some(m) = &edited {
+            let ticket: String = row.try_get("ticket_id")?;
+            let kind: String = row.try_get("kind")?;
+            if m.ticket_id().to_string() != ticket || m.kind() != kind {
+                return Err(EngineError::Invalid(
+                    "an edited change must keep its kind and ticket".into(),
+                ));
+            }
+            sqlx::query("UPDATE outbox SET mutation = ? WHERE id = ?")
+                .bind(serde_json::to_string(m)?)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE outbox SET state = 'queued', error_code = NULL, error_message = NULL, depends_on = NULL
+             WHERE id = ?1 OR depends_on = ?1",
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops an entry the user gave up on. Discarding a ticket's creation removes the
+    /// local ticket and every entry of it; discarding a message removes the local
+    /// message. Entries held behind it go back in the queue.
+    pub async fn discard(&self, id: Uuid) -> Result<Uuid> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT ticket_id, mutation FROM outbox WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("outbox entry {id}")))?;
+        let ticket: String = row.try_get("ticket_id")?;
+        let ticket_id =
+            Uuid::parse_str(&ticket).map_err(|e| EngineError::Storage(e.to_string()))?;
+        let m: Mutation = serde_json::from_str(row.try_get::<&str, _>("mutation")?)?;
+        match &m {
+            Mutation::CreateTicket(_) => {
+                sqlx::query("DELETE FROM outbox WHERE ticket_id = ?")
+                    .bind(&ticket)
+                    .execute(&mut *tx)
+                    .await?;
+                delete_local_ticket(&mut tx, ticket_id).await?;
+            }
+            other => {
+                if let Mutation::AddMessage(msg) = other {
+                    delete_local_message(&mut tx, msg.id).await?;
+                }
+                sqlx::query("DELETE FROM outbox WHERE id = ?")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE outbox SET state = 'queued', error_code = NULL, error_message = NULL,
+                         depends_on = NULL WHERE depends_on = ?",
+                )
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(ticket_id)
+    }
+}

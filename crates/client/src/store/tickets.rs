@@ -1,0 +1,379 @@
+//! Tickets, messages and timeline events in the local store, with their search index.
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use tadhkira_proto::{FieldValue, Message, Mutation, Ticket, TicketEvent, User};
+use uuid::Uuid;
+
+use super::Store;
+use crate::error::{EngineError, Result};
+use crate::model::{ListQuery, Queue, Sort, TicketPage, TicketRow};
+use crate::normalize::{fts_query, normalize};
+
+fn ts(t: DateTime<Utc>) -> String {
+    // Fixed width, so text order is time order.
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Writes a ticket's current state (insert or replace) and re-indexes its text.
+pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Result<()> {
+    let data = serde_json::to_string(t)?;
+    let rid: i64 = sqlx::query_scalar(
+        "INSERT INTO tickets (id, number, title, status, priority_rank, channel, tier, assignee_id,
+             requester_id, created_by, updated_at, resolution_due_at, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET number = excluded.number, title = excluded.title,
+             status = excluded.status, priority_rank = excluded.priority_rank,
+             channel = excluded.channel, tier = excluded.tier, assignee_id = excluded.assignee_id,
+             requester_id = excluded.requester_id, created_by = excluded.created_by,
+             updated_at = excluded.updated_at, resolution_due_at = excluded.resolution_due_at,
+             data = excluded.data
+         RETURNING rid",
+    )
+    .bind(t.id.to_string())
+    .bind(t.number)
+    .bind(&t.title)
+    .bind(t.status.as_str())
+    .bind(t.priority.rank() as i64)
+    .bind(t.channel.as_str())
+    .bind(i64::from(t.tier))
+    .bind(t.assignee_id.map(|u| u.to_string()))
+    .bind(t.requester_id.to_string())
+    .bind(t.created_by.to_string())
+    .bind(ts(t.updated_at))
+    .bind(t.resolution_due_at.map(ts))
+    .bind(data)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM ticket_fts WHERE rowid = ?")
+        .bind(rid)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO ticket_fts (rowid, body) VALUES (?, ?)")
+        .bind(rid)
+        .bind(normalize(&format!("{}\n{}", t.title, t.description)))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The stored state of a ticket.
+pub(crate) async fn load_ticket(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<Ticket>> {
+    let data: Option<String> = sqlx::query_scalar("SELECT data FROM tickets WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match data {
+        Some(d) => Some(serde_json::from_str(&d)?),
+        None => None,
+    })
+}
+
+/// Stores a message; returns whether it was new to this store (then it is indexed).
+pub(crate) async fn upsert_message(conn: &mut SqliteConnection, m: &Message) -> Result<bool> {
+    let existed: Option<i64> = sqlx::query_scalar("SELECT rid FROM messages WHERE id = ?")
+        .bind(m.id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let data = serde_json::to_string(m)?;
+    if existed.is_some() {
+        sqlx::query("UPDATE messages SET data = ?, created_at = ? WHERE id = ?")
+            .bind(data)
+            .bind(ts(m.created_at))
+            .bind(m.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        return Ok(false);
+    }
+    let rid: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (id, ticket_id, author_id, created_at, data) VALUES (?, ?, ?, ?, ?)
+         RETURNING rid",
+    )
+    .bind(m.id.to_string())
+    .bind(m.ticket_id.to_string())
+    .bind(m.author_id.to_string())
+    .bind(ts(m.created_at))
+    .bind(data)
+    .fetch_one(&mut *conn)
+    .await?;
+    let ticket_rid: Option<i64> = sqlx::query_scalar("SELECT rid FROM tickets WHERE id = ?")
+        .bind(m.ticket_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO message_fts (rowid, ticket_rid, body) VALUES (?, ?, ?)")
+        .bind(rid)
+        .bind(ticket_rid)
+        .bind(normalize(&m.body))
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// Repairs the search index of messages that arrived before their ticket.
+pub(crate) async fn link_message_index(conn: &mut SqliteConnection, ticket_id: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE message_fts SET ticket_rid = (SELECT rid FROM tickets WHERE id = ?1)
+         WHERE rowid IN (SELECT rid FROM messages WHERE ticket_id = ?1) AND ticket_rid IS NULL",
+    )
+    .bind(ticket_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores a timeline event (insert or replace).
+pub(crate) async fn upsert_event(conn: &mut SqliteConnection, e: &TicketEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (id, ticket_id, created_at, data) VALUES (?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
+    )
+    .bind(e.id.to_string())
+    .bind(e.ticket_id.to_string())
+    .bind(ts(e.created_at))
+    .bind(serde_json::to_string(e)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a ticket that never reached the server, with its messages and index entries.
+pub(crate) async fn delete_local_ticket(conn: &mut SqliteConnection, id: Uuid) -> Result<()> {
+    let id = id.to_string();
+    sqlx::query(
+        "DELETE FROM message_fts WHERE rowid IN (SELECT rid FROM messages WHERE ticket_id = ?)",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM ticket_fts WHERE rowid IN (SELECT rid FROM tickets WHERE id = ?)")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for sql in [
+        "DELETE FROM messages WHERE ticket_id = ?",
+        "DELETE FROM events WHERE ticket_id = ?",
+        "DELETE FROM read_marks WHERE ticket_id = ?",
+        "DELETE FROM tickets WHERE id = ?",
+    ] {
+        sqlx::query(sql).bind(&id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Removes one message that never reached the server.
+pub(crate) async fn delete_local_message(conn: &mut SqliteConnection, id: Uuid) -> Result<()> {
+    let id = id.to_string();
+    sqlx::query("DELETE FROM message_fts WHERE rowid IN (SELECT rid FROM messages WHERE id = ?)")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM messages WHERE id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Applies a local field change or escalation to a ticket's state, as the author sees it
+/// until the server answers. `me` names the assignee when it is the user.
+pub(crate) fn apply_local(t: &mut Ticket, m: &Mutation, me: &User, now: DateTime<Utc>) {
+    match m {
+        Mutation::UpdateTicket(u) => {
+            for c in &u.changes {
+                match &c.value {
+                    FieldValue::Title(v) => t.title = v.as_str().to_owned(),
+                    FieldValue::Status(s) => t.status = *s,
+                    FieldValue::Priority(p) => t.priority = *p,
+                    FieldValue::Assignee(a) => {
+                        if t.assignee_id != *a {
+                            t.assignee_name = (*a == Some(me.id)).then(|| me.name.clone());
+                        }
+                        t.assignee_id = *a;
+                    }
+                    FieldValue::Category(c) => {
+                        t.category = c.as_ref().map(|c| c.as_str().to_owned())
+                    }
+                }
+            }
+        }
+        Mutation::Escalate(e) => t.tier = e.to_tier,
+        Mutation::CreateTicket(_) | Mutation::AddMessage(_) => {}
+    }
+    t.updated_at = t.updated_at.max(now);
+}
+
+impl Store {
+    /// A page of the ticket list for `me`.
+    pub async fn list_tickets(&self, q: &ListQuery, me: &User) -> Result<TicketPage> {
+        let limit = q.limit.clamp(1, 500) as i64;
+        let search = match q.search.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => match fts_query(s) {
+                Some(f) => Some(f),
+                None => {
+                    return Ok(TicketPage {
+                        rows: vec![],
+                        total: 0,
+                    })
+                }
+            },
+            _ => None,
+        };
+        let filters = |b: &mut QueryBuilder<'_, Sqlite>| {
+            b.push(" WHERE 1 = 1");
+            let me_id = me.id.to_string();
+            match q.queue {
+                Queue::All => {}
+                Queue::Mine if me.role.is_staff() => {
+                    b.push(" AND t.assignee_id = ").push_bind(me_id);
+                }
+                Queue::Mine => {
+                    b.push(" AND (t.requester_id = ").push_bind(me_id.clone());
+                    b.push(" OR t.created_by = ").push_bind(me_id).push(")");
+                }
+                Queue::Unassigned => {
+                    b.push(" AND t.assignee_id IS NULL");
+                }
+                Queue::MyTier => {
+                    b.push(" AND t.tier = ")
+                        .push_bind(me.tier.map(i64::from).unwrap_or(0));
+                }
+            }
+            if let Some(s) = q.status {
+                b.push(" AND t.status = ").push_bind(s.as_str());
+            }
+            if q.active_only {
+                b.push(" AND t.status NOT IN ('solved', 'closed')");
+            }
+            if let Some(p) = q.priority {
+                b.push(" AND t.priority_rank = ").push_bind(p.rank() as i64);
+            }
+            if let Some(c) = q.channel {
+                b.push(" AND t.channel = ").push_bind(c.as_str());
+            }
+            if let Some(t) = q.tier {
+                b.push(" AND t.tier = ").push_bind(i64::from(t));
+            }
+            if let Some(a) = q.assignee_id {
+                b.push(" AND t.assignee_id = ").push_bind(a.to_string());
+            }
+            if let Some(f) = &search {
+                b.push(" AND (t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ")
+                    .push_bind(f.clone());
+                b.push(
+                    ") OR t.rid IN (SELECT ticket_rid FROM message_fts WHERE message_fts MATCH ",
+                )
+                .push_bind(f.clone())
+                .push("))");
+            }
+        };
+
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM tickets t");
+        filters(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "SELECT t.data, t.updated_at, r.read_at,
+                (SELECT COUNT(*) FROM outbox o WHERE o.ticket_id = t.id) AS pending,
+                (SELECT COUNT(*) FROM outbox o WHERE o.ticket_id = t.id AND o.state = 'rejected') AS rejected
+             FROM tickets t LEFT JOIN read_marks r ON r.ticket_id = t.id",
+        );
+        filters(&mut b);
+        b.push(match q.sort {
+            Sort::Updated => " ORDER BY t.updated_at DESC",
+            Sort::Priority => " ORDER BY t.priority_rank DESC, t.updated_at DESC",
+            Sort::Due => " ORDER BY t.resolution_due_at IS NULL, t.resolution_due_at ASC",
+        });
+        b.push(" LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset as i64);
+        let now = Utc::now();
+        let mut rows = Vec::new();
+        for row in b.build().fetch_all(&self.pool).await? {
+            let t: Ticket = serde_json::from_str(row.try_get::<&str, _>("data")?)?;
+            let updated: String = row.try_get("updated_at")?;
+            let read_at: Option<String> = row.try_get("read_at")?;
+            let pending: i64 = row.try_get("pending")?;
+            let rejected: i64 = row.try_get("rejected")?;
+            rows.push(TicketRow {
+                id: t.id,
+                number: (t.number > 0).then_some(t.number),
+                breaching: t.is_breaching(now),
+                unread: read_at.is_none_or(|r| r < updated),
+                pending_changes: pending as u32,
+                has_rejected: rejected > 0,
+                title: t.title,
+                status: t.status,
+                priority: t.priority,
+                channel: t.channel,
+                tier: t.tier,
+                org_name: t.org_name,
+                requester_name: t.requester_name,
+                assignee_id: t.assignee_id,
+                assignee_name: t.assignee_name,
+                updated_at: t.updated_at,
+                resolution_due_at: t.resolution_due_at,
+            });
+        }
+        Ok(TicketPage { rows, total })
+    }
+
+    /// A ticket's messages and events, oldest first.
+    pub async fn ticket_parts(&self, id: Uuid) -> Result<(Ticket, Vec<Message>, Vec<TicketEvent>)> {
+        let mut conn = self.pool.acquire().await?;
+        let t = load_ticket(&mut conn, id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("ticket {id}")))?;
+        let mut messages = Vec::new();
+        for d in sqlx::query_scalar::<_, String>(
+            "SELECT data FROM messages WHERE ticket_id = ? ORDER BY created_at, rid",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            messages.push(serde_json::from_str(&d)?);
+        }
+        let mut events = Vec::new();
+        for d in sqlx::query_scalar::<_, String>(
+            "SELECT data FROM events WHERE ticket_id = ? ORDER BY created_at, rid",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            events.push(serde_json::from_str(&d)?);
+        }
+        Ok((t, messages, events))
+    }
+
+    /// Resolves a ticket reference typed by a person: `#1042`, `1042`, or a UUID.
+    pub async fn resolve_ticket(&self, reference: &str) -> Result<Uuid> {
+        let r = reference.trim().trim_start_matches('#');
+        if let Ok(id) = Uuid::parse_str(r) {
+            return Ok(id);
+        }
+        let n: i64 = r.parse().map_err(|_| {
+            EngineError::Invalid(format!("{reference:?} is not a ticket number or id"))
+        })?;
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM tickets WHERE number = ?")
+            .bind(n)
+            .fetch_optional(&self.pool)
+            .await?;
+        id.and_then(|s| Uuid::parse_str(&s).ok())
+            .ok_or_else(|| EngineError::NotFound(format!("ticket #{n}")))
+    }
+
+    /// Marks a ticket read now.
+    pub async fn mark_read(&self, id: Uuid) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO read_marks (ticket_id, read_at) VALUES (?, ?)
+             ON CONFLICT(ticket_id) DO UPDATE SET read_at = excluded.read_at",
+        )
+        .bind(id.to_string())
+        .bind(ts(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,287 @@
+//! Sync rounds and the background loop.
+//!
+//! A round pushes the outbox in order, in batches, applying each answer; then pulls
+//! after the cursor, one transaction per page; then raises reply alerts. The
+//! background loop runs rounds when woken (a local change, `sync_now`, a live event
+//! from `GET /api/v1/events`) and, after a failure, retries on its own with exponential
+//! backoff and jitter capped at [`MAX_BACKOFF`].
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use rand::Rng;
+use tadhkira_proto::{PushRequest, MAX_PUSH_BATCH};
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::model::{Alert, EngineEvent, SyncReport};
+use crate::store::PulledAlert;
+
+/// Mutations per push (the protocol allows up to [`MAX_PUSH_BATCH`]).
+pub const PUSH_BATCH: usize = if MAX_PUSH_BATCH < 200 {
+    MAX_PUSH_BATCH
+} else {
+    200
+};
+/// Changes per pull page.
+pub const PULL_PAGE: i64 = 500;
+/// Longest wait between retries while offline.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Rounds run at least this often while connected, in case a live event was missed.
+pub const IDLE_ROUND: Duration = Duration::from_secs(60);
+
+/// Runs one round (one at a time per engine) and updates the sync state.
+pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
+    let _guard = engine.inner.sync_lock.lock().await;
+    engine.refresh_state(|s| s.syncing = true).await;
+    let result = round(engine).await;
+    match &result {
+        Ok(_) => {
+            engine
+                .refresh_state(|s| {
+                    s.syncing = false;
+                    s.online = true;
+                    s.last_sync_at = Some(Utc::now());
+                    s.last_error = None;
+                })
+                .await
+        }
+        Err(e) => {
+            let offline = matches!(e, EngineError::Offline(_));
+            let msg = e.to_string();
+            engine
+                .refresh_state(|s| {
+                    s.syncing = false;
+                    s.online = !offline;
+                    s.last_error = Some(msg);
+                })
+                .await
+        }
+    }
+    result
+}
+
+async fn round(engine: &Engine) -> Result<SyncReport> {
+    let s = engine.session()?;
+    let mut report = SyncReport::default();
+    let span = tracing::info_span!("sync_round", client_id = %s.client_id);
+    let _e = span.enter();
+    drop(_e);
+
+    // Push, in order, until the queue is empty or the server has trouble.
+    let mut server_trouble = None;
+    loop {
+        let (held, batch) = s.store.next_batch(PUSH_BATCH).await?;
+        report.rejected += held;
+        if batch.is_empty() {
+            break;
+        }
+        let ids: Vec<_> = batch.iter().map(|m| m.id).collect();
+        let resp = s
+            .api
+            .push(&PushRequest {
+                client_id: s.client_id,
+                mutations: batch,
+            })
+            .await?;
+        if resp.results.len() != ids.len()
+            || resp.results.iter().zip(&ids).any(|(r, id)| r.id != *id)
+        {
+            return Err(EngineError::Incompatible(
+                "push answers do not match the batch".into(),
+            ));
+        }
+        report.pushed += ids.len() as u32;
+        let (ok, rejected, transient) = s.store.apply_push_results(&resp.results).await?;
+        report.accepted += ok;
+        report.rejected += rejected;
+        tracing::debug!(sent = ids.len(), ok, rejected, transient, "pushed");
+        if transient > 0 {
+            server_trouble = Some("the server could not apply some changes; retrying later");
+            break;
+        }
+    }
+
+    // Pull until the feed has nothing more.
+    let me = &s.account.user;
+    let mut alerts: Vec<PulledAlert> = Vec::new();
+    let mut changed = std::collections::BTreeSet::new();
+    loop {
+        let (cursor, epoch) = s.store.cursor().await?;
+        let page = s.api.pull(cursor, PULL_PAGE).await?;
+        if epoch != Some(page.epoch) {
+            if epoch.is_some() || cursor != 0 {
+                tracing::warn!("the server's epoch changed; resyncing from the start");
+            }
+            s.store.reset_epoch(page.epoch).await?;
+            if cursor != 0 {
+                continue;
+            }
+        }
+        let first_sync = s.store.meta("first_sync_done").await?.is_none();
+        let (ids, mut new) = s
+            .store
+            .apply_pull_page(&page.changes, page.cursor, me, !first_sync)
+            .await?;
+        report.pulled += page.changes.len() as u32;
+        changed.extend(ids);
+        alerts.append(&mut new);
+        if !page.has_more {
+            if first_sync {
+                s.store.set_meta("first_sync_done", "1").await?;
+            }
+            break;
+        }
+    }
+    if !changed.is_empty() {
+        let _ = engine.inner.events.send(EngineEvent::TicketsChanged {
+            ticket_ids: changed.into_iter().collect(),
+        });
+    }
+    if let Some(alert) = summarise(&alerts) {
+        report.alerts = 1;
+        engine.inner.notifier.notify(&alert);
+        let _ = engine.inner.events.send(EngineEvent::Alert(alert));
+    }
+    match server_trouble {
+        Some(m) => Err(EngineError::Server(tadhkira_proto::ApiError::new(
+            tadhkira_proto::ErrorCode::Internal,
+            m,
+        ))),
+        None => Ok(report),
+    }
+}
+
+/// One alert for one message; one summary for several.
+fn summarise(alerts: &[PulledAlert]) -> Option<Alert> {
+    let first = alerts.first()?;
+    let label = |a: &PulledAlert| match a.ticket_number {
+        Some(n) => format!("#{n}"),
+        None => a.ticket_title.clone(),
+    };
+    let message_ids = alerts.iter().map(|a| a.message.id).collect();
+    if alerts.len() == 1 {
+        let body: String = first.message.body.chars().take(140).collect();
+        return Some(Alert {
+            ticket_id: first.message.ticket_id,
+            ticket_number: first.ticket_number,
+            title: format!("Reply on {}: {}", label(first), first.ticket_title),
+            body: format!("{}: {}", first.message.author_name, body),
+            count: 1,
+            message_ids,
+        });
+    }
+    let mut tickets: Vec<String> = alerts.iter().map(label).collect();
+    tickets.dedup();
+    Some(Alert {
+        ticket_id: first.message.ticket_id,
+        ticket_number: first.ticket_number,
+        title: format!("{} new replies", alerts.len()),
+        body: format!("On {}", tickets.join(", ")),
+        count: alerts.len() as u32,
+        message_ids,
+    })
+}
+
+/// The wait before retry number `attempt` (from 0): 0.5 s doubling to [`MAX_BACKOFF`],
+/// with full jitter over its upper half so many clients do not retry in step.
+pub fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(500)
+        .saturating_mul(1u32 << attempt.min(10))
+        .min(MAX_BACKOFF);
+    let jitter = rand::thread_rng().gen_range(0.5..=1.0);
+    base.mul_f64(jitter)
+}
+
+impl Engine {
+    /// Starts the background sync: a round now, then whenever woken, a live-event
+    /// listener, and retries with backoff while offline. Needs a tokio runtime; does
+    /// nothing when already running or not signed in.
+    pub fn start_background_sync(&self) {
+        let Ok(mut bg) = self.inner.background.lock() else {
+            return;
+        };
+        if bg.as_ref().is_some_and(|h| !h.is_finished()) || self.session().is_err() {
+            return;
+        }
+        let engine = self.clone();
+        *bg = Some(tokio::spawn(async move {
+            let live = tokio::spawn(listen(engine.clone()));
+            let mut failures = 0u32;
+            loop {
+                let wait = match sync_round(&engine).await {
+                    Ok(_) => {
+                        failures = 0;
+                        IDLE_ROUND
+                    }
+                    Err(EngineError::NotSignedIn) => break,
+                    Err(e) => {
+                        let wait = backoff(failures);
+                        failures = failures.saturating_add(1);
+                        tracing::info!(error = %e, retry_in_ms = wait.as_millis() as u64, "sync failed");
+                        wait
+                    }
+                };
+                let _ = tokio::time::timeout(wait, engine.inner.wake.notified()).await;
+            }
+            live.abort();
+        }));
+    }
+
+    /// Stops the background sync (a running round is cancelled between steps; what it
+    /// committed stays committed).
+    pub fn stop_background_sync(&self) {
+        if let Ok(mut bg) = self.inner.background.lock() {
+            if let Some(h) = bg.take() {
+                h.abort();
+            }
+        }
+    }
+}
+
+/// Keeps `GET /api/v1/events` open; every `changes` event (and every reconnect, which
+/// may follow a network loss) wakes the sync loop.
+async fn listen(engine: Engine) {
+    let mut failures = 0u32;
+    loop {
+        let Ok(s) = engine.session() else { return };
+        match s.api.events().await {
+            Ok(resp) => {
+                failures = 0;
+                engine.inner.wake.notify_one();
+                let mut stream = resp.bytes_stream();
+                let mut buf = String::new();
+                while let Some(chunk) = stream.next().await {
+                    let Ok(chunk) = chunk else { break };
+                    buf.push_str(&String::from_utf8_lossy(&chunk));
+                    while let Some(end) = buf.find("\n\n") {
+                        let event: String = buf.drain(..end + 2).collect();
+                        if event.lines().any(|l| l.trim_end() == "event: changes") {
+                            engine.inner.wake.notify_one();
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "live events unavailable"),
+        }
+        tokio::time::sleep(backoff(failures)).await;
+        failures = failures.saturating_add(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) <= Duration::from_millis(500));
+        assert!(backoff(0) >= Duration::from_millis(250));
+        assert!(backoff(3) >= Duration::from_secs(2));
+        for n in [10, 20, 1000] {
+            assert!(backoff(n) <= MAX_BACKOFF);
+            assert!(backoff(n) >= MAX_BACKOFF / 2);
+        }
+    }
+}
