@@ -10,12 +10,14 @@
 pub mod auth;
 pub mod error;
 pub mod fields;
+pub mod rest;
 pub mod sync;
 pub mod ticket;
 
 pub use auth::*;
 pub use error::*;
 pub use fields::*;
+pub use rest::*;
 pub use sync::*;
 pub use ticket::*;
 

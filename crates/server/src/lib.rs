@@ -1,1 +1,23 @@
-//! The Tadhkira central helpdesk (placeholder; see issue 3).
+//! `tadhkira-server`: the central helpdesk every Tadhkira app syncs with.
+//!
+//! - [`config`]: where to listen, which database, the tunable policies;
+//! - [`db`]: storage behind one type, [`db::Store`], on SQLite or PostgreSQL, with the
+//!   single apply path for every change and the change feed;
+//! - [`routes`]: the REST API under `/api/v1` (one file per resource);
+//! - [`startup`]: [`Application::build`] and [`spawn`] (tests run the real server
+//!   in-process on port 0);
+//! - [`demo`]: the demo organisations, people and tickets;
+//! - [`admin`]: the admin subcommands' work.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod sla;
+pub mod startup;
+
+pub use config::{Config, Settings};
+pub use startup::{spawn, AppState, Application, RunningServer};

@@ -1,1 +1,285 @@
-fn main() {}
+//! `tadhkira-server`: runs the central helpdesk (`serve`), loads demo data (`demo`),
+//! and administers organisations, users and tokens on the same database.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use tadhkira_proto::Role;
+use tadhkira_server::config::{Config, DatabaseUrl, Settings};
+use tadhkira_server::db::Store;
+use tadhkira_server::{admin, demo, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "tadhkira-server",
+    version,
+    about = "The Tadhkira central helpdesk"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives (every subcommand).
+#[derive(Args, Clone)]
+struct Db {
+    /// Folder for the embedded SQLite database.
+    #[arg(long, env = "TADHKIRA_DATA_DIR", default_value = "tadhkira-data")]
+    data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of DATA_DIR/tadhkira.db.
+    #[arg(long, env = "TADHKIRA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// TOML file with policies (response targets, token lifetime, hashing cost…).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl Db {
+    fn config(&self, bind: SocketAddr) -> anyhow::Result<Config> {
+        let settings = match &self.config {
+            Some(path) => Settings::from_file(path)?,
+            None => Settings::default(),
+        };
+        Ok(Config {
+            bind,
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone().map(DatabaseUrl),
+            settings,
+        })
+    }
+
+    async fn open(&self) -> anyhow::Result<(Store, Settings)> {
+        let config = self.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+        let store = Store::connect(&config.effective_database_url()).await?;
+        Ok((store, config.settings))
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Load the demo data (does nothing if it is there) and print the demo sign-ins.
+    Demo {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Sign-in tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// End of the paid subscription, YYYY-MM-DD or `none`.
+        #[arg(long, default_value = "none")]
+        paid_until: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Set the end of an organisation's paid subscription.
+    Subscription {
+        #[arg(long)]
+        name: String,
+        /// YYYY-MM-DD or `none`.
+        #[arg(long)]
+        paid_until: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (password from --password or TADHKIRA_PASSWORD).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// customer, agent or admin.
+        #[arg(long)]
+        role: String,
+        /// The customer's organisation (by name).
+        #[arg(long)]
+        org: Option<String>,
+        /// The agent's tier, 1–3.
+        #[arg(long)]
+        tier: Option<i64>,
+        #[arg(long, default_value = "en")]
+        locale: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long, env = "TADHKIRA_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Set a user's password (and revoke their tokens).
+    Password {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "TADHKIRA_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Revoke every token of a user (signs them out everywhere).
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("stopping");
+}
+
+fn print_sign_ins() {
+    println!("Demo sign-ins (password for all: {}):", demo::DEMO_PASSWORD);
+    for (email, who) in demo::SIGN_INS {
+        println!("  {email:<26} {who}");
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { bind, db } => {
+            let app = Application::build(db.config(bind)?).await?;
+            let mut out = std::io::stdout();
+            writeln!(out, "listening on http://{}", app.address())?;
+            out.flush()?;
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Demo { db } => {
+            let (store, settings) = db.open().await?;
+            if demo::load(&store, &settings).await? {
+                println!("Demo data loaded.");
+            } else {
+                println!("Demo data was already loaded.");
+            }
+            print_sign_ins();
+        }
+        Command::Org { command } => match command {
+            OrgCommand::Create {
+                name,
+                paid_until,
+                db,
+            } => {
+                let (store, _) = db.open().await?;
+                let org =
+                    admin::create_org(&store, &name, admin::parse_paid_until(&paid_until)?).await?;
+                println!("created organisation {} ({})", org.name, org.id);
+            }
+            OrgCommand::Subscription {
+                name,
+                paid_until,
+                db,
+            } => {
+                let (store, _) = db.open().await?;
+                admin::set_subscription(&store, &name, admin::parse_paid_until(&paid_until)?)
+                    .await?;
+                println!("subscription of {name} set to {paid_until}");
+            }
+        },
+        Command::User { command } => match command {
+            UserCommand::Create {
+                email,
+                name,
+                role,
+                org,
+                tier,
+                locale,
+                phone,
+                password,
+                db,
+            } => {
+                let (store, settings) = db.open().await?;
+                let role = Role::parse(&role)?;
+                let spec = admin::UserSpec {
+                    email,
+                    name,
+                    role,
+                    org,
+                    tier,
+                    locale,
+                    phone,
+                };
+                let user = admin::create_user(&store, &settings, spec, &password).await?;
+                println!("created {} {} ({})", user.role, user.email, user.id);
+            }
+            UserCommand::Password {
+                email,
+                password,
+                db,
+            } => {
+                let (store, settings) = db.open().await?;
+                admin::set_password(&store, &settings, &email, &password).await?;
+                println!("password of {email} changed; their tokens are revoked");
+            }
+        },
+        Command::Tokens {
+            command: TokensCommand::Revoke { email, db },
+        } => {
+            let (store, _) = db.open().await?;
+            let n = admin::revoke_tokens(&store, &email).await?;
+            println!("revoked {n} token(s) of {email}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Bodies of the REST ticket endpoints that other tools integrate with (the desktop app
+//! syncs through push/pull instead). Every write here goes through the same apply path
+//! as a pushed mutation on the server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldChange, Message, ShortText, Ticket, TicketEvent, Tier};
+
+/// Answer of `GET /api/v1/tickets/{id}`: the ticket with what the caller may see of its
+/// conversation and timeline (customers never get internal notes or staff-only events).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+    pub events: Vec<TicketEvent>,
+}
+
+/// Answer of `GET /api/v1/tickets`: one page of the filtered list and the total count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketPage {
+    pub tickets: Vec<Ticket>,
+    pub total: i64,
+}
+
+/// Body of `PATCH /api/v1/tickets/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TicketChanges {
+    pub changes: Vec<FieldChange>,
+}
+
+/// Body of `POST /api/v1/tickets/{id}/escalate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct EscalateRequest {
+    pub to_tier: Tier,
+    pub reason: ShortText,
+}

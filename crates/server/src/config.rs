@@ -1,0 +1,216 @@
+//! Server configuration: where to listen, which database, and the tunable policies
+//! (response targets, token lifetime, password hashing cost, sign-in slowing).
+//!
+//! Policies come from an optional TOML file (`--config`); every key has a default, so
+//! the server runs with no file at all. The database URL redacts its password in
+//! `Debug`, so a logged configuration never carries a secret.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tadhkira_proto::Priority;
+
+/// Everything needed to start the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// Folder for the embedded SQLite database (and future blobs).
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; `None` means `DATA_DIR/tadhkira.db`.
+    pub database_url: Option<DatabaseUrl>,
+    /// Tunable policies.
+    pub settings: Settings,
+}
+
+impl Config {
+    /// A configuration on loopback port 0 with default policies.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            settings: Settings::default(),
+        }
+    }
+
+    /// The database URL to connect to.
+    pub fn effective_database_url(&self) -> DatabaseUrl {
+        self.database_url.clone().unwrap_or_else(|| {
+            DatabaseUrl(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tadhkira.db").display()
+            ))
+        })
+    }
+}
+
+/// A database URL whose `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl DatabaseUrl {
+    /// The URL itself, for connecting only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this URL points at PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Drop anything between "://" and "@" (user:password).
+        let s = &self.0;
+        match (s.find("://"), s.rfind('@')) {
+            (Some(a), Some(b)) if b > a => write!(f, "{}://<redacted>{}", &s[..a], &s[b..]),
+            _ => f.write_str(s),
+        }
+    }
+}
+
+/// Policies read from the TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Response targets per priority.
+    pub sla: SlaTargets,
+    /// How long a sign-in token lives.
+    pub token_ttl_hours: i64,
+    /// Password hashing cost.
+    pub argon2: Argon2Params,
+    /// Sign-in slowing.
+    pub login_limit: LoginLimit,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            sla: SlaTargets::default(),
+            token_ttl_hours: 24 * 30,
+            argon2: Argon2Params::default(),
+            login_limit: LoginLimit::default(),
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads a TOML file; missing keys keep their defaults.
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))
+    }
+}
+
+/// First-response and resolution targets of one priority, in minutes (wall clock).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub struct Target {
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+}
+
+/// Response targets of every priority.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaTargets {
+    pub urgent: Target,
+    pub high: Target,
+    pub normal: Target,
+    pub low: Target,
+}
+
+impl Default for SlaTargets {
+    fn default() -> Self {
+        let t = |f, r| Target {
+            first_response_minutes: f,
+            resolution_minutes: r,
+        };
+        Self {
+            urgent: t(60, 480),
+            high: t(240, 1440),
+            normal: t(480, 2880),
+            low: t(1440, 7200),
+        }
+    }
+}
+
+impl SlaTargets {
+    /// The targets for a priority.
+    pub fn for_priority(&self, p: Priority) -> Target {
+        match p {
+            Priority::Urgent => self.urgent,
+            Priority::High => self.high,
+            Priority::Normal => self.normal,
+            Priority::Low => self.low,
+        }
+    }
+}
+
+/// Argon2id cost. The defaults follow OWASP's advice; tests lower them to stay fast.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// How many failed sign-ins are allowed in a window before `rate_limited`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginLimit {
+    pub window_seconds: u64,
+    pub max_failures_per_account: usize,
+    pub max_failures_per_address: usize,
+}
+
+impl Default for LoginLimit {
+    fn default() -> Self {
+        Self {
+            window_seconds: 900,
+            max_failures_per_account: 5,
+            max_failures_per_address: 30,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let s: Settings = toml::from_str(
+            "token_ttl_hours = 5\n[sla.urgent]\nfirst_response_minutes = 30\nresolution_minutes = 120\n",
+        )
+        .unwrap();
+        assert_eq!(s.token_ttl_hours, 5);
+        assert_eq!(s.sla.urgent.first_response_minutes, 30);
+        assert_eq!(s.sla.low.resolution_minutes, 7200);
+        assert!(toml::from_str::<Settings>("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn database_urls_hide_their_password_in_logs() {
+        let u = DatabaseUrl("postgres://me:secret@db:5432/x".into());
+        assert_eq!(format!("{u:?}"), "postgres://<redacted>@db:5432/x");
+    }
+}

@@ -1,0 +1,374 @@
+//! The one apply path: every change to tickets (push, REST, demo data) goes through
+//! [`Store::apply_batch`].
+//!
+//! A batch is one transaction. Each mutation is checked before it writes anything, so a
+//! rejection leaves no trace and the rest of the batch still applies. An applied
+//! mutation's id is stored with its result in the same transaction as its effect; a
+//! retry is answered `duplicate` with that first result. Within a batch, a mutation on a
+//! ticket whose create was rejected is rejected `depends_on_rejected`.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sqlx::Row;
+use tadhkira_proto::{
+    Applied, ErrorCode, EventKind, Mutation, MutationEnvelope, MutationResult, NewMessage,
+    NewTicket, Outcome, Role, Status, Ticket, Tier, Visibility, MAX_CHECKS, MAX_SYSTEM_INFO_CHARS,
+};
+use uuid::Uuid;
+
+use super::writer::{EntityKind, Rejection, Writer};
+use super::{rows, Caller, Store, StoreError};
+use crate::config::SlaTargets;
+use crate::sla;
+
+/// The outcome of one mutation before it is recorded.
+pub(super) type Step = Result<Applied, Rejection>;
+
+impl Store {
+    /// Applies an ordered batch of mutations for `caller` in one transaction and answers
+    /// one result per mutation, in order.
+    pub async fn apply_batch(
+        &self,
+        caller: &Caller,
+        batch: &[MutationEnvelope],
+        targets: &SlaTargets,
+    ) -> Result<Vec<MutationResult>, StoreError> {
+        let mut w = Writer::begin(self).await?;
+        let mut rejected_creates = HashSet::new();
+        let mut results = Vec::with_capacity(batch.len());
+        for env in batch {
+            let outcome = apply_one(&mut w, caller, env, targets, &rejected_creates).await?;
+            if let (Outcome::Rejected { .. }, Mutation::CreateTicket(t)) = (&outcome, &env.mutation)
+            {
+                rejected_creates.insert(t.id);
+            }
+            results.push(MutationResult {
+                id: env.id,
+                outcome,
+            });
+        }
+        w.commit(self).await?;
+        Ok(results)
+    }
+}
+
+async fn apply_one(
+    w: &mut Writer,
+    caller: &Caller,
+    env: &MutationEnvelope,
+    targets: &SlaTargets,
+    rejected_creates: &HashSet<Uuid>,
+) -> Result<Outcome, StoreError> {
+    let earlier = sqlx::query(
+        "SELECT user_id, ticket_id, ticket_number, seq FROM applied_mutations WHERE id = $1",
+    )
+    .bind(env.id.to_string())
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    if let Some(row) = earlier {
+        if rows::uuid(&row, "user_id")? != caller.user.id {
+            return Ok(rejected(Rejection::new(
+                ErrorCode::Conflict,
+                "this mutation id was already used",
+            )));
+        }
+        let result = Applied {
+            ticket_id: rows::uuid(&row, "ticket_id")?,
+            ticket_number: row.try_get("ticket_number")?,
+            seq: row.try_get("seq")?,
+        };
+        return Ok(Outcome::Duplicate { result });
+    }
+    let ticket_id = env.mutation.ticket_id();
+    if !matches!(env.mutation, Mutation::CreateTicket(_)) && rejected_creates.contains(&ticket_id) {
+        return Ok(rejected(Rejection::new(
+            ErrorCode::DependsOnRejected,
+            "the ticket's creation was rejected earlier in this batch",
+        )));
+    }
+    let step = match &env.mutation {
+        Mutation::CreateTicket(t) => create_ticket(w, caller, t, targets).await?,
+        Mutation::AddMessage(m) => add_message(w, caller, m, targets).await?,
+        Mutation::UpdateTicket(u) => super::edit::update_ticket(w, caller, u, targets).await?,
+        Mutation::Escalate(e) => super::edit::escalate(w, caller, e).await?,
+    };
+    match step {
+        Ok(result) => {
+            sqlx::query(
+                "INSERT INTO applied_mutations (id, user_id, kind, ticket_id, ticket_number, seq, applied_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(env.id.to_string())
+            .bind(caller.user.id.to_string())
+            .bind(env.mutation.kind())
+            .bind(result.ticket_id.to_string())
+            .bind(result.ticket_number)
+            .bind(result.seq)
+            .bind(w.now)
+            .execute(&mut *w.tx)
+            .await?;
+            Ok(Outcome::Applied { result })
+        }
+        Err(r) => Ok(rejected(r)),
+    }
+}
+
+fn rejected(r: Rejection) -> Outcome {
+    Outcome::Rejected {
+        code: r.code,
+        message: r.message,
+    }
+}
+
+/// Loads a ticket the caller may see, or the rejection to answer.
+pub(super) async fn visible_ticket(
+    w: &mut Writer,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Result<(Ticket, i64), Rejection>, StoreError> {
+    let not_found = || Rejection::new(ErrorCode::NotFound, format!("no ticket {id}"));
+    Ok(match w.ticket(id).await? {
+        Some((t, paused)) if caller.is_staff() || Some(t.org_id) == caller.user.org_id => {
+            Ok((t, paused))
+        }
+        _ => Err(not_found()),
+    })
+}
+
+async fn create_ticket(
+    w: &mut Writer,
+    caller: &Caller,
+    new: &NewTicket,
+    targets: &SlaTargets,
+) -> Result<Step, StoreError> {
+    if new.checks.len() > MAX_CHECKS {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Invalid,
+            format!("at most {MAX_CHECKS} checks"),
+        )));
+    }
+    if new
+        .system_info
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SYSTEM_INFO_CHARS)
+    {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Invalid,
+            format!("system information is longer than {MAX_SYSTEM_INFO_CHARS} characters"),
+        )));
+    }
+    let exists = sqlx::query("SELECT 1 AS one FROM tickets WHERE id = $1")
+        .bind(new.id.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    if exists.is_some() {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Conflict,
+            "a ticket with this id already exists",
+        )));
+    }
+    // Who the ticket is for, and which organisation it belongs to.
+    let (requester_id, org) = if caller.is_staff() {
+        let Some(rid) = new.requester_id else {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Invalid,
+                "requester_id is required when staff file a ticket for a customer",
+            )));
+        };
+        let row = sqlx::query(
+            "SELECT o.id, o.name, o.paid_until FROM users u JOIN organisations o ON o.id = u.org_id \
+             WHERE u.id = $1 AND u.role = 'customer'",
+        )
+        .bind(rid.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Invalid,
+                "requester_id is not a customer",
+            )));
+        };
+        (rid, rows::organisation(&row)?)
+    } else {
+        if new.requester_id.is_some_and(|r| r != caller.user.id) {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Forbidden,
+                "customers file tickets for themselves",
+            )));
+        }
+        let Some(org) = caller.organisation.clone() else {
+            return Ok(Err(Rejection::new(ErrorCode::Forbidden, "no organisation")));
+        };
+        if !org.subscription_active(Utc::now()) {
+            return Ok(Err(Rejection::new(
+                ErrorCode::SubscriptionInactive,
+                format!("{}'s subscription is not active: no new tickets", org.name),
+            )));
+        }
+        (caller.user.id, org)
+    };
+    let now = rows::to_time(w.now);
+    let number = w.next_number();
+    let mut t = Ticket {
+        id: new.id,
+        number,
+        org_id: org.id,
+        org_name: org.name,
+        requester_id,
+        requester_name: String::new(),
+        created_by: caller.user.id,
+        title: new.title.as_str().to_owned(),
+        description: new.description.as_str().to_owned(),
+        priority: new.priority,
+        status: Status::New,
+        channel: new.channel,
+        category: new.category.as_ref().map(|c| c.as_str().to_owned()),
+        contact: new.contact.clone(),
+        checks: new.checks.iter().map(|c| c.as_str().to_owned()).collect(),
+        system_info: new.system_info.clone(),
+        tier: Tier::L1,
+        assignee_id: None,
+        assignee_name: None,
+        first_response_due_at: None,
+        first_response_at: None,
+        resolution_due_at: None,
+        solved_at: None,
+        sla_paused_at: None,
+        created_at: now,
+        updated_at: now,
+        versions: Default::default(),
+    };
+    sla::recompute_dues(&mut t, 0, targets);
+    let version = w.peek_seq();
+    let checks =
+        serde_json::to_string(&t.checks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let ms = |d: Option<chrono::DateTime<Utc>>| d.map(|d| d.timestamp_millis());
+    sqlx::query(
+        "INSERT INTO tickets (id, number, org_id, requester_id, created_by, title, description, \
+         priority, status, channel, category, contact_name, contact_email, contact_phone, checks, \
+         system_info, tier, assignee_id, first_response_due_at, first_response_at, \
+         resolution_due_at, solved_at, sla_paused_at, sla_paused_ms, created_at, updated_at, \
+         v_title, v_status, v_priority, v_assignee, v_category, v_tier) VALUES ($1, $2, $3, $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, $18, NULL, $19, NULL, \
+         NULL, 0, $20, $20, $21, $21, $21, $21, $21, $21)",
+    )
+    .bind(t.id.to_string())
+    .bind(t.number)
+    .bind(t.org_id.to_string())
+    .bind(t.requester_id.to_string())
+    .bind(t.created_by.to_string())
+    .bind(&t.title)
+    .bind(&t.description)
+    .bind(t.priority.as_str())
+    .bind(t.status.as_str())
+    .bind(t.channel.as_str())
+    .bind(&t.category)
+    .bind(&t.contact.name)
+    .bind(&t.contact.email)
+    .bind(&t.contact.phone)
+    .bind(checks)
+    .bind(&t.system_info)
+    .bind(i64::from(t.tier))
+    .bind(ms(t.first_response_due_at))
+    .bind(ms(t.resolution_due_at))
+    .bind(w.now)
+    .bind(version)
+    .execute(&mut *w.tx)
+    .await?;
+    // The ticket's feed row comes first; its seq is the version of every field.
+    let ticket_seq = w.append_change(&t, EntityKind::Ticket, t.id, false).await?;
+    debug_assert_eq!(ticket_seq, version);
+    let on_behalf = caller.user.role != Role::Customer;
+    let seq = w
+        .insert_event(
+            &t,
+            &caller.user,
+            EventKind::Created {
+                channel: t.channel,
+                on_behalf,
+            },
+        )
+        .await?;
+    Ok(Ok(Applied {
+        ticket_id: t.id,
+        ticket_number: number,
+        seq,
+    }))
+}
+
+async fn add_message(
+    w: &mut Writer,
+    caller: &Caller,
+    new: &NewMessage,
+    targets: &SlaTargets,
+) -> Result<Step, StoreError> {
+    let (mut t, mut paused) = match visible_ticket(w, caller, new.ticket_id).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(Err(r)),
+    };
+    if !caller.is_staff() && new.visibility == Visibility::Internal {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Forbidden,
+            "customers cannot write internal notes",
+        )));
+    }
+    let exists = sqlx::query("SELECT 1 AS one FROM messages WHERE id = $1")
+        .bind(new.id.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    if exists.is_some() {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Conflict,
+            "a message with this id already exists",
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO messages (id, ticket_id, author_id, body, visibility, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new.id.to_string())
+    .bind(t.id.to_string())
+    .bind(caller.user.id.to_string())
+    .bind(new.body.as_str())
+    .bind(new.visibility.as_str())
+    .bind(w.now)
+    .execute(&mut *w.tx)
+    .await?;
+    let internal = new.visibility == Visibility::Internal;
+    let mut seq = w
+        .append_change(&t, EntityKind::Message, new.id, internal)
+        .await?;
+    let now = rows::to_time(w.now);
+    let mut touched = false;
+    let mut fields: &[&str] = &[];
+    if caller.is_staff() && !internal && t.first_response_at.is_none() {
+        // The first public reply by staff is the first response.
+        t.first_response_at = Some(now);
+        touched = true;
+    }
+    if !caller.is_staff() && t.status == Status::Pending {
+        // The customer answered: the ticket is back with support and the clock runs.
+        let from = t.status;
+        sla::on_status_change(&mut t, &mut paused, Status::Open, now, targets);
+        w.insert_event(
+            &t,
+            &caller.user,
+            EventKind::StatusChanged {
+                from,
+                to: Status::Open,
+            },
+        )
+        .await?;
+        touched = true;
+        fields = &["status"];
+    }
+    if touched {
+        seq = super::edit::save_ticket(w, &mut t, paused, fields).await?;
+    }
+    Ok(Ok(Applied {
+        ticket_id: t.id,
+        ticket_number: t.number,
+        seq,
+    }))
+}

@@ -1,0 +1,169 @@
+//! The change feed: what a client pulls, filtered to what it may see, and the live
+//! notices that tell SSE subscribers to pull.
+//!
+//! Each feed row names an entity; a pull answers the entity's CURRENT state. Customers
+//! get only rows of their organisation that are not staff-only (internal notes and
+//! events that reveal internal handling); staff get every row.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use tadhkira_proto::{Change, Entity, MAX_PULL_LIMIT};
+use uuid::Uuid;
+
+use super::{rows, Caller, Store, StoreError};
+
+/// Sent in-process after each commit that wrote to the feed.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The newest seq written.
+    pub seq: i64,
+    /// The newest customer-visible seq per organisation touched.
+    pub orgs: Vec<(Uuid, i64)>,
+}
+
+impl Notice {
+    /// The seq to announce to this caller, or `None` if nothing here is theirs to see.
+    pub fn seq_for(&self, caller: &Caller) -> Option<i64> {
+        if caller.is_staff() {
+            return Some(self.seq);
+        }
+        let org = caller.user.org_id?;
+        self.orgs.iter().find(|(o, _)| *o == org).map(|(_, s)| *s)
+    }
+}
+
+/// One page of the feed.
+pub struct FeedPage {
+    pub changes: Vec<Change>,
+    pub cursor: i64,
+    pub has_more: bool,
+}
+
+impl Store {
+    /// The newest committed seq.
+    pub async fn head_seq(&self) -> Result<i64, StoreError> {
+        super::counter(&self.pool, "seq").await
+    }
+
+    /// Changes after `cursor` that `caller` may see, oldest first, at most `limit`.
+    pub async fn changes_after(
+        &self,
+        caller: &Caller,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<FeedPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PULL_LIMIT);
+        // Writers commit in seq order (see writer.rs), so every seq up to the committed
+        // head is visible: reading only up to it never skips a change.
+        let head = self.head_seq().await?;
+        let feed_rows = if caller.is_staff() {
+            sqlx::query(
+                "SELECT seq, entity_kind, entity_id FROM changes WHERE seq > $1 AND seq <= $2 \
+                 ORDER BY seq LIMIT $3",
+            )
+            .bind(cursor)
+            .bind(head)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            let org = caller
+                .user
+                .org_id
+                .map(|o| o.to_string())
+                .unwrap_or_default();
+            sqlx::query(
+                "SELECT seq, entity_kind, entity_id FROM changes WHERE seq > $1 AND seq <= $2 \
+                 AND org_id = $4 AND staff_only = 0 ORDER BY seq LIMIT $3",
+            )
+            .bind(cursor)
+            .bind(head)
+            .bind(limit)
+            .bind(org)
+            .fetch_all(&self.pool)
+            .await?
+        };
+        let mut wanted: Vec<(i64, String, Uuid)> = Vec::with_capacity(feed_rows.len());
+        for r in &feed_rows {
+            wanted.push((
+                r.try_get("seq")?,
+                r.try_get("entity_kind")?,
+                rows::uuid(r, "entity_id")?,
+            ));
+        }
+        let ids = |kind: &str| {
+            wanted
+                .iter()
+                .filter(|w| w.1 == kind)
+                .map(|w| w.2)
+                .collect::<Vec<_>>()
+        };
+        let tickets = self
+            .load_by_ids(
+                &format!("SELECT {} FROM {}", rows::TICKET_COLUMNS, rows::TICKET_FROM),
+                "t.id",
+                &ids("ticket"),
+            )
+            .await?;
+        let messages = self
+            .load_by_ids(rows::MESSAGE_SELECT, "m.id", &ids("message"))
+            .await?;
+        let events = self
+            .load_by_ids(rows::EVENT_SELECT, "e.id", &ids("event"))
+            .await?;
+        let mut changes = Vec::with_capacity(wanted.len());
+        for (seq, kind, id) in &wanted {
+            let entity = match kind.as_str() {
+                "ticket" => tickets
+                    .get(id)
+                    .map(|r| rows::ticket(r).map(|t| Entity::Ticket(t.0))),
+                "message" => messages
+                    .get(id)
+                    .map(|r| rows::message(r).map(Entity::Message)),
+                "event" => events.get(id).map(|r| rows::event(r).map(Entity::Event)),
+                _ => None,
+            };
+            if let Some(entity) = entity {
+                changes.push(Change {
+                    seq: *seq,
+                    entity: entity?,
+                });
+            }
+        }
+        let full = wanted.len() as i64 == limit;
+        let last = wanted.last().map(|w| w.0);
+        let (cursor, has_more) = match last {
+            Some(last) if full => (last, last < head),
+            _ => (cursor.max(head), false),
+        };
+        Ok(FeedPage {
+            changes,
+            cursor,
+            has_more,
+        })
+    }
+
+    /// Runs `select … WHERE id_col IN (…)` in chunks; rows keyed by the `id` column.
+    pub(super) async fn load_by_ids(
+        &self,
+        select: &str,
+        id_col: &str,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, AnyRow>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("{select} WHERE {id_col} IN ({})", marks.join(", "));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.insert(rows::uuid(&row, "id")?, row);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,168 @@
+//! Storage of the helpdesk behind one intent-named type, [`Store`], on SQLite or
+//! PostgreSQL.
+//!
+//! Why one type over sqlx's `Any` driver rather than a trait with two implementations:
+//! the schema is deliberately portable (UUIDs as TEXT, times as BIGINT milliseconds,
+//! booleans as 0/1, `$n` placeholders, which sqlx's SQLite driver accepts as positional),
+//! so a single set of queries serves both engines and the same test suite exercises
+//! every line on each. Each engine keeps its own embedded migration folder, and the code
+//! branches on [`Backend`] only where the engines truly differ (connection pragmas and
+//! how writers are serialised).
+
+mod apply;
+mod edit;
+mod feed;
+mod people;
+mod rows;
+mod tickets;
+mod writer;
+
+use std::sync::Arc;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use uuid::Uuid;
+
+pub use feed::Notice;
+pub use people::{Caller, NewUser, TokenIssued};
+pub use tickets::TicketFilter;
+pub use writer::Rejection;
+
+use crate::config::DatabaseUrl;
+
+/// A failure of the storage layer that callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique value (e-mail, organisation name…) is already taken.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// A stored value could not be read back (should never happen).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which engine the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The helpdesk's database: every read and write the server does goes through here.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer at a time anyway; taking it in-process avoids
+    /// `SQLITE_BUSY` on lock upgrades. PostgreSQL serialises on the counter row.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+    epoch: Uuid,
+    notices: tokio::sync::broadcast::Sender<Notice>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("epoch", &self.epoch)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Connects, runs the embedded migrations of the engine and reads (or makes) the
+    /// server epoch.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.is_postgres() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(url.expose()).await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        let epoch = Self::load_epoch(&pool).await?;
+        let (notices, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Self {
+            pool,
+            backend,
+            write_gate: Arc::default(),
+            epoch,
+            notices,
+        })
+    }
+
+    async fn load_epoch(pool: &AnyPool) -> Result<Uuid, StoreError> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .execute(pool)
+        .await?;
+        let row = sqlx::query("SELECT value FROM meta WHERE key = 'epoch'")
+            .fetch_one(pool)
+            .await?;
+        rows::uuid(&row, "value")
+    }
+
+    /// Identity of this database; changes when it is replaced or restored.
+    pub fn epoch(&self) -> Uuid {
+        self.epoch
+    }
+
+    /// The engine in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Listens for "new changes committed" notices (fed to SSE subscribers).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Closes the pool (on shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Reads the current value of a counter row.
+async fn counter(row_source: &AnyPool, name: &str) -> Result<i64, StoreError> {
+    let row: AnyRow = sqlx::query("SELECT value FROM counters WHERE name = $1")
+        .bind(name)
+        .fetch_one(row_source)
+        .await?;
+    Ok(row.try_get::<i64, _>("value")?)
+}

@@ -1,0 +1,277 @@
+//! Organisations, users and sign-in tokens.
+//!
+//! A token is 32 random bytes shown to the client once; only its SHA-256 hash is stored,
+//! so a copy of the database does not let anyone sign in.
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use tadhkira_proto::{Email, Organisation, Role, Tier, User};
+use uuid::Uuid;
+
+use super::{rows, Store, StoreError};
+
+/// Who is calling: a signed-in user and, for a customer, their organisation.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub organisation: Option<Organisation>,
+}
+
+impl Caller {
+    /// Agents and admins.
+    pub fn is_staff(&self) -> bool {
+        self.user.role.is_staff()
+    }
+}
+
+/// A user to create (the password already hashed).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub org_id: Option<Uuid>,
+    pub tier: Option<Tier>,
+    pub locale: String,
+    pub phone: Option<String>,
+    pub password_hash: String,
+}
+
+/// A freshly issued token (shown once).
+pub struct TokenIssued {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, org_id, tier, locale, phone";
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl Store {
+    /// Creates an organisation; its name must be new.
+    pub async fn create_organisation(
+        &self,
+        name: &str,
+        paid_until: Option<DateTime<Utc>>,
+    ) -> Result<Organisation, StoreError> {
+        let org = Organisation {
+            id: Uuid::now_v7(),
+            name: name.to_owned(),
+            paid_until,
+        };
+        sqlx::query(
+            "INSERT INTO organisations (id, name, paid_until, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org.id.to_string())
+        .bind(&org.name)
+        .bind(paid_until.map(|t| t.timestamp_millis()))
+        .bind(rows::now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::AlreadyExists(format!("organisation {name:?}"))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(org)
+    }
+
+    /// Finds an organisation by its exact name.
+    pub async fn organisation_by_name(&self, name: &str) -> Result<Organisation, StoreError> {
+        let row = sqlx::query("SELECT id, name, paid_until FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        rows::organisation(&row)
+    }
+
+    /// Finds an organisation by id.
+    pub async fn organisation(&self, id: Uuid) -> Result<Organisation, StoreError> {
+        let row = sqlx::query("SELECT id, name, paid_until FROM organisations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        rows::organisation(&row)
+    }
+
+    /// Sets (or clears) the end of an organisation's paid subscription.
+    pub async fn set_subscription(
+        &self,
+        org_id: Uuid,
+        paid_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE organisations SET paid_until = $1 WHERE id = $2")
+            .bind(paid_until.map(|t| t.timestamp_millis()))
+            .bind(org_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Creates a user; the e-mail address must be new.
+    pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let user = User {
+            id: Uuid::now_v7(),
+            email: new.email.as_str().to_owned(),
+            name: new.name,
+            role: new.role,
+            org_id: new.org_id,
+            tier: new.tier,
+            locale: new.locale,
+            phone: new.phone,
+        };
+        sqlx::query(
+            "INSERT INTO users (id, email, name, role, org_id, tier, locale, phone, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(user.id.to_string())
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(user.org_id.map(|o| o.to_string()))
+        .bind(user.tier.map(i64::from))
+        .bind(&user.locale)
+        .bind(&user.phone)
+        .bind(&new.password_hash)
+        .bind(rows::now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::AlreadyExists(format!("user {}", user.email))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(user)
+    }
+
+    /// A user by id.
+    pub async fn user(&self, id: Uuid) -> Result<User, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        rows::user(&row)
+    }
+
+    /// The user with this e-mail and their password hash, for signing in.
+    pub async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+        ))
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((rows::user(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces a user's password hash.
+    pub async fn set_password_hash(&self, email: &Email, hash: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+            .bind(hash)
+            .bind(email.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Issues a new random token for a user, valid for `ttl`.
+    pub async fn issue_token(
+        &self,
+        user_id: Uuid,
+        device: Option<&str>,
+        ttl: chrono::Duration,
+    ) -> Result<TokenIssued, StoreError> {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let token = hex::encode(bytes);
+        let now = Utc::now();
+        let expires_at = now + ttl;
+        sqlx::query(
+            "INSERT INTO tokens (hash, user_id, device, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash(&token))
+        .bind(user_id.to_string())
+        .bind(device)
+        .bind(now.timestamp_millis())
+        .bind(expires_at.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(TokenIssued { token, expires_at })
+    }
+
+    /// Who a token belongs to, if it is known, unexpired and not revoked.
+    pub async fn caller_for_token(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.org_id, u.tier, u.locale, u.phone \
+             FROM tokens k JOIN users u ON u.id = k.user_id \
+             WHERE k.hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2",
+        )
+        .bind(token_hash(token))
+        .bind(rows::now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = rows::user(&row)?;
+        let organisation = match user.org_id {
+            Some(id) => Some(self.organisation(id).await?),
+            None => None,
+        };
+        Ok(Some(Caller { user, organisation }))
+    }
+
+    /// Revokes one token (sign-out).
+    pub async fn revoke_token(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL")
+            .bind(rows::now_ms())
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes every token of a user; answers how many were live.
+    pub async fn revoke_user_tokens(&self, email: &Email) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+             AND user_id = (SELECT id FROM users WHERE email = $2)",
+        )
+        .bind(rows::now_ms())
+        .bind(email.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Staff users (agents and admins), for assignee checks and the demo.
+    pub async fn staff_user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        match self.user(id).await {
+            Ok(u) if u.role.is_staff() => Ok(Some(u)),
+            Ok(_) | Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Reading rows back into wire types: the portable column encodings (UUID as TEXT,
+//! milliseconds as BIGINT, enums as their `snake_case` word, JSON as TEXT) decoded in
+//! one place, with a [`StoreError::Corrupt`] instead of a panic on anything odd.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use tadhkira_proto::{
+    Channel, Contact, EventKind, FieldVersions, Message, Organisation, Priority, Role, Status,
+    Ticket, TicketEvent, Tier, User, Visibility,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+
+/// Columns of a ticket with its organisation, requester and assignee names.
+pub const TICKET_COLUMNS: &str = "t.id, t.number, t.org_id, o.name AS org_name, \
+    t.requester_id, r.name AS requester_name, t.created_by, t.title, t.description, \
+    t.priority, t.status, t.channel, t.category, t.contact_name, t.contact_email, \
+    t.contact_phone, t.checks, t.system_info, t.tier, t.assignee_id, a.name AS assignee_name, \
+    t.first_response_due_at, t.first_response_at, t.resolution_due_at, t.solved_at, \
+    t.sla_paused_at, t.sla_paused_ms, t.created_at, t.updated_at, t.v_title, t.v_status, \
+    t.v_priority, t.v_assignee, t.v_category, t.v_tier";
+
+/// The joins [`TICKET_COLUMNS`] needs.
+pub const TICKET_FROM: &str = "tickets t JOIN organisations o ON o.id = t.org_id \
+    JOIN users r ON r.id = t.requester_id LEFT JOIN users a ON a.id = t.assignee_id";
+
+/// Columns of a message with its author.
+pub const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name AS author_name, \
+    u.role AS author_role, m.body, m.visibility, m.created_at \
+    FROM messages m JOIN users u ON u.id = m.author_id";
+
+/// Columns of a timeline event with its actor.
+pub const EVENT_SELECT: &str = "SELECT e.id, e.ticket_id, e.actor_id, u.name AS actor_name, \
+    e.kind, e.created_at FROM ticket_events e JOIN users u ON u.id = e.actor_id";
+
+/// Current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// Milliseconds to a UTC time.
+pub fn to_time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{col}: {e}"))
+}
+
+pub fn uuid(row: &AnyRow, col: &str) -> Result<Uuid, StoreError> {
+    let s: String = row.try_get(col)?;
+    Uuid::parse_str(&s).map_err(|e| corrupt(col, e))
+}
+
+pub fn opt_uuid(row: &AnyRow, col: &str) -> Result<Option<Uuid>, StoreError> {
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| Uuid::parse_str(&s).map_err(|e| corrupt(col, e)))
+        .transpose()
+}
+
+pub fn time(row: &AnyRow, col: &str) -> Result<DateTime<Utc>, StoreError> {
+    Ok(to_time(row.try_get::<i64, _>(col)?))
+}
+
+pub fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(to_time))
+}
+
+fn word<T>(
+    row: &AnyRow,
+    col: &str,
+    parse: impl Fn(&str) -> Result<T, tadhkira_proto::FieldError>,
+) -> Result<T, StoreError> {
+    let s: String = row.try_get(col)?;
+    parse(&s).map_err(|e| corrupt(col, e))
+}
+
+fn tier(n: i64) -> Result<Tier, StoreError> {
+    Tier::parse(n).map_err(|e| corrupt("tier", e))
+}
+
+/// A ticket row (selected with [`TICKET_COLUMNS`]) and its total paused milliseconds.
+pub fn ticket(row: &AnyRow) -> Result<(Ticket, i64), StoreError> {
+    let checks: String = row.try_get("checks")?;
+    let ticket = Ticket {
+        id: uuid(row, "id")?,
+        number: row.try_get("number")?,
+        org_id: uuid(row, "org_id")?,
+        org_name: row.try_get("org_name")?,
+        requester_id: uuid(row, "requester_id")?,
+        requester_name: row.try_get("requester_name")?,
+        created_by: uuid(row, "created_by")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        priority: word(row, "priority", Priority::parse)?,
+        status: word(row, "status", Status::parse)?,
+        channel: word(row, "channel", Channel::parse)?,
+        category: row.try_get("category")?,
+        contact: Contact {
+            name: row.try_get("contact_name")?,
+            email: row.try_get("contact_email")?,
+            phone: row.try_get("contact_phone")?,
+        },
+        checks: serde_json::from_str(&checks).map_err(|e| corrupt("checks", e))?,
+        system_info: row.try_get("system_info")?,
+        tier: tier(row.try_get("tier")?)?,
+        assignee_id: opt_uuid(row, "assignee_id")?,
+        assignee_name: row.try_get("assignee_name")?,
+        first_response_due_at: opt_time(row, "first_response_due_at")?,
+        first_response_at: opt_time(row, "first_response_at")?,
+        resolution_due_at: opt_time(row, "resolution_due_at")?,
+        solved_at: opt_time(row, "solved_at")?,
+        sla_paused_at: opt_time(row, "sla_paused_at")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+        versions: FieldVersions {
+            title: row.try_get("v_title")?,
+            status: row.try_get("v_status")?,
+            priority: row.try_get("v_priority")?,
+            assignee: row.try_get("v_assignee")?,
+            category: row.try_get("v_category")?,
+            tier: row.try_get("v_tier")?,
+        },
+    };
+    Ok((ticket, row.try_get("sla_paused_ms")?))
+}
+
+/// A message row (selected with [`MESSAGE_SELECT`]).
+pub fn message(row: &AnyRow) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: uuid(row, "id")?,
+        ticket_id: uuid(row, "ticket_id")?,
+        author_id: uuid(row, "author_id")?,
+        author_name: row.try_get("author_name")?,
+        author_role: word(row, "author_role", Role::parse)?,
+        body: row.try_get("body")?,
+        visibility: word(row, "visibility", Visibility::parse)?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+/// An event row (selected with [`EVENT_SELECT`]).
+pub fn event(row: &AnyRow) -> Result<TicketEvent, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let kind: EventKind = serde_json::from_str(&kind).map_err(|e| corrupt("kind", e))?;
+    Ok(TicketEvent {
+        id: uuid(row, "id")?,
+        ticket_id: uuid(row, "ticket_id")?,
+        actor_id: uuid(row, "actor_id")?,
+        actor_name: row.try_get("actor_name")?,
+        kind,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+/// An organisation row (`id, name, paid_until`).
+pub fn organisation(row: &AnyRow) -> Result<Organisation, StoreError> {
+    Ok(Organisation {
+        id: uuid(row, "id")?,
+        name: row.try_get("name")?,
+        paid_until: opt_time(row, "paid_until")?,
+    })
+}
+
+/// A user row (`id, email, name, role, org_id, tier, locale, phone`).
+pub fn user(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: uuid(row, "id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: word(row, "role", Role::parse)?,
+        org_id: opt_uuid(row, "org_id")?,
+        tier: row
+            .try_get::<Option<i64>, _>("tier")?
+            .map(tier)
+            .transpose()?,
+        locale: row.try_get("locale")?,
+        phone: row.try_get("phone")?,
+    })
+}

@@ -1,0 +1,213 @@
+//! One writing transaction on the change feed.
+//!
+//! A [`Writer`] begins a transaction and first touches the `seq` counter row. On
+//! PostgreSQL that row lock is held until commit, so appenders to the feed run one at a
+//! time and sequence numbers become visible in order: no reader's cursor can pass a
+//! change that has not committed. On SQLite an in-process gate does the same (SQLite
+//! allows one writer anyway, and taking the gate first avoids `SQLITE_BUSY` on lock
+//! upgrades). Holding the lock, the writer hands out numbers from memory and writes the
+//! counters back once, at commit.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, Row, Transaction};
+use tadhkira_proto::{ErrorCode, EventKind, Ticket, TicketEvent, User};
+use uuid::Uuid;
+
+use super::{feed::Notice, rows, Backend, Store, StoreError};
+
+/// Why a mutation was not applied: a stable code and a message for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Rejection {
+    /// A rejection with this code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What one change-feed row is about.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum EntityKind {
+    Ticket,
+    Message,
+    Event,
+}
+
+impl EntityKind {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Ticket => "ticket",
+            EntityKind::Message => "message",
+            EntityKind::Event => "event",
+        }
+    }
+}
+
+/// An open writing transaction holding the feed lock.
+pub(super) struct Writer {
+    pub tx: Transaction<'static, Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    seq: i64,
+    seq_at_start: i64,
+    number: i64,
+    number_at_start: i64,
+    /// Newest public seq per organisation, for live notices.
+    org_seqs: HashMap<Uuid, i64>,
+    pub now: i64,
+}
+
+impl Writer {
+    /// Begins a transaction and takes the feed lock.
+    pub async fn begin(store: &Store) -> Result<Self, StoreError> {
+        let gate = match store.backend {
+            Backend::Sqlite => Some(store.write_gate.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = store.pool.begin().await?;
+        let seq: i64 =
+            sqlx::query("UPDATE counters SET value = value WHERE name = 'seq' RETURNING value")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("value")?;
+        let number: i64 = sqlx::query("SELECT value FROM counters WHERE name = 'ticket_number'")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("value")?;
+        Ok(Self {
+            tx,
+            _gate: gate,
+            seq,
+            seq_at_start: seq,
+            number,
+            number_at_start: number,
+            org_seqs: HashMap::new(),
+            now: rows::now_ms(),
+        })
+    }
+
+    /// The next human ticket number.
+    pub fn next_number(&mut self) -> i64 {
+        self.number += 1;
+        self.number
+    }
+
+    /// The seq the next [`Writer::append_change`] will get.
+    pub fn peek_seq(&self) -> i64 {
+        self.seq + 1
+    }
+
+    /// Appends one row to the change feed and answers its sequence number.
+    pub async fn append_change(
+        &mut self,
+        ticket: &Ticket,
+        kind: EntityKind,
+        entity_id: Uuid,
+        staff_only: bool,
+    ) -> Result<i64, StoreError> {
+        self.seq += 1;
+        sqlx::query(
+            "INSERT INTO changes (seq, ticket_id, org_id, entity_kind, entity_id, staff_only) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.seq)
+        .bind(ticket.id.to_string())
+        .bind(ticket.org_id.to_string())
+        .bind(kind.as_str())
+        .bind(entity_id.to_string())
+        .bind(staff_only as i64)
+        .execute(&mut *self.tx)
+        .await?;
+        if !staff_only {
+            self.org_seqs.insert(ticket.org_id, self.seq);
+        }
+        Ok(self.seq)
+    }
+
+    /// Adds an event to a ticket's timeline (and the feed); answers its seq.
+    pub async fn insert_event(
+        &mut self,
+        ticket: &Ticket,
+        actor: &User,
+        kind: EventKind,
+    ) -> Result<i64, StoreError> {
+        let staff_only = event_is_staff_only(&kind);
+        let id = Uuid::now_v7();
+        let json = serde_json::to_string(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO ticket_events (id, ticket_id, actor_id, kind, staff_only, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(ticket.id.to_string())
+        .bind(actor.id.to_string())
+        .bind(json)
+        .bind(staff_only as i64)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        self.append_change(ticket, EntityKind::Event, id, staff_only)
+            .await
+    }
+
+    /// Loads a ticket inside the transaction.
+    pub async fn ticket(&mut self, id: Uuid) -> Result<Option<(Ticket, i64)>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE t.id = $1",
+            rows::TICKET_COLUMNS,
+            rows::TICKET_FROM
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(rows::ticket).transpose()
+    }
+
+    /// Writes the counters back, commits, and tells live subscribers.
+    pub async fn commit(mut self, store: &Store) -> Result<(), StoreError> {
+        if self.seq != self.seq_at_start {
+            sqlx::query("UPDATE counters SET value = $1 WHERE name = 'seq'")
+                .bind(self.seq)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        if self.number != self.number_at_start {
+            sqlx::query("UPDATE counters SET value = $1 WHERE name = 'ticket_number'")
+                .bind(self.number)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        if self.seq != self.seq_at_start {
+            // No receiver is fine: nobody is listening.
+            let _ = store.notices.send(Notice {
+                seq: self.seq,
+                orgs: self.org_seqs.into_iter().collect(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Events that reveal internal handling (who works on it, why it moved up a tier) are
+/// for staff only.
+pub(super) fn event_is_staff_only(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Assigned { .. } | EventKind::Escalated { .. } => true,
+        EventKind::Overwritten { field, .. } => field == "assignee" || field == "tier",
+        _ => false,
+    }
+}
+
+/// Whether a customer may see this event.
+pub fn customer_may_see(event: &TicketEvent) -> bool {
+    !event_is_staff_only(&event.kind)
+}

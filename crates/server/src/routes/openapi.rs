@@ -1,0 +1,106 @@
+//! `GET /api/v1/openapi.json`: a hand-written OpenAPI 3.1 document of the REST API.
+//!
+//! Hand-written (rather than generated) to keep the proto crate free of an OpenAPI
+//! dependency; [`ROUTES`] is the single list a test checks against the live router, so
+//! a route cannot be added without appearing here. Schemas are described by name and
+//! point at the proto crate's types, whose JSON shape they follow.
+
+use axum::response::IntoResponse;
+use serde_json::{json, Map, Value};
+
+/// One route: method, path (OpenAPI syntax), who may call it, summary, request body
+/// type, answer type.
+pub type Route = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    ("get", "/api/v1/health", "anyone", "Server status, version and database epoch", None, "Health"),
+    ("post", "/api/v1/auth/login", "anyone", "Sign in with e-mail and password; slowed after repeated failures (429 rate_limited)", Some("LoginRequest"), "LoginResponse"),
+    ("post", "/api/v1/auth/logout", "signed in", "Revoke the token of this request", None, "empty (204)"),
+    ("get", "/api/v1/me", "signed in", "Who the token belongs to", None, "Me"),
+    ("post", "/api/v1/sync/push", "signed in", "Apply an ordered batch of mutations (at most 500); one result per mutation", Some("PushRequest"), "PushResponse"),
+    ("get", "/api/v1/sync/pull", "signed in", "Changes after ?cursor (at most ?limit), filtered to what the caller may see", None, "PullResponse"),
+    ("get", "/api/v1/events", "signed in", "Server-Sent Events: event `changes` with ChangesAvailable means pull now", None, "text/event-stream"),
+    ("get", "/api/v1/tickets", "signed in", "Ticket list; filters ?status ?priority ?channel ?tier ?assignee (id|none) ?breaching ?q ?limit ?offset", None, "TicketPage"),
+    ("post", "/api/v1/tickets", "signed in", "File a ticket (staff: requester_id required, on behalf of any organisation; customers: paid subscription required)", Some("NewTicket"), "TicketDetail"),
+    ("get", "/api/v1/tickets/{id}", "signed in", "A ticket with its visible messages and timeline", None, "TicketDetail"),
+    ("patch", "/api/v1/tickets/{id}", "signed in", "Change fields (customers: title, category, status solved/open only)", Some("TicketChanges"), "TicketDetail"),
+    ("post", "/api/v1/tickets/{id}/messages", "signed in", "Add a public reply or (staff) an internal note", Some("NewMessage"), "TicketDetail"),
+    ("post", "/api/v1/tickets/{id}/escalate", "staff", "Move the ticket up a tier with a reason", Some("EscalateRequest"), "TicketDetail"),
+    ("get", "/api/v1/openapi.json", "anyone", "This document", None, "OpenAPI document"),
+];
+
+fn schema_ref(name: &str) -> Value {
+    if name.contains(' ') || name.contains('/') {
+        json!({ "description": name })
+    } else {
+        json!({ "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } } })
+    }
+}
+
+/// The OpenAPI document as JSON.
+pub fn openapi() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for (method, path, who, summary, body, answer) in ROUTES {
+        let mut op = json!({
+            "summary": summary,
+            "description": format!("Caller: {who}. Errors are JSON {{code, message}} (ApiError)."),
+            "responses": {
+                "200": schema_ref(answer),
+                "default": schema_ref("ApiError"),
+            },
+        });
+        if let Some(body) = body {
+            op["requestBody"] = schema_ref(body);
+            schemas.insert(
+                (*body).into(),
+                json!({ "description": format!("tadhkira_proto::{body}") }),
+            );
+        }
+        if *who != "anyone" {
+            op["security"] = json!([{ "bearer": [] }]);
+        }
+        if !answer.contains(' ') && !answer.contains('/') {
+            schemas.insert(
+                (*answer).into(),
+                json!({ "description": format!("tadhkira_proto::{answer}") }),
+            );
+        }
+        let entry = paths
+            .entry((*path).to_string())
+            .or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    schemas.insert(
+        "ApiError".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": { "type": "string", "enum": tadhkira_proto::ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
+                "message": { "type": "string" }
+            }
+        }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Tadhkira helpdesk API", "version": env!("CARGO_PKG_VERSION") },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }
+        }
+    })
+}
+
+pub async fn document() -> impl IntoResponse {
+    axum::Json(openapi())
+}

@@ -1,0 +1,88 @@
+//! Signing in and out, and `GET /api/v1/me`.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
+
+use crate::auth::{bearer, verify_password};
+use crate::db::Caller;
+use crate::error::{AppError, Json};
+use crate::startup::AppState;
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let bad = || AppError::new(ErrorCode::BadCredentials, "wrong e-mail or password");
+    let email = Email::parse(&req.email).map_err(|_| bad())?;
+    let ip = peer.ip();
+    if state.limiter.is_limited(ip, email.as_str()) {
+        tracing::warn!(%ip, "sign-in slowed: too many failures");
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            "too many failed sign-ins; try again later",
+        ));
+    }
+    let found = state.store.credentials(&email).await?;
+    let hash = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    let Some((user, _)) = found.filter(|_| ok) else {
+        state.limiter.record_failure(ip, email.as_str());
+        return Err(bad());
+    };
+    state.limiter.record_success(email.as_str());
+    let ttl = chrono::Duration::hours(state.settings.token_ttl_hours);
+    let issued = state
+        .store
+        .issue_token(user.id, req.device.as_deref(), ttl)
+        .await?;
+    let organisation = match user.org_id {
+        Some(id) => Some(state.store.organisation(id).await?),
+        None => None,
+    };
+    tracing::info!(user = %user.id, "signed in");
+    Ok(Json(LoginResponse {
+        token: issued.token,
+        expires_at: issued.expires_at,
+        user,
+        organisation,
+    }))
+}
+
+/// The raw bearer token of a signed-in caller (for sign-out).
+pub struct Token(String);
+
+impl axum::extract::FromRequestParts<AppState> for Token {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        bearer(parts)
+            .map(|t| Token(t.to_owned()))
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "sign in first: no valid token"))
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Token(token): Token,
+) -> Result<StatusCode, AppError> {
+    state.store.revoke_token(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(caller: Caller) -> Json<Me> {
+    Json(Me {
+        user: caller.user,
+        organisation: caller.organisation,
+    })
+}

@@ -1,0 +1,70 @@
+//! `POST /api/v1/sync/push` and `GET /api/v1/sync/pull` (see proto's `sync` module for
+//! the protocol).
+
+use axum::extract::State;
+use serde::Deserialize;
+use tadhkira_proto::{
+    ErrorCode, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+};
+
+use crate::db::Caller;
+use crate::error::{AppError, Json, Query};
+use crate::startup::AppState;
+
+pub async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<PushRequest>,
+) -> Result<Json<PushResponse>, AppError> {
+    if req.mutations.len() > MAX_PUSH_BATCH {
+        return Err(AppError::new(
+            ErrorCode::TooLarge,
+            format!(
+                "{} mutations in one push; at most {MAX_PUSH_BATCH}",
+                req.mutations.len()
+            ),
+        ));
+    }
+    let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
+    let _ = span.enter();
+    let results = state
+        .store
+        .apply_batch(&caller, &req.mutations, &state.settings.sla)
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+/// Query of a pull.
+#[derive(Debug, Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    cursor: i64,
+    limit: Option<i64>,
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<PullResponse>, AppError> {
+    if q.cursor < 0 {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            "cursor must not be negative",
+        ));
+    }
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=MAX_PULL_LIMIT).contains(&limit) {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            format!("limit must be 1 to {MAX_PULL_LIMIT}"),
+        ));
+    }
+    let page = state.store.changes_after(&caller, q.cursor, limit).await?;
+    Ok(Json(PullResponse {
+        epoch: state.store.epoch(),
+        changes: page.changes,
+        cursor: page.cursor,
+        has_more: page.has_more,
+    }))
+}

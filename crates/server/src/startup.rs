@@ -1,0 +1,133 @@
+//! Building and running the server: [`Application::build`] connects the store, binds
+//! the listener (port 0 in tests) and assembles the router; [`spawn`] runs it in the
+//! background for tests in this and other crates.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::auth::{hash_password, LoginLimiter};
+use crate::config::{Config, Settings};
+use crate::db::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<LoginLimiter>,
+    /// Verified against when the e-mail is unknown, so timing does not reveal accounts.
+    pub dummy_hash: Arc<String>,
+    /// Becomes `true` when the server stops; long-lived streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A server ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects to the database (running migrations) and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!("cannot create data dir {}: {e}", config.data_dir.display())
+        })?;
+        let url = config.effective_database_url();
+        tracing::info!(database = ?url, "connecting");
+        let store = Store::connect(&url).await?;
+        let listener = TcpListener::bind(config.bind).await?;
+        let settings = config.settings;
+        let dummy_hash = hash_password(settings.argon2, "no such user")?;
+        let (stop, shutdown) = watch::channel(false);
+        let state = AppState {
+            store,
+            limiter: Arc::new(LoginLimiter::new(settings.login_limit)),
+            settings: Arc::new(settings),
+            dummy_hash: Arc::new(dummy_hash),
+            shutdown,
+        };
+        Ok(Self {
+            listener,
+            state,
+            stop,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The store, for admin tasks and tests.
+    pub fn store(&self) -> Store {
+        self.state.store.clone()
+    }
+
+    /// Serves until `signal` completes, then stops open streams and drains requests.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = crate::routes::router(self.state.clone());
+        let stop = self.stop;
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            signal.await;
+            let _ = stop.send(true);
+        })
+        .await?;
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+/// A server running in the background (tests).
+pub struct RunningServer {
+    pub address: SocketAddr,
+    pub store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await?
+    }
+}
+
+/// Builds and starts a server in the background.
+pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
+    let app = Application::build(config).await?;
+    let address = app.address();
+    let store = app.store();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer {
+        address,
+        store,
+        stop: Some(stop),
+        task,
+    })
+}
