@@ -125,3 +125,6 @@ where
         .fetch_optional(ex)
         .await?)
 }
+
+#[cfg(test)]
+mod tests;

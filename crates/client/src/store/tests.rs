@@ -1,0 +1,297 @@
+//! Store tests on a real SQLite file: search normalisation in both directions, list
+//! filters and paging, outbox holding and discarding, client id of a copied profile.
+
+use chrono::{Duration, Utc};
+use tadhkira_proto::{
+    Channel, Message, MessageBody, Mutation, MutationEnvelope, MutationResult, NewMessage, Outcome,
+    Priority, Role, Status, Ticket, Tier, User, Visibility,
+};
+use uuid::Uuid;
+
+use super::tickets::{upsert_message, upsert_ticket};
+use super::{outbox, Store};
+use crate::model::{ListQuery, OutboxState, Queue, Sort};
+
+fn user(role: Role) -> User {
+    User {
+        id: Uuid::now_v7(),
+        email: "u@example.com".into(),
+        name: "U".into(),
+        role,
+        org_id: None,
+        tier: (role == Role::Agent).then_some(Tier::L1),
+        locale: "ar".into(),
+        phone: None,
+    }
+}
+
+fn ticket(title: &str, me: &User) -> Ticket {
+    let now = Utc::now();
+    Ticket {
+        id: Uuid::now_v7(),
+        number: 0,
+        org_id: Uuid::nil(),
+        org_name: "Nile".into(),
+        requester_id: me.id,
+        requester_name: me.name.clone(),
+        created_by: me.id,
+        title: title.into(),
+        description: "—".into(),
+        priority: Priority::Normal,
+        status: Status::New,
+        channel: Channel::Desktop,
+        category: None,
+        contact: Default::default(),
+        checks: vec![],
+        system_info: None,
+        tier: Tier::L1,
+        assignee_id: None,
+        assignee_name: None,
+        first_response_due_at: None,
+        first_response_at: None,
+        resolution_due_at: None,
+        solved_at: None,
+        sla_paused_at: None,
+        created_at: now,
+        updated_at: now,
+        versions: Default::default(),
+    }
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("local.db")).await.unwrap();
+    (dir, s)
+}
+
+async fn search(s: &Store, me: &User, q: &str) -> Vec<String> {
+    let q = ListQuery {
+        search: Some(q.into()),
+        ..Default::default()
+    };
+    s.list_tickets(&q, me)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.title)
+        .collect()
+}
+
+#[tokio::test]
+async fn arabic_search_ignores_diacritics_tatweel_and_letter_variants_both_ways() {
+    let (_d, s) = store().await;
+    let me = user(Role::Customer);
+    let mut conn = s.pool().acquire().await.unwrap();
+    upsert_ticket(&mut conn, &ticket("الطَّابِعَةُ لا تَعْمَل", &me))
+        .await
+        .unwrap();
+    upsert_ticket(&mut conn, &ticket("مشكلة في البريد", &me))
+        .await
+        .unwrap();
+    upsert_ticket(&mut conn, &ticket("Printer OFFLINE again", &me))
+        .await
+        .unwrap();
+    let plain = ticket("ضبط الشبكة", &me);
+    upsert_ticket(&mut conn, &plain).await.unwrap();
+    let msg = Message {
+        id: Uuid::now_v7(),
+        ticket_id: plain.id,
+        author_id: me.id,
+        author_name: "U".into(),
+        author_role: Role::Customer,
+        body: "الإتصال مقطوع".into(),
+        visibility: Visibility::Public,
+        created_at: Utc::now(),
+    };
+    upsert_message(&mut conn, &msg).await.unwrap();
+    drop(conn);
+
+    // Diacritics in the title, none in the query.
+    assert_eq!(search(&s, &me, "الطابعة").await, ["الطَّابِعَةُ لا تَعْمَل"]);
+    // Diacritics and tatweel in the query, none in the title; ة/ه folded.
+    assert_eq!(search(&s, &me, "مُشْكِلَـــه").await, ["مشكلة في البريد"]);
+    // Hamza variants, in a message body.
+    assert_eq!(search(&s, &me, "الاتصال").await, ["ضبط الشبكة"]);
+    // English, case-insensitively, as a prefix.
+    assert_eq!(
+        search(&s, &me, "print offline").await,
+        ["Printer OFFLINE again"]
+    );
+    assert!(search(&s, &me, "nothing-like-this").await.is_empty());
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_page_from_the_store() {
+    let (_d, s) = store().await;
+    let me = user(Role::Agent);
+    let mut conn = s.pool().acquire().await.unwrap();
+    for i in 0..30 {
+        let mut t = ticket(&format!("ticket {i}"), &me);
+        t.priority = if i % 3 == 0 {
+            Priority::Urgent
+        } else {
+            Priority::Low
+        };
+        t.assignee_id = (i % 2 == 0).then_some(me.id);
+        t.updated_at = Utc::now() + Duration::seconds(i);
+        t.resolution_due_at = Some(Utc::now() + Duration::hours(100 - i));
+        upsert_ticket(&mut conn, &t).await.unwrap();
+    }
+    drop(conn);
+    let page = s
+        .list_tickets(
+            &ListQuery {
+                queue: Queue::Mine,
+                limit: 5,
+                ..Default::default()
+            },
+            &me,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 15);
+    assert_eq!(page.rows.len(), 5);
+    assert_eq!(page.rows[0].title, "ticket 28");
+    let urgent = ListQuery {
+        priority: Some(Priority::Urgent),
+        sort: Sort::Due,
+        ..Default::default()
+    };
+    let page = s.list_tickets(&urgent, &me).await.unwrap();
+    assert_eq!(page.total, 10);
+    assert_eq!(page.rows[0].title, "ticket 27");
+    let unassigned = ListQuery {
+        queue: Queue::Unassigned,
+        offset: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        s.list_tickets(&unassigned, &me).await.unwrap().rows.len(),
+        5
+    );
+}
+
+fn env(m: Mutation) -> MutationEnvelope {
+    MutationEnvelope {
+        id: Uuid::now_v7(),
+        mutation: m,
+    }
+}
+
+fn reply(ticket_id: Uuid) -> Mutation {
+    Mutation::AddMessage(NewMessage {
+        id: Uuid::now_v7(),
+        ticket_id,
+        body: MessageBody::parse("hello").unwrap(),
+        visibility: Visibility::Public,
+    })
+}
+
+#[tokio::test]
+async fn a_rejection_holds_only_its_own_tickets_later_changes() {
+    let (_d, s) = store().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (a1, a2, b1) = (env(reply(a)), env(reply(a)), env(reply(b)));
+    let mut conn = s.pool().acquire().await.unwrap();
+    for e in [&a1, &a2, &b1] {
+        outbox::append(&mut conn, e).await.unwrap();
+    }
+    drop(conn);
+    let (_, batch) = s.next_batch(1).await.unwrap();
+    assert_eq!(batch[0].id, a1.id);
+    let rejected = Outcome::Rejected {
+        code: tadhkira_proto::ErrorCode::Forbidden,
+        message: "no".into(),
+    };
+    s.apply_push_results(&[MutationResult {
+        id: a1.id,
+        outcome: rejected,
+    }])
+    .await
+    .unwrap();
+    let (held, batch) = s.next_batch(10).await.unwrap();
+    assert_eq!(held, 1);
+    assert_eq!(batch.iter().map(|e| e.id).collect::<Vec<_>>(), [b1.id]);
+    let items = s.outbox(None).await.unwrap();
+    assert_eq!(items[1].state, OutboxState::Rejected);
+    assert_eq!(items[1].depends_on, Some(a1.id));
+    // Resending the first puts both back, in order.
+    s.resend(a1.id, None).await.unwrap();
+    let (_, batch) = s.next_batch(10).await.unwrap();
+    assert_eq!(
+        batch.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [a1.id, a2.id, b1.id]
+    );
+}
+
+#[tokio::test]
+async fn a_copied_profile_gets_a_new_client_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.db");
+    let s = Store::open(&first).await.unwrap();
+    let id = s.client_id().await.unwrap();
+    s.close().await;
+    assert_eq!(
+        Store::open(&first)
+            .await
+            .unwrap()
+            .client_id()
+            .await
+            .unwrap(),
+        id
+    );
+    let copy = dir.path().join("b.db");
+    std::fs::copy(&first, &copy).unwrap();
+    let c = Store::open(&copy).await.unwrap();
+    assert_ne!(c.client_id().await.unwrap(), id);
+}
+
+/// 100,000 tickets: a filtered, sorted page and a search stay interactive.
+#[tokio::test]
+async fn lists_stay_fast_with_a_hundred_thousand_tickets() {
+    let (_d, s) = store().await;
+    let me = user(Role::Agent);
+    let mut tx = s.pool().begin().await.unwrap();
+    for i in 0..100_000 {
+        let mut t = ticket(&format!("ticket number {i} about printers"), &me);
+        t.priority = [
+            Priority::Low,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ][i % 4];
+        t.status = [Status::New, Status::Open, Status::Pending, Status::Solved][i % 4];
+        t.assignee_id = (i % 7 == 0).then_some(me.id);
+        upsert_ticket(&mut tx, &t).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let queries = [
+        ListQuery::default(),
+        ListQuery {
+            sort: Sort::Priority,
+            offset: 5_000,
+            ..Default::default()
+        },
+        ListQuery {
+            queue: Queue::Mine,
+            status: Some(Status::Open),
+            ..Default::default()
+        },
+        ListQuery {
+            search: Some("ticket number 99999".into()),
+            ..Default::default()
+        },
+    ];
+    for q in &queries {
+        let start = std::time::Instant::now();
+        let page = s.list_tickets(q, &me).await.unwrap();
+        let took = start.elapsed();
+        eprintln!("{q:?}: {} of {} in {took:?}", page.rows.len(), page.total);
+        assert!(!page.rows.is_empty());
+        assert!(
+            took < std::time::Duration::from_millis(1500),
+            "{q:?} took {took:?}"
+        );
+    }
+}
