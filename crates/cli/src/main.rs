@@ -1,1 +1,158 @@
-fn main() {}
+//! `tadhkira`: a headless Tadhkira client on the same engine as the desktop app, for
+//! scripts, tests and power users.
+//!
+//! Every command works on the local store of the data folder (`--data-dir`, env
+//! `TADHKIRA_DATA_DIR`, default the per-user data folder). Changes are saved locally
+//! first, then one sync round is tried (skip it with `--offline`).
+//!
+//! Exit codes: 0 done; 1 error; 2 usage error; 3 saved locally but the server is
+//! unreachable (the change stays queued); 4 the sync finished but some changes are
+//! rejected (see `tadhkira outbox`).
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tadhkira",
+    version,
+    about = "Tadhkira help-desk client (works offline)"
+)]
+pub struct Cli {
+    /// Data folder (local database, account, token).
+    #[arg(long, global = true, env = "TADHKIRA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Do not try to sync after a change (it stays queued).
+    #[arg(long, global = true)]
+    pub offline: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in to a server.
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        email: String,
+        /// The password (else env TADHKIRA_PASSWORD, else read from standard input).
+        #[arg(long, env = "TADHKIRA_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Sign out (the local data stays).
+    Logout,
+    /// Who is signed in.
+    Whoami,
+    /// Open a new ticket.
+    New {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        #[arg(long, default_value = "desktop")]
+        channel: String,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        contact_name: Option<String>,
+        #[arg(long)]
+        contact_email: Option<String>,
+        #[arg(long)]
+        contact_phone: Option<String>,
+        /// Staff: the customer (user id) the ticket is for.
+        #[arg(long)]
+        requester: Option<uuid::Uuid>,
+    },
+    /// List tickets from the local store.
+    List(commands::ListArgs),
+    /// Show a ticket (`#1042`, `1042` or its id) with its messages and timeline.
+    Show { ticket: String },
+    /// Reply on a ticket (public).
+    Reply { ticket: String, body: String },
+    /// Add an internal note (staff).
+    Note { ticket: String, body: String },
+    /// Change a ticket's status.
+    Status { ticket: String, status: String },
+    /// Change a ticket's fields.
+    Update {
+        ticket: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        priority: Option<String>,
+        /// `me`, `none`, or a user id.
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Escalate a ticket to a higher tier.
+    Escalate {
+        ticket: String,
+        #[arg(long)]
+        tier: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Push queued changes and pull new ones now.
+    Sync,
+    /// Queued and rejected changes.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
+    /// Stay connected and print reply alerts as they arrive.
+    Watch,
+}
+
+/// `tadhkira outbox …`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// List entries (the default).
+    List,
+    /// Queue a rejected entry again.
+    Resend { id: uuid::Uuid },
+    /// Drop an entry (dropping a ticket's creation removes the local ticket).
+    Discard { id: uuid::Uuid },
+}
+
+/// Exit codes (see the module comment).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const OFFLINE_QUEUED: u8 = 3;
+    pub const REJECTED: u8 = 4;
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match commands::run(cli).await {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tadhkira: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -71,7 +71,8 @@ pub(crate) struct Inner {
     /// Wakes the background loop (`sync_now`, a local change, a live event).
     pub wake: Notify,
     pub state: Mutex<SyncState>,
-    pub background: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The background sync loop and the live-event listener, while running.
+    pub background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -127,7 +128,7 @@ impl Engine {
                 sync_lock: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
                 state: Mutex::new(SyncState::default()),
-                background: Mutex::new(None),
+                background: Mutex::new(Vec::new()),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");

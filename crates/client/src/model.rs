@@ -212,6 +212,9 @@ pub struct SyncState {
     pub online: bool,
     /// A sync round is running.
     pub syncing: bool,
+    /// The live-event stream (`GET /api/v1/events`) is connected.
+    #[serde(default)]
+    pub live: bool,
     /// End of the last successful sync round.
     pub last_sync_at: Option<DateTime<Utc>>,
     /// Outbox entries waiting to be pushed.

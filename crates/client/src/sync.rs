@@ -202,12 +202,13 @@ impl Engine {
         let Ok(mut bg) = self.inner.background.lock() else {
             return;
         };
-        if bg.as_ref().is_some_and(|h| !h.is_finished()) || self.session().is_err() {
+        if bg.iter().any(|h| !h.is_finished()) || self.session().is_err() {
             return;
         }
+        bg.clear();
         let engine = self.clone();
-        *bg = Some(tokio::spawn(async move {
-            let live = tokio::spawn(listen(engine.clone()));
+        bg.push(tokio::spawn(listen(self.clone())));
+        bg.push(tokio::spawn(async move {
             let mut failures = 0u32;
             loop {
                 let wait = match sync_round(&engine).await {
@@ -225,7 +226,6 @@ impl Engine {
                 };
                 let _ = tokio::time::timeout(wait, engine.inner.wake.notified()).await;
             }
-            live.abort();
         }));
     }
 
@@ -233,9 +233,12 @@ impl Engine {
     /// committed stays committed).
     pub fn stop_background_sync(&self) {
         if let Ok(mut bg) = self.inner.background.lock() {
-            if let Some(h) = bg.take() {
+            for h in bg.drain(..) {
                 h.abort();
             }
+        }
+        if let Ok(mut st) = self.inner.state.lock() {
+            st.live = false;
         }
     }
 }
@@ -249,6 +252,7 @@ async fn listen(engine: Engine) {
         match s.api.events().await {
             Ok(resp) => {
                 failures = 0;
+                engine.refresh_state(|s| s.live = true).await;
                 engine.inner.wake.notify_one();
                 let mut stream = resp.bytes_stream();
                 let mut buf = String::new();
@@ -265,6 +269,7 @@ async fn listen(engine: Engine) {
             }
             Err(e) => tracing::debug!(error = %e, "live events unavailable"),
         }
+        engine.refresh_state(|s| s.live = false).await;
         tokio::time::sleep(backoff(failures)).await;
         failures = failures.saturating_add(1);
     }
