@@ -1,0 +1,345 @@
+//! Test helpers: a real server on a loopback port against a fresh SQLite file or a
+//! fresh PostgreSQL database, people to act as, and a small JSON client.
+//!
+//! PostgreSQL comes from `TADHKIRA_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test creates its own database
+//! and drops it at the end. If PostgreSQL is unreachable the PostgreSQL tests fail with
+//! a message naming it — they never skip.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection;
+use tadhkira_proto::{MutationEnvelope, PushRequest, Role};
+use tadhkira_server::admin::{create_user, UserSpec};
+use tadhkira_server::config::{Argon2Params, Config, DatabaseUrl, Settings};
+use tadhkira_server::{spawn, RunningServer};
+use uuid::Uuid;
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a scenario (an `async fn(Db)`) once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        }
+    };
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TADHKIRA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Settings that keep tests fast: cheap password hashing.
+pub fn test_settings() -> Settings {
+    Settings {
+        argon2: Argon2Params {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Settings::default()
+    }
+}
+
+/// A running server with its people.
+pub struct TestApp {
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+    pg_db: Option<String>,
+}
+
+/// A signed-in user.
+#[derive(Clone)]
+pub struct Person {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+/// The cast of most scenarios.
+pub struct Cast {
+    /// Customer of the paid organisation A.
+    pub customer_a: Person,
+    /// Customer of the paid organisation B.
+    pub customer_b: Person,
+    /// Customer of the lapsed organisation.
+    pub lapsed: Person,
+    pub agent: Person,
+    pub admin: Person,
+}
+
+impl TestApp {
+    /// Starts a server on `db` with test settings.
+    pub async fn spawn(db: Db) -> TestApp {
+        Self::spawn_with(db, test_settings()).await
+    }
+
+    /// Starts a server on `db` with these settings.
+    pub async fn spawn_with(db: Db, settings: Settings) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::new(dir.path());
+        config.settings = settings.clone();
+        let mut pg_db = None;
+        if db == Db::Postgres {
+            let admin = pg_admin_url();
+            let name = format!("tadhkira_test_{}", Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is needed for this test but is unreachable at {admin} (set TADHKIRA_TEST_PG_URL): {e}")
+            });
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin.clone());
+            config.database_url = Some(DatabaseUrl(format!("{base}/{name}")));
+            pg_db = Some(name);
+        }
+        let server = spawn(config).await.expect("server starts");
+        TestApp {
+            server,
+            http: reqwest::Client::new(),
+            settings,
+            _dir: dir,
+            pg_db,
+        }
+    }
+
+    /// Stops the server and drops its PostgreSQL database.
+    pub async fn finish(self) {
+        self.server.stop().await.expect("server stops cleanly");
+        if let Some(name) = self.pg_db {
+            let mut conn = sqlx::PgConnection::connect(&pg_admin_url())
+                .await
+                .expect("pg");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .expect("drop database");
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/api/v1` + path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.server.url())
+    }
+
+    /// Creates an organisation; `paid` says whether its subscription is active.
+    pub async fn org(&self, name: &str, paid: bool) -> Uuid {
+        let until = chrono::Utc::now() + chrono::Duration::days(if paid { 365 } else { -30 });
+        self.server
+            .store
+            .create_organisation(name, Some(until))
+            .await
+            .expect("org")
+            .id
+    }
+
+    /// Creates a user (password `password1`) and signs them in over HTTP.
+    pub async fn person(
+        &self,
+        email: &str,
+        role: Role,
+        org: Option<&str>,
+        tier: Option<i64>,
+    ) -> Person {
+        let spec = UserSpec {
+            email: email.into(),
+            name: format!("Test {email}"),
+            role,
+            org: org.map(Into::into),
+            tier,
+            locale: "en".into(),
+            phone: None,
+        };
+        let user = create_user(&self.server.store, &self.settings, spec, "password1")
+            .await
+            .expect("user");
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": "password1"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        Person {
+            id: user.id,
+            email: email.into(),
+            token: body["token"].as_str().expect("token").into(),
+        }
+    }
+
+    /// Two paid organisations, a lapsed one, their customers, an agent and an admin.
+    pub async fn cast(&self) -> Cast {
+        self.org("Org A", true).await;
+        self.org("Org B", true).await;
+        self.org("Lapsed Org", false).await;
+        Cast {
+            customer_a: self
+                .person("a@org-a.example", Role::Customer, Some("Org A"), None)
+                .await,
+            customer_b: self
+                .person("b@org-b.example", Role::Customer, Some("Org B"), None)
+                .await,
+            lapsed: self
+                .person("c@lapsed.example", Role::Customer, Some("Lapsed Org"), None)
+                .await,
+            agent: self
+                .person("agent@help.example", Role::Agent, None, Some(1))
+                .await,
+            admin: self
+                .person("admin@help.example", Role::Admin, None, None)
+                .await,
+        }
+    }
+
+    /// A token of `who` that expired a second ago.
+    pub async fn expired_token(&self, who: &Person) -> String {
+        self.server
+            .store
+            .issue_token(who.id, None, chrono::Duration::seconds(-1))
+            .await
+            .expect("token")
+            .token
+    }
+
+    /// One JSON request; answers the status and the JSON body (`Null` if none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .timeout(Duration::from_secs(60));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, json)
+    }
+
+    /// GET as `who`.
+    pub async fn get(&self, who: &Person, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, Some(&who.token), None)
+            .await
+    }
+
+    /// Pushes mutations as `who`; answers the results array.
+    pub async fn push(&self, who: &Person, mutations: &[MutationEnvelope]) -> Vec<Value> {
+        let req = PushRequest {
+            client_id: Uuid::now_v7(),
+            mutations: mutations.to_vec(),
+        };
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/sync/push",
+                Some(&who.token),
+                Some(serde_json::to_value(req).unwrap()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["results"].as_array().expect("results").clone()
+    }
+
+    /// Pulls everything `who` may see from cursor 0; answers the changes.
+    pub async fn pull_all(&self, who: &Person) -> Vec<Value> {
+        let mut cursor = 0;
+        let mut all = Vec::new();
+        loop {
+            let (status, body) = self
+                .get(who, &format!("/sync/pull?cursor={cursor}&limit=500"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            all.extend(body["changes"].as_array().expect("changes").iter().cloned());
+            cursor = body["cursor"].as_i64().expect("cursor");
+            if !body["has_more"].as_bool().expect("has_more") {
+                return all;
+            }
+        }
+    }
+}
+
+/// Builders of mutations.
+pub mod m {
+    use tadhkira_proto::*;
+    use uuid::Uuid;
+
+    pub fn envelope(mutation: Mutation) -> MutationEnvelope {
+        MutationEnvelope {
+            id: Uuid::now_v7(),
+            mutation,
+        }
+    }
+
+    pub fn new_ticket(id: Uuid, title: &str, requester: Option<Uuid>) -> Mutation {
+        Mutation::CreateTicket(NewTicket {
+            id,
+            title: TicketTitle::parse(title).unwrap(),
+            description: Description::parse("Details of the problem").unwrap(),
+            priority: Priority::Normal,
+            channel: Channel::Desktop,
+            category: None,
+            contact: Contact::default(),
+            checks: vec![],
+            system_info: None,
+            requester_id: requester,
+        })
+    }
+
+    pub fn message(ticket_id: Uuid, body: &str, visibility: Visibility) -> Mutation {
+        Mutation::AddMessage(NewMessage {
+            id: Uuid::now_v7(),
+            ticket_id,
+            body: MessageBody::parse(body).unwrap(),
+            visibility,
+        })
+    }
+
+    pub fn set(ticket_id: Uuid, value: FieldValue, seen_version: i64) -> Mutation {
+        Mutation::UpdateTicket(TicketUpdate {
+            ticket_id,
+            changes: vec![FieldChange {
+                value,
+                seen_version,
+            }],
+        })
+    }
+}

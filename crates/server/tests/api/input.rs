@@ -1,0 +1,125 @@
+//! Bad input gets a clear 4xx JSON answer — never a 500, never a panic.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tadhkira_proto::MAX_PUSH_BATCH;
+use uuid::Uuid;
+
+use crate::helpers::{m, Db, TestApp};
+use crate::on_both;
+
+async fn bad_input_is_answered_with_a_clear_4xx(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let token = Some(c.customer_a.token.as_str());
+    let ticket = |title: String, priority: &str| json!({"id": Uuid::now_v7(), "title": title, "description": "d", "priority": priority, "channel": "desktop"});
+    // Oversized body.
+    let huge = ticket("x".repeat(2 * 1024 * 1024), "low");
+    let (s, body) = app.call(Method::POST, "/tickets", token, Some(huge)).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")),
+        "{body}"
+    );
+    // Oversized batch.
+    let batch: Vec<_> = (0..=MAX_PUSH_BATCH)
+        .map(|i| m::envelope(m::new_ticket(Uuid::now_v7(), &format!("Ticket {i}"), None)))
+        .collect();
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/sync/push",
+            token,
+            Some(json!({"client_id": Uuid::now_v7(), "mutations": batch})),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")),
+        "{body}"
+    );
+    // Oversized title, blank title.
+    for title in ["t".repeat(201), "  ".into()] {
+        let (s, body) = app
+            .call(Method::POST, "/tickets", token, Some(ticket(title, "low")))
+            .await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid")),
+            "{body}"
+        );
+        assert!(
+            body["message"].as_str().unwrap().contains("title"),
+            "{body}"
+        );
+    }
+    // Unknown enum word.
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/tickets",
+            token,
+            Some(ticket("Fine title".into(), "critical")),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid")),
+        "{body}"
+    );
+    // Malformed JSON, wrong content type, empty body.
+    for (content_type, raw) in [
+        ("application/json", "{\"id\": "),
+        ("text/plain", "{}"),
+        ("application/json", ""),
+    ] {
+        let resp = app
+            .http
+            .post(app.url("/sync/push"))
+            .bearer_auth(&c.customer_a.token)
+            .header("content-type", content_type)
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::BAD_REQUEST,
+            "{content_type} {raw:?}"
+        );
+        let body: serde_json::Value = resp.json().await.expect("a JSON error body");
+        assert_eq!(body["code"], "invalid");
+    }
+    // Bad query and path values.
+    for path in [
+        "/sync/pull?cursor=abc",
+        "/sync/pull?cursor=-1",
+        "/sync/pull?limit=0",
+        "/tickets?status=lost",
+        "/tickets?tier=9",
+        "/tickets/not-a-uuid",
+        "/tickets?limit=100000",
+    ] {
+        let (s, body) = app.get(&c.agent, path).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid")),
+            "{path}: {body}"
+        );
+    }
+    // Unknown route and method.
+    let (s, body) = app.get(&c.agent, "/nowhere").await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, body) = app.call(Method::DELETE, "/tickets", token, None).await;
+    assert!(
+        s.is_client_error() && body["code"].is_string(),
+        "{s} {body}"
+    );
+    // The server is still fine.
+    assert_eq!(app.get(&c.agent, "/tickets").await.0, StatusCode::OK);
+    app.finish().await;
+}
+on_both!(bad_input_is_answered_with_a_clear_4xx);

@@ -1,0 +1,9 @@
+//! The server's API suite: every scenario runs against a real server on a loopback port,
+//! once on a fresh SQLite file and once on a fresh PostgreSQL database.
+
+mod access;
+mod concurrency;
+mod helpers;
+mod input;
+mod sync;
+mod tickets;

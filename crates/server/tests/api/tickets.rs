@@ -1,0 +1,312 @@
+//! Ticket behaviour through the API: last-writer-wins with overwritten values on the
+//! timeline, escalation, response targets, the OpenAPI document, and live events that
+//! reach only those who may see the change.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tadhkira_proto::{FieldValue, Status, Visibility};
+use tadhkira_server::config::Target;
+use tadhkira_server::routes::openapi::ROUTES;
+use tadhkira_server::routes::NO_ROUTE;
+use uuid::Uuid;
+
+use crate::helpers::{m, test_settings, Db, Person, TestApp};
+use crate::on_both;
+
+async fn a_stale_field_change_applies_and_records_what_it_overwrote(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let t = Uuid::now_v7();
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(t, "Scanner broken", None))],
+    )
+    .await;
+    let (_, d) = app.get(&c.agent, &format!("/tickets/{t}")).await;
+    let seen = d["ticket"]["versions"]["priority"].as_i64().unwrap();
+    let normal_due = d["ticket"]["resolution_due_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Two agents saw the same version; the second write wins and the first value is kept.
+    let first = app
+        .push(
+            &c.agent,
+            &[m::envelope(m::set(
+                t,
+                FieldValue::Priority(tadhkira_proto::Priority::High),
+                seen,
+            ))],
+        )
+        .await;
+    let second = app
+        .push(
+            &c.admin,
+            &[m::envelope(m::set(
+                t,
+                FieldValue::Priority(tadhkira_proto::Priority::Urgent),
+                seen,
+            ))],
+        )
+        .await;
+    assert_eq!(first[0]["outcome"], "applied");
+    assert_eq!(second[0]["outcome"], "applied");
+    let (_, d) = app.get(&c.agent, &format!("/tickets/{t}")).await;
+    assert_eq!(d["ticket"]["priority"], "urgent");
+    assert_eq!(
+        d["ticket"]["versions"]["priority"],
+        second[0]["result"]["seq"]
+    );
+    let kinds: Vec<_> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert!(
+        kinds.contains(&json!({"type": "overwritten", "field": "priority", "value": "high"})),
+        "{kinds:?}"
+    );
+    // Urgent targets are shorter than normal ones.
+    assert!(d["ticket"]["resolution_due_at"].as_str().unwrap() < normal_due.as_str());
+    app.finish().await;
+}
+on_both!(a_stale_field_change_applies_and_records_what_it_overwrote);
+
+async fn escalation_must_go_up_and_forms_a_tier_queue(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let t = Uuid::now_v7();
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(t, "Database corrupt", None))],
+    )
+    .await;
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(
+            Uuid::now_v7(),
+            "Other ticket",
+            None,
+        ))],
+    )
+    .await;
+    let esc = |tier: i64| json!({"to_tier": tier, "reason": "needs a DBA"});
+    assert_eq!(
+        app.call(
+            Method::POST,
+            &format!("/tickets/{t}/escalate"),
+            Some(&c.agent.token),
+            Some(esc(1))
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+    let (s, d) = app
+        .call(
+            Method::POST,
+            &format!("/tickets/{t}/escalate"),
+            Some(&c.agent.token),
+            Some(esc(2)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["ticket"]["tier"], 2);
+    let (_, queue) = app.get(&c.agent, "/tickets?tier=2").await;
+    assert_eq!(queue["total"], 1);
+    assert_eq!(queue["tickets"][0]["id"], t.to_string());
+    let (_, q) = app.get(&c.agent, "/tickets?q=database").await;
+    assert_eq!(q["total"], 1);
+    app.finish().await;
+}
+on_both!(escalation_must_go_up_and_forms_a_tier_queue);
+
+async fn pending_pauses_the_clock_and_breaches_show_in_the_list(db: Db) {
+    let mut settings = test_settings();
+    settings.sla.normal = Target {
+        first_response_minutes: 0,
+        resolution_minutes: 0,
+    };
+    let app = TestApp::spawn_with(db, settings).await;
+    let c = app.cast().await;
+    let (late, paused) = (Uuid::now_v7(), Uuid::now_v7());
+    app.push(
+        &c.customer_a,
+        &[
+            m::envelope(m::new_ticket(late, "Late ticket", None)),
+            m::envelope(m::new_ticket(paused, "Waiting on customer", None)),
+        ],
+    )
+    .await;
+    app.push(
+        &c.agent,
+        &[m::envelope(m::set(
+            paused,
+            FieldValue::Status(Status::Pending),
+            i64::MAX,
+        ))],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (_, breaching) = app.get(&c.agent, "/tickets?breaching=true").await;
+    assert_eq!(breaching["total"], 1, "{breaching}");
+    assert_eq!(breaching["tickets"][0]["id"], late.to_string());
+    let (_, d) = app.get(&c.agent, &format!("/tickets/{paused}")).await;
+    assert!(d["ticket"]["sla_paused_at"].is_string());
+    let due_before = d["ticket"]["resolution_due_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The customer answers: the ticket reopens, the clock runs again, later due time.
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::message(
+            paused,
+            "Here is the log",
+            Visibility::Public,
+        ))],
+    )
+    .await;
+    let (_, d) = app.get(&c.agent, &format!("/tickets/{paused}")).await;
+    assert_eq!(d["ticket"]["status"], "open");
+    assert!(d["ticket"]["sla_paused_at"].is_null());
+    let due_after = d["ticket"]["resolution_due_at"].as_str().unwrap();
+    assert!(
+        due_after > due_before.as_str(),
+        "{due_after} > {due_before}"
+    );
+    // First response = first public staff reply; an internal note does not count.
+    app.push(
+        &c.agent,
+        &[m::envelope(m::message(late, "note", Visibility::Internal))],
+    )
+    .await;
+    let (_, d) = app.get(&c.agent, &format!("/tickets/{late}")).await;
+    assert!(d["ticket"]["first_response_at"].is_null());
+    app.push(
+        &c.agent,
+        &[m::envelope(m::message(
+            late,
+            "We are on it",
+            Visibility::Public,
+        ))],
+    )
+    .await;
+    let (_, d) = app.get(&c.agent, &format!("/tickets/{late}")).await;
+    assert!(d["ticket"]["first_response_at"].is_string());
+    app.finish().await;
+}
+on_both!(pending_pauses_the_clock_and_breaches_show_in_the_list);
+
+async fn every_route_is_served_and_in_the_openapi_document(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let (s, doc) = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let id = Uuid::now_v7();
+    for (method, path, ..) in ROUTES {
+        assert!(
+            doc["paths"][*path][*method].is_object(),
+            "{method} {path} missing from the document"
+        );
+        let concrete = path
+            .trim_start_matches("/api/v1")
+            .replace("{id}", &id.to_string());
+        let method: Method = method.to_uppercase().parse().unwrap();
+        let req = app
+            .http
+            .request(method.clone(), app.url(&concrete))
+            .bearer_auth(&c.agent.token)
+            .json(&json!({}));
+        let resp = tokio::time::timeout(Duration::from_secs(5), req.send())
+            .await
+            .expect("answers")
+            .unwrap();
+        if resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/event-stream"))
+        {
+            continue;
+        }
+        let body: serde_json::Value = resp.json().await.unwrap_or_default();
+        assert_ne!(
+            body["message"], NO_ROUTE,
+            "{method} {concrete} is not routed"
+        );
+    }
+    app.finish().await;
+}
+on_both!(every_route_is_served_and_in_the_openapi_document);
+
+/// Reads SSE `changes` events of `who` until `deadline`; answers their seqs.
+async fn sse_seqs(app: &TestApp, who: &Person, deadline: Duration) -> Vec<i64> {
+    let resp = app
+        .http
+        .get(app.url("/events"))
+        .bearer_auth(&who.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut stream = resp.bytes_stream();
+    let mut text = String::new();
+    let _ = tokio::time::timeout(deadline, async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
+        .filter_map(|v| v["seq"].as_i64())
+        .collect()
+}
+
+async fn live_events_reach_only_those_who_may_see_the_change(db: Db) {
+    let app = std::sync::Arc::new(TestApp::spawn(db).await);
+    let c = app.cast().await;
+    let listeners: Vec<_> = [c.customer_a.clone(), c.customer_b.clone(), c.agent.clone()]
+        .into_iter()
+        .map(|who| {
+            let app = app.clone();
+            tokio::spawn(async move { sse_seqs(&app, &who, Duration::from_millis(1500)).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let t = Uuid::now_v7();
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(t, "Live one", None))],
+    )
+    .await;
+    app.push(
+        &c.agent,
+        &[m::envelope(m::message(t, "internal", Visibility::Internal))],
+    )
+    .await;
+    let mut got = Vec::new();
+    for l in listeners {
+        got.push(l.await.unwrap());
+    }
+    // Each stream starts with the head at connect time (0 here), then live changes.
+    assert_eq!(
+        got[0],
+        vec![0, 2],
+        "customer A: the create, not the internal note"
+    );
+    assert_eq!(got[1], vec![0], "customer B: nothing of org A");
+    assert_eq!(got[2], vec![0, 2, 3], "agent: both");
+    std::sync::Arc::into_inner(app)
+        .expect("sole owner")
+        .finish()
+        .await;
+}
+on_both!(live_events_reach_only_those_who_may_see_the_change);
