@@ -30,10 +30,10 @@ pub fn rows(rows: &[TicketRow], total: i64) {
             },
         );
         println!(
-            "{flags} {:>9}  {:<8} {:<7} L{}  {}  [{}]",
+            "{flags} {:>9}  {:<8} {:<7} {}  {}  [{}]",
             number(r.number),
-            r.status,
-            r.priority,
+            r.status.to_string(),
+            r.priority.to_string(),
             r.tier,
             r.title,
             r.id
@@ -85,7 +85,7 @@ pub fn detail(d: &TicketDetail) {
                 format!("category {}", to.as_deref().unwrap_or("-"))
             }
             EventKind::TitleChanged { to, .. } => format!("title → {to}"),
-            EventKind::Escalated { to, reason, .. } => format!("escalated to L{to}: {reason}"),
+            EventKind::Escalated { to, reason, .. } => format!("escalated to {to}: {reason}"),
             EventKind::Overwritten { field, value } => format!("overwrote {field} (was {value})"),
         };
         lines.push((e.created_at, format!("{} {what}", e.actor_name)));
