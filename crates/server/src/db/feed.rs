@@ -14,19 +14,24 @@ use uuid::Uuid;
 
 use super::{rows, Caller, Store, StoreError};
 
-/// Sent in-process after each commit that wrote to the feed.
-#[derive(Debug, Clone)]
+/// Sent after each commit that wrote to the feed: in-process on SQLite, through
+/// PostgreSQL's NOTIFY (so every server process on the database hears it) on PostgreSQL.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     /// The newest seq written.
     pub seq: i64,
     /// The newest customer-visible seq per organisation touched.
     pub orgs: Vec<(Uuid, i64)>,
+    /// Tell everyone (the organisation list was too long for a NOTIFY payload); the
+    /// pull still filters, so this only costs a spurious pull.
+    #[serde(default)]
+    pub all: bool,
 }
 
 impl Notice {
     /// The seq to announce to this caller, or `None` if nothing here is theirs to see.
     pub fn seq_for(&self, caller: &Caller) -> Option<i64> {
-        if caller.is_staff() {
+        if caller.is_staff() || self.all {
             return Some(self.seq);
         }
         let org = caller.user.org_id?;

@@ -12,6 +12,7 @@
 mod apply;
 mod edit;
 mod feed;
+mod listen;
 mod people;
 mod rows;
 mod tickets;
@@ -67,6 +68,8 @@ pub struct Store {
     write_gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Uuid,
     notices: tokio::sync::broadcast::Sender<Notice>,
+    /// Stops the PostgreSQL LISTEN task on close.
+    stop_listener: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,12 +112,17 @@ impl Store {
         }
         let epoch = Self::load_epoch(&pool).await?;
         let (notices, _) = tokio::sync::broadcast::channel(1024);
+        let (stop_listener, stopped) = tokio::sync::watch::channel(false);
+        if backend == Backend::Postgres {
+            listen::start(url, notices.clone(), stopped).await?;
+        }
         Ok(Self {
             pool,
             backend,
             write_gate: Arc::default(),
             epoch,
             notices,
+            stop_listener: Arc::new(stop_listener),
         })
     }
 
@@ -154,6 +162,7 @@ impl Store {
 
     /// Closes the pool (on shutdown).
     pub async fn close(&self) {
+        let _ = self.stop_listener.send(true);
         self.pool.close().await;
     }
 }

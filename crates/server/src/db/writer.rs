@@ -16,6 +16,11 @@ use uuid::Uuid;
 
 use super::{feed::Notice, rows, Backend, Store, StoreError};
 
+/// The PostgreSQL channel that carries [`Notice`]s between server processes.
+pub const NOTIFY_CHANNEL: &str = "tadhkira_changes";
+/// NOTIFY payloads must stay under 8000 bytes.
+const MAX_NOTIFY_PAYLOAD: usize = 7000;
+
 /// Why a mutation was not applied: a stable code and a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
@@ -185,13 +190,34 @@ impl Writer {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        self.tx.commit().await?;
-        if self.seq != self.seq_at_start {
-            // No receiver is fine: nobody is listening.
-            let _ = store.notices.send(Notice {
-                seq: self.seq,
-                orgs: self.org_seqs.into_iter().collect(),
-            });
+        let notice = (self.seq != self.seq_at_start).then(|| Notice {
+            seq: self.seq,
+            orgs: self.org_seqs.into_iter().collect(),
+            all: false,
+        });
+        match (store.backend, notice) {
+            (Backend::Postgres, Some(mut notice)) => {
+                // Delivered at commit to every listening server process, this one too.
+                let mut payload = serde_json::to_string(&notice).unwrap_or_default();
+                if payload.len() > MAX_NOTIFY_PAYLOAD {
+                    notice.orgs.clear();
+                    notice.all = true;
+                    payload = serde_json::to_string(&notice).unwrap_or_default();
+                }
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(NOTIFY_CHANNEL)
+                    .bind(payload)
+                    .execute(&mut *self.tx)
+                    .await?;
+                self.tx.commit().await?;
+            }
+            (_, notice) => {
+                self.tx.commit().await?;
+                if let Some(notice) = notice {
+                    // No receiver is fine: nobody is listening.
+                    let _ = store.notices.send(notice);
+                }
+            }
         }
         Ok(())
     }

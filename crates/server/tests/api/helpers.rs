@@ -63,6 +63,7 @@ pub struct TestApp {
     pub server: RunningServer,
     pub http: reqwest::Client,
     pub settings: Settings,
+    config: Config,
     _dir: tempfile::TempDir,
     pg_db: Option<String>,
 }
@@ -116,14 +117,21 @@ impl TestApp {
             config.database_url = Some(DatabaseUrl(format!("{base}/{name}")));
             pg_db = Some(name);
         }
-        let server = spawn(config).await.expect("server starts");
+        let server = spawn(config.clone()).await.expect("server starts");
         TestApp {
             server,
             http: reqwest::Client::new(),
             settings,
+            config,
             _dir: dir,
             pg_db,
         }
+    }
+
+    /// Another server process on the same database (stateless servers behind a load
+    /// balancer). Stop it before [`TestApp::finish`].
+    pub async fn spawn_peer(&self) -> RunningServer {
+        spawn(self.config.clone()).await.expect("peer starts")
     }
 
     /// Stops the server and drops its PostgreSQL database.

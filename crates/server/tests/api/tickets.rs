@@ -247,9 +247,14 @@ on_both!(every_route_is_served_and_in_the_openapi_document);
 
 /// Reads SSE `changes` events of `who` until `deadline`; answers their seqs.
 async fn sse_seqs(app: &TestApp, who: &Person, deadline: Duration) -> Vec<i64> {
+    sse_seqs_at(app, &app.url("/events"), who, deadline).await
+}
+
+/// The same against any server's events URL.
+async fn sse_seqs_at(app: &TestApp, url: &str, who: &Person, deadline: Duration) -> Vec<i64> {
     let resp = app
         .http
-        .get(app.url("/events"))
+        .get(url)
         .bearer_auth(&who.token)
         .send()
         .await
@@ -310,3 +315,47 @@ async fn live_events_reach_only_those_who_may_see_the_change(db: Db) {
         .await;
 }
 on_both!(live_events_reach_only_those_who_may_see_the_change);
+
+/// Several server processes on one PostgreSQL database: a change pushed to one reaches
+/// the live subscribers of the other (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changes_on_one_server_reach_subscribers_of_another_on_postgres() {
+    let app = std::sync::Arc::new(TestApp::spawn(Db::Postgres).await);
+    let c = app.cast().await;
+    let peer = app.spawn_peer().await;
+    let peer_events = format!("{}/api/v1/events", peer.url());
+    let listeners: Vec<_> = [c.customer_a.clone(), c.customer_b.clone()]
+        .into_iter()
+        .map(|who| {
+            let (app, url) = (app.clone(), peer_events.clone());
+            tokio::spawn(
+                async move { sse_seqs_at(&app, &url, &who, Duration::from_millis(1500)).await },
+            )
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(
+            Uuid::now_v7(),
+            "Through the first server",
+            None,
+        ))],
+    )
+    .await;
+    let mut got = Vec::new();
+    for l in listeners {
+        got.push(l.await.unwrap());
+    }
+    assert_eq!(
+        got[0],
+        vec![0, 2],
+        "customer A hears it through the other server"
+    );
+    assert_eq!(got[1], vec![0], "customer B does not");
+    peer.stop().await.unwrap();
+    std::sync::Arc::into_inner(app)
+        .expect("sole owner")
+        .finish()
+        .await;
+}
