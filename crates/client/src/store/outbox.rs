@@ -150,6 +150,7 @@ impl Store {
     pub async fn apply_push_results(&self, results: &[MutationResult]) -> Result<(u32, u32, u32)> {
         let mut tx = self.pool.begin().await?;
         let (mut ok, mut rejected, mut transient) = (0, 0, 0);
+        let mut first_rejected = std::collections::HashMap::<String, String>::new();
         for r in results {
             let id = r.id.to_string();
             match &r.outcome {
@@ -171,12 +172,33 @@ impl Store {
                 Outcome::Rejected { code, .. } if code.is_transient() => transient += 1,
                 Outcome::Rejected { code, message } => {
                     rejected += 1;
+                    let ticket: Option<String> =
+                        sqlx::query_scalar("SELECT ticket_id FROM outbox WHERE id = ?")
+                            .bind(&id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    // A later change on a ticket whose earlier change in this batch was
+                    // rejected failed because of it: hold it behind that one, so that
+                    // resending the first brings it back too.
+                    let earlier = ticket.as_ref().and_then(|t| first_rejected.get(t).cloned());
+                    let (code, message, depends_on) = match earlier {
+                        Some(first) => (
+                            ErrorCode::DependsOnRejected,
+                            "an earlier change to this ticket was rejected".to_owned(),
+                            Some(first),
+                        ),
+                        None => (*code, message.clone(), None),
+                    };
+                    if let Some(t) = ticket {
+                        first_rejected.entry(t).or_insert_with(|| id.clone());
+                    }
                     sqlx::query(
-                        "UPDATE outbox SET state = 'rejected', error_code = ?, error_message = ?
-                         WHERE id = ?",
+                        "UPDATE outbox SET state = 'rejected', error_code = ?, error_message = ?,
+                             depends_on = ? WHERE id = ?",
                     )
                     .bind(code.as_str())
                     .bind(message)
+                    .bind(depends_on)
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
