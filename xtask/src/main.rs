@@ -3,8 +3,10 @@
 //! - `cargo xtask run`: install what is missing, build, start a local central helpdesk
 //!   with demo data and open the desktop app on it.
 //! - `cargo xtask test`: every check and test suite, ending with `N passed, M failed`.
+//! - `cargo xtask bench`: the performance figures, in release mode.
 //! - `cargo xtask setup`: only the system packages and tools (what `.ci/run` calls first).
 
+mod bench;
 mod run;
 mod setup;
 mod test;
@@ -25,6 +27,8 @@ enum Task {
     Run(run::RunArgs),
     /// Run every check and test; prints `N passed, M failed` last.
     Test(test::TestArgs),
+    /// Build in release mode and print the performance figures (also as JSON).
+    Bench(bench::BenchArgs),
     /// Install the system packages and tools the app and its tests need.
     Setup,
 }
@@ -34,6 +38,7 @@ fn main() {
     let result = match cli.task {
         Task::Run(args) => run::run(args),
         Task::Test(args) => test::test(args),
+        Task::Bench(args) => bench::bench(args),
         Task::Setup => setup::ensure_all(),
     };
     match result {

@@ -1,0 +1,209 @@
+//! Figures through the offline engine (`tadhkira-client`), as the app and CLI use it:
+//! pushing a filled outbox, the initial pull into an empty client, reply-to-alert
+//! latency, and local reads on a large store.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use tadhkira_client::{Engine, EngineConfig, EngineEvent, ListQuery, NewTicketInput, Sort};
+use tadhkira_proto::{Priority, Status, Visibility};
+
+/// An engine in a fresh folder, signed in to `url` as `email`.
+pub async fn signed_in(url: &str, email: &str) -> Result<(Engine, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let engine = Engine::open(dir.path(), EngineConfig::default()).await?;
+    engine
+        .sign_in(url, email, "demo1234")
+        .await
+        .context("engine sign-in")?;
+    Ok((engine, dir))
+}
+
+/// Queues `tickets` × (create + reply) in the outbox, then times the sync that delivers
+/// them; returns mutations/s.
+pub async fn push_outbox(url: &str, tickets: usize) -> Result<f64> {
+    let (engine, _dir) = signed_in(url, "customer@nile.example").await?;
+    engine.sync_now().await?; // the demo data, so the timed round only pushes ours
+    for i in 0..tickets {
+        let id = engine
+            .create_ticket(NewTicketInput {
+                title: format!("Outbox ticket {i}: mail client will not start"),
+                description: "Outlook closes right after the splash screen. يغلق البرنامج فوراً."
+                    .into(),
+                priority: Priority::Normal,
+                channel: tadhkira_proto::Channel::Desktop,
+                category: None,
+                contact: Default::default(),
+                checks: vec![],
+                system_info: None,
+                requester_id: None,
+            })
+            .await?;
+        engine
+            .add_message(id, "It started after the last update.", Visibility::Public)
+            .await?;
+    }
+    ensure!(
+        engine.sync_state().queued as usize == tickets * 2,
+        "outbox not filled"
+    );
+    let start = Instant::now();
+    while engine.sync_state().queued > 0 {
+        engine.sync_now().await?;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    engine.close().await;
+    Ok((tickets * 2) as f64 / secs)
+}
+
+/// Times the first sync of a new staff account on a loaded server; returns the engine
+/// (for the local-read figures) and tickets/s.
+pub async fn initial_pull(url: &str, tickets: usize) -> Result<(Engine, tempfile::TempDir, f64)> {
+    let (engine, dir) = signed_in(url, "l1@tadhkira.example").await?;
+    let start = Instant::now();
+    loop {
+        let report = engine.sync_now().await?;
+        if report.pulled == 0 {
+            break;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let total = engine
+        .list_tickets(&ListQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .total;
+    ensure!(
+        total as usize >= tickets,
+        "pulled {total} tickets, expected {tickets}"
+    );
+    Ok((engine, dir, tickets as f64 / secs))
+}
+
+/// Median milliseconds of `runs` calls of `f`.
+async fn time_ms<F, Fut>(runs: usize, mut f: F) -> Result<Vec<f64>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        f().await?;
+        out.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(out)
+}
+
+/// First page of a filtered, sorted list; milliseconds per run.
+pub async fn list_first_page(engine: &Engine, runs: usize) -> Result<Vec<f64>> {
+    time_ms(runs, || async {
+        let q = ListQuery {
+            status: Some(Status::Open),
+            priority: Some(Priority::Normal),
+            sort: Sort::Priority,
+            limit: 50,
+            ..Default::default()
+        };
+        engine.list_tickets(&q).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Full-text search for one word; milliseconds per run.
+pub async fn search(engine: &Engine, word: &str, runs: usize) -> Result<Vec<f64>> {
+    time_ms(runs, || async {
+        let q = ListQuery {
+            search: Some(word.to_owned()),
+            limit: 50,
+            ..Default::default()
+        };
+        let page = engine.list_tickets(&q).await?;
+        ensure!(page.total > 0, "search for {word:?} found nothing");
+        Ok(())
+    })
+    .await
+}
+
+/// An agent replies `replies` times through the REST API on a customer's ticket; the
+/// customer's engine (background sync with live events) raises an alert for each.
+/// Returns each reply's latency in milliseconds, from sending the reply to the alert.
+pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
+    let (customer, _dir) = signed_in(url, "customer@nile.example").await?;
+    let ticket = customer
+        .create_ticket(NewTicketInput {
+            title: "Latency probe ticket".into(),
+            description: "Replies to this ticket are timed.".into(),
+            priority: Priority::High,
+            channel: tadhkira_proto::Channel::Desktop,
+            category: None,
+            contact: Default::default(),
+            checks: vec![],
+            system_info: None,
+            requester_id: None,
+        })
+        .await?;
+    customer.sync_now().await?;
+    let mut events = customer.subscribe();
+    customer.start_background_sync();
+    // Wait until the live stream is connected.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !customer.sync_state().live {
+        ensure!(Instant::now() < deadline, "live events never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let agent_token = login_token(url, "l1@tadhkira.example").await?;
+    let http = reqwest::Client::new();
+    let mut out = Vec::with_capacity(replies);
+    for i in 0..replies {
+        let start = Instant::now();
+        let resp = http
+            .post(format!("{url}/api/v1/tickets/{ticket}/messages"))
+            .bearer_auth(&agent_token)
+            .json(&serde_json::json!({
+                "id": uuid::Uuid::now_v7(),
+                "ticket_id": ticket,
+                "body": format!("Reply {i}: please try again now."),
+                "visibility": "public"
+            }))
+            .send()
+            .await?;
+        ensure!(
+            resp.status().is_success(),
+            "reply answered {}",
+            resp.status()
+        );
+        let got = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match events.recv().await {
+                    Ok(EngineEvent::Alert(_)) => return Ok(()),
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(e) => return Err(anyhow::anyhow!("engine events closed: {e}")),
+                }
+            }
+        })
+        .await;
+        ensure!(got.is_ok(), "no alert within 5 s for reply {i}");
+        got.map_err(|_| anyhow::anyhow!("timeout"))??;
+        out.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    customer.stop_background_sync();
+    customer.close().await;
+    Ok(out)
+}
+
+async fn login_token(url: &str, email: &str) -> Result<String> {
+    let resp: tadhkira_proto::LoginResponse = reqwest::Client::new()
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": "demo1234"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(resp.token)
+}

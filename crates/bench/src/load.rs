@@ -1,0 +1,185 @@
+//! Server-side figures over loopback HTTP: push throughput with the wire protocol, and
+//! tickets created per second through the REST API by N concurrent clients while many
+//! clients hold the live-events stream open.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use tadhkira_proto::{
+    Channel, Contact, Description, MessageBody, Mutation, MutationEnvelope, NewMessage, NewTicket,
+    Outcome, Priority, PushRequest, PushResponse, TicketTitle, Visibility, MAX_PUSH_BATCH,
+};
+use uuid::Uuid;
+
+/// A new ticket as a customer would file it.
+pub fn new_ticket(i: usize) -> NewTicket {
+    NewTicket {
+        id: Uuid::now_v7(),
+        title: TicketTitle::parse(format!("Bench ticket {i}: VPN drops every hour"))
+            .expect("title"),
+        description: Description::parse(
+            "The VPN disconnects every hour since Monday. ينقطع الاتصال كل ساعة.",
+        )
+        .expect("description"),
+        priority: Priority::Normal,
+        channel: Channel::Desktop,
+        category: None,
+        contact: Contact::default(),
+        checks: vec![],
+        system_info: None,
+        requester_id: None,
+    }
+}
+
+/// `tickets` × (create_ticket + `messages` × add_message) as one ordered list.
+pub fn creations(tickets: usize, messages: usize) -> Vec<MutationEnvelope> {
+    let mut out = Vec::with_capacity(tickets * (1 + messages));
+    for i in 0..tickets {
+        let t = new_ticket(i);
+        let ticket_id = t.id;
+        out.push(MutationEnvelope {
+            id: Uuid::now_v7(),
+            mutation: Mutation::CreateTicket(t),
+        });
+        out.extend((0..messages).map(|_| MutationEnvelope {
+            id: Uuid::now_v7(),
+            mutation: Mutation::AddMessage(NewMessage {
+                id: Uuid::now_v7(),
+                ticket_id,
+                body: MessageBody::parse("Screenshot of the error attached.").expect("body"),
+                visibility: Visibility::Public,
+            }),
+        }));
+    }
+    out
+}
+
+/// Pushes `mutations` in batches over the wire protocol; returns mutations/s.
+pub async fn push_wire(url: &str, token: &str, mutations: Vec<MutationEnvelope>) -> Result<f64> {
+    let http = reqwest::Client::new();
+    let client_id = Uuid::new_v4();
+    let n = mutations.len();
+    let start = Instant::now();
+    for batch in mutations.chunks(MAX_PUSH_BATCH) {
+        let resp: PushResponse = http
+            .post(format!("{url}/api/v1/sync/push"))
+            .bearer_auth(token)
+            .json(&PushRequest {
+                client_id,
+                mutations: batch.to_vec(),
+            })
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        for r in &resp.results {
+            ensure!(
+                matches!(r.outcome, Outcome::Applied { .. }),
+                "mutation {} not applied: {:?}",
+                r.id,
+                r.outcome
+            );
+        }
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+/// `clients` concurrent REST clients each creating tickets for `duration`; returns
+/// tickets/s over all of them.
+pub async fn rest_creates(
+    url: &str,
+    token: &str,
+    clients: usize,
+    duration: Duration,
+) -> Result<f64> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let created = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, url, token, created) = (
+            http.clone(),
+            url.to_string(),
+            token.to_string(),
+            Arc::clone(&created),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0;
+            while start.elapsed() < duration {
+                let resp = http
+                    .post(format!("{url}/api/v1/tickets"))
+                    .bearer_auth(&token)
+                    .json(&new_ticket(c * 1_000_000 + i))
+                    .send()
+                    .await?;
+                ensure!(
+                    resp.status().is_success(),
+                    "create answered {}",
+                    resp.status()
+                );
+                created.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await.context("client task")??;
+    }
+    Ok(created.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Opens `n` live-event streams and keeps them open until the returned handle is
+/// dropped; `connected` counts those that got their answer headers.
+pub async fn hold_event_streams(
+    url: &str,
+    token: &str,
+    n: usize,
+) -> Result<(
+    Vec<tokio::task::JoinHandle<()>>,
+    Arc<AtomicUsize>,
+    Arc<AtomicUsize>,
+)> {
+    let connected = Arc::new(AtomicUsize::new(0));
+    let events = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
+    let mut handles = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (http, url, token) = (http.clone(), url.to_string(), token.to_string());
+        let (connected, events) = (Arc::clone(&connected), Arc::clone(&events));
+        handles.push(tokio::spawn(async move {
+            let Ok(mut resp) = http
+                .get(format!("{url}/api/v1/events"))
+                .bearer_auth(&token)
+                .send()
+                .await
+            else {
+                return;
+            };
+            if !resp.status().is_success() {
+                return;
+            }
+            connected.fetch_add(1, Ordering::Relaxed);
+            while let Ok(Some(chunk)) = resp.chunk().await {
+                if chunk.windows(13).any(|w| w == b"event: change") {
+                    events.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    // Give them a moment to connect before the load starts.
+    for _ in 0..100 {
+        if connected.load(Ordering::Relaxed) >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok((handles, connected, events))
+}

@@ -1,0 +1,284 @@
+//! `tadhkira-bench`: the figures behind `cargo xtask bench`.
+//!
+//! Every figure runs against a real `tadhkira-server` process on loopback and real
+//! SQLite files (and a real PostgreSQL server for the PostgreSQL lines), several times,
+//! and is printed as median with min–max beside the target it is held against. The
+//! reference limit (a plain bulk insert into SQLite) is measured in the same run so
+//! that ratios compare like with like on whatever machine runs it.
+
+mod engine;
+mod load;
+mod reference;
+mod server;
+mod stats;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Parser;
+use stats::{Figure, Goal};
+
+#[derive(Parser)]
+#[command(name = "tadhkira-bench", about = "Tadhkira's performance figures")]
+struct Args {
+    /// Runs of each measurement (the median is reported; the 100k sizes run once).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Small sizes, to check that every figure runs (the numbers mean little).
+    #[arg(long)]
+    quick: bool,
+    /// PostgreSQL server for the PostgreSQL figures (a fresh database is made per run).
+    #[arg(
+        long,
+        env = "TADHKIRA_BENCH_PG_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pg_url: String,
+    /// Where to write the figures as JSON.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+}
+
+struct Bench {
+    args: Args,
+    bin: std::path::PathBuf,
+    figures: Vec<Figure>,
+}
+
+impl Bench {
+    fn scale(&self, n: usize) -> usize {
+        if self.args.quick {
+            (n / 100).max(10)
+        } else {
+            n
+        }
+    }
+
+    fn runs_for(&self, size: usize) -> usize {
+        if size >= 100_000 {
+            1
+        } else {
+            self.args.runs
+        }
+    }
+
+    fn add(&mut self, f: Figure) {
+        println!("  {}: {} {}", f.name, stats::fmt_num(f.median), f.unit);
+        self.figures.push(f);
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let mut b = Bench {
+        args,
+        bin: server::bin_dir(),
+        figures: Vec::new(),
+    };
+
+    println!("1, 8. Push from a client's outbox, at growing sizes (SQLite)");
+    for size in [1_000, 10_000, 100_000] {
+        let size = b.scale(size);
+        let mut runs = Vec::new();
+        for _ in 0..b.runs_for(size) {
+            let s = server::BenchServer::start(&b.bin, None)?;
+            runs.push(engine::push_outbox(&s.url, size / 2).await?);
+        }
+        let goal = if size == b.scale(10_000) {
+            Goal::AtLeast(5_000.0)
+        } else {
+            Goal::None
+        };
+        b.add(Figure::from_runs(
+            format!("push {size} mutations from the outbox, SQLite"),
+            "mut/s",
+            runs,
+            goal,
+        ));
+    }
+
+    println!("1. Push on PostgreSQL (wire protocol and from the outbox)");
+    {
+        let size = b.scale(10_000);
+        let (mut wire, mut outbox) = (Vec::new(), Vec::new());
+        for _ in 0..b.args.runs {
+            let (url, name) = server::fresh_pg_database(&b.args.pg_url).await?;
+            let result = async {
+                let s = server::BenchServer::start(&b.bin, Some(&url))?;
+                let token = s.login("customer@nile.example").await?;
+                let w = load::push_wire(&s.url, &token, load::creations(size / 2, 1)).await?;
+                let o = engine::push_outbox(&s.url, size / 2).await?;
+                anyhow::Ok((w, o))
+            }
+            .await;
+            server::drop_pg_database(&b.args.pg_url, &name).await?;
+            let (w, o) = result?;
+            wire.push(w);
+            outbox.push(o);
+        }
+        b.add(Figure::from_runs(
+            format!("push {size} mutations, wire, PostgreSQL"),
+            "mut/s",
+            wire,
+            Goal::None,
+        ));
+        b.add(Figure::from_runs(
+            format!("push {size} mutations from the outbox, PostgreSQL"),
+            "mut/s",
+            outbox,
+            Goal::AtLeast(5_000.0),
+        ));
+    }
+
+    println!("3. Reference: plain bulk insert into SQLite");
+    let reference_100k = {
+        let tickets = b.scale(100_000);
+        let mut runs = Vec::new();
+        for _ in 0..b.args.runs {
+            runs.push(reference::bulk_insert(tickets, 3).await?);
+        }
+        let f = Figure::from_runs(
+            format!("reference: bulk insert {tickets} tickets + 3 messages each"),
+            "tickets/s",
+            runs,
+            Goal::None,
+        );
+        let median = f.median;
+        b.add(f);
+        median
+    };
+
+    println!("2, 5, 8. Initial pull into an empty client, then local reads");
+    for size in [1_000, 10_000, 100_000] {
+        let size = b.scale(size);
+        let mut runs = Vec::new();
+        let mut reads = None;
+        for _ in 0..b.runs_for(size) {
+            let s = server::BenchServer::start(&b.bin, None)?;
+            let token = s.login("customer@nile.example").await?;
+            load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
+            let (eng, _dir, rate) = engine::initial_pull(&s.url, size).await?;
+            runs.push(rate);
+            if size == b.scale(100_000) && reads.is_none() {
+                let list = engine::list_first_page(&eng, 20).await?;
+                let en = engine::search(&eng, "vpn", 20).await?;
+                let ar = engine::search(&eng, "الاتصال", 20).await?;
+                reads = Some((list, en, ar));
+            }
+            eng.close().await;
+        }
+        let big = size == b.scale(100_000);
+        let goal = if big {
+            Goal::AtLeast(20_000.0)
+        } else {
+            Goal::None
+        };
+        let f = Figure::from_runs(
+            format!("initial pull {size} tickets + 3 messages each"),
+            "tickets/s",
+            runs,
+            goal,
+        );
+        if big {
+            let ratio = f.median / reference_100k;
+            b.add(f);
+            b.add(Figure::from_runs(
+                "  pull ÷ reference bulk insert",
+                "ratio",
+                vec![ratio],
+                Goal::AtLeast(0.25),
+            ));
+        } else {
+            b.add(f);
+        }
+        if let Some((list, en, ar)) = reads {
+            b.add(Figure::from_runs(
+                format!("list first page, filter + sort, {size} tickets"),
+                "ms",
+                list,
+                Goal::AtMost(5.0),
+            ));
+            b.add(Figure::from_runs(
+                format!("search English word, {size} tickets"),
+                "ms",
+                en,
+                Goal::AtMost(20.0),
+            ));
+            b.add(Figure::from_runs(
+                format!("search Arabic word, {size} tickets"),
+                "ms",
+                ar,
+                Goal::AtMost(20.0),
+            ));
+        }
+    }
+
+    println!("4. Reply-to-alert latency");
+    {
+        let replies = if b.args.quick { 20 } else { 1_000 };
+        let s = server::BenchServer::start(&b.bin, None)?;
+        let mut lat = engine::reply_to_alert(&s.url, replies).await?;
+        let p50 = stats::percentile(&mut lat, 50.0);
+        let p99 = stats::percentile(&mut lat, 99.0);
+        b.add(Figure::from_runs(
+            format!("reply → alert p50 ({replies} replies)"),
+            "ms",
+            vec![p50],
+            Goal::AtMost(50.0),
+        ));
+        b.add(Figure::from_runs(
+            format!("reply → alert p99 ({replies} replies)"),
+            "ms",
+            vec![p99],
+            Goal::AtMost(250.0),
+        ));
+    }
+
+    println!("6. REST throughput; 500 clients on live events during the 64-client run");
+    {
+        let secs = if b.args.quick { 1 } else { 5 };
+        for clients in [1usize, 8, 64] {
+            let mut runs = Vec::new();
+            let mut held = (0, 0);
+            for _ in 0..b.args.runs {
+                let s = server::BenchServer::start(&b.bin, None)?;
+                let token = s.login("customer@nile.example").await?;
+                let watcher = s.login("l1@tadhkira.example").await?;
+                let streams = if clients == 64 { 500 } else { 0 };
+                let (handles, connected, events) =
+                    load::hold_event_streams(&s.url, &watcher, streams).await?;
+                runs.push(
+                    load::rest_creates(&s.url, &token, clients, Duration::from_secs(secs)).await?,
+                );
+                held = (
+                    connected.load(Ordering::Relaxed),
+                    events.load(Ordering::Relaxed),
+                );
+                for h in handles {
+                    h.abort();
+                }
+            }
+            let name = if clients == 64 {
+                format!(
+                    "REST creates, 64 clients ({} of 500 on events, {} events)",
+                    held.0, held.1
+                )
+            } else {
+                format!("REST creates, {clients} client(s)")
+            };
+            b.add(Figure::from_runs(name, "tickets/s", runs, Goal::None));
+        }
+    }
+
+    stats::print_table(&b.figures);
+    if let Some(path) = &b.args.json {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&b.figures)?)?;
+        println!("\nwritten to {}", path.display());
+    }
+    Ok(())
+}
