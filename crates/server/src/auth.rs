@@ -80,6 +80,9 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Above this many tracked addresses and accounts, expired entries are swept.
+const MAX_TRACKED_KEYS: usize = 10_000;
+
 /// Counts failed sign-ins per address and per account.
 #[derive(Debug)]
 pub struct LoginLimiter {
@@ -113,7 +116,9 @@ impl LoginLimiter {
             } else {
                 self.limit.max_failures_per_account
             };
-            let list = map.entry(key.clone()).or_default();
+            let Some(list) = map.get_mut(key) else {
+                return false;
+            };
             list.retain(|t| now.duration_since(*t) < window);
             list.len() >= max
         })
@@ -122,6 +127,12 @@ impl LoginLimiter {
     /// Counts a failed attempt.
     pub fn record_failure(&self, ip: IpAddr, email: &str) {
         if let Ok(mut map) = self.failures.lock() {
+            if map.len() > MAX_TRACKED_KEYS {
+                // Bound the memory an attacker can make us use: forget what expired.
+                let window = Duration::from_secs(self.limit.window_seconds);
+                let now = Instant::now();
+                map.retain(|_, list| list.last().is_some_and(|t| now.duration_since(*t) < window));
+            }
             for (key, _) in Self::keys(ip, email) {
                 map.entry(key).or_default().push(Instant::now());
             }

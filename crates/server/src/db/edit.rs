@@ -3,9 +3,11 @@
 //!
 //! Who may change what (decided here, documented in the OpenAPI text too):
 //! - staff (agents and admins) may change every field and escalate;
-//! - customers may change the title and category of their organisation's tickets, and
-//!   the status only to `solved` (they are happy) or `open` (reopen / not solved yet);
-//!   priority, assignee and escalation are `forbidden` to them.
+//! - customers may change the title and category of tickets they requested, and the
+//!   status only to `solved` (they are happy) or `open` (reopen / not solved yet);
+//!   priority, assignee, escalation and changes to a colleague's ticket are
+//!   `forbidden` to them (they may still read and reply on their organisation's
+//!   tickets).
 
 use tadhkira_proto::{
     Applied, ErrorCode, Escalation, EventKind, FieldValue, Status, Ticket, TicketUpdate,
@@ -103,6 +105,9 @@ pub(super) async fn update_ticket(
     };
     if update.changes.is_empty() {
         return Ok(Err(Rejection::new(ErrorCode::Invalid, "no changes")));
+    }
+    if !caller.is_staff() && t.requester_id != caller.user.id {
+        return Ok(Err(forbidden("change a ticket someone else requested")));
     }
     // Check every change before writing any, so a rejection leaves no trace.
     for change in &update.changes {

@@ -26,7 +26,7 @@ pub struct ListQuery {
     priority: Option<String>,
     channel: Option<String>,
     tier: Option<i64>,
-    /// A user id, or `none` for unassigned.
+    /// A user id, `me`, or `none` for unassigned.
     assignee: Option<String>,
     breaching: Option<bool>,
     q: Option<String>,
@@ -46,6 +46,7 @@ pub async fn list(
     let assignee = match q.assignee.as_deref() {
         None => None,
         Some("none") => Some(None),
+        Some("me") => Some(Some(caller.user.id)),
         Some(a) => {
             Some(Some(Uuid::parse_str(a).map_err(|_| {
                 invalid("assignee must be a user id or none")

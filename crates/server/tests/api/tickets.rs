@@ -359,3 +359,67 @@ async fn changes_on_one_server_reach_subscribers_of_another_on_postgres() {
         .finish()
         .await;
 }
+
+async fn a_colleague_may_reply_but_not_change_someone_elses_ticket(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let colleague = app
+        .person(
+            "colleague@org-a.example",
+            tadhkira_proto::Role::Customer,
+            Some("Org A"),
+            None,
+        )
+        .await;
+    let t = Uuid::now_v7();
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(t, "Shared problem", None))],
+    )
+    .await;
+    let reply = app
+        .push(
+            &colleague,
+            &[m::envelope(m::message(t, "Same here", Visibility::Public))],
+        )
+        .await;
+    assert_eq!(reply[0]["outcome"], "applied");
+    let change = app
+        .push(
+            &colleague,
+            &[m::envelope(m::set(
+                t,
+                FieldValue::Status(Status::Solved),
+                i64::MAX,
+            ))],
+        )
+        .await;
+    assert_eq!(change[0]["code"], "forbidden");
+    let own = app
+        .push(
+            &c.customer_a,
+            &[m::envelope(m::set(
+                t,
+                FieldValue::Status(Status::Solved),
+                i64::MAX,
+            ))],
+        )
+        .await;
+    assert_eq!(own[0]["outcome"], "applied");
+    // The agent's own queue.
+    app.push(
+        &c.agent,
+        &[m::envelope(m::set(
+            t,
+            FieldValue::Assignee(Some(c.agent.id)),
+            i64::MAX,
+        ))],
+    )
+    .await;
+    let (_, mine) = app.get(&c.agent, "/tickets?assignee=me").await;
+    assert_eq!(mine["total"], 1);
+    let (_, unassigned) = app.get(&c.agent, "/tickets?assignee=none").await;
+    assert_eq!(unassigned["total"], 0);
+    app.finish().await;
+}
+on_both!(a_colleague_may_reply_but_not_change_someone_elses_ticket);
