@@ -1,0 +1,158 @@
+// Browser-test harness: serves the built UI (dist/) on 127.0.0.1, starts headless
+// Chromium (Debian's, through playwright-core) and stubs Tauri's IPC at the boundary:
+// a fake window.__TAURI_INTERNALS__.invoke answers each command from a per-page table
+// and records every call, so a test sees exactly what the UI asked Rust to do.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.png': 'image/png',
+  '.ttf': 'font/ttf',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+};
+// The same policy as tauri.conf.json, so the browser tests catch anything it would block.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'";
+
+/** Serves dist/ on a free loopback port. */
+async function serveDist() {
+  if (!existsSync(join(DIST, 'index.html'))) {
+    throw new Error(`ui/dist is missing: run \`npm run build\` first (looked in ${DIST})`);
+  }
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const file = join(DIST, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(DIST)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-security-policy': CSP,
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { server, url: `http://127.0.0.1:${port}/` };
+}
+
+/**
+ * Starts the server and the browser. Call `close()` in `after()`.
+ * @returns {Promise<{ url: string, browser: import('playwright-core').Browser, close: () => Promise<void> }>}
+ */
+export async function startHarness() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  }
+  const { server, url } = await serveDist();
+  const stopServer = () => new Promise((resolve) => server.close(resolve));
+  let browser;
+  try {
+    // playwright gives every launch a fresh temporary profile (--user-data-dir) itself.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (e) {
+    await stopServer();
+    throw e;
+  }
+  return {
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      await stopServer();
+    },
+  };
+}
+
+/**
+ * A new page whose Tauri commands answer from `commands`: each entry is
+ * `{ ok: value }`, `{ err: IpcError }`, or an array of those used in turn (the last one
+ * repeats). `window.__calls` records `[command, args]` pairs.
+ */
+export async function openApp(harness, commands, { colorScheme = 'light' } = {}) {
+  const context = await harness.browser.newContext({ colorScheme, locale: 'en-GB' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.addInitScript((table) => {
+    const calls = [];
+    const used = {};
+    let callbackId = 0;
+    window.__calls = calls;
+    window.__TAURI_INTERNALS__ = {
+      metadata: { currentWindow: { label: 'main' }, currentWebview: { label: 'main', windowLabel: 'main' } },
+      transformCallback(callback) {
+        const id = ++callbackId;
+        window[`_${id}`] = callback;
+        return id;
+      },
+      async invoke(cmd, args) {
+        calls.push([cmd, args ?? {}]);
+        let entry = table[cmd];
+        if (entry === undefined) {
+          if (cmd.startsWith('plugin:event|')) return 0;
+          throw { kind: 'internal', code: null, message: `no stub for ${cmd}` };
+        }
+        if (Array.isArray(entry)) {
+          const i = used[cmd] ?? 0;
+          used[cmd] = i + 1;
+          entry = entry[Math.min(i, entry.length - 1)];
+        }
+        await new Promise((r) => setTimeout(r, entry.delayMs ?? 0));
+        if ('err' in entry) throw entry.err;
+        return entry.ok;
+      },
+    };
+  }, commands);
+  await page.goto(harness.url);
+  return { page, errors, context };
+}
+
+/** Runs axe-core on the page and returns its serious and critical violations. */
+export async function seriousA11yViolations(page) {
+  const axePath = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
+  // Injected through the devtools protocol, so the page's CSP does not apply to it.
+  await page.evaluate(await readFile(axePath, 'utf8'));
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** A healthy server's answer to check_server. */
+export const HEALTH = {
+  status: 'ok',
+  version: '0.1.0',
+  api_version: 1,
+  epoch: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+};
