@@ -10,14 +10,13 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use sqlx::Row;
 use tadhkira_proto::{
     Applied, ErrorCode, EventKind, Mutation, MutationEnvelope, MutationResult, NewMessage,
     NewTicket, Outcome, Role, Status, Ticket, Tier, Visibility, MAX_CHECKS, MAX_SYSTEM_INFO_CHARS,
 };
 use uuid::Uuid;
 
-use super::writer::{EntityKind, Rejection, Writer};
+use super::writer::{AppliedRecord, EntityKind, Rejection, Writer};
 use super::{rows, Caller, Store, StoreError};
 use crate::config::SlaTargets;
 use crate::sla;
@@ -35,6 +34,8 @@ impl Store {
         targets: &SlaTargets,
     ) -> Result<Vec<MutationResult>, StoreError> {
         let mut w = Writer::begin(self).await?;
+        let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
+        w.preload_applied(&ids).await?;
         let mut rejected_creates = HashSet::new();
         let mut results = Vec::with_capacity(batch.len());
         for env in batch {
@@ -60,25 +61,16 @@ async fn apply_one(
     targets: &SlaTargets,
     rejected_creates: &HashSet<Uuid>,
 ) -> Result<Outcome, StoreError> {
-    let earlier = sqlx::query(
-        "SELECT user_id, ticket_id, ticket_number, seq FROM applied_mutations WHERE id = $1",
-    )
-    .bind(env.id.to_string())
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    if let Some(row) = earlier {
-        if rows::uuid(&row, "user_id")? != caller.user.id {
+    if let Some(earlier) = w.applied(env.id) {
+        if earlier.user_id != caller.user.id {
             return Ok(rejected(Rejection::new(
                 ErrorCode::Conflict,
                 "this mutation id was already used",
             )));
         }
-        let result = Applied {
-            ticket_id: rows::uuid(&row, "ticket_id")?,
-            ticket_number: row.try_get("ticket_number")?,
-            seq: row.try_get("seq")?,
-        };
-        return Ok(Outcome::Duplicate { result });
+        return Ok(Outcome::Duplicate {
+            result: earlier.result.clone(),
+        });
     }
     let ticket_id = env.mutation.ticket_id();
     if !matches!(env.mutation, Mutation::CreateTicket(_)) && rejected_creates.contains(&ticket_id) {
@@ -95,19 +87,12 @@ async fn apply_one(
     };
     match step {
         Ok(result) => {
-            sqlx::query(
-                "INSERT INTO applied_mutations (id, user_id, kind, ticket_id, ticket_number, seq, applied_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(env.id.to_string())
-            .bind(caller.user.id.to_string())
-            .bind(env.mutation.kind())
-            .bind(result.ticket_id.to_string())
-            .bind(result.ticket_number)
-            .bind(result.seq)
-            .bind(w.now)
-            .execute(&mut *w.tx)
-            .await?;
+            let record = AppliedRecord {
+                user_id: caller.user.id,
+                kind: env.mutation.kind(),
+                result: result.clone(),
+            };
+            w.record_applied(env.id, record);
             Ok(Outcome::Applied { result })
         }
         Err(r) => Ok(rejected(r)),
@@ -156,16 +141,6 @@ async fn create_ticket(
         return Ok(Err(Rejection::new(
             ErrorCode::Invalid,
             format!("system information is longer than {MAX_SYSTEM_INFO_CHARS} characters"),
-        )));
-    }
-    let exists = sqlx::query("SELECT 1 AS one FROM tickets WHERE id = $1")
-        .bind(new.id.to_string())
-        .fetch_optional(&mut *w.tx)
-        .await?;
-    if exists.is_some() {
-        return Ok(Err(Rejection::new(
-            ErrorCode::Conflict,
-            "a ticket with this id already exists",
         )));
     }
     // Who the ticket is for, and which organisation it belongs to.
@@ -244,14 +219,14 @@ async fn create_ticket(
     let checks =
         serde_json::to_string(&t.checks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let ms = |d: Option<chrono::DateTime<Utc>>| d.map(|d| d.timestamp_millis());
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO tickets (id, number, org_id, requester_id, created_by, title, description, \
          priority, status, channel, category, contact_name, contact_email, contact_phone, checks, \
          system_info, tier, assignee_id, first_response_due_at, first_response_at, \
          resolution_due_at, solved_at, sla_paused_at, sla_paused_ms, created_at, updated_at, \
          v_title, v_status, v_priority, v_assignee, v_category, v_tier) VALUES ($1, $2, $3, $4, \
          $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, $18, NULL, $19, NULL, \
-         NULL, 0, $20, $20, $21, $21, $21, $21, $21, $21)",
+         NULL, 0, $20, $20, $21, $21, $21, $21, $21, $21) ON CONFLICT (id) DO NOTHING",
     )
     .bind(t.id.to_string())
     .bind(t.number)
@@ -276,6 +251,13 @@ async fn create_ticket(
     .bind(version)
     .execute(&mut *w.tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        w.return_number();
+        return Ok(Err(Rejection::new(
+            ErrorCode::Conflict,
+            "a ticket with this id already exists",
+        )));
+    }
     // The ticket's feed row comes first; its seq is the version of every field.
     let ticket_seq = w.append_change(&t, EntityKind::Ticket, t.id, false).await?;
     debug_assert_eq!(ticket_seq, version);
@@ -313,19 +295,9 @@ async fn add_message(
             "customers cannot write internal notes",
         )));
     }
-    let exists = sqlx::query("SELECT 1 AS one FROM messages WHERE id = $1")
-        .bind(new.id.to_string())
-        .fetch_optional(&mut *w.tx)
-        .await?;
-    if exists.is_some() {
-        return Ok(Err(Rejection::new(
-            ErrorCode::Conflict,
-            "a message with this id already exists",
-        )));
-    }
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO messages (id, ticket_id, author_id, body, visibility, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
     )
     .bind(new.id.to_string())
     .bind(t.id.to_string())
@@ -335,6 +307,12 @@ async fn add_message(
     .bind(w.now)
     .execute(&mut *w.tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Conflict,
+            "a message with this id already exists",
+        )));
+    }
     let internal = new.visibility == Visibility::Internal;
     let mut seq = w
         .append_change(&t, EntityKind::Message, new.id, internal)

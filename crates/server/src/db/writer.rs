@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use sqlx::{Any, Row, Transaction};
-use tadhkira_proto::{ErrorCode, EventKind, Ticket, TicketEvent, User};
+use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketEvent, User};
 use uuid::Uuid;
 
 use super::{feed::Notice, rows, Backend, Store, StoreError};
@@ -66,8 +66,33 @@ pub(super) struct Writer {
     number_at_start: i64,
     /// Newest public seq per organisation, for live notices.
     org_seqs: HashMap<Uuid, i64>,
+    /// Feed rows and applied-mutation records, written in a few multi-row INSERTs at
+    /// commit rather than one round trip each (the batch is one transaction anyway).
+    feed: Vec<FeedRow>,
+    applied: HashMap<Uuid, AppliedRecord>,
+    new_applied: Vec<Uuid>,
     pub now: i64,
 }
+
+/// A feed row waiting to be written at commit.
+struct FeedRow {
+    seq: i64,
+    ticket_id: Uuid,
+    org_id: Uuid,
+    kind: EntityKind,
+    entity_id: Uuid,
+    staff_only: bool,
+}
+
+/// An applied mutation's record: who sent it and what it produced.
+pub(super) struct AppliedRecord {
+    pub user_id: Uuid,
+    pub kind: &'static str,
+    pub result: Applied,
+}
+
+/// Rows per multi-row INSERT (well under both engines' bound-parameter limits).
+const ROWS_PER_INSERT: usize = 500;
 
 impl Writer {
     /// Begins a transaction and takes the feed lock.
@@ -94,6 +119,9 @@ impl Writer {
             number,
             number_at_start: number,
             org_seqs: HashMap::new(),
+            feed: Vec::new(),
+            applied: HashMap::new(),
+            new_applied: Vec::new(),
             now: rows::now_ms(),
         })
     }
@@ -102,6 +130,124 @@ impl Writer {
     pub fn next_number(&mut self) -> i64 {
         self.number += 1;
         self.number
+    }
+
+    /// Gives back the number just taken (the ticket was not created after all).
+    pub fn return_number(&mut self) {
+        self.number -= 1;
+    }
+
+    /// Loads the records of those of `ids` that were applied before.
+    pub async fn preload_applied(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, user_id, kind, ticket_id, ticket_number, seq FROM applied_mutations \
+                 WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let kind: String = row.try_get("kind")?;
+                let record = AppliedRecord {
+                    user_id: rows::uuid(&row, "user_id")?,
+                    kind: mutation_kind(&kind),
+                    result: Applied {
+                        ticket_id: rows::uuid(&row, "ticket_id")?,
+                        ticket_number: row.try_get("ticket_number")?,
+                        seq: row.try_get("seq")?,
+                    },
+                };
+                self.applied.insert(rows::uuid(&row, "id")?, record);
+            }
+        }
+        Ok(())
+    }
+
+    /// The record of a mutation applied earlier (or earlier in this batch).
+    pub fn applied(&self, id: Uuid) -> Option<&AppliedRecord> {
+        self.applied.get(&id)
+    }
+
+    /// Records an applied mutation; written at commit with its effect.
+    pub fn record_applied(&mut self, id: Uuid, record: AppliedRecord) {
+        self.applied.insert(id, record);
+        self.new_applied.push(id);
+    }
+
+    /// Writes the buffered feed rows and applied-mutation records.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        for chunk in self.feed.chunks(ROWS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO changes (seq, ticket_id, org_id, entity_kind, entity_id, staff_only) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.seq)
+                    .bind(r.ticket_id.to_string())
+                    .bind(r.org_id.to_string())
+                    .bind(r.kind.as_str())
+                    .bind(r.entity_id.to_string())
+                    .bind(r.staff_only as i64);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        for chunk in self.new_applied.chunks(ROWS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 7;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO applied_mutations (id, user_id, kind, ticket_id, ticket_number, seq, applied_at) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                let Some(r) = self.applied.get(id) else {
+                    continue;
+                };
+                q = q
+                    .bind(id.to_string())
+                    .bind(r.user_id.to_string())
+                    .bind(r.kind)
+                    .bind(r.result.ticket_id.to_string())
+                    .bind(r.result.ticket_number)
+                    .bind(r.result.seq)
+                    .bind(self.now);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
     }
 
     /// The seq the next [`Writer::append_change`] will get.
@@ -118,18 +264,14 @@ impl Writer {
         staff_only: bool,
     ) -> Result<i64, StoreError> {
         self.seq += 1;
-        sqlx::query(
-            "INSERT INTO changes (seq, ticket_id, org_id, entity_kind, entity_id, staff_only) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(self.seq)
-        .bind(ticket.id.to_string())
-        .bind(ticket.org_id.to_string())
-        .bind(kind.as_str())
-        .bind(entity_id.to_string())
-        .bind(staff_only as i64)
-        .execute(&mut *self.tx)
-        .await?;
+        self.feed.push(FeedRow {
+            seq: self.seq,
+            ticket_id: ticket.id,
+            org_id: ticket.org_id,
+            kind,
+            entity_id,
+            staff_only,
+        });
         if !staff_only {
             self.org_seqs.insert(ticket.org_id, self.seq);
         }
@@ -178,6 +320,7 @@ impl Writer {
 
     /// Writes the counters back, commits, and tells live subscribers.
     pub async fn commit(mut self, store: &Store) -> Result<(), StoreError> {
+        self.flush().await?;
         if self.seq != self.seq_at_start {
             sqlx::query("UPDATE counters SET value = $1 WHERE name = 'seq'")
                 .bind(self.seq)
@@ -220,6 +363,17 @@ impl Writer {
             }
         }
         Ok(())
+    }
+}
+
+/// The static name of a stored mutation kind.
+fn mutation_kind(s: &str) -> &'static str {
+    match s {
+        "create_ticket" => "create_ticket",
+        "add_message" => "add_message",
+        "update_ticket" => "update_ticket",
+        "escalate" => "escalate",
+        _ => "unknown",
     }
 }
 

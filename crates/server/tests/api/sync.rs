@@ -179,3 +179,41 @@ async fn pull_pages_through_the_feed_in_order_and_reports_the_epoch(db: Db) {
     app.finish().await;
 }
 on_both!(pull_pages_through_the_feed_in_order_and_reports_the_epoch);
+
+async fn reusing_a_ticket_or_message_id_is_a_conflict_and_wastes_no_number(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let cast = app.cast().await;
+    let t = Uuid::now_v7();
+    let msg = m::envelope(m::message(t, "hello", Visibility::Public));
+    let first = app
+        .push(
+            &cast.customer_a,
+            &[m::envelope(m::new_ticket(t, "Original", None)), msg.clone()],
+        )
+        .await;
+    assert_eq!(first[0]["result"]["ticket_number"], 1001);
+    // Same entity ids under new mutation ids.
+    let mut same_message = msg.clone();
+    same_message.id = Uuid::now_v7();
+    let again = app
+        .push(
+            &cast.customer_a,
+            &[
+                m::envelope(m::new_ticket(t, "Copy", None)),
+                same_message,
+                m::envelope(m::new_ticket(Uuid::now_v7(), "Next one", None)),
+            ],
+        )
+        .await;
+    assert_eq!(again[0]["code"], "conflict");
+    assert_eq!(again[1]["code"], "depends_on_rejected");
+    assert_eq!(
+        again[2]["result"]["ticket_number"], 1002,
+        "no number lost to the conflict"
+    );
+    let (_, d) = app.get(&cast.agent, &format!("/tickets/{t}")).await;
+    assert_eq!(d["ticket"]["title"], "Original");
+    assert_eq!(d["messages"].as_array().unwrap().len(), 1);
+    app.finish().await;
+}
+on_both!(reusing_a_ticket_or_message_id_is_a_conflict_and_wastes_no_number);
