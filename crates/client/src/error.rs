@@ -74,15 +74,31 @@ impl EngineError {
     }
 }
 
-/// Serialised as `{code, message, server_code}` across the IPC boundary.
+/// The shape an [`EngineError`] serialises to (for the UI's generated types).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct EngineErrorBody {
+    pub code: EngineErrorCode,
+    /// English text for logs; the UI shows its own text chosen by `code`/`server_code`.
+    pub message: String,
+    /// The server's wire code when `code` is `server`.
+    pub server_code: Option<ErrorCode>,
+}
+
+impl From<&EngineError> for EngineErrorBody {
+    fn from(e: &EngineError) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+            server_code: e.server_code(),
+        }
+    }
+}
+
+/// Serialised as [`EngineErrorBody`] `{code, message, server_code}` across the IPC boundary.
 impl Serialize for EngineError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("EngineError", 3)?;
-        st.serialize_field("code", &self.code())?;
-        st.serialize_field("message", &self.to_string())?;
-        st.serialize_field("server_code", &self.server_code())?;
-        st.end()
+        EngineErrorBody::from(self).serialize(s)
     }
 }
 

@@ -15,7 +15,7 @@ pub mod sync;
 pub mod token;
 
 pub use engine::{Engine, EngineConfig};
-pub use error::{EngineError, EngineErrorCode, Result};
+pub use error::{EngineError, EngineErrorBody, EngineErrorCode, Result};
 pub use model::*;
 pub use notifier::{NoopNotifier, Notifier, RecordingNotifier};
 pub use token::{FileTokenStore, TokenStore};

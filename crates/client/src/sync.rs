@@ -48,6 +48,10 @@ pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
                 .await
         }
         Err(e) => {
+            if e.server_code() == Some(tadhkira_proto::ErrorCode::Unauthorized) {
+                // The token expired or was revoked: the UI should ask to sign in again.
+                let _ = engine.inner.events.send(EngineEvent::SignedOut);
+            }
             let offline = matches!(e, EngineError::Offline(_));
             let msg = e.to_string();
             engine
