@@ -46,12 +46,19 @@ pub async fn set_subscription(
 /// What `user create` needs.
 #[derive(Debug, Clone)]
 pub struct UserSpec {
+    /// Sign-in e-mail.
     pub email: String,
+    /// Display name.
     pub name: String,
+    /// customer, agent or admin.
     pub role: Role,
+    /// The customer's organisation, by name.
     pub org: Option<String>,
+    /// The agent's tier (default 1).
     pub tier: Option<i64>,
+    /// `ar` or `en`.
     pub locale: String,
+    /// Phone number, if any.
     pub phone: Option<String>,
 }
 

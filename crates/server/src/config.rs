@@ -113,7 +113,9 @@ impl Settings {
 /// First-response and resolution targets of one priority, in minutes (wall clock).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 pub struct Target {
+    /// Minutes until the first public reply by staff is due.
     pub first_response_minutes: i64,
+    /// Minutes until the ticket should be solved.
     pub resolution_minutes: i64,
 }
 
@@ -121,9 +123,13 @@ pub struct Target {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaTargets {
+    /// Targets of urgent tickets.
     pub urgent: Target,
+    /// Targets of high-priority tickets.
     pub high: Target,
+    /// Targets of normal tickets.
     pub normal: Target,
+    /// Targets of low-priority tickets.
     pub low: Target,
 }
 
@@ -158,8 +164,11 @@ impl SlaTargets {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Argon2Params {
+    /// Memory per hash, KiB.
     pub memory_kib: u32,
+    /// Passes over the memory.
     pub iterations: u32,
+    /// Lanes.
     pub parallelism: u32,
 }
 
@@ -177,8 +186,11 @@ impl Default for Argon2Params {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoginLimit {
+    /// Length of the sliding window.
     pub window_seconds: u64,
+    /// Failures allowed per account in the window.
     pub max_failures_per_account: usize,
+    /// Failures allowed per client address in the window.
     pub max_failures_per_address: usize,
 }
 

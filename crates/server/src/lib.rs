@@ -9,6 +9,8 @@
 //! - [`demo`]: the demo organisations, people and tickets;
 //! - [`admin`]: the admin subcommands' work.
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod auth;
 pub mod config;

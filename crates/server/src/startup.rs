@@ -16,8 +16,11 @@ use crate::db::Store;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The database.
     pub store: Store,
+    /// Tunable policies.
     pub settings: Arc<Settings>,
+    /// Sign-in slowing.
     pub limiter: Arc<LoginLimiter>,
     /// Verified against when the e-mail is unknown, so timing does not reveal accounts.
     pub dummy_hash: Arc<String>,
@@ -94,7 +97,9 @@ impl Application {
 
 /// A server running in the background (tests).
 pub struct RunningServer {
+    /// Where it listens.
     pub address: SocketAddr,
+    /// Its store (tests seed data through it).
     pub store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,

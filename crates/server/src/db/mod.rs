@@ -54,7 +54,9 @@ pub enum StoreError {
 /// Which engine the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// The embedded default.
     Sqlite,
+    /// For scale and several server processes.
     Postgres,
 }
 

@@ -15,7 +15,9 @@ use super::{rows, Store, StoreError};
 /// Who is calling: a signed-in user and, for a customer, their organisation.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The signed-in user.
     pub user: User,
+    /// Their organisation (customers only).
     pub organisation: Option<Organisation>,
 }
 
@@ -29,19 +31,29 @@ impl Caller {
 /// A user to create (the password already hashed).
 #[derive(Debug, Clone)]
 pub struct NewUser {
+    /// Sign-in e-mail (unique).
     pub email: Email,
+    /// Display name.
     pub name: String,
+    /// What they are.
     pub role: Role,
+    /// Customers' organisation.
     pub org_id: Option<Uuid>,
+    /// Agents' tier.
     pub tier: Option<Tier>,
+    /// `ar` or `en`.
     pub locale: String,
+    /// Phone number, if any.
     pub phone: Option<String>,
+    /// argon2id PHC string.
     pub password_hash: String,
 }
 
 /// A freshly issued token (shown once).
 pub struct TokenIssued {
+    /// The secret, shown once.
     pub token: String,
+    /// When it stops working.
     pub expires_at: DateTime<Utc>,
 }
 

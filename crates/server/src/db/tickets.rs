@@ -11,15 +11,23 @@ use super::{rows, Caller, Store, StoreError};
 /// Filters of `GET /api/v1/tickets`, already parsed.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
+    /// Only this status.
     pub status: Option<Status>,
+    /// Only this priority.
     pub priority: Option<Priority>,
+    /// Only this channel.
     pub channel: Option<Channel>,
+    /// Only this tier (a tier's queue).
     pub tier: Option<Tier>,
     /// `Some(None)`: unassigned only.
     pub assignee: Option<Option<Uuid>>,
+    /// Only tickets past a response target (or, `false`, only those that are not).
     pub breaching: Option<bool>,
+    /// Text in the title or description, or a ticket number.
     pub q: Option<String>,
+    /// Page size.
     pub limit: i64,
+    /// Tickets to skip.
     pub offset: i64,
 }
 

@@ -24,7 +24,9 @@ const MAX_NOTIFY_PAYLOAD: usize = 7000;
 /// Why a mutation was not applied: a stable code and a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    /// The stable error code.
     pub code: ErrorCode,
+    /// A message for the user.
     pub message: String,
 }
 

@@ -24,6 +24,7 @@ fn changes_event(seq: i64) -> Event {
         .unwrap_or_else(|_| Event::default().event("changes"))
 }
 
+/// `GET /api/v1/events`.
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,

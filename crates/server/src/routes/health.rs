@@ -7,6 +7,7 @@ use tadhkira_proto::{Health, API_VERSION};
 use crate::error::{AppError, Json};
 use crate::startup::AppState;
 
+/// `GET /api/v1/health`.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     state.store.ping().await?;
     Ok(Json(Health {

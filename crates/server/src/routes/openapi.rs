@@ -101,6 +101,7 @@ pub fn openapi() -> Value {
     })
 }
 
+/// `GET /api/v1/openapi.json`.
 pub async fn document() -> impl IntoResponse {
     axum::Json(openapi())
 }

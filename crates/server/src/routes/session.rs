@@ -12,6 +12,7 @@ use crate::db::Caller;
 use crate::error::{AppError, Json};
 use crate::startup::AppState;
 
+/// `POST /api/v1/auth/login`: checks the slowing first, then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -71,6 +72,7 @@ impl axum::extract::FromRequestParts<AppState> for Token {
     }
 }
 
+/// `POST /api/v1/auth/logout`: revokes the token of this request.
 pub async fn logout(
     State(state): State<AppState>,
     _caller: Caller,
@@ -80,6 +82,7 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/v1/me`.
 pub async fn me(caller: Caller) -> Json<Me> {
     Json(Me {
         user: caller.user,

@@ -6,11 +6,13 @@ use serde::Deserialize;
 use tadhkira_proto::{
     ErrorCode, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
 };
+use tracing::Instrument;
 
 use crate::db::Caller;
 use crate::error::{AppError, Json, Query};
 use crate::startup::AppState;
 
+/// `POST /api/v1/sync/push`: one transaction, one result per mutation.
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -26,11 +28,16 @@ pub async fn push(
         ));
     }
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
-    let _ = span.enter();
     let results = state
         .store
         .apply_batch(&caller, &req.mutations, &state.settings.sla)
+        .instrument(span)
         .await?;
+    let rejected = results
+        .iter()
+        .filter(|r| matches!(r.outcome, tadhkira_proto::Outcome::Rejected { .. }))
+        .count();
+    tracing::info!(user = %caller.user.id, n = results.len(), rejected, "push applied");
     Ok(Json(PushResponse { results }))
 }
 
@@ -42,6 +49,7 @@ pub struct PullQuery {
     limit: Option<i64>,
 }
 
+/// `GET /api/v1/sync/pull?cursor=N&limit=M`.
 pub async fn pull(
     State(state): State<AppState>,
     caller: Caller,

@@ -38,6 +38,7 @@ fn invalid(e: impl std::fmt::Display) -> AppError {
     AppError::new(ErrorCode::Invalid, e.to_string())
 }
 
+/// `GET /api/v1/tickets`.
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,6 +89,7 @@ pub async fn list(
     Ok(Json(state.store.list_tickets(&caller, &filter).await?))
 }
 
+/// `GET /api/v1/tickets/{id}`.
 pub async fn detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,6 +121,7 @@ async fn apply(
     }
 }
 
+/// `POST /api/v1/tickets`.
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -128,6 +131,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, detail))
 }
 
+/// `POST /api/v1/tickets/{id}/messages`.
 pub async fn add_message(
     State(state): State<AppState>,
     caller: Caller,
@@ -141,6 +145,7 @@ pub async fn add_message(
     Ok((StatusCode::CREATED, detail))
 }
 
+/// `PATCH /api/v1/tickets/{id}`.
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -158,6 +163,7 @@ pub async fn update(
     .await
 }
 
+/// `POST /api/v1/tickets/{id}/escalate`.
 pub async fn escalate(
     State(state): State<AppState>,
     caller: Caller,
