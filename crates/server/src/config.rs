@@ -221,6 +221,18 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_states_the_defaults() {
+        let s: Settings = toml::from_str(include_str!("../config.example.toml")).unwrap();
+        let d = Settings::default();
+        assert_eq!(s.sla.urgent, d.sla.urgent);
+        assert_eq!(s.sla.low, d.sla.low);
+        assert_eq!(s.token_ttl_hours, d.token_ttl_hours);
+        assert_eq!(s.body_limit_bytes, d.body_limit_bytes);
+        assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
+        assert_eq!(s.login_limit.max_failures_per_account, d.login_limit.max_failures_per_account);
+    }
+
+    #[test]
     fn database_urls_hide_their_password_in_logs() {
         let u = DatabaseUrl("postgres://me:secret@db:5432/x".into());
         assert_eq!(format!("{u:?}"), "postgres://<redacted>@db:5432/x");
