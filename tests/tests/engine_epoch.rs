@@ -28,7 +28,10 @@ fn restore_with_new_epoch(data: &Path, backup: &Path) {
         data.join("tadhkira.db").display(),
         uuid::Uuid::new_v4()
     );
-    let ok = Command::new("python3").args(["-c", &script]).status().unwrap();
+    let ok = Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
@@ -50,7 +53,9 @@ async fn a_restored_server_with_a_new_epoch_makes_the_client_resync_from_zero() 
     }
     server.start();
     for i in 0..50 {
-        c.create_ticket(input(&format!("after the backup {i}"))).await.unwrap();
+        c.create_ticket(input(&format!("after the backup {i}")))
+            .await
+            .unwrap();
     }
     c.sync_now().await.unwrap();
 
@@ -59,14 +64,24 @@ async fn a_restored_server_with_a_new_epoch_makes_the_client_resync_from_zero() 
     restore_with_new_epoch(server.data_dir(), backup.path());
     server.start();
     let agent = server.device("l1@tadhkira.example").await;
-    agent.engine.add_message(ticket, "reply written after the restore", Visibility::Public).await.unwrap();
+    agent
+        .engine
+        .add_message(
+            ticket,
+            "reply written after the restore",
+            Visibility::Public,
+        )
+        .await
+        .unwrap();
     agent.engine.sync_now().await.unwrap();
 
     let report = c.sync_now().await.unwrap();
     assert!(report.pulled > 0, "{report:?}");
     let d = c.ticket(&ticket.to_string()).await.unwrap();
     assert!(
-        d.messages.iter().any(|m| m.body == "reply written after the restore"),
+        d.messages
+            .iter()
+            .any(|m| m.body == "reply written after the restore"),
         "the change below the old cursor was missed"
     );
 }
@@ -83,7 +98,9 @@ async fn on_postgresql_offline_changes_and_a_restart_lose_and_duplicate_nothing(
     for i in 0..100 {
         let id = c.create_ticket(input(&format!("{tag} {i}"))).await.unwrap();
         for _ in 0..3 {
-            c.add_message(id, "offline reply", Visibility::Public).await.unwrap();
+            c.add_message(id, "offline reply", Visibility::Public)
+                .await
+                .unwrap();
         }
     }
     server.start();
@@ -99,13 +116,23 @@ async fn on_postgresql_offline_changes_and_a_restart_lose_and_duplicate_nothing(
     eprintln!("after the kill the final round pushed {}", report.pushed);
     assert!(c.outbox().await.unwrap().is_empty());
     agent.engine.sync_now().await.unwrap();
-    let q = ListQuery { search: Some(tag.clone()), limit: 500, ..Default::default() };
+    let q = ListQuery {
+        search: Some(tag.clone()),
+        limit: 500,
+        ..Default::default()
+    };
     let page = agent.engine.list_tickets(&q).await.unwrap();
     assert_eq!(page.total, 100);
     let mut messages = 0;
     for r in &page.rows {
         assert!(r.number.is_some());
-        messages += agent.engine.ticket(&r.id.to_string()).await.unwrap().messages.len();
+        messages += agent
+            .engine
+            .ticket(&r.id.to_string())
+            .await
+            .unwrap()
+            .messages
+            .len();
     }
     assert_eq!(messages, 300);
 }
