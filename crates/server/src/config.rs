@@ -38,10 +38,14 @@ impl Config {
     /// The database URL to connect to.
     pub fn effective_database_url(&self) -> DatabaseUrl {
         self.database_url.clone().unwrap_or_else(|| {
-            DatabaseUrl(format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("tadhkira.db").display()
-            ))
+            // Forward slashes so a Windows path reads as a URL path too.
+            let path = self
+                .data_dir
+                .join("tadhkira.db")
+                .display()
+                .to_string()
+                .replace('\\', "/");
+            DatabaseUrl(format!("sqlite://{path}?mode=rwc"))
         })
     }
 }
@@ -229,7 +233,10 @@ mod tests {
         assert_eq!(s.token_ttl_hours, d.token_ttl_hours);
         assert_eq!(s.body_limit_bytes, d.body_limit_bytes);
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
-        assert_eq!(s.login_limit.max_failures_per_account, d.login_limit.max_failures_per_account);
+        assert_eq!(
+            s.login_limit.max_failures_per_account,
+            d.login_limit.max_failures_per_account
+        );
     }
 
     #[test]

@@ -212,7 +212,12 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
             channel: if lapsed {
                 [Channel::Phone, Channel::Remote, Channel::Email][(i / 3) % 3]
             } else {
-                Channel::ALL[i % Channel::ALL.len()]
+                [
+                    Channel::Desktop,
+                    Channel::Portal,
+                    Channel::Whatsapp,
+                    Channel::Email,
+                ][i % 4]
             },
             category: Some(ShortText::parse(if i % 2 == 0 {
                 "hardware"

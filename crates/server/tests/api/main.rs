@@ -4,6 +4,7 @@
 mod access;
 mod bench;
 mod concurrency;
+mod demo;
 mod helpers;
 mod input;
 mod sync;
