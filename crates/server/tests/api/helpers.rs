@@ -65,7 +65,22 @@ pub struct TestApp {
     pub settings: Settings,
     config: Config,
     _dir: tempfile::TempDir,
-    pg_db: Option<String>,
+    pg_db: PgDatabase,
+}
+
+/// A per-test PostgreSQL database; dropped by [`TestApp::finish`], or here with `psql`
+/// if the test failed before reaching it.
+struct PgDatabase(Option<String>);
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.0.take() {
+            let _ = std::process::Command::new("psql")
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c"])
+                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .output();
+        }
+    }
 }
 
 /// A signed-in user.
@@ -124,7 +139,7 @@ impl TestApp {
             settings,
             config,
             _dir: dir,
-            pg_db,
+            pg_db: PgDatabase(pg_db),
         }
     }
 
@@ -137,7 +152,8 @@ impl TestApp {
     /// Stops the server and drops its PostgreSQL database.
     pub async fn finish(self) {
         self.server.stop().await.expect("server stops cleanly");
-        if let Some(name) = self.pg_db {
+        let mut pg_db = self.pg_db;
+        if let Some(name) = pg_db.0.take() {
             let mut conn = sqlx::PgConnection::connect(&pg_admin_url())
                 .await
                 .expect("pg");
