@@ -584,3 +584,30 @@ impl Engine {
 fn poisoned<T>(_: T) -> EngineError {
     EngineError::Storage("engine state lock poisoned".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_engine_on_the_same_folder_is_refused_until_the_first_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Engine::open(dir.path(), EngineConfig::default())
+            .await
+            .unwrap();
+        let second = Engine::open(dir.path(), EngineConfig::default()).await;
+        assert!(matches!(second, Err(EngineError::Locked(_))), "{second:?}");
+        drop(first);
+        let third = Engine::open(dir.path(), EngineConfig::default())
+            .await
+            .unwrap();
+        assert!(matches!(
+            third.list_tickets(&ListQuery::default()).await,
+            Err(EngineError::NotSignedIn)
+        ));
+        assert_eq!(
+            serde_json::to_value(EngineError::NotSignedIn).unwrap()["code"],
+            "not_signed_in"
+        );
+    }
+}
