@@ -99,6 +99,42 @@ async fn apply_one(
     }
 }
 
+/// Longest contact detail accepted, in characters.
+const MAX_CONTACT_CHARS: usize = 254;
+
+/// The free-text fields without a newtype: bounded, and without NUL characters (which
+/// PostgreSQL cannot store in TEXT).
+fn check_free_text(new: &NewTicket) -> Result<(), Rejection> {
+    let contact = [
+        ("contact name", &new.contact.name),
+        ("contact e-mail", &new.contact.email),
+        ("contact phone", &new.contact.phone),
+    ];
+    for (what, value) in contact {
+        if let Some(v) = value {
+            if v.chars().count() > MAX_CONTACT_CHARS {
+                return Err(Rejection::new(
+                    ErrorCode::Invalid,
+                    format!("{what} is longer than {MAX_CONTACT_CHARS} characters"),
+                ));
+            }
+        }
+    }
+    let all = contact
+        .iter()
+        .filter_map(|(_, v)| v.as_deref())
+        .chain(new.system_info.as_deref());
+    for v in all {
+        if v.contains('\0') {
+            return Err(Rejection::new(
+                ErrorCode::Invalid,
+                "text must not contain NUL characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn rejected(r: Rejection) -> Outcome {
     Outcome::Rejected {
         code: r.code,
@@ -142,6 +178,9 @@ async fn create_ticket(
             ErrorCode::Invalid,
             format!("system information is longer than {MAX_SYSTEM_INFO_CHARS} characters"),
         )));
+    }
+    if let Err(r) = check_free_text(new) {
+        return Ok(Err(r));
     }
     // Who the ticket is for, and which organisation it belongs to.
     let (requester_id, org) = if caller.is_staff() {

@@ -101,7 +101,7 @@ impl Store {
                 "(LOWER(t.title) LIKE ${n} OR LOWER(t.description) LIKE ${n} OR t.number = ${})",
                 n + 1
             ));
-            let escaped = q.to_lowercase().replace(['%', '_'], "");
+            let escaped = q.to_lowercase().replace(['%', '_', '\0'], "");
             binds.push(Bind::Text(format!("%{escaped}%")));
             binds.push(Bind::Int(number));
         }

@@ -43,9 +43,14 @@ pub async fn login(
     };
     state.limiter.record_success(email.as_str());
     let ttl = chrono::Duration::hours(state.settings.token_ttl_hours);
+    // The device label is only a hint for the user: keep it short and printable.
+    let device: Option<String> = req
+        .device
+        .as_deref()
+        .map(|d| d.chars().filter(|c| !c.is_control()).take(120).collect());
     let issued = state
         .store
-        .issue_token(user.id, req.device.as_deref(), ttl)
+        .issue_token(user.id, device.as_deref(), ttl)
         .await?;
     let organisation = match user.org_id {
         Some(id) => Some(state.store.organisation(id).await?),

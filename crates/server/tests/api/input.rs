@@ -118,6 +118,38 @@ async fn bad_input_is_answered_with_a_clear_4xx(db: Db) {
         s.is_client_error() && body["code"].is_string(),
         "{s} {body}"
     );
+    // NUL characters (PostgreSQL cannot store them) and overlong contact details.
+    for contact in [
+        json!({"name": "Sa\u{0}ra"}),
+        json!({"phone": "1".repeat(300)}),
+    ] {
+        let mut t = ticket("Contact check".into(), "low");
+        t["contact"] = contact;
+        let (s, body) = app.call(Method::POST, "/tickets", token, Some(t)).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid")),
+            "{body}"
+        );
+    }
+    let mut t = ticket("System info check".into(), "low");
+    t["system_info"] = json!("OS\u{0}");
+    assert_eq!(
+        app.call(Method::POST, "/tickets", token, Some(t)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let login =
+        json!({"email": c.agent.email, "password": "password1", "device": "laptop\u{0}\u{7}"});
+    assert_eq!(
+        app.call(Method::POST, "/auth/login", None, Some(login))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&c.agent, "/tickets?q=a%00b").await.0,
+        StatusCode::OK
+    );
     // The server is still fine.
     assert_eq!(app.get(&c.agent, "/tickets").await.0, StatusCode::OK);
     app.finish().await;
