@@ -155,3 +155,62 @@ async fn bad_input_is_answered_with_a_clear_4xx(db: Db) {
     app.finish().await;
 }
 on_both!(bad_input_is_answered_with_a_clear_4xx);
+
+async fn no_junk_on_any_route_gets_a_500(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let t = Uuid::now_v7();
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(t, "Target ticket", None))],
+    )
+    .await;
+    let junk = [
+        json!(null),
+        json!([]),
+        json!(12),
+        json!("text"),
+        json!({"id": "not-a-uuid"}),
+        json!({"mutations": {"a": 1}, "client_id": 5}),
+        json!({"client_id": Uuid::now_v7(), "mutations": [{"id": Uuid::now_v7(), "mutation": {"type": "escalate", "data": {"ticket_id": t, "to_tier": 9, "reason": ""}}}]}),
+        json!({"changes": [{"value": {"field": "colour", "value": "red"}, "seen_version": 1}]}),
+        json!({"changes": [{"value": {"field": "status", "value": "open"}, "seen_version": 1e300}]}),
+        json!({"to_tier": -1, "reason": "x"}),
+        json!({"email": "", "password": null}),
+        json!({"id": Uuid::now_v7(), "ticket_id": t, "body": "x".repeat(20_001), "visibility": "public"}),
+    ];
+    for (method, path, ..) in tadhkira_server::routes::openapi::ROUTES {
+        // Streams never end, and signing out would leave the rest unauthenticated.
+        if path.ends_with("/events") || path.ends_with("/logout") {
+            continue;
+        }
+        let concrete = path
+            .trim_start_matches("/api/v1")
+            .replace("{id}", &t.to_string());
+        let method: Method = method.to_uppercase().parse().unwrap();
+        for who in [&c.customer_a, &c.agent] {
+            for body in &junk {
+                let (s, answer) = app
+                    .call(
+                        method.clone(),
+                        &concrete,
+                        Some(&who.token),
+                        Some(body.clone()),
+                    )
+                    .await;
+                assert!(
+                    s.as_u16() < 500,
+                    "{method} {concrete} {body} -> {s} {answer}"
+                );
+                if !s.is_success() {
+                    assert!(
+                        answer["code"].is_string(),
+                        "{method} {concrete} {body} -> {s} {answer}"
+                    );
+                }
+            }
+        }
+    }
+    app.finish().await;
+}
+on_both!(no_junk_on_any_route_gets_a_500);
