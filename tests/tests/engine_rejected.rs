@@ -3,7 +3,7 @@
 //! the subscription is renewed.
 
 use tadhkira_client::{NewTicketInput, OutboxState};
-use tadhkira_proto::{ErrorCode, Visibility};
+use tadhkira_proto::{ErrorCode, FieldValue, Priority, Visibility};
 use tadhkira_tests::server::spawn_server;
 
 fn input(title: &str) -> NewTicketInput {
@@ -96,4 +96,27 @@ async fn discarding_a_rejected_creation_removes_the_local_ticket() {
     assert!(e.outbox().await.unwrap().is_empty());
     assert!(e.ticket(&id.to_string()).await.is_err());
     assert_eq!(e.sync_state().rejected, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discarding_a_rejected_field_change_puts_the_servers_value_back() {
+    let server = spawn_server();
+    server.demo();
+    let dev = server.device("customer@nile.example").await;
+    let e = &dev.engine;
+    let id = e.create_ticket(input("Mouse double-clicks")).await.unwrap();
+    e.sync_now().await.unwrap();
+    let before = e.ticket(&id.to_string()).await.unwrap().ticket.priority;
+    // Customers may not change priority: shown at once, rejected by the server.
+    let wanted = if before == Priority::Urgent { Priority::Low } else { Priority::Urgent };
+    e.update_ticket(id, vec![FieldValue::Priority(wanted)]).await.unwrap();
+    assert_eq!(e.ticket(&id.to_string()).await.unwrap().ticket.priority, wanted);
+    e.sync_now().await.unwrap();
+    let outbox = e.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].error.as_ref().unwrap().code, ErrorCode::Forbidden);
+    // Until the user decides, the local value stays as they set it.
+    assert_eq!(e.ticket(&id.to_string()).await.unwrap().ticket.priority, wanted);
+    e.discard(outbox[0].id).await.unwrap();
+    assert_eq!(e.ticket(&id.to_string()).await.unwrap().ticket.priority, before);
 }

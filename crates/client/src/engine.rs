@@ -2,6 +2,9 @@
 //! store; every change is written locally with its outbox entry in one transaction and
 //! returns at once; syncing happens in [`crate::sync`].
 //!
+//! The local changes (create, reply, update, escalate, outbox actions) are in
+//! `changes.rs`.
+//!
 //! Data folder layout: `engine.lock` (held while open), `account.json` (server and user
 //! of the signed-in account), `accounts/<user id>/local.db` (one store per account), and
 //! the token wherever the [`TokenStore`] keeps it.
@@ -9,24 +12,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
-use tadhkira_proto::{
-    Description, Escalation, FieldChange, FieldValue, LoginRequest, Message, MessageBody, Mutation,
-    MutationEnvelope, NewMessage, NewTicket, ShortText, Status, Ticket, TicketTitle, TicketUpdate,
-    Tier, Visibility,
-};
+use tadhkira_proto::LoginRequest;
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
 
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, EngineEvent, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
-    TicketDetail, TicketPage,
+    Account, EngineEvent, ListQuery, SyncReport, SyncState, TicketDetail, TicketPage,
 };
 use crate::notifier::{NoopNotifier, Notifier};
-use crate::store::tickets::{apply_local, load_ticket, upsert_message, upsert_ticket};
-use crate::store::{outbox, Store};
+use crate::store::Store;
 use crate::token::{FileTokenStore, TokenStore};
 
 /// How an engine is set up by its host (app or CLI).
@@ -280,253 +276,6 @@ impl Engine {
         self.session()?.store.mark_read(ticket_id).await
     }
 
-    /// Opens a ticket locally and queues it; returns its id at once (no network).
-    pub async fn create_ticket(&self, input: NewTicketInput) -> Result<Uuid> {
-        let s = self.session()?;
-        let me = &s.account.user;
-        let id = Uuid::now_v7();
-        let title = TicketTitle::parse(&input.title)?;
-        let description = Description::parse(&input.description)?;
-        let category = input
-            .category
-            .as_deref()
-            .map(ShortText::parse)
-            .transpose()?;
-        let checks = input
-            .checks
-            .iter()
-            .map(ShortText::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        if input.requester_id.is_some() && !me.role.is_staff() {
-            return Err(EngineError::Invalid(
-                "only staff file tickets for someone else".into(),
-            ));
-        }
-        let now = Utc::now();
-        let ticket = Ticket {
-            id,
-            number: 0,
-            org_id: me.org_id.unwrap_or_default(),
-            org_name: s
-                .account
-                .organisation
-                .as_ref()
-                .map(|o| o.name.clone())
-                .unwrap_or_default(),
-            requester_id: input.requester_id.unwrap_or(me.id),
-            requester_name: if input.requester_id.is_none() {
-                me.name.clone()
-            } else {
-                String::new()
-            },
-            created_by: me.id,
-            title: title.as_str().to_owned(),
-            description: description.as_str().to_owned(),
-            priority: input.priority,
-            status: Status::New,
-            channel: input.channel,
-            category: category.as_ref().map(|c| c.as_str().to_owned()),
-            contact: input.contact.clone(),
-            checks: checks.iter().map(|c| c.as_str().to_owned()).collect(),
-            system_info: input.system_info.clone(),
-            tier: Tier::L1,
-            assignee_id: None,
-            assignee_name: None,
-            first_response_due_at: None,
-            first_response_at: None,
-            resolution_due_at: None,
-            solved_at: None,
-            sla_paused_at: None,
-            created_at: now,
-            updated_at: now,
-            versions: Default::default(),
-        };
-        let mutation = Mutation::CreateTicket(NewTicket {
-            id,
-            title,
-            description,
-            priority: input.priority,
-            channel: input.channel,
-            category,
-            contact: input.contact,
-            checks,
-            system_info: input.system_info,
-            requester_id: input.requester_id,
-        });
-        let mut tx = s.store.pool().begin().await?;
-        upsert_ticket(&mut tx, &ticket).await?;
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(id).await;
-        Ok(id)
-    }
-
-    /// Adds a public reply (or, for staff, an internal note) locally and queues it.
-    pub async fn add_message(
-        &self,
-        ticket_id: Uuid,
-        body: &str,
-        visibility: Visibility,
-    ) -> Result<Uuid> {
-        let s = self.session()?;
-        let me = &s.account.user;
-        if visibility == Visibility::Internal && !me.role.is_staff() {
-            return Err(EngineError::Invalid(
-                "only staff write internal notes".into(),
-            ));
-        }
-        let body = MessageBody::parse(body)?;
-        let id = Uuid::now_v7();
-        let now = Utc::now();
-        let mut tx = s.store.pool().begin().await?;
-        let mut ticket = load_ticket(&mut tx, ticket_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("ticket {ticket_id}")))?;
-        let message = Message {
-            id,
-            ticket_id,
-            author_id: me.id,
-            author_name: me.name.clone(),
-            author_role: me.role,
-            body: body.as_str().to_owned(),
-            visibility,
-            created_at: now,
-        };
-        upsert_message(&mut tx, &message).await?;
-        ticket.updated_at = ticket.updated_at.max(now);
-        upsert_ticket(&mut tx, &ticket).await?;
-        let mutation = Mutation::AddMessage(NewMessage {
-            id,
-            ticket_id,
-            body,
-            visibility,
-        });
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(ticket_id).await;
-        Ok(id)
-    }
-
-    /// Changes fields of a ticket locally and queues the change, with the field versions
-    /// the user saw (a stale one makes the server keep the overwritten value visible).
-    pub async fn update_ticket(&self, ticket_id: Uuid, values: Vec<FieldValue>) -> Result<()> {
-        if values.is_empty() {
-            return Err(EngineError::Invalid("nothing to change".into()));
-        }
-        let s = self.session()?;
-        let mut tx = s.store.pool().begin().await?;
-        let mut ticket = load_ticket(&mut tx, ticket_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("ticket {ticket_id}")))?;
-        let v = ticket.versions;
-        let changes = values
-            .into_iter()
-            .map(|value| {
-                let seen_version = match &value {
-                    FieldValue::Title(_) => v.title,
-                    FieldValue::Status(_) => v.status,
-                    FieldValue::Priority(_) => v.priority,
-                    FieldValue::Assignee(_) => v.assignee,
-                    FieldValue::Category(_) => v.category,
-                };
-                FieldChange {
-                    value,
-                    seen_version,
-                }
-            })
-            .collect();
-        let mutation = Mutation::UpdateTicket(TicketUpdate { ticket_id, changes });
-        apply_local(&mut ticket, &mutation, &s.account.user, Utc::now());
-        upsert_ticket(&mut tx, &ticket).await?;
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(ticket_id).await;
-        Ok(())
-    }
-
-    /// Escalates a ticket to a higher tier locally and queues it.
-    pub async fn escalate(&self, ticket_id: Uuid, to_tier: Tier, reason: &str) -> Result<()> {
-        let s = self.session()?;
-        let reason = ShortText::parse(reason)?;
-        let mut tx = s.store.pool().begin().await?;
-        let mut ticket = load_ticket(&mut tx, ticket_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("ticket {ticket_id}")))?;
-        if to_tier <= ticket.tier {
-            return Err(EngineError::Invalid(format!(
-                "the ticket is already at tier {}; escalate to a higher one",
-                ticket.tier
-            )));
-        }
-        let mutation = Mutation::Escalate(Escalation {
-            ticket_id,
-            to_tier,
-            reason,
-        });
-        apply_local(&mut ticket, &mutation, &s.account.user, Utc::now());
-        upsert_ticket(&mut tx, &ticket).await?;
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(ticket_id).await;
-        Ok(())
-    }
-
-    /// Every outbox entry (queued and rejected), oldest first.
-    pub async fn outbox(&self) -> Result<Vec<OutboxItem>> {
-        self.session()?.store.outbox(None).await
-    }
-
-    /// Queues a rejected entry again (edited, if `edited` is given) with the entries held
-    /// behind it, and wakes the sync.
-    pub async fn resend(&self, id: Uuid, edited: Option<Mutation>) -> Result<()> {
-        let s = self.session()?;
-        s.store.resend(id, edited).await?;
-        let ticket = s
-            .store
-            .outbox(None)
-            .await?
-            .into_iter()
-            .find(|i| i.id == id)
-            .map(|i| i.ticket_id);
-        self.after_local_change(ticket.unwrap_or_default()).await;
-        Ok(())
-    }
-
-    /// Drops an outbox entry; dropping a ticket's creation removes the local ticket.
-    pub async fn discard(&self, id: Uuid) -> Result<()> {
-        let ticket = self.session()?.store.discard(id).await?;
-        self.after_local_change(ticket).await;
-        Ok(())
-    }
-
     /// Runs one sync round now (push the outbox, then pull) and reports what it did.
     /// Fails with [`EngineError::Offline`] when the server cannot be reached; the
     /// outbox stays queued.
@@ -549,7 +298,7 @@ impl Engine {
         }
     }
 
-    async fn after_local_change(&self, ticket_id: Uuid) {
+    pub(crate) async fn after_local_change(&self, ticket_id: Uuid) {
         let _ = self.inner.events.send(EngineEvent::TicketsChanged {
             ticket_ids: vec![ticket_id],
         });

@@ -5,6 +5,7 @@
 //! every change is written there first, with its outbox entry, in one transaction.
 
 pub mod api;
+mod changes;
 mod engine;
 pub mod error;
 pub mod model;

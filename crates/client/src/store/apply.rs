@@ -45,6 +45,31 @@ async fn follows(conn: &mut sqlx::SqliteConnection, t: &Ticket, me: &User) -> Re
 }
 
 impl Store {
+    /// Puts a ticket back to the server's last state plus the changes still in the
+    /// outbox (after one was discarded). Local-only tickets are left as they are.
+    pub(crate) async fn rebuild_ticket(
+        conn: &mut sqlx::SqliteConnection,
+        id: Uuid,
+        me: &User,
+    ) -> Result<()> {
+        let server: Option<Option<String>> =
+            sqlx::query_scalar("SELECT server_data FROM tickets WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+        let Some(Some(server)) = server else {
+            return Ok(());
+        };
+        let Entity::Ticket(mut t) = serde_json::from_str::<Entity>(&server)? else {
+            return Ok(());
+        };
+        let at = t.updated_at;
+        for m in pending_for(&mut *conn, id).await? {
+            apply_local(&mut t, &m, me, at);
+        }
+        upsert_ticket(&mut *conn, &t).await
+    }
+
     /// Applies one page and moves the cursor, in one transaction. `alerts` says whether
     /// new messages may alert (not during the first sync). Returns the changed tickets
     /// and the messages to alert about (already marked alerted).
@@ -67,6 +92,11 @@ impl Store {
                         apply_local(&mut t, &m, me, at);
                     }
                     upsert_ticket(&mut tx, &t).await?;
+                    sqlx::query("UPDATE tickets SET server_data = ? WHERE id = ?")
+                        .bind(serde_json::to_string(&c.entity)?)
+                        .bind(t.id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
                     link_message_index(&mut tx, t.id).await?;
                     changed.insert(t.id);
                 }

@@ -246,7 +246,7 @@ impl Store {
     /// Drops an entry the user gave up on. Discarding a ticket's creation removes the
     /// local ticket and every entry of it; discarding a message removes the local
     /// message. Entries held behind it go back in the queue.
-    pub async fn discard(&self, id: Uuid) -> Result<Uuid> {
+    pub async fn discard(&self, id: Uuid, me: &tadhkira_proto::User) -> Result<Uuid> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("SELECT ticket_id, mutation FROM outbox WHERE id = ?")
             .bind(id.to_string())
@@ -280,6 +280,9 @@ impl Store {
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
+                if matches!(other, Mutation::UpdateTicket(_) | Mutation::Escalate(_)) {
+                    Store::rebuild_ticket(&mut tx, ticket_id, me).await?;
+                }
             }
         }
         tx.commit().await?;
