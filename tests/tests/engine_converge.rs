@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use tadhkira_client::{Engine, NewTicketInput};
 use tadhkira_proto::{EventKind, FieldValue, Status, Visibility};
-use tadhkira_tests::server::spawn_server;
+use tadhkira_tests::server::{spawn_server, spawn_server_pg, TestServer};
 
 fn input(title: &str) -> NewTicketInput {
     serde_json::from_value(serde_json::json!({ "title": title, "description": "converge" }))
@@ -27,7 +27,15 @@ async fn view(e: &Engine, id: uuid::Uuid) -> (String, Status, i64, BTreeSet<uuid
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_devices_and_an_agent_converge_and_a_stale_change_is_kept_on_the_timeline() {
-    let server = spawn_server();
+    converge(spawn_server()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_convergence_holds_on_postgresql() {
+    converge(spawn_server_pg()).await;
+}
+
+async fn converge(server: TestServer) {
     server.demo();
     let a = server.device("customer@nile.example").await;
     let b = server.device("customer@nile.example").await;
