@@ -108,15 +108,30 @@ async fn discarding_a_rejected_field_change_puts_the_servers_value_back() {
     e.sync_now().await.unwrap();
     let before = e.ticket(&id.to_string()).await.unwrap().ticket.priority;
     // Customers may not change priority: shown at once, rejected by the server.
-    let wanted = if before == Priority::Urgent { Priority::Low } else { Priority::Urgent };
-    e.update_ticket(id, vec![FieldValue::Priority(wanted)]).await.unwrap();
-    assert_eq!(e.ticket(&id.to_string()).await.unwrap().ticket.priority, wanted);
+    let wanted = if before == Priority::Urgent {
+        Priority::Low
+    } else {
+        Priority::Urgent
+    };
+    e.update_ticket(id, vec![FieldValue::Priority(wanted)])
+        .await
+        .unwrap();
+    assert_eq!(
+        e.ticket(&id.to_string()).await.unwrap().ticket.priority,
+        wanted
+    );
     e.sync_now().await.unwrap();
     let outbox = e.outbox().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].error.as_ref().unwrap().code, ErrorCode::Forbidden);
     // Until the user decides, the local value stays as they set it.
-    assert_eq!(e.ticket(&id.to_string()).await.unwrap().ticket.priority, wanted);
+    assert_eq!(
+        e.ticket(&id.to_string()).await.unwrap().ticket.priority,
+        wanted
+    );
     e.discard(outbox[0].id).await.unwrap();
-    assert_eq!(e.ticket(&id.to_string()).await.unwrap().ticket.priority, before);
+    assert_eq!(
+        e.ticket(&id.to_string()).await.unwrap().ticket.priority,
+        before
+    );
 }
