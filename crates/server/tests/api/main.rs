@@ -5,6 +5,7 @@ mod access;
 mod bench;
 mod concurrency;
 mod demo;
+mod events;
 mod helpers;
 mod input;
 mod sync;

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tadhkira_proto::{FieldValue, Status, Visibility};
@@ -13,7 +12,7 @@ use tadhkira_server::routes::openapi::ROUTES;
 use tadhkira_server::routes::NO_ROUTE;
 use uuid::Uuid;
 
-use crate::helpers::{m, test_settings, Db, Person, TestApp};
+use crate::helpers::{m, test_settings, Db, TestApp};
 use crate::on_both;
 
 async fn a_stale_field_change_applies_and_records_what_it_overwrote(db: Db) {
@@ -244,121 +243,6 @@ async fn every_route_is_served_and_in_the_openapi_document(db: Db) {
     app.finish().await;
 }
 on_both!(every_route_is_served_and_in_the_openapi_document);
-
-/// Reads SSE `changes` events of `who` until `deadline`; answers their seqs.
-async fn sse_seqs(app: &TestApp, who: &Person, deadline: Duration) -> Vec<i64> {
-    sse_seqs_at(app, &app.url("/events"), who, deadline).await
-}
-
-/// The same against any server's events URL.
-async fn sse_seqs_at(app: &TestApp, url: &str, who: &Person, deadline: Duration) -> Vec<i64> {
-    let resp = app
-        .http
-        .get(url)
-        .bearer_auth(&who.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let mut stream = resp.bytes_stream();
-    let mut text = String::new();
-    let _ = tokio::time::timeout(deadline, async {
-        while let Some(Ok(chunk)) = stream.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    })
-    .await;
-    text.lines()
-        .filter_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
-        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
-        .filter_map(|v| v["seq"].as_i64())
-        .collect()
-}
-
-async fn live_events_reach_only_those_who_may_see_the_change(db: Db) {
-    let app = std::sync::Arc::new(TestApp::spawn(db).await);
-    let c = app.cast().await;
-    let listeners: Vec<_> = [c.customer_a.clone(), c.customer_b.clone(), c.agent.clone()]
-        .into_iter()
-        .map(|who| {
-            let app = app.clone();
-            tokio::spawn(async move { sse_seqs(&app, &who, Duration::from_millis(1500)).await })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let t = Uuid::now_v7();
-    app.push(
-        &c.customer_a,
-        &[m::envelope(m::new_ticket(t, "Live one", None))],
-    )
-    .await;
-    app.push(
-        &c.agent,
-        &[m::envelope(m::message(t, "internal", Visibility::Internal))],
-    )
-    .await;
-    let mut got = Vec::new();
-    for l in listeners {
-        got.push(l.await.unwrap());
-    }
-    // Each stream starts with the head at connect time (0 here), then live changes.
-    assert_eq!(
-        got[0],
-        vec![0, 2],
-        "customer A: the create, not the internal note"
-    );
-    assert_eq!(got[1], vec![0], "customer B: nothing of org A");
-    assert_eq!(got[2], vec![0, 2, 3], "agent: both");
-    std::sync::Arc::into_inner(app)
-        .expect("sole owner")
-        .finish()
-        .await;
-}
-on_both!(live_events_reach_only_those_who_may_see_the_change);
-
-/// Several server processes on one PostgreSQL database: a change pushed to one reaches
-/// the live subscribers of the other (LISTEN/NOTIFY).
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn changes_on_one_server_reach_subscribers_of_another_on_postgres() {
-    let app = std::sync::Arc::new(TestApp::spawn(Db::Postgres).await);
-    let c = app.cast().await;
-    let peer = app.spawn_peer().await;
-    let peer_events = format!("{}/api/v1/events", peer.url());
-    let listeners: Vec<_> = [c.customer_a.clone(), c.customer_b.clone()]
-        .into_iter()
-        .map(|who| {
-            let (app, url) = (app.clone(), peer_events.clone());
-            tokio::spawn(
-                async move { sse_seqs_at(&app, &url, &who, Duration::from_millis(1500)).await },
-            )
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    app.push(
-        &c.customer_a,
-        &[m::envelope(m::new_ticket(
-            Uuid::now_v7(),
-            "Through the first server",
-            None,
-        ))],
-    )
-    .await;
-    let mut got = Vec::new();
-    for l in listeners {
-        got.push(l.await.unwrap());
-    }
-    assert_eq!(
-        got[0],
-        vec![0, 2],
-        "customer A hears it through the other server"
-    );
-    assert_eq!(got[1], vec![0], "customer B does not");
-    peer.stop().await.unwrap();
-    std::sync::Arc::into_inner(app)
-        .expect("sole owner")
-        .finish()
-        .await;
-}
 
 async fn a_colleague_may_reply_but_not_change_someone_elses_ticket(db: Db) {
     let app = TestApp::spawn(db).await;
