@@ -188,7 +188,21 @@ fn a_lapsed_customer_gets_exit_code_4_and_can_resend_after_renewal() {
     assert_eq!(outbox[0]["error"]["code"], "subscription_inactive");
     let id = outbox[0]["id"].as_str().unwrap().to_owned();
     server.set_subscription("Dunes Trading", "2099-01-01");
-    assert_eq!(code(&cli(d, &["outbox", "resend", &id])), 0);
+    let edited = cli(
+        d,
+        &[
+            "outbox",
+            "resend",
+            &id,
+            "--title",
+            "Customs portal down, all day",
+        ],
+    );
+    assert_eq!(code(&edited), 0, "{edited:?}");
     let list = json(&cli(d, &["--json", "list", "--search", "customs portal"]));
+    assert_eq!(
+        list["rows"][0]["title"], "Customs portal down, all day",
+        "{list}"
+    );
     assert!(list["rows"][0]["number"].as_i64().is_some(), "{list}");
 }

@@ -68,6 +68,19 @@ async fn a_rejected_ticket_stays_visible_and_goes_through_after_renewal() {
     e.sync_now().await.unwrap();
     assert_eq!(e.sync_state().rejected, 2);
 
+    // Editing the held reply shows the new text at once; it stays held behind the
+    // rejected creation.
+    let tadhkira_proto::Mutation::AddMessage(mut reply) = outbox[1].mutation.clone() else {
+        panic!("{:?}", outbox[1]);
+    };
+    reply.body = tadhkira_proto::MessageBody::parse("down since this morning, 9:00").unwrap();
+    let edited = tadhkira_proto::Mutation::AddMessage(reply);
+    e.resend(outbox[1].id, Some(edited)).await.unwrap();
+    let d = e.ticket(&id.to_string()).await.unwrap();
+    assert_eq!(d.messages[0].body, "down since this morning, 9:00");
+    e.sync_now().await.unwrap();
+    assert_eq!(e.sync_state().rejected, 2, "still held behind the creation");
+
     server.set_subscription("Dunes Trading", "2099-12-31");
     e.resend(create.id, None).await.unwrap();
     assert_eq!(e.sync_state().queued, 2);
@@ -77,6 +90,7 @@ async fn a_rejected_ticket_stays_visible_and_goes_through_after_renewal() {
     let d = e.ticket(&id.to_string()).await.unwrap();
     assert!(!d.local_only && d.ticket.number > 0);
     assert_eq!(d.messages.len(), 1);
+    assert_eq!(d.messages[0].body, "down since this morning, 9:00");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

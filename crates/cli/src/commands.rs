@@ -11,7 +11,8 @@ use tadhkira_client::{
     Alert, Engine, EngineConfig, EngineError, ListQuery, NewTicketInput, Notifier, Queue, Sort,
 };
 use tadhkira_proto::{
-    Channel, Contact, FieldValue, Priority, Status, TicketTitle, Tier, Visibility,
+    Channel, Contact, FieldValue, MessageBody, Mutation, Priority, Status, TicketTitle, Tier,
+    Visibility,
 };
 use uuid::Uuid;
 
@@ -348,13 +349,49 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                     }
                     return Ok(exit::OK);
                 }
-                Some(OutboxAction::Resend { id }) => engine.resend(*id, None).await?,
+                Some(OutboxAction::Resend { id, body, title }) => {
+                    let edited = edit_entry(engine, *id, body.as_deref(), title.as_deref()).await?;
+                    engine.resend(*id, edited).await?
+                }
                 Some(OutboxAction::Discard { id }) => engine.discard(*id).await?,
             }
             after_change(cli, engine).await
         }
         Command::Watch => watch(cli, engine).await,
     }
+}
+
+/// The entry's mutation with the user's edits, or `None` when nothing is edited.
+async fn edit_entry(
+    engine: &Engine,
+    id: Uuid,
+    body: Option<&str>,
+    title: Option<&str>,
+) -> anyhow::Result<Option<Mutation>> {
+    if body.is_none() && title.is_none() {
+        return Ok(None);
+    }
+    let item = engine
+        .outbox()
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| anyhow!("no outbox entry {id}"))?;
+    let mut m = item.mutation;
+    match (&mut m, body, title) {
+        (Mutation::AddMessage(msg), Some(b), None) => {
+            msg.body = MessageBody::parse(b).map_err(|e| anyhow!("body: {e}"))?
+        }
+        (Mutation::CreateTicket(t), None, Some(new)) => {
+            t.title = TicketTitle::parse(new).map_err(|e| anyhow!("title: {e}"))?
+        }
+        _ => {
+            return Err(anyhow!(
+                "--body edits a reply or note, --title a ticket's creation"
+            ))
+        }
+    }
+    Ok(Some(m))
 }
 
 fn print_id(cli: &Cli, what: &str, id: Uuid) -> anyhow::Result<()> {

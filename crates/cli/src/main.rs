@@ -124,8 +124,16 @@ pub enum Command {
 pub enum OutboxAction {
     /// List entries (the default).
     List,
-    /// Queue a rejected entry again.
-    Resend { id: uuid::Uuid },
+    /// Queue a rejected entry again, optionally edited first.
+    Resend {
+        id: uuid::Uuid,
+        /// New text for a reply or note.
+        #[arg(long)]
+        body: Option<String>,
+        /// New title for a ticket's creation.
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Drop an entry (dropping a ticket's creation removes the local ticket).
     Discard { id: uuid::Uuid },
 }

@@ -11,7 +11,9 @@ use sqlx::{Row, SqliteConnection};
 use tadhkira_proto::{ApiError, ErrorCode, Mutation, MutationEnvelope, MutationResult, Outcome};
 use uuid::Uuid;
 
-use super::tickets::{delete_local_message, delete_local_ticket};
+use super::tickets::{
+    delete_local_message, delete_local_ticket, load_ticket, upsert_message, upsert_ticket,
+};
 use super::Store;
 use crate::error::{EngineError, Result};
 use crate::model::{OutboxItem, OutboxState};
@@ -44,6 +46,38 @@ pub(crate) async fn pending_for(
     rows.iter()
         .map(|m| serde_json::from_str(m).map_err(Into::into))
         .collect()
+}
+
+/// Shows an edited creation or message in the local store at once.
+async fn show_edit(conn: &mut SqliteConnection, m: &Mutation) -> Result<()> {
+    match m {
+        Mutation::CreateTicket(new) => {
+            if let Some(mut t) = load_ticket(&mut *conn, new.id).await? {
+                t.title = new.title.as_str().to_owned();
+                t.description = new.description.as_str().to_owned();
+                t.priority = new.priority;
+                t.category = new.category.as_ref().map(|c| c.as_str().to_owned());
+                t.contact = new.contact.clone();
+                upsert_ticket(&mut *conn, &t).await?;
+            }
+        }
+        Mutation::AddMessage(new) => {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT data FROM messages WHERE id = ?")
+                    .bind(new.id.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if let Some(stored) = stored {
+                let mut msg: tadhkira_proto::Message = serde_json::from_str(&stored)?;
+                msg.body = new.body.as_str().to_owned();
+                msg.visibility = new.visibility;
+                delete_local_message(&mut *conn, msg.id).await?;
+                upsert_message(&mut *conn, &msg).await?;
+            }
+        }
+        Mutation::UpdateTicket(_) | Mutation::Escalate(_) => {}
+    }
+    Ok(())
 }
 
 fn item_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxItem> {
@@ -231,6 +265,7 @@ impl Store {
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            show_edit(&mut tx, m).await?;
         }
         sqlx::query(
             "UPDATE outbox SET state = 'queued', error_code = NULL, error_message = NULL, depends_on = NULL
