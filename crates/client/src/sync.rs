@@ -35,7 +35,11 @@ pub const IDLE_ROUND: Duration = Duration::from_secs(60);
 pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
     let _guard = engine.inner.sync_lock.lock().await;
     engine.refresh_state(|s| s.syncing = true).await;
-    let result = round(engine).await;
+    let span = match engine.session() {
+        Ok(s) => tracing::info_span!("sync_round", client_id = %s.client_id),
+        Err(_) => tracing::info_span!("sync_round"),
+    };
+    let result = tracing::Instrument::instrument(round(engine), span).await;
     match &result {
         Ok(_) => {
             engine
@@ -69,9 +73,6 @@ pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
 async fn round(engine: &Engine) -> Result<SyncReport> {
     let s = engine.session()?;
     let mut report = SyncReport::default();
-    let span = tracing::info_span!("sync_round", client_id = %s.client_id);
-    let _e = span.enter();
-    drop(_e);
 
     // Push, in order, until the queue is empty or the server has trouble.
     let mut server_trouble = None;
