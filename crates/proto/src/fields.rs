@@ -305,7 +305,10 @@ mod tests {
 
     #[test]
     fn titles_are_trimmed_and_bounded() {
-        assert_eq!(TicketTitle::parse("  Printer offline ").unwrap().as_str(), "Printer offline");
+        assert_eq!(
+            TicketTitle::parse("  Printer offline ").unwrap().as_str(),
+            "Printer offline"
+        );
         assert!(TicketTitle::parse("  ").is_err());
         assert!(TicketTitle::parse("ab").is_err());
         assert!(TicketTitle::parse("x".repeat(201)).is_err());
@@ -319,13 +322,27 @@ mod tests {
         assert!(err.to_string().contains("title must be at least"), "{err}");
         assert!(serde_json::from_str::<Tier>("4").is_err());
         assert!(serde_json::from_str::<Priority>("\"critical\"").is_err());
-        assert_eq!(serde_json::from_str::<Status>("\"on_hold\"").unwrap(), Status::OnHold);
+        assert_eq!(
+            serde_json::from_str::<Status>("\"on_hold\"").unwrap(),
+            Status::OnHold
+        );
     }
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Sara@Example.COM ").unwrap().as_str(), "sara@example.com");
-        for bad in ["", "sara", "sara@", "@example.com", "a@b", "a b@c.d", "a@@b.c"] {
+        assert_eq!(
+            Email::parse(" Sara@Example.COM ").unwrap().as_str(),
+            "sara@example.com"
+        );
+        for bad in [
+            "",
+            "sara",
+            "sara@",
+            "@example.com",
+            "a@b",
+            "a b@c.d",
+            "a@@b.c",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

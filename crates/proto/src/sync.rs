@@ -182,10 +182,17 @@ pub struct Applied {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Applied { result: Applied },
+    Applied {
+        result: Applied,
+    },
     /// Already applied earlier; `result` is what the first application produced.
-    Duplicate { result: Applied },
-    Rejected { code: ErrorCode, message: String },
+    Duplicate {
+        result: Applied,
+    },
+    Rejected {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 /// One answer of a push, for the mutation with this id.
@@ -256,11 +263,16 @@ mod tests {
              "changes":[{"value":{"field":"status","value":"pending"},"seen_version":7},
                         {"value":{"field":"assignee","value":null},"seen_version":3}]}}}"#;
         let env: MutationEnvelope = serde_json::from_str(json).unwrap();
-        let Mutation::UpdateTicket(u) = &env.mutation else { panic!("{env:?}") };
+        let Mutation::UpdateTicket(u) = &env.mutation else {
+            panic!("{env:?}")
+        };
         assert_eq!(u.changes[0].value, FieldValue::Status(Status::Pending));
         assert_eq!(u.changes[1].value, FieldValue::Assignee(None));
         let back = serde_json::to_value(&env).unwrap();
-        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
     }
 
     #[test]

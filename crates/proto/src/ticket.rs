@@ -107,16 +107,42 @@ pub struct Message {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Created { channel: Channel, on_behalf: bool },
-    StatusChanged { from: Status, to: Status },
-    PriorityChanged { from: Priority, to: Priority },
-    Assigned { from: Option<Uuid>, to: Option<Uuid>, to_name: Option<String> },
-    CategoryChanged { from: Option<String>, to: Option<String> },
-    TitleChanged { from: String, to: String },
-    Escalated { from: Tier, to: Tier, reason: String },
+    Created {
+        channel: Channel,
+        on_behalf: bool,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Assigned {
+        from: Option<Uuid>,
+        to: Option<Uuid>,
+        to_name: Option<String>,
+    },
+    CategoryChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    TitleChanged {
+        from: String,
+        to: String,
+    },
+    Escalated {
+        from: Tier,
+        to: Tier,
+        reason: String,
+    },
     /// A change made against a stale version replaced this value, written by someone
     /// else after the author of the change last saw the ticket.
-    Overwritten { field: String, value: String },
+    Overwritten {
+        field: String,
+        value: String,
+    },
 }
 
 /// One entry of a ticket's timeline.
