@@ -1,10 +1,24 @@
 //! The typed commands the UI calls (through `ui/src/ipc.ts`). Each is a thin call into
-//! the engine or the API client; none holds logic of its own.
+//! the engine or the API client; none holds logic of its own. Arguments are
+//! `snake_case` in JavaScript too, like the generated types.
+
+use std::sync::atomic::Ordering;
 
 use tadhkira_client::api::ApiClient;
-use tadhkira_proto::Health;
+use tadhkira_client::{
+    Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketDetail,
+    TicketPage,
+};
+use tadhkira_proto::{FieldValue, Health, Mutation, Tier, Visibility};
+use tauri::{AppHandle, State};
+use uuid::Uuid;
 
 use crate::error::IpcError;
+use crate::settings::{self, Settings};
+use crate::state::AppState;
+
+/// Results of commands.
+type Result<T> = std::result::Result<T, IpcError>;
 
 /// The server address the sign-in screen starts with: `TADHKIRA_SERVER_URL`, else the
 /// local demo helpdesk of `cargo xtask run`.
@@ -18,9 +32,159 @@ pub fn default_server_url() -> String {
 
 /// Checks that `url` is a Tadhkira server this app can talk to.
 #[tauri::command]
-pub async fn check_server(url: String) -> Result<Health, IpcError> {
+pub async fn check_server(url: String) -> Result<Health> {
     let client = ApiClient::new(&url)?;
     let health = client.health().await?;
     tracing::info!(server = %client.base_url(), version = %health.version, "server checked");
     Ok(health)
+}
+
+/// The signed-in account, if any (the app resumes it at start).
+#[tauri::command]
+pub fn session(state: State<'_, AppState>) -> Option<Account> {
+    state.engine.account()
+}
+
+/// Signs in, stores the token and starts syncing.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    server_url: String,
+    email: String,
+    password: String,
+) -> Result<Account> {
+    let account = state.engine.sign_in(&server_url, &email, &password).await?;
+    state.engine.start_background_sync();
+    Ok(account)
+}
+
+/// Signs out and forgets the token; local data stays for the next sign-in.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<()> {
+    Ok(state.engine.sign_out().await?)
+}
+
+/// Online state, queued and rejected counts, last sync.
+#[tauri::command]
+pub fn sync_state(state: State<'_, AppState>) -> SyncState {
+    state.engine.sync_state()
+}
+
+/// Runs a sync round now.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Result<SyncReport> {
+    Ok(state.engine.sync_now().await?)
+}
+
+/// One page of the ticket list, from the local store.
+#[tauri::command]
+pub async fn list_tickets(state: State<'_, AppState>, query: ListQuery) -> Result<TicketPage> {
+    Ok(state.engine.list_tickets(&query).await?)
+}
+
+/// A ticket with its timeline and pending changes; marks it read.
+#[tauri::command]
+pub async fn ticket(state: State<'_, AppState>, reference: String) -> Result<TicketDetail> {
+    let detail = state.engine.ticket(&reference).await?;
+    state.engine.mark_read(detail.ticket.id).await?;
+    Ok(detail)
+}
+
+/// Files a ticket locally (queued) and returns its id.
+#[tauri::command]
+pub async fn create_ticket(state: State<'_, AppState>, input: NewTicketInput) -> Result<Uuid> {
+    Ok(state.engine.create_ticket(input).await?)
+}
+
+/// Adds a public reply or (staff) an internal note.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_message(
+    state: State<'_, AppState>,
+    ticket_id: Uuid,
+    body: String,
+    visibility: Visibility,
+) -> Result<Uuid> {
+    Ok(state
+        .engine
+        .add_message(ticket_id, &body, visibility)
+        .await?)
+}
+
+/// Changes status, priority, assignee, category or title.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn update_ticket(
+    state: State<'_, AppState>,
+    ticket_id: Uuid,
+    values: Vec<FieldValue>,
+) -> Result<()> {
+    Ok(state.engine.update_ticket(ticket_id, values).await?)
+}
+
+/// Escalates to a higher tier with a reason.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn escalate(
+    state: State<'_, AppState>,
+    ticket_id: Uuid,
+    to_tier: Tier,
+    reason: String,
+) -> Result<()> {
+    Ok(state.engine.escalate(ticket_id, to_tier, &reason).await?)
+}
+
+/// Queued and rejected local changes.
+#[tauri::command]
+pub async fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxItem>> {
+    Ok(state.engine.outbox().await?)
+}
+
+/// Sends a rejected change again, optionally edited.
+#[tauri::command]
+pub async fn resend(state: State<'_, AppState>, id: Uuid, edited: Option<Mutation>) -> Result<()> {
+    Ok(state.engine.resend(id, edited).await?)
+}
+
+/// Drops a queued or rejected change.
+#[tauri::command]
+pub async fn discard(state: State<'_, AppState>, id: Uuid) -> Result<()> {
+    Ok(state.engine.discard(id).await?)
+}
+
+/// The technical details a customer may attach to a ticket, shown before sending.
+#[tauri::command]
+pub fn system_info(app: AppHandle, locale: String) -> String {
+    format!(
+        "OS: {} ({})\nApp: Tadhkira {}\nTauri: {}\nLocale: {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        app.package_info().version,
+        tauri::VERSION,
+        locale
+    )
+}
+
+/// The stored settings.
+#[tauri::command]
+pub fn get_settings(app: AppHandle) -> Settings {
+    settings::load(&app)
+}
+
+/// Stores the settings and applies the ones Rust owns (notifications).
+#[tauri::command]
+pub fn set_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> Result<()> {
+    settings::save(&app, &settings)?;
+    state
+        .notifications
+        .store(settings.notifications, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Where the API token is kept (shown on the settings screen).
+#[tauri::command]
+pub fn token_storage() -> &'static str {
+    // The OS keychain (keyring) is not wired yet: the engine's user-only file is used.
+    "file"
 }

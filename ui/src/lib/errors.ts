@@ -5,6 +5,5 @@ import type { IpcError } from './ipc';
 /** The translated-message key for an error. */
 export function errorKey(e: IpcError): MessageKey {
   if (e.kind === 'server' && e.code) return `error.code.${e.code}`;
-  if (e.kind === 'server') return 'error.internal';
   return `error.${e.kind}`;
 }

@@ -4,10 +4,25 @@
  * change on either side is a type error, not a runtime surprise.
  */
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { Account } from '../generated/engine/Account';
+import type { EngineEvent } from '../generated/engine/EngineEvent';
+import type { FieldValue } from '../generated/engine/FieldValue';
 import type { Health } from '../generated/Health';
-import type { IpcError } from '../generated/IpcError';
+import type { IpcError } from '../generated/app/IpcError';
+import type { ListQuery } from '../generated/engine/ListQuery';
+import type { Mutation } from '../generated/engine/Mutation';
+import type { NewTicketInput } from '../generated/engine/NewTicketInput';
+import type { OutboxItem } from '../generated/engine/OutboxItem';
+import type { Settings } from '../generated/app/Settings';
+import type { SyncReport } from '../generated/engine/SyncReport';
+import type { SyncState } from '../generated/engine/SyncState';
+import type { Tier } from '../generated/engine/Tier';
+import type { TicketDetail } from '../generated/engine/TicketDetail';
+import type { TicketPage } from '../generated/engine/TicketPage';
+import type { Visibility } from '../generated/engine/Visibility';
 
-export type { IpcError } from '../generated/IpcError';
+export type { IpcError } from '../generated/app/IpcError';
 
 /** Whether a thrown value is an error from a command (as opposed to a bug in the UI). */
 export function isIpcError(e: unknown): e is IpcError {
@@ -17,15 +32,77 @@ export function isIpcError(e: unknown): e is IpcError {
 /** Turns anything a command threw into an `IpcError`. */
 export function asIpcError(e: unknown): IpcError {
   if (isIpcError(e)) return e;
-  return { kind: 'internal', code: null, message: String(e) };
+  return { kind: 'storage', code: null, message: String(e) };
 }
 
 /** The server address to start with (`TADHKIRA_SERVER_URL` or the local demo helpdesk). */
-export function defaultServerUrl(): Promise<string> {
-  return invoke<string>('default_server_url');
-}
+export const defaultServerUrl = (): Promise<string> => invoke('default_server_url');
 
 /** Checks that `url` is a Tadhkira server this app can talk to. */
-export function checkServer(url: string): Promise<Health> {
-  return invoke<Health>('check_server', { url });
-}
+export const checkServer = (url: string): Promise<Health> => invoke('check_server', { url });
+
+/** The signed-in account, if any. */
+export const session = (): Promise<Account | null> => invoke('session');
+
+/** Signs in, stores the token and starts syncing. */
+export const signIn = (server_url: string, email: string, password: string): Promise<Account> =>
+  invoke('sign_in', { server_url, email, password });
+
+/** Signs out and forgets the token. */
+export const signOut = (): Promise<void> => invoke('sign_out');
+
+/** The current sync state. */
+export const syncState = (): Promise<SyncState> => invoke('sync_state');
+
+/** Runs a sync round now. */
+export const syncNow = (): Promise<SyncReport> => invoke('sync_now');
+
+/** One page of the ticket list. */
+export const listTickets = (query: ListQuery): Promise<TicketPage> => invoke('list_tickets', { query });
+
+/** A ticket with its timeline (by id or `#number`); marks it read. */
+export const ticket = (reference: string): Promise<TicketDetail> => invoke('ticket', { reference });
+
+/** Files a ticket (queued at once); returns its id. */
+export const createTicket = (input: NewTicketInput): Promise<string> => invoke('create_ticket', { input });
+
+/** Adds a reply or an internal note. */
+export const addMessage = (ticket_id: string, body: string, visibility: Visibility): Promise<string> =>
+  invoke('add_message', { ticket_id, body, visibility });
+
+/** Changes fields of a ticket. */
+export const updateTicket = (ticket_id: string, values: FieldValue[]): Promise<void> =>
+  invoke('update_ticket', { ticket_id, values });
+
+/** Escalates a ticket to `to_tier`. */
+export const escalate = (ticket_id: string, to_tier: Tier, reason: string): Promise<void> =>
+  invoke('escalate', { ticket_id, to_tier, reason });
+
+/** Queued and rejected local changes. */
+export const outbox = (): Promise<OutboxItem[]> => invoke('outbox');
+
+/** Sends a rejected change again, optionally edited. */
+export const resend = (id: string, edited: Mutation | null): Promise<void> => invoke('resend', { id, edited });
+
+/** Drops a queued or rejected change. */
+export const discard = (id: string): Promise<void> => invoke('discard', { id });
+
+/** The system information a ticket may carry, to show before sending. */
+export const systemInfo = (locale: string): Promise<string> => invoke('system_info', { locale });
+
+/** The stored settings. */
+export const getSettings = (): Promise<Settings> => invoke('get_settings');
+
+/** Stores the settings. */
+export const setSettings = (settings: Settings): Promise<void> => invoke('set_settings', { settings });
+
+/** Where the API token is kept: `keychain` or `file`. */
+export const tokenStorage = (): Promise<string> => invoke('token_storage');
+
+/** Calls `handler` for every engine event (ticket changes, alerts, sync state). */
+export const onEngineEvent = (handler: (e: EngineEvent) => void): Promise<UnlistenFn> =>
+  listen<EngineEvent>('engine-event', (e) => handler(e.payload));
+
+/** Calls `handler` with a ticket id when a notification is clicked. */
+export const onOpenTicket = (handler: (id: string) => void): Promise<UnlistenFn> =>
+  listen<string>('open-ticket', (e) => handler(e.payload));

@@ -1,9 +1,10 @@
 // The sign-in screen in headless Chromium with the Tauri commands stubbed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HEALTH, openApp, seriousA11yViolations, startHarness } from './harness.mjs';
+import { CUSTOMER, HEALTH, SERVER, SETTINGS, SYNC, PAGE } from './fixtures.mjs';
+import { openApp, seriousA11yViolations, startHarness } from './harness.mjs';
 
-const SERVER = 'http://127.0.0.1:9999';
+const SIGNED_OUT = { get_settings: { ok: { ...SETTINGS, theme: 'system' } }, set_settings: { ok: null }, session: { ok: null } };
 
 describe('sign-in screen', () => {
   let harness;
@@ -16,6 +17,7 @@ describe('sign-in screen', () => {
 
   it('checks the default server at once and shows that it is healthy', async () => {
     const { page, errors, context } = await openApp(harness, {
+      ...SIGNED_OUT,
       default_server_url: { ok: SERVER },
       check_server: { ok: HEALTH },
     });
@@ -34,9 +36,10 @@ describe('sign-in screen', () => {
 
   it('says the server is unreachable, by error kind, and re-checks on demand', async () => {
     const { page, context } = await openApp(harness, {
+      ...SIGNED_OUT,
       default_server_url: { ok: SERVER },
       check_server: [
-        { err: { kind: 'unreachable', code: null, message: 'connection refused' } },
+        { err: { kind: 'offline', code: null, message: 'connection refused' } },
         { ok: HEALTH },
       ],
     });
@@ -51,6 +54,7 @@ describe('sign-in screen', () => {
 
   it('shows an incompatible server in Arabic after switching language', async () => {
     const { page, context } = await openApp(harness, {
+      ...SIGNED_OUT,
       default_server_url: { ok: SERVER },
       check_server: { err: { kind: 'incompatible', code: null, message: 'v2' } },
     });
@@ -65,6 +69,7 @@ describe('sign-in screen', () => {
 
   it('switches language and theme at run time without a reload', async () => {
     const { page, context } = await openApp(harness, {
+      ...SIGNED_OUT,
       default_server_url: { ok: SERVER },
       check_server: { ok: HEALTH },
     });
@@ -86,6 +91,33 @@ describe('sign-in screen', () => {
     await context.close();
   });
 
+  it('signs in and shows the ticket list; a wrong password is said by its code', async () => {
+    const { page, context } = await openApp(harness, {
+      ...SIGNED_OUT,
+      default_server_url: { ok: SERVER },
+      check_server: { ok: HEALTH },
+      sign_in: [
+        { err: { kind: 'server', code: 'bad_credentials', message: 'bad_credentials: nope' } },
+        { ok: CUSTOMER },
+      ],
+      sync_state: { ok: SYNC },
+      list_tickets: { ok: PAGE },
+    });
+    await page.getByTestId('email').fill('customer@nile.example');
+    await page.getByTestId('password').fill('wrong');
+    await page.getByTestId('sign-in').click();
+    const error = page.getByTestId('signin-error');
+    await error.waitFor();
+    assert.equal(await error.innerText(), 'The e-mail or password is wrong.');
+    await page.getByTestId('password').fill('demo1234');
+    await page.getByTestId('sign-in').click();
+    await page.getByTestId('ticket-list').waitFor();
+    const calls = await page.evaluate(() => window.__calls.filter(([c]) => c === 'sign_in'));
+    assert.deepEqual(calls[1], ['sign_in', { server_url: SERVER, email: 'customer@nile.example', password: 'demo1234' }]);
+    assert.match(await page.getByTestId('signed-in-as').innerText(), /Salma Hassan/);
+    await context.close();
+  });
+
   for (const [lang, theme] of [
     ['en', 'light'],
     ['ar', 'dark'],
@@ -94,8 +126,9 @@ describe('sign-in screen', () => {
   ]) {
     it(`has no serious accessibility violations (${lang}, ${theme})`, async () => {
       const { page, context } = await openApp(harness, {
-        default_server_url: { ok: SERVER },
-        check_server: { err: { kind: 'unreachable', code: null, message: 'x' } },
+        ...SIGNED_OUT,
+      default_server_url: { ok: SERVER },
+        check_server: { err: { kind: 'offline', code: null, message: 'x' } },
       });
       await page.locator('[data-testid="server-status"][data-state="error"]').waitFor();
       await page.getByTestId('language').selectOption(lang);

@@ -1,7 +1,7 @@
 // Every error the app can get has a translated message: by kind, and by server code.
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/generated/ErrorCode';
-import type { IpcErrorKind } from '../../src/generated/IpcErrorKind';
+import type { EngineErrorCode } from '../../src/generated/engine/EngineErrorCode';
 import { errorKey } from '../../src/lib/errors';
 import { en } from '../../src/lib/i18n/en';
 
@@ -11,12 +11,12 @@ const CODES = [
   'conflict', 'rate_limited', 'too_large', 'bad_credentials', 'internal',
 ] as const satisfies readonly ErrorCode[];
 const KINDS = [
-  'unreachable', 'incompatible', 'bad_url', 'server', 'not_signed_in', 'invalid', 'internal',
-] as const satisfies readonly IpcErrorKind[];
+  'not_signed_in', 'locked', 'invalid', 'not_found', 'offline', 'server', 'incompatible', 'storage',
+] as const satisfies readonly EngineErrorCode[];
 
 type Missing<All, Listed> = Exclude<All, Listed>;
 const noCodeMissing: Missing<ErrorCode, (typeof CODES)[number]> extends never ? true : false = true;
-const noKindMissing: Missing<IpcErrorKind, (typeof KINDS)[number]> extends never ? true : false = true;
+const noKindMissing: Missing<EngineErrorCode, (typeof KINDS)[number]> extends never ? true : false = true;
 
 describe('errorKey', () => {
   it('lists every code and kind', () => {

@@ -44,7 +44,8 @@ export function t(key: MessageKey, params?: Params): string {
   return formatMessage(state.locale, CATALOGUES[state.locale][key], params, digits());
 }
 
-/** A number formatted for the current locale and digits. */
-export function n(value: number): string {
+/** A number formatted for the current locale and digits (`i64`s arrive as numbers in JSON
+ * even though ts-rs types them `bigint`). */
+export function n(value: number | bigint): string {
   return new Intl.NumberFormat(state.locale, { numberingSystem: digits() }).format(value);
 }

@@ -1,0 +1,213 @@
+// Sample data for the browser tests, shaped like the generated types.
+export const SERVER = 'http://127.0.0.1:9999';
+
+export const HEALTH = {
+  status: 'ok',
+  version: '0.1.0',
+  api_version: 1,
+  epoch: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+};
+
+const ORG = { id: '0190a1b2-0000-7000-8000-000000000001', name: 'Nile Trading', paid_until: '2027-12-31T00:00:00Z' };
+
+export const CUSTOMER = {
+  server_url: `${SERVER}/`,
+  user: {
+    id: '0190a1b2-0000-7000-8000-0000000000c1',
+    email: 'customer@nile.example',
+    name: 'Salma Hassan',
+    role: 'customer',
+    org_id: ORG.id,
+    tier: null,
+    locale: 'en',
+    phone: '+20 100 000 0000',
+  },
+  organisation: ORG,
+};
+
+export const AGENT = {
+  server_url: `${SERVER}/`,
+  user: {
+    id: '0190a1b2-0000-7000-8000-0000000000a1',
+    email: 'l1@tadhkira.example',
+    name: 'Omar L1',
+    role: 'agent',
+    org_id: null,
+    tier: 1,
+    locale: 'en',
+    phone: null,
+  },
+  organisation: null,
+};
+
+export const SYNC = {
+  signed_in: true,
+  online: true,
+  syncing: false,
+  live: true,
+  last_sync_at: new Date(Date.now() - 5 * 60 * 1000).toISOString(),
+  queued: 2,
+  rejected: 1,
+  last_error: null,
+};
+
+export const SETTINGS = { language: null, theme: 'light', digits: null, notifications: true, start_minimised: false };
+
+/** Payloads that would run script if the UI ever rendered ticket text as HTML. */
+export const XSS_TITLE = '<img src=x onerror="window.__pwned=1">Printer offline';
+export const XSS_BODY = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> still broken';
+
+export const ROW = {
+  id: '0190a1b2-0000-7000-8000-0000000000f1',
+  number: 1042,
+  title: XSS_TITLE,
+  status: 'open',
+  priority: 'high',
+  channel: 'desktop',
+  tier: 1,
+  org_name: ORG.name,
+  requester_name: 'Salma Hassan',
+  assignee_id: null,
+  assignee_name: null,
+  updated_at: new Date(Date.now() - 60 * 60 * 1000).toISOString(),
+  resolution_due_at: new Date(Date.now() + 3 * 60 * 60 * 1000).toISOString(),
+  breaching: false,
+  unread: true,
+  pending_changes: 0,
+  has_rejected: false,
+};
+
+export const ROW_AR = {
+  ...ROW,
+  id: '0190a1b2-0000-7000-8000-0000000000f2',
+  number: 1043,
+  title: 'الطابعة لا تعمل في مكتب الإسكندرية',
+  status: 'new',
+  priority: 'urgent',
+  unread: false,
+  breaching: true,
+  pending_changes: 1,
+};
+
+export const PAGE = { rows: [ROW, ROW_AR], total: 2 };
+
+const TICKET = {
+  id: ROW.id,
+  number: 1042,
+  org_id: ORG.id,
+  org_name: ORG.name,
+  requester_id: CUSTOMER.user.id,
+  requester_name: 'Salma Hassan',
+  created_by: CUSTOMER.user.id,
+  title: XSS_TITLE,
+  description: XSS_BODY,
+  priority: 'high',
+  status: 'open',
+  channel: 'desktop',
+  category: 'Printing',
+  contact: { name: 'Salma Hassan', email: 'customer@nile.example', phone: null },
+  checks: ['restarted'],
+  system_info: null,
+  tier: 1,
+  assignee_id: null,
+  assignee_name: null,
+  first_response_due_at: null,
+  first_response_at: null,
+  resolution_due_at: ROW.resolution_due_at,
+  solved_at: null,
+  sla_paused_at: null,
+  created_at: new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString(),
+  updated_at: ROW.updated_at,
+  versions: { title: 1, status: 1, priority: 1, assignee: 1, category: 1, tier: 1 },
+};
+
+export const DETAIL = {
+  ticket: TICKET,
+  messages: [
+    {
+      id: '0190a1b2-0000-7000-8000-0000000000m1',
+      ticket_id: TICKET.id,
+      author_id: AGENT.user.id,
+      author_name: 'Omar L1',
+      author_role: 'agent',
+      body: XSS_BODY,
+      visibility: 'public',
+      created_at: new Date(Date.now() - 90 * 60 * 1000).toISOString(),
+    },
+    {
+      id: '0190a1b2-0000-7000-8000-0000000000m2',
+      ticket_id: TICKET.id,
+      author_id: AGENT.user.id,
+      author_name: 'Omar L1',
+      author_role: 'agent',
+      body: 'Customer seems to use an old driver.',
+      visibility: 'internal',
+      created_at: new Date(Date.now() - 80 * 60 * 1000).toISOString(),
+    },
+  ],
+  events: [
+    {
+      id: '0190a1b2-0000-7000-8000-0000000000e1',
+      ticket_id: TICKET.id,
+      actor_id: AGENT.user.id,
+      actor_name: 'Omar L1',
+      kind: { type: 'status_changed', from: 'new', to: 'open' },
+      created_at: new Date(Date.now() - 85 * 60 * 1000).toISOString(),
+    },
+  ],
+  pending: [],
+  local_only: false,
+};
+
+export const LOCAL_DETAIL = {
+  ...DETAIL,
+  ticket: { ...TICKET, number: 0, title: 'VPN drops every hour', description: 'Since Monday.' },
+  messages: [],
+  events: [],
+  local_only: true,
+  pending: [
+    {
+      id: '0190a1b2-0000-7000-8000-0000000000o1',
+      seq: 1,
+      ticket_id: TICKET.id,
+      kind: 'create_ticket',
+      state: 'queued',
+      error: null,
+      depends_on: null,
+      created_at: new Date().toISOString(),
+      mutation: { type: 'create_ticket', data: { title: 'VPN drops every hour' } },
+    },
+  ],
+};
+
+export const OUTBOX = [
+  LOCAL_DETAIL.pending[0],
+  {
+    id: '0190a1b2-0000-7000-8000-0000000000o2',
+    seq: 2,
+    ticket_id: TICKET.id,
+    kind: 'add_message',
+    state: 'rejected',
+    error: { code: 'subscription_inactive', message: 'lapsed' },
+    depends_on: null,
+    created_at: new Date().toISOString(),
+    mutation: { type: 'add_message', data: { body: '<b>not bold</b> reply' } },
+  },
+];
+
+/** Stubs for a signed-in session. */
+export function signedIn(account = CUSTOMER, extra = {}) {
+  return {
+    get_settings: { ok: SETTINGS },
+    set_settings: { ok: null },
+    session: { ok: account },
+    sync_state: { ok: SYNC },
+    sync_now: { ok: { pushed: 0, accepted: 0, rejected: 0, pulled: 0, alerts: 0 } },
+    list_tickets: { ok: PAGE },
+    ticket: { ok: DETAIL },
+    outbox: { ok: OUTBOX },
+    token_storage: { ok: 'file' },
+    system_info: { ok: 'OS: linux (x86_64)\nApp: Tadhkira 0.1.0\nLocale: en' },
+    ...extra,
+  };
+}

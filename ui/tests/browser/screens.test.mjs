@@ -1,0 +1,171 @@
+// Every signed-in screen in headless Chromium with the Tauri commands stubbed: the
+// ticket list (windowed), new ticket (queued), detail (timeline, staff controls),
+// outbox, settings; ticket text is inert; no serious accessibility violations in
+// en/light and ar/dark.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AGENT, CUSTOMER, DETAIL, LOCAL_DETAIL, ROW, XSS_BODY, XSS_TITLE, signedIn } from './fixtures.mjs';
+import { openApp, seriousA11yViolations, startHarness } from './harness.mjs';
+
+const calls = (page, name) => page.evaluate((n) => window.__calls.filter(([c]) => c === n).map(([, a]) => a), name);
+
+describe('signed-in screens', () => {
+  let harness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  it('lists tickets with the sync state, and searches as you type', async () => {
+    const { page, context, errors } = await openApp(harness, signedIn());
+    await page.getByTestId('ticket-list').waitFor();
+    assert.equal(await page.getByTestId('ticket-row').count(), 2);
+    assert.equal(await page.getByTestId('ticket-count').innerText(), '2 tickets');
+    assert.match(await page.getByTestId('sync-indicator').innerText(), /Online.*2 changes queued.*1 change rejected/s);
+    await page.getByTestId('search').fill('printer');
+    await page.waitForFunction(() => window.__calls.some(([c, a]) => c === 'list_tickets' && a.query.search === 'printer'));
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('keeps only the visible rows of 100,000 tickets in the page and fetches pages as it scrolls', async () => {
+    const { page, context } = await openApp(harness, signedIn(CUSTOMER, { list_tickets: { pages: { total: 100000, row: ROW } } }));
+    const list = page.getByTestId('ticket-list');
+    await list.waitFor();
+    assert.equal(await page.getByTestId('ticket-count').innerText(), '100,000 tickets');
+    assert.ok((await page.getByTestId('ticket-row').count()) < 60);
+    await list.evaluate((el) => (el.scrollTop = 64 * 50000));
+    await page.getByText('Ticket 50001', { exact: true }).waitFor();
+    assert.ok((await page.getByTestId('ticket-row').count()) < 60);
+    const offsets = (await calls(page, 'list_tickets')).map((a) => a.query.offset);
+    assert.ok(offsets.includes(50000), `offsets asked: ${offsets}`);
+    assert.ok(offsets.length < 10, 'only the pages in view were fetched');
+    await context.close();
+  });
+
+  it('shows script and image payloads in ticket text as inert text', async () => {
+    const { page, context } = await openApp(harness, signedIn());
+    await page.getByTestId('ticket-list').waitFor();
+    assert.equal(await page.getByTestId('ticket-row').first().locator('.title').innerText(), XSS_TITLE);
+    await page.getByTestId('ticket-row').first().click();
+    await page.getByTestId('timeline').waitFor();
+    assert.equal(await page.getByTestId('ticket-title').innerText(), XSS_TITLE);
+    assert.equal(await page.getByTestId('ticket-description').innerText(), XSS_BODY);
+    assert.equal(await page.locator('main img, main script').count(), 0);
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await context.close();
+  });
+
+  it('files a ticket that shows as queued, with the system information shown first', async () => {
+    const { page, context } = await openApp(
+      harness,
+      signedIn(CUSTOMER, { create_ticket: { ok: LOCAL_DETAIL.ticket.id }, ticket: { ok: LOCAL_DETAIL } }),
+    );
+    await page.getByTestId('nav-new').click();
+    await page.getByTestId('new-title').fill('VPN drops every hour');
+    await page.getByTestId('new-description').fill('Since Monday.');
+    await page.getByTestId('new-priority').selectOption('high');
+    await page.getByTestId('attach-sysinfo').check();
+    await page.getByText('OS: linux', { exact: false }).waitFor();
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('ticket-number').waitFor();
+    assert.match(await page.getByTestId('ticket-number').innerText(), /Queued/);
+    const [input] = (await calls(page, 'create_ticket')).map((a) => a.input);
+    assert.equal(input.title, 'VPN drops every hour');
+    assert.equal(input.priority, 'high');
+    assert.equal(input.contact.email, 'customer@nile.example');
+    assert.match(input.system_info, /OS: linux/);
+    await context.close();
+  });
+
+  it('lets staff add an internal note and escalate', async () => {
+    const { page, context } = await openApp(
+      harness,
+      signedIn(AGENT, { add_message: { ok: 'x' }, escalate: { ok: null }, update_ticket: { ok: null } }),
+    );
+    await page.getByTestId('ticket-row').first().click();
+    await page.getByTestId('timeline').waitFor();
+    assert.equal(await page.locator('.message.internal').count(), 1);
+    await page.getByTestId('internal-note').check();
+    await page.getByTestId('reply-body').fill('Checked the driver version.');
+    await page.getByTestId('send-reply').click();
+    await page.getByTestId('escalate-reason').fill('Needs a driver fix');
+    await page.getByTestId('escalate').click();
+    await page.getByTestId('set-status').selectOption('pending');
+    await page.waitForFunction(() => window.__calls.some(([c]) => c === 'update_ticket'));
+    assert.deepEqual(await calls(page, 'add_message'), [
+      { ticket_id: DETAIL.ticket.id, body: 'Checked the driver version.', visibility: 'internal' },
+    ]);
+    assert.deepEqual(await calls(page, 'escalate'), [{ ticket_id: DETAIL.ticket.id, to_tier: 2, reason: 'Needs a driver fix' }]);
+    assert.deepEqual(await calls(page, 'update_ticket'), [
+      { ticket_id: DETAIL.ticket.id, values: [{ field: 'status', value: 'pending' }] },
+    ]);
+    await context.close();
+  });
+
+  it('customers see no staff controls', async () => {
+    const { page, context } = await openApp(harness, signedIn(CUSTOMER));
+    await page.getByTestId('ticket-row').first().click();
+    await page.getByTestId('timeline').waitFor();
+    assert.equal(await page.getByTestId('escalate').count(), 0);
+    assert.equal(await page.getByTestId('internal-note').count(), 0);
+    await context.close();
+  });
+
+  it('shows queued and rejected changes in the outbox, with resend and discard', async () => {
+    const { page, context } = await openApp(harness, signedIn(CUSTOMER, { resend: { ok: null }, discard: { ok: null } }));
+    await page.getByTestId('nav-outbox').click();
+    await page.getByTestId('outbox').waitFor();
+    const items = page.getByTestId('outbox-item');
+    assert.equal(await items.count(), 2);
+    assert.match(await items.nth(1).innerText(), /subscription has lapsed/);
+    assert.match(await items.nth(1).innerText(), /<b>not bold<\/b> reply/);
+    await page.getByTestId('resend').click();
+    await page.getByTestId('discard').click();
+    assert.deepEqual(await calls(page, 'resend'), [{ id: '0190a1b2-0000-7000-8000-0000000000o2', edited: null }]);
+    assert.deepEqual(await calls(page, 'discard'), [{ id: '0190a1b2-0000-7000-8000-0000000000o2' }]);
+    await context.close();
+  });
+
+  it('changes settings at run time and stores them', async () => {
+    const { page, context } = await openApp(harness, signedIn());
+    await page.getByTestId('nav-settings').click();
+    assert.match(await page.getByTestId('token-storage').innerText(), /file only you can read/);
+    await page.getByTestId('settings-language').selectOption('ar');
+    assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+    assert.equal(await page.locator('#settings-title').innerText(), 'الإعدادات');
+    await page.getByTestId('settings-theme').selectOption('dark');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    const stored = (await calls(page, 'set_settings')).at(-1).settings;
+    assert.equal(stored.language, 'ar');
+    assert.equal(stored.theme, 'dark');
+    await context.close();
+  });
+
+  for (const [lang, theme] of [
+    ['en', 'light'],
+    ['ar', 'dark'],
+  ]) {
+    it(`every screen has no serious accessibility violations (${lang}, ${theme})`, async () => {
+      const { page, context } = await openApp(harness, signedIn(AGENT));
+      await page.getByTestId('ticket-list').waitFor();
+      await page.getByTestId('language').selectOption(lang);
+      await page.getByTestId('theme').selectOption(theme);
+      const found = {};
+      found.list = await seriousA11yViolations(page);
+      await page.getByTestId('ticket-row').first().click();
+      await page.getByTestId('timeline').waitFor();
+      found.detail = await seriousA11yViolations(page);
+      for (const screen of ['new', 'outbox', 'settings', 'shortcuts']) {
+        await page.getByTestId(`nav-${screen}`).click();
+        await page.locator('main h1').waitFor();
+        found[screen] = await seriousA11yViolations(page);
+      }
+      assert.deepEqual(found, { list: [], detail: [], new: [], outbox: [], settings: [], shortcuts: [] });
+      await context.close();
+    });
+  }
+});
