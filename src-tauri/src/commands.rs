@@ -6,8 +6,7 @@ use std::sync::atomic::Ordering;
 
 use tadhkira_client::api::ApiClient;
 use tadhkira_client::{
-    Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketDetail,
-    TicketPage,
+    Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketDetail, TicketPage,
 };
 use tadhkira_proto::{FieldValue, Health, Mutation, Tier, Visibility};
 use tauri::{AppHandle, State};
@@ -170,11 +169,7 @@ pub fn get_settings(app: AppHandle) -> Settings {
 
 /// Stores the settings and applies the ones Rust owns (notifications).
 #[tauri::command]
-pub fn set_settings(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    settings: Settings,
-) -> Result<()> {
+pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settings) -> Result<()> {
     settings::save(&app, &settings)?;
     state
         .notifications

@@ -25,7 +25,10 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = app.path().app_data_dir()?.join("engine");
     let notifier = NativeNotifier::new(app.handle().clone());
     let notifications = Arc::clone(&notifier.enabled);
-    notifications.store(settings::load(app.handle()).notifications, Ordering::Relaxed);
+    notifications.store(
+        settings::load(app.handle()).notifications,
+        Ordering::Relaxed,
+    );
     let config = EngineConfig {
         notifier: Arc::new(notifier),
         token_store: None,
@@ -62,8 +65,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
