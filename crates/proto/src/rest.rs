@@ -38,3 +38,11 @@ pub struct EscalateRequest {
     pub to_tier: Tier,
     pub reason: ShortText,
 }
+
+/// Answer of `GET /api/v1/people` (staff only): users with their organisation, e.g. to
+/// pick the customer a phone ticket is for, or an assignee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PeoplePage {
+    pub people: Vec<crate::Me>,
+}

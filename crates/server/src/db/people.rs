@@ -287,3 +287,48 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// Users with their organisations, by name; `role` and a text in the name or e-mail
+    /// narrow it.
+    pub async fn list_people(
+        &self,
+        role: Option<Role>,
+        q: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<tadhkira_proto::Me>, StoreError> {
+        let pattern = q
+            .map(|q| {
+                format!(
+                    "%{}%",
+                    q.trim().to_lowercase().replace(['%', '_', '\0'], "")
+                )
+            })
+            .unwrap_or_else(|| "%".into());
+        let found = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE ($1 = '' OR role = $1) \
+             AND (LOWER(name) LIKE $2 OR email LIKE $2) ORDER BY name, email LIMIT $3"
+        ))
+        .bind(role.map(|r| r.as_str()).unwrap_or(""))
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut orgs: std::collections::HashMap<Uuid, Organisation> = Default::default();
+        let mut people = Vec::with_capacity(found.len());
+        for row in &found {
+            let user = rows::user(row)?;
+            let organisation = match user.org_id {
+                Some(id) => {
+                    if !orgs.contains_key(&id) {
+                        orgs.insert(id, self.organisation(id).await?);
+                    }
+                    orgs.get(&id).cloned()
+                }
+                None => None,
+            };
+            people.push(tadhkira_proto::Me { user, organisation });
+        }
+        Ok(people)
+    }
+}

@@ -4,6 +4,7 @@
 mod events;
 mod health;
 pub mod openapi;
+mod people;
 mod session;
 mod sync;
 mod tickets;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/tickets/{id}/messages", post(tickets::add_message))
         .route("/api/v1/tickets/{id}/escalate", post(tickets::escalate))
+        .route("/api/v1/people", get(people::list))
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::new(ErrorCode::NotFound, NO_ROUTE) })
         .method_not_allowed_fallback(|| async {

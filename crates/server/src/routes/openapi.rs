@@ -34,6 +34,7 @@ pub const ROUTES: &[Route] = &[
     ("patch", "/api/v1/tickets/{id}", "signed in", "Change fields, last writer wins per field (customers: on tickets they requested, title, category, status solved/open only)", Some("TicketChanges"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/messages", "signed in", "Add a public reply or (staff) an internal note", Some("NewMessage"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/escalate", "staff", "Move the ticket up a tier with a reason", Some("EscalateRequest"), "TicketDetail"),
+    ("get", "/api/v1/people", "staff", "Directory of users with their organisation; filters ?role ?q ?limit (to pick a requester or assignee)", None, "PeoplePage"),
     ("get", "/api/v1/openapi.json", "anyone", "This document", None, "OpenAPI document"),
 ];
 

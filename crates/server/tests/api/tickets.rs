@@ -307,3 +307,31 @@ async fn a_colleague_may_reply_but_not_change_someone_elses_ticket(db: Db) {
     app.finish().await;
 }
 on_both!(a_colleague_may_reply_but_not_change_someone_elses_ticket);
+
+async fn staff_look_up_people_and_customers_may_not(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let (s, body) = app.get(&c.customer_a, "/people").await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (s, body) = app.get(&c.agent, "/people?role=customer").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let people = body["people"].as_array().unwrap();
+    assert_eq!(people.len(), 3, "{body}");
+    assert!(people
+        .iter()
+        .all(|p| p["user"]["role"] == "customer" && p["organisation"]["name"].is_string()));
+    let (_, found) = app.get(&c.admin, "/people?q=ORG-B").await;
+    assert_eq!(found["people"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["people"][0]["user"]["email"], "b@org-b.example");
+    let (_, staff) = app.get(&c.admin, "/people?role=agent").await;
+    assert_eq!(staff["people"][0]["user"]["tier"], 1);
+    assert_eq!(
+        app.get(&c.agent, "/people?role=boss").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    app.finish().await;
+}
+on_both!(staff_look_up_people_and_customers_may_not);
