@@ -319,12 +319,14 @@ impl Store {
         for row in &found {
             let user = rows::user(row)?;
             let organisation = match user.org_id {
-                Some(id) => {
-                    if !orgs.contains_key(&id) {
-                        orgs.insert(id, self.organisation(id).await?);
+                Some(id) => match orgs.get(&id) {
+                    Some(org) => Some(org.clone()),
+                    None => {
+                        let org = self.organisation(id).await?;
+                        orgs.insert(id, org.clone());
+                        Some(org)
                     }
-                    orgs.get(&id).cloned()
-                }
+                },
                 None => None,
             };
             people.push(tadhkira_proto::Me { user, organisation });
