@@ -10,7 +10,7 @@ use tadhkira_proto::ErrorCode;
 
 /// An error returned by a Tauri command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[error("{kind:?}: {message}")]
 pub struct IpcError {
     /// What went wrong, from the engine's closed list.

@@ -13,7 +13,7 @@ const KEY: &str = "settings";
 /// What the settings screen changes. Every field has a default, so an old or damaged
 /// file still loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(default)]
 pub struct Settings {
     /// `en` or `ar`; `None` follows the signed-in user's profile.
