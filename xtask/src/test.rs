@@ -57,26 +57,38 @@ pub fn test(args: TestArgs) -> Result<i32> {
 
     results.push(check("generated TypeScript types are up to date", || {
         step("Generated TypeScript types");
-        util::run(cargo().args([
-            "test",
-            "--quiet",
-            "-p",
-            "tadhkira-proto",
-            "--features",
-            "ts",
-            "export_bindings",
-        ]))?;
+        // Each crate exports into its own folder: the engine and the wire crate both
+        // have a `TicketDetail`, and one folder would let one overwrite the other.
+        let generated = util::root().join("ui/src/generated");
+        for (package, folder) in [
+            ("tadhkira-proto", ""),
+            ("tadhkira-client", "engine"),
+            ("tadhkira-app", "app"),
+        ] {
+            util::run(
+                cargo()
+                    .args([
+                        "test",
+                        "--quiet",
+                        "-p",
+                        package,
+                        "--features",
+                        "ts",
+                        "export_bindings",
+                    ])
+                    .env("TS_RS_EXPORT_DIR", generated.join(folder)),
+            )?;
+        }
         if util::root().join(".git").exists() {
-            let status = util::status(Command::new("git").current_dir(util::root()).args([
-                "diff",
-                "--exit-code",
-                "--stat",
-                "--",
-                "ui/src/generated",
-            ]))?;
+            // New, changed or deleted files all count (`git diff` would miss new ones).
+            let out = Command::new("git")
+                .current_dir(util::root())
+                .args(["status", "--porcelain", "--", "ui/src/generated"])
+                .output()?;
             anyhow::ensure!(
-                status.success(),
-                "ui/src/generated differs from the Rust types: commit the regenerated files"
+                out.stdout.is_empty(),
+                "ui/src/generated differs from the Rust types: commit the regenerated files\n{}",
+                String::from_utf8_lossy(&out.stdout)
             );
         }
         Ok(())
