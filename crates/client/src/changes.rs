@@ -90,18 +90,8 @@ impl Engine {
             system_info: input.system_info,
             requester_id: input.requester_id,
         });
-        let mut tx = s.store.pool().begin().await?;
-        upsert_ticket(&mut tx, &ticket).await?;
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(id).await;
+        let tx = s.store.pool().begin().await?;
+        self.save_and_queue(tx, &ticket, mutation).await?;
         Ok(id)
     }
 
@@ -138,23 +128,13 @@ impl Engine {
         };
         upsert_message(&mut tx, &message).await?;
         ticket.updated_at = ticket.updated_at.max(now);
-        upsert_ticket(&mut tx, &ticket).await?;
         let mutation = Mutation::AddMessage(NewMessage {
             id,
             ticket_id,
             body,
             visibility,
         });
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(ticket_id).await;
+        self.save_and_queue(tx, &ticket, mutation).await?;
         Ok(id)
     }
 
@@ -188,17 +168,7 @@ impl Engine {
             .collect();
         let mutation = Mutation::UpdateTicket(TicketUpdate { ticket_id, changes });
         apply_local(&mut ticket, &mutation, &s.account.user, Utc::now());
-        upsert_ticket(&mut tx, &ticket).await?;
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(ticket_id).await;
+        self.save_and_queue(tx, &ticket, mutation).await?;
         Ok(())
     }
 
@@ -222,7 +192,19 @@ impl Engine {
             reason,
         });
         apply_local(&mut ticket, &mutation, &s.account.user, Utc::now());
-        upsert_ticket(&mut tx, &ticket).await?;
+        self.save_and_queue(tx, &ticket, mutation).await?;
+        Ok(())
+    }
+
+    /// Writes `ticket`'s new local state and appends `mutation` to the outbox in the
+    /// caller's transaction, commits, then tells subscribers and wakes the sync.
+    async fn save_and_queue(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+        ticket: &Ticket,
+        mutation: Mutation,
+    ) -> Result<()> {
+        upsert_ticket(&mut tx, ticket).await?;
         outbox::append(
             &mut tx,
             &MutationEnvelope {
@@ -232,7 +214,7 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
-        self.after_local_change(ticket_id).await;
+        self.after_local_change(ticket.id).await;
         Ok(())
     }
 
