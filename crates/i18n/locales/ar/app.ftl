@@ -1,0 +1,45 @@
+# نصوص غلاف سطح المكتب: قائمة الدرج والإشعارات (للواجهة فهارسها الخاصة في ui/).
+# المعرّفات تبدأ بـ `tray-` أو `notification-`.
+
+## قائمة الدرج
+
+tray-open = افتح تذكرة
+tray-new-ticket = تذكرة جديدة
+tray-sync-now = زامن الآن
+tray-quit = إنهاء
+
+## أيقونة الدرج: التلميح والعدد بجانبها
+
+tray-tooltip = تذكرة
+tray-tooltip-unread = { $count ->
+    [0] تذكرة: لا ردود غير مقروءة
+    [zero] تذكرة: لا ردود غير مقروءة
+    [one] تذكرة: تذكرة واحدة فيها ردود غير مقروءة
+    [two] تذكرة: تذكرتان فيهما ردود غير مقروءة
+    [few] تذكرة: { $count } تذاكر فيها ردود غير مقروءة
+    [many] تذكرة: { $count } تذكرة فيها ردود غير مقروءة
+   *[other] تذكرة: { $count } تذكرة فيها ردود غير مقروءة
+}
+# العدد وحده: يظهر بجانب الأيقونة في اللوحة.
+tray-unread-label = { $count }
+
+## الإشعارات
+
+notification-open = افتح
+# ردّ واحد. $ticket رقم التذكرة (#1042).
+notification-reply-title = ردّ على { $ticket }: { $title }
+# ردّ على تذكرة لم يرقّمها الخادم بعد.
+notification-reply-title-unnumbered = ردّ على { $title }
+notification-reply-body = { $author }: { $excerpt }
+# عدّة ردود من مزامنة واحدة، ملخّصة.
+notification-replies-title = { $count ->
+    [zero] لا ردود جديدة
+    [one] ردّ جديد واحد
+    [two] ردّان جديدان
+    [few] { $count } ردود جديدة
+    [many] { $count } ردًّا جديدًا
+   *[other] { $count } ردّ جديد
+}
+# $tickets: أرقام التذاكر (أو عناوينها) مفصولة بـ notification-list-separator.
+notification-replies-body = على { $tickets }
+notification-list-separator = {"، "}
