@@ -36,6 +36,9 @@ pub enum Queue {
     Unassigned,
     /// Staff: tickets at the agent's own tier.
     MyTier,
+    /// Tickets still needing work whose first-response or resolution target has passed
+    /// unmet (the same rule as `Ticket::is_breaching`: never while the clock is paused).
+    Breaching,
 }
 
 /// How a list is ordered.
@@ -109,6 +112,10 @@ pub struct TicketRow {
     pub assignee_name: Option<String>,
     pub updated_at: DateTime<Utc>,
     pub resolution_due_at: Option<DateTime<Utc>>,
+    /// The first-response target while nobody has answered yet (`None` once met).
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    /// The response-target clock is paused (waiting on the customer).
+    pub sla_paused: bool,
     /// A response target has passed unmet.
     pub breaching: bool,
     /// Changed since the user last opened it.

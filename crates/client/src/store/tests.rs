@@ -295,3 +295,90 @@ async fn lists_stay_fast_with_a_hundred_thousand_tickets() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_breaching_queue_holds_exactly_the_tickets_past_an_unmet_target() {
+    let (_d, s) = store().await;
+    let me = user(Role::Agent);
+    let now = Utc::now();
+    let past = now - Duration::minutes(3);
+    let future = now + Duration::hours(2);
+    let mut conn = s.pool().acquire().await.unwrap();
+    let add = |title: &str, f: &dyn Fn(&mut Ticket)| {
+        let mut t = ticket(title, &me);
+        t.status = Status::Open;
+        f(&mut t);
+        t
+    };
+    let tickets = [
+        add("resolution overdue", &|t| t.resolution_due_at = Some(past)),
+        add("first response overdue", &|t| {
+            t.first_response_due_at = Some(past);
+            t.resolution_due_at = Some(future);
+        }),
+        add("first response met late", &|t| {
+            t.first_response_due_at = Some(past);
+            t.first_response_at = Some(now);
+            t.resolution_due_at = Some(future);
+        }),
+        add("overdue but solved", &|t| {
+            t.resolution_due_at = Some(past);
+            t.status = Status::Solved;
+        }),
+        add("overdue but closed", &|t| {
+            t.first_response_due_at = Some(past);
+            t.status = Status::Closed;
+        }),
+        add("overdue while waiting on the customer", &|t| {
+            t.resolution_due_at = Some(past);
+            t.status = Status::Pending;
+            t.sla_paused_at = Some(past);
+        }),
+        add("due later", &|t| {
+            t.first_response_due_at = Some(future);
+            t.resolution_due_at = Some(future);
+        }),
+        add("no targets", &|_| {}),
+    ];
+    for t in &tickets {
+        upsert_ticket(&mut conn, t).await.unwrap();
+    }
+    drop(conn);
+
+    let titles = |q: Queue| {
+        let s = &s;
+        let me = &me;
+        async move {
+            let page = s
+                .list_tickets(
+                    &ListQuery {
+                        queue: q,
+                        ..Default::default()
+                    },
+                    me,
+                )
+                .await
+                .unwrap();
+            let mut rows: Vec<(String, bool)> = page
+                .rows
+                .into_iter()
+                .map(|r| (r.title, r.breaching))
+                .collect();
+            rows.sort();
+            (page.total, rows)
+        }
+    };
+    let (total, breaching) = titles(Queue::Breaching).await;
+    assert_eq!(total, 2);
+    assert_eq!(
+        breaching,
+        [
+            ("first response overdue".to_string(), true),
+            ("resolution overdue".to_string(), true)
+        ]
+    );
+    // The queue and the rows' own `breaching` mark agree on every ticket.
+    let (_, all) = titles(Queue::All).await;
+    let marked: Vec<_> = all.into_iter().filter(|(_, b)| *b).collect();
+    assert_eq!(marked, breaching);
+}

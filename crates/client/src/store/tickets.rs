@@ -218,6 +218,8 @@ impl Store {
             },
             _ => None,
         };
+        // One instant for the filter and the rows' `breaching`, so they agree.
+        let now = Utc::now();
         let filters = |b: &mut QueryBuilder<'_, Sqlite>| {
             b.push(" WHERE 1 = 1");
             let me_id = me.id.to_string();
@@ -236,6 +238,23 @@ impl Store {
                 Queue::MyTier => {
                     b.push(" AND t.tier = ")
                         .push_bind(me.tier.map(i64::from).unwrap_or(0));
+                }
+                Queue::Breaching => {
+                    // `resolution_due_at` is a fixed-width column (text order is time
+                    // order); the first-response fields live only in the JSON, whose
+                    // RFC 3339 times vary in width, so those compare through julianday().
+                    b.push(
+                        " AND t.status NOT IN ('solved', 'closed')
+                          AND json_extract(t.data, '$.sla_paused_at') IS NULL
+                          AND (t.resolution_due_at < ",
+                    )
+                    .push_bind(ts(now));
+                    b.push(
+                        " OR (json_extract(t.data, '$.first_response_at') IS NULL
+                              AND julianday(json_extract(t.data, '$.first_response_due_at')) < julianday(",
+                    )
+                    .push_bind(ts(now))
+                    .push(")))");
                 }
             }
             if let Some(s) = q.status {
@@ -287,7 +306,6 @@ impl Store {
             .push_bind(limit)
             .push(" OFFSET ")
             .push_bind(q.offset as i64);
-        let now = Utc::now();
         let mut rows = Vec::new();
         for row in b.build().fetch_all(&self.pool).await? {
             let t: Ticket = serde_json::from_str(row.try_get::<&str, _>("data")?)?;
@@ -313,6 +331,10 @@ impl Store {
                 assignee_name: t.assignee_name,
                 updated_at: t.updated_at,
                 resolution_due_at: t.resolution_due_at,
+                first_response_due_at: t
+                    .first_response_due_at
+                    .filter(|_| t.first_response_at.is_none()),
+                sla_paused: t.sla_paused_at.is_some(),
             });
         }
         Ok(TicketPage { rows, total })

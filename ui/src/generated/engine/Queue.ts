@@ -3,4 +3,4 @@
 /**
  * Which slice of tickets a list shows.
  */
-export type Queue = "all" | "mine" | "unassigned" | "my_tier";
+export type Queue = "all" | "mine" | "unassigned" | "my_tier" | "breaching";

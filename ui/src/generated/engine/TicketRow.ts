@@ -13,6 +13,14 @@ export type TicketRow = { id: string,
  */
 number: bigint | null, title: string, status: Status, priority: Priority, channel: Channel, tier: Tier, org_name: string, requester_name: string, assignee_id: string | null, assignee_name: string | null, updated_at: string, resolution_due_at: string | null, 
 /**
+ * The first-response target while nobody has answered yet (`None` once met).
+ */
+first_response_due_at: string | null, 
+/**
+ * The response-target clock is paused (waiting on the customer).
+ */
+sla_paused: boolean, 
+/**
  * A response target has passed unmet.
  */
 breaching: boolean, 
