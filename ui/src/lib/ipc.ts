@@ -60,6 +60,9 @@ export const syncNow = (): Promise<SyncReport> => invoke('sync_now');
 /** One page of the ticket list. */
 export const listTickets = (query: ListQuery): Promise<TicketPage> => invoke('list_tickets', { query });
 
+/** Tells the app the list's first rows are on screen (the benchmark's launch figure). */
+export const listPainted = (): Promise<void> => invoke('list_painted');
+
 /** A ticket with its timeline (by id or `#number`); marks it read. */
 export const ticket = (reference: string): Promise<TicketDetail> => invoke('ticket', { reference });
 
@@ -106,3 +109,10 @@ export const onEngineEvent = (handler: (e: EngineEvent) => void): Promise<Unlist
 /** Calls `handler` with a ticket id when a notification is clicked. */
 export const onOpenTicket = (handler: (id: string) => void): Promise<UnlistenFn> =>
   listen<string>('open-ticket', (e) => handler(e.payload));
+
+/** The screens the shell can ask for (the tray's "New ticket", for one). */
+export type NavigateTarget = 'new-ticket' | 'tickets' | 'outbox' | 'settings';
+
+/** Calls `handler` when the shell asks for a screen (`navigate` event). */
+export const onNavigate = (handler: (target: NavigateTarget) => void): Promise<UnlistenFn> =>
+  listen<NavigateTarget>('navigate', (e) => handler(e.payload));

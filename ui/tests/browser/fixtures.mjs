@@ -71,6 +71,8 @@ export const ROW = {
   assignee_name: null,
   updated_at: new Date(Date.now() - 60 * 60 * 1000).toISOString(),
   resolution_due_at: new Date(Date.now() + 3 * 60 * 60 * 1000).toISOString(),
+  first_response_due_at: null,
+  sla_paused: false,
   breaching: false,
   unread: true,
   pending_changes: 0,
@@ -85,6 +87,7 @@ export const ROW_AR = {
   status: 'new',
   priority: 'urgent',
   unread: false,
+  first_response_due_at: new Date(Date.now() - 3 * 60 * 60 * 1000 - 60 * 1000).toISOString(),
   breaching: true,
   pending_changes: 1,
 };
@@ -211,3 +214,30 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     ...extra,
   };
 }
+
+/** A ticket filed while the organisation's subscription had lapsed: rejected, editable. */
+export const REJECTED_CREATE = {
+  id: '0190a1b2-0000-7000-8000-0000000000o3',
+  seq: 3,
+  ticket_id: '0190a1b2-0000-7000-8000-0000000000f3',
+  kind: 'create_ticket',
+  state: 'rejected',
+  error: { code: 'subscription_inactive', message: 'lapsed' },
+  depends_on: null,
+  created_at: new Date().toISOString(),
+  mutation: {
+    type: 'create_ticket',
+    data: {
+      id: '0190a1b2-0000-7000-8000-0000000000f3',
+      title: 'Scanner jams',
+      description: 'Every second page.',
+      priority: 'normal',
+      channel: 'desktop',
+      category: null,
+      contact: { name: 'Salma Hassan', email: 'customer@nile.example', phone: null },
+      checks: ['restarted'],
+      system_info: null,
+      requester_id: null,
+    },
+  },
+};

@@ -1,7 +1,9 @@
 // Browser-test harness: serves the built UI (dist/) on 127.0.0.1, starts headless
 // Chromium (Debian's, through playwright-core) and stubs Tauri's IPC at the boundary:
 // a fake window.__TAURI_INTERNALS__.invoke answers each command from a per-page table
-// and records every call, so a test sees exactly what the UI asked Rust to do.
+// and records every call, so a test sees exactly what the UI asked Rust to do. Events
+// the shell would emit (`open-ticket`, `navigate`, `engine-event`) are delivered to the
+// UI's listeners through the same boundary with `emit(page, event, payload)`.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -94,11 +96,14 @@ export async function startHarness() {
 /**
  * A new page whose Tauri commands answer from `commands`: each entry is
  * `{ ok: value }`, `{ err: IpcError }`, or an array of those used in turn (the last one
- * repeats). `window.__calls` records `[command, args]` pairs.
+ * repeats). `window.__calls` records `[command, args]` pairs. With `clock` (a time in ms)
+ * the page's timers and Date run on a fake clock starting there.
  */
-export async function openApp(harness, commands, { colorScheme = 'light' } = {}) {
+export async function openApp(harness, commands, { colorScheme = 'light', clock = null } = {}) {
   const context = await harness.browser.newContext({ colorScheme, locale: 'en-GB' });
   const page = await context.newPage();
+  // A controllable clock (`page.clock.runFor(ms)`), for countdowns that tick.
+  if (clock !== null) await page.clock.install({ time: clock });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -109,6 +114,13 @@ export async function openApp(harness, commands, { colorScheme = 'light' } = {})
     const used = {};
     let callbackId = 0;
     window.__calls = calls;
+    // event name -> callback ids registered through plugin:event|listen
+    const listeners = {};
+    window.__emit = (event, payload) => {
+      const ids = listeners[event] ?? [];
+      for (const id of ids) window[`_${id}`]?.({ event, id: 0, payload });
+      return ids.length;
+    };
     window.__TAURI_INTERNALS__ = {
       metadata: { currentWindow: { label: 'main' }, currentWebview: { label: 'main', windowLabel: 'main' } },
       transformCallback(callback) {
@@ -119,6 +131,10 @@ export async function openApp(harness, commands, { colorScheme = 'light' } = {})
       async invoke(cmd, args) {
         calls.push([cmd, args ?? {}]);
         let entry = table[cmd];
+        if (cmd === 'plugin:event|listen') {
+          (listeners[args.event] ??= []).push(args.handler);
+          return args.handler;
+        }
         if (entry === undefined) {
           if (cmd.startsWith('plugin:event|')) return 0;
           throw { kind: 'internal', code: null, message: `no stub for ${cmd}` };
@@ -128,7 +144,8 @@ export async function openApp(harness, commands, { colorScheme = 'light' } = {})
           used[cmd] = i + 1;
           entry = entry[Math.min(i, entry.length - 1)];
         }
-        await new Promise((r) => setTimeout(r, entry.delayMs ?? 0));
+        // No timer unless asked: a paused fake clock (openApp's `clock`) would never fire it.
+        if (entry.delayMs) await new Promise((r) => setTimeout(r, entry.delayMs));
         if ('err' in entry) throw entry.err;
         if ('pages' in entry) {
           // A large ticket store: rows made on demand for the requested window.
@@ -159,3 +176,12 @@ export async function seriousA11yViolations(page) {
 }
 
 
+
+/** Delivers a shell event to the page's listeners, as Rust's `emit` would; waits until one listens. */
+export async function emit(page, event, payload) {
+  await page.waitForFunction(
+    (name) => window.__calls.some(([c, a]) => c === 'plugin:event|listen' && a.event === name),
+    event,
+  );
+  return page.evaluate(([name, value]) => window.__emit(name, value), [event, payload]);
+}

@@ -1,10 +1,10 @@
 // Every signed-in screen in headless Chromium with the Tauri commands stubbed: the
 // ticket list (windowed), new ticket (queued), detail (timeline, staff controls),
-// outbox, settings; ticket text is inert; no serious accessibility violations in
-// en/light and ar/dark.
+// outbox, settings; ticket text is inert; no serious accessibility violations on any
+// screen or state in ar/en × light/dark; language and theme switch live everywhere.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT, CUSTOMER, DETAIL, LOCAL_DETAIL, ROW, XSS_BODY, XSS_TITLE, signedIn } from './fixtures.mjs';
+import { AGENT, CUSTOMER, DETAIL, LOCAL_DETAIL, PAGE, ROW, XSS_BODY, XSS_TITLE, signedIn } from './fixtures.mjs';
 import { openApp, seriousA11yViolations, startHarness } from './harness.mjs';
 
 const calls = (page, name) => page.evaluate((n) => window.__calls.filter(([c]) => c === n).map(([, a]) => a), name);
@@ -147,25 +147,110 @@ describe('signed-in screens', () => {
 
   for (const [lang, theme] of [
     ['en', 'light'],
+    ['en', 'dark'],
+    ['ar', 'light'],
     ['ar', 'dark'],
   ]) {
-    it(`every screen has no serious accessibility violations (${lang}, ${theme})`, async () => {
+    it(`every screen and state has no serious accessibility violations (${lang}, ${theme})`, async () => {
       const { page, context } = await openApp(harness, signedIn(AGENT));
       await page.getByTestId('ticket-list').waitFor();
       await page.getByTestId('language').selectOption(lang);
       await page.getByTestId('theme').selectOption(theme);
       const found = {};
       found.list = await seriousA11yViolations(page);
+      await page.getByTestId('filter-channel').selectOption('phone');
+      await page.locator('.queues button').nth(3).click();
+      found.list_filtered = await seriousA11yViolations(page);
       await page.getByTestId('ticket-row').first().click();
       await page.getByTestId('timeline').waitFor();
       found.detail = await seriousA11yViolations(page);
       for (const screen of ['new', 'outbox', 'settings', 'shortcuts']) {
         await page.getByTestId(`nav-${screen}`).click();
         await page.locator('main h1').waitFor();
+        if (screen === 'new') await page.getByTestId('attach-sysinfo').check();
         found[screen] = await seriousA11yViolations(page);
+        if (screen === 'outbox') {
+          await page.getByTestId('edit').click();
+          await page.getByTestId('send-edited').waitFor();
+          found.outbox_editing = await seriousA11yViolations(page);
+        }
       }
-      assert.deepEqual(found, { list: [], detail: [], new: [], outbox: [], settings: [], shortcuts: [] });
       await context.close();
+
+      // The customer's view of a ticket, and an empty list.
+      const customer = await openApp(harness, signedIn(CUSTOMER, { list_tickets: [{ ok: PAGE }, { ok: { rows: [], total: 0 } }] }));
+      await customer.page.getByTestId('ticket-list').waitFor();
+      await customer.page.getByTestId('language').selectOption(lang);
+      await customer.page.getByTestId('theme').selectOption(theme);
+      await customer.page.getByTestId('ticket-row').first().click();
+      await customer.page.getByTestId('timeline').waitFor();
+      found.customer_detail = await seriousA11yViolations(customer.page);
+      await customer.page.getByTestId('back').click();
+      await customer.page.getByTestId('list-empty').waitFor();
+      found.list_empty = await seriousA11yViolations(customer.page);
+      await customer.context.close();
+
+      for (const [screen, violations] of Object.entries(found)) assert.deepEqual(violations, [], screen);
+      assert.equal(Object.keys(found).length, 10);
     });
   }
+
+  it('switches language and theme at run time on every screen, without a reload', async () => {
+    const { page, context } = await openApp(harness, signedIn(AGENT, { list_tickets: { ok: PAGE } }));
+    await page.getByTestId('ticket-list').waitFor();
+    // A mark a reload would wipe.
+    await page.evaluate(() => (window.__sameDocument = true));
+    // The detail's h1 is the ticket's own title: its translated heading is the h2.
+    const SURFACE = { list: '.list', detail: '.message', new: '.card', outbox: 'li', settings: '.card', shortcuts: 'kbd' };
+    const look = (heading, surfaceOf) =>
+      page.evaluate(([sel, surfaceSel]) => {
+        const h1 = document.querySelector(sel);
+        const main = document.querySelector('main');
+        return {
+          dir: document.documentElement.dir,
+          lang: document.documentElement.lang,
+          heading: h1?.textContent?.trim() ?? '',
+          nav: document.querySelector('[data-testid="nav-tickets"]')?.textContent?.trim() ?? '',
+          background: getComputedStyle(document.body).backgroundColor,
+          text: getComputedStyle(h1 ?? document.body).color,
+          surface: getComputedStyle(main?.querySelector(surfaceSel) ?? document.body).backgroundColor,
+        };
+      }, [heading, surfaceOf]);
+    const screens = {
+      list: async () => page.getByTestId('nav-tickets').click(),
+      detail: async () => {
+        await page.getByTestId('nav-tickets').click();
+        await page.getByTestId('ticket-row').first().click();
+        await page.getByTestId('timeline').waitFor();
+      },
+      new: async () => page.getByTestId('nav-new').click(),
+      outbox: async () => page.getByTestId('nav-outbox').click(),
+      settings: async () => page.getByTestId('nav-settings').click(),
+      shortcuts: async () => page.getByTestId('nav-shortcuts').click(),
+    };
+    for (const [name, show] of Object.entries(screens)) {
+      await page.getByTestId('language').selectOption('en');
+      await page.getByTestId('theme').selectOption('light');
+      await show();
+      await page.locator('main h1').waitFor();
+      const heading = name === 'detail' ? 'main h2' : 'main h1';
+      const before = await look(heading, SURFACE[name]);
+      assert.equal(before.dir, 'ltr', name);
+      assert.match(before.heading, /^[A-Za-z]/, `${name}: English heading ${before.heading}`);
+      await page.getByTestId('language').selectOption('ar');
+      await page.getByTestId('theme').selectOption('dark');
+      const after = await look(heading, SURFACE[name]);
+      assert.equal(after.dir, 'rtl', name);
+      assert.equal(after.lang, 'ar', name);
+      assert.match(after.heading, /[\u0600-\u06FF]/, `${name}: Arabic heading ${after.heading}`);
+      assert.notEqual(after.heading, before.heading, name);
+      assert.match(after.nav, /[\u0600-\u06FF]/, `${name}: Arabic navigation`);
+      assert.notEqual(after.background, before.background, `${name}: page colour`);
+      assert.notEqual(after.text, before.text, `${name}: text colour`);
+      assert.notEqual(after.surface, before.surface, `${name}: surface colour`);
+      assert.notEqual(before.surface, 'rgba(0, 0, 0, 0)', `${name}: a surface was measured`);
+      assert.equal(await page.evaluate(() => window.__sameDocument), true, `${name}: no reload`);
+    }
+    await context.close();
+  });
 });

@@ -49,3 +49,8 @@ export function t(key: MessageKey, params?: Params): string {
 export function n(value: number | bigint): string {
   return new Intl.NumberFormat(state.locale, { numberingSystem: digits() }).format(value);
 }
+
+/** A ticket's number as people quote it: `#1042` (`#١٠٤٢`), never with group separators. */
+export function ticketNumber(value: number | bigint): string {
+  return `#${new Intl.NumberFormat(state.locale, { numberingSystem: digits(), useGrouping: false }).format(value)}`;
+}
