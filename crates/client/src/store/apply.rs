@@ -4,15 +4,16 @@
 //! outbox are laid over it again, so the screen keeps showing what the user did until
 //! the server has answered it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use tadhkira_proto::{Change, Entity, Message, Ticket, User};
 use uuid::Uuid;
 
-use super::outbox::pending_for;
-use super::tickets::{
-    apply_local, link_message_index, load_ticket, upsert_event, upsert_message, upsert_ticket,
+use super::bulk::{
+    mark_alerted, upsert_pulled_events, upsert_pulled_messages, upsert_pulled_tickets,
 };
+use super::outbox::pending_for;
+use super::tickets::{apply_local, load_ticket, upsert_ticket};
 use super::{get_meta, set_meta, Store};
 use crate::error::Result;
 
@@ -73,6 +74,11 @@ impl Store {
     /// Applies one page and moves the cursor, in one transaction. `alerts` says whether
     /// new messages may alert (not during the first sync). Returns the changed tickets
     /// and the messages to alert about (already marked alerted).
+    ///
+    /// The page is written kind by kind with multi-row statements ([`super::bulk`]):
+    /// tickets first, so that the page's messages find their ticket for the search
+    /// index. The feed may name an entity more than once in a page; each time it
+    /// carries the entity's current state, so the last one is kept.
     pub async fn apply_pull_page(
         &self,
         changes: &[Change],
@@ -80,50 +86,56 @@ impl Store {
         me: &User,
         alerts: bool,
     ) -> Result<(BTreeSet<Uuid>, Vec<PulledAlert>)> {
-        let mut tx = self.pool.begin().await?;
         let mut changed = BTreeSet::new();
-        let mut new_messages = Vec::new();
-        for c in changes {
+        let (mut tickets, mut messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        let mut seen = HashSet::new();
+        for c in changes.iter().rev() {
+            let (id, ticket_id) = match &c.entity {
+                Entity::Ticket(t) => (t.id, t.id),
+                Entity::Message(m) => (m.id, m.ticket_id),
+                Entity::Event(e) => (e.id, e.ticket_id),
+            };
+            changed.insert(ticket_id);
+            if !seen.insert(id) {
+                continue;
+            }
             match &c.entity {
-                Entity::Ticket(t) => {
-                    let mut t = t.clone();
-                    let at = t.updated_at;
-                    for m in pending_for(&mut tx, t.id).await? {
-                        apply_local(&mut t, &m, me, at);
-                    }
-                    upsert_ticket(&mut tx, &t).await?;
-                    sqlx::query("UPDATE tickets SET server_data = ? WHERE id = ?")
-                        .bind(serde_json::to_string(&c.entity)?)
-                        .bind(t.id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                    link_message_index(&mut tx, t.id).await?;
-                    changed.insert(t.id);
-                }
-                Entity::Message(m) => {
-                    if upsert_message(&mut tx, m).await? && m.author_id != me.id {
-                        new_messages.push(m.clone());
-                    }
-                    changed.insert(m.ticket_id);
-                }
-                Entity::Event(e) => {
-                    upsert_event(&mut tx, e).await?;
-                    changed.insert(e.ticket_id);
-                }
+                Entity::Ticket(t) => tickets.push((t, &c.entity)),
+                Entity::Message(m) => messages.push(m),
+                Entity::Event(e) => events.push(e),
             }
         }
+
+        let mut tx = self.pool.begin().await?;
+        let outbox_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM outbox)")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut shown = Vec::with_capacity(tickets.len());
+        for (t, entity) in tickets.into_iter().rev() {
+            let mut t = t.clone();
+            if !outbox_empty {
+                // The user's own changes still in the outbox stay on screen.
+                let at = t.updated_at;
+                for m in pending_for(&mut tx, t.id).await? {
+                    apply_local(&mut t, &m, me, at);
+                }
+            }
+            shown.push((t, serde_json::to_string(entity)?));
+        }
+        upsert_pulled_tickets(&mut tx, &shown).await?;
+        messages.reverse();
+        let new_ids = upsert_pulled_messages(&mut tx, &messages).await?;
+        events.reverse();
+        upsert_pulled_events(&mut tx, &events).await?;
+
+        let new_messages: Vec<&Message> = messages
+            .into_iter()
+            .filter(|m| new_ids.contains(&m.id) && m.author_id != me.id)
+            .collect();
+        let first_time = mark_alerted(&mut tx, new_messages.iter().map(|m| m.id)).await?;
         let mut to_alert = Vec::new();
         for m in new_messages {
-            let already: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM alerted WHERE message_id = ?")
-                    .bind(m.id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            sqlx::query("INSERT OR IGNORE INTO alerted (message_id) VALUES (?)")
-                .bind(m.id.to_string())
-                .execute(&mut *tx)
-                .await?;
-            if !alerts || already.is_some() {
+            if !alerts || !first_time.contains(&m.id) {
                 continue;
             }
             let Some(t) = load_ticket(&mut tx, m.ticket_id).await? else {
@@ -133,7 +145,7 @@ impl Store {
                 to_alert.push(PulledAlert {
                     ticket_number: (t.number > 0).then_some(t.number),
                     ticket_title: t.title.clone(),
-                    message: m,
+                    message: m.clone(),
                 });
             }
         }

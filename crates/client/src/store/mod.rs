@@ -5,6 +5,7 @@
 //! (indexed pages), so the UI does not wait noticeably behind a pull page.
 
 pub(crate) mod apply;
+mod bulk;
 pub(crate) mod outbox;
 pub(crate) mod tickets;
 
@@ -126,5 +127,7 @@ where
         .await?)
 }
 
+#[cfg(test)]
+mod pull_tests;
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ use crate::error::{EngineError, Result};
 use crate::model::{ListQuery, Queue, Sort, TicketPage, TicketRow};
 use crate::normalize::{fts_query, normalize};
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     // Fixed width, so text order is time order.
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
@@ -107,33 +107,6 @@ pub(crate) async fn upsert_message(conn: &mut SqliteConnection, m: &Message) -> 
         .execute(&mut *conn)
         .await?;
     Ok(true)
-}
-
-/// Repairs the search index of messages that arrived before their ticket.
-pub(crate) async fn link_message_index(conn: &mut SqliteConnection, ticket_id: Uuid) -> Result<()> {
-    sqlx::query(
-        "UPDATE message_fts SET ticket_rid = (SELECT rid FROM tickets WHERE id = ?1)
-         WHERE rowid IN (SELECT rid FROM messages WHERE ticket_id = ?1) AND ticket_rid IS NULL",
-    )
-    .bind(ticket_id.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Stores a timeline event (insert or replace).
-pub(crate) async fn upsert_event(conn: &mut SqliteConnection, e: &TicketEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO events (id, ticket_id, created_at, data) VALUES (?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
-    )
-    .bind(e.id.to_string())
-    .bind(e.ticket_id.to_string())
-    .bind(ts(e.created_at))
-    .bind(serde_json::to_string(e)?)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// Removes a ticket that never reached the server, with its messages and index entries.

@@ -1,0 +1,242 @@
+//! Applying pulled pages on a real SQLite file: the batched writes of [`super::bulk`]
+//! store the same rows as the one-at-a-time local writes, keep the search index right
+//! when a message arrives before its ticket or a ticket is pulled again, and alert
+//! once per message.
+
+use chrono::Utc;
+use sqlx::Row;
+use tadhkira_proto::{
+    Change, Channel, Entity, Message, Priority, Role, Status, Ticket, Tier, User, Visibility,
+};
+use uuid::Uuid;
+
+use super::tickets::upsert_ticket;
+use super::Store;
+use crate::model::ListQuery;
+
+fn user(role: Role) -> User {
+    User {
+        id: Uuid::now_v7(),
+        email: "agent@example.com".into(),
+        name: "Agent".into(),
+        role,
+        org_id: None,
+        tier: (role == Role::Agent).then_some(Tier::L1),
+        locale: "en".into(),
+        phone: None,
+    }
+}
+
+fn ticket(title: &str, requester: &User) -> Ticket {
+    let now = Utc::now();
+    Ticket {
+        id: Uuid::now_v7(),
+        number: 1042,
+        org_id: Uuid::nil(),
+        org_name: "Nile".into(),
+        requester_id: requester.id,
+        requester_name: requester.name.clone(),
+        created_by: requester.id,
+        title: title.into(),
+        description: "The VPN drops every hour. ينقطع الاتصال كل ساعة.".into(),
+        priority: Priority::High,
+        status: Status::Open,
+        channel: Channel::Phone,
+        category: Some("network".into()),
+        contact: Default::default(),
+        checks: vec![],
+        system_info: None,
+        tier: Tier::L2,
+        assignee_id: Some(Uuid::now_v7()),
+        assignee_name: Some("Layla".into()),
+        first_response_due_at: Some(now),
+        first_response_at: None,
+        resolution_due_at: Some(now),
+        solved_at: None,
+        sla_paused_at: None,
+        created_at: now,
+        updated_at: now,
+        versions: Default::default(),
+    }
+}
+
+fn message(t: &Ticket, author: &User, body: &str) -> Message {
+    Message {
+        id: Uuid::now_v7(),
+        ticket_id: t.id,
+        author_id: author.id,
+        author_name: author.name.clone(),
+        author_role: author.role,
+        body: body.into(),
+        visibility: Visibility::Public,
+        created_at: Utc::now(),
+    }
+}
+
+fn changes(entities: Vec<Entity>) -> Vec<Change> {
+    entities
+        .into_iter()
+        .enumerate()
+        .map(|(i, entity)| Change {
+            seq: i as i64 + 1,
+            entity,
+        })
+        .collect()
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("local.db")).await.unwrap();
+    (dir, s)
+}
+
+async fn found(s: &Store, me: &User, word: &str) -> Vec<Uuid> {
+    let q = ListQuery {
+        search: Some(word.into()),
+        ..Default::default()
+    };
+    let page = s.list_tickets(&q, me).await.unwrap();
+    page.rows.into_iter().map(|r| r.id).collect()
+}
+
+/// Every column of a ticket's row except its rowid and the server's copy.
+async fn row_of(s: &Store, id: Uuid) -> Vec<Option<String>> {
+    let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for (i, col) in row.columns().iter().enumerate() {
+        use sqlx::Column;
+        if matches!(col.name(), "rid" | "server_data") {
+            continue;
+        }
+        let text: Option<String> = row
+            .try_get::<Option<String>, _>(i)
+            .or_else(|_| {
+                row.try_get::<Option<i64>, _>(i)
+                    .map(|v| v.map(|v| v.to_string()))
+            })
+            .unwrap();
+        out.push(text);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_pulled_ticket_is_stored_exactly_as_a_local_write_stores_it() {
+    let (_d, pulled) = store().await;
+    let (_d2, local) = store().await;
+    let me = user(Role::Agent);
+    let t = ticket("Printer offline", &user(Role::Customer));
+    pulled
+        .apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 1, &me, false)
+        .await
+        .unwrap();
+    let mut conn = local.pool().acquire().await.unwrap();
+    upsert_ticket(&mut conn, &t).await.unwrap();
+    drop(conn);
+    assert_eq!(row_of(&pulled, t.id).await, row_of(&local, t.id).await);
+    let server: String = sqlx::query_scalar("SELECT server_data FROM tickets WHERE id = ?")
+        .bind(t.id.to_string())
+        .fetch_one(pulled.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Entity>(&server).unwrap(),
+        Entity::Ticket(t)
+    );
+}
+
+#[tokio::test]
+async fn a_message_pulled_before_its_ticket_is_found_once_the_ticket_arrives() {
+    let (_d, s) = store().await;
+    let me = user(Role::Agent);
+    let customer = user(Role::Customer);
+    let t = ticket("Mail will not sync", &customer);
+    let early = message(&t, &customer, "The spooler crashed with code 0x8007");
+    s.apply_pull_page(&changes(vec![Entity::Message(early)]), 1, &me, false)
+        .await
+        .unwrap();
+    assert!(found(&s, &me, "spooler").await.is_empty(), "no ticket yet");
+    s.apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 2, &me, false)
+        .await
+        .unwrap();
+    assert_eq!(found(&s, &me, "spooler").await, vec![t.id]);
+    // A later message on the stored ticket is linked at once, in Arabic too.
+    let later = message(&t, &customer, "الطابعة لا تعمل");
+    s.apply_pull_page(&changes(vec![Entity::Message(later)]), 3, &me, false)
+        .await
+        .unwrap();
+    assert_eq!(found(&s, &me, "الطابعة").await, vec![t.id]);
+}
+
+#[tokio::test]
+async fn a_ticket_pulled_again_is_indexed_by_its_new_text_only() {
+    let (_d, s) = store().await;
+    let me = user(Role::Agent);
+    let mut t = ticket("Scanner jams", &user(Role::Customer));
+    let m = message(&t, &me, "Checked the rollers");
+    // The feed may name the same entity twice in a page.
+    let page = changes(vec![
+        Entity::Ticket(t.clone()),
+        Entity::Message(m.clone()),
+        Entity::Ticket(t.clone()),
+        Entity::Message(m),
+    ]);
+    s.apply_pull_page(&page, 4, &me, false).await.unwrap();
+    assert_eq!(found(&s, &me, "scanner").await, vec![t.id]);
+    assert_eq!(found(&s, &me, "rollers").await, vec![t.id]);
+    t.title = "Plotter jams".into();
+    t.description = "Paper feed".into();
+    s.apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 5, &me, false)
+        .await
+        .unwrap();
+    assert!(found(&s, &me, "scanner").await.is_empty());
+    assert_eq!(found(&s, &me, "plotter").await, vec![t.id]);
+    assert_eq!(
+        found(&s, &me, "rollers").await,
+        vec![t.id],
+        "messages stay linked"
+    );
+    let (indexed, messages): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM ticket_fts), (SELECT COUNT(*) FROM message_fts)",
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap();
+    assert_eq!((indexed, messages), (1, 1));
+}
+
+#[tokio::test]
+async fn a_reply_alerts_once_and_never_during_the_first_sync() {
+    let (_d, s) = store().await;
+    let me = user(Role::Customer);
+    let agent = user(Role::Agent);
+    let t = ticket("Laptop will not boot", &me);
+    let first = message(&t, &agent, "Hold the power button for 30 s");
+    let (_, alerts) = s
+        .apply_pull_page(
+            &changes(vec![Entity::Ticket(t.clone()), Entity::Message(first)]),
+            2,
+            &me,
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(alerts.is_empty(), "the first sync raises none");
+    let reply = message(&t, &agent, "Did that help?");
+    let mine = message(&t, &me, "Trying now");
+    let page = changes(vec![Entity::Message(reply.clone()), Entity::Message(mine)]);
+    let (changed, alerts) = s.apply_pull_page(&page, 4, &me, true).await.unwrap();
+    assert_eq!(changed.into_iter().collect::<Vec<_>>(), vec![t.id]);
+    let ids: Vec<Uuid> = alerts.iter().map(|a| a.message.id).collect();
+    assert_eq!(ids, vec![reply.id], "only the other person's new message");
+    assert_eq!(alerts[0].ticket_number, Some(1042));
+    let (_, again) = s.apply_pull_page(&page, 4, &me, true).await.unwrap();
+    assert!(
+        again.is_empty(),
+        "a message pulled again does not alert again"
+    );
+}
