@@ -4,7 +4,7 @@
 // `open-ticket` / `navigate` events the notifications and the tray emit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT, CUSTOMER, DETAIL, OUTBOX, PAGE, REJECTED_CREATE, ROW, signedIn } from './fixtures.mjs';
+import { AGENT, CUSTOMER, DETAIL, OUTBOX, PAGE, REJECTED_CREATE, ROW, SYNC, signedIn } from './fixtures.mjs';
 import { emit, openApp, startHarness } from './harness.mjs';
 
 const calls = (page, name) => page.evaluate((n) => window.__calls.filter(([c]) => c === n).map(([, a]) => a), name);
@@ -190,6 +190,28 @@ describe('workflows', () => {
     await page.getByTestId('language').selectOption('ar');
     await emit(page, 'engine-event', { type: 'alert', data: { ...alert, count: 3 } });
     await page.getByTestId('live-replies').filter({ hasText: '٣ ردود جديدة' }).waitFor();
+    await context.close();
+  });
+});
+
+describe('outbox answers', () => {
+  let harness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  it('shows a rejection as soon as the sync state says one arrived, without a ticket change', async () => {
+    const queued = { ...REJECTED_CREATE, state: 'queued', error: null };
+    const { page, context } = await openApp(harness, signedIn(CUSTOMER, { outbox: [{ ok: [queued] }, { ok: [REJECTED_CREATE] }] }));
+    await page.getByTestId('nav-outbox').click();
+    await page.locator('[data-testid="outbox-item"][data-state="queued"]').waitFor();
+    const state = await page.evaluate(() => window.__calls.find(([c]) => c === 'sync_state'));
+    assert.ok(state, 'the app read the sync state');
+    await emit(page, 'engine-event', { type: 'sync_state', data: { ...SYNC, queued: 1, rejected: 2 } });
+    await page.locator('[data-testid="outbox-item"][data-state="rejected"]').waitFor();
     await context.close();
   });
 });
