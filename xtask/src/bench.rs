@@ -1,12 +1,14 @@
 //! `cargo xtask bench`: builds in release mode and prints the performance figures.
 //!
 //! The figures come from `tadhkira-bench` (crates/bench), which runs real server
-//! processes on loopback and real SQLite files; they are also written as JSON to
-//! `target/bench/latest.json`. Benchmarks print figures, they never fail a test run.
+//! processes on loopback and real SQLite files, and the desktop app's release build
+//! under Xvfb (figure 7); they are also written as JSON to `target/bench/latest.json`.
+//! Benchmarks print figures, they never fail a test run.
 
 use anyhow::Result;
 
-use crate::util::{self, cargo, step};
+use crate::setup;
+use crate::util::{self, cargo, npm, step};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -16,18 +18,45 @@ pub struct BenchArgs {
     /// Runs of each measurement.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Only these groups of figures (push, pg, reference, pull, alert, rest, app).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 pub fn bench(args: BenchArgs) -> Result<i32> {
+    let app = args.only.is_empty() || args.only.iter().any(|g| g == "app");
+    if app {
+        // Figure 7 measures the app as users get it: release, UI embedded.
+        setup::ensure_packages(&[setup::BUILD_PACKAGES, &["xvfb", "dbus"]].concat())?;
+        setup::ensure_node()?;
+        if !util::root().join("ui/node_modules").exists() {
+            step("UI dependencies (npm ci)");
+            util::run(npm().args(["ci", "--no-audit", "--no-fund"]))?;
+        }
+        step("UI build");
+        util::run(npm().args(["run", "build"]))?;
+    }
     step("Release build");
-    util::run(cargo().args([
+    let mut build = cargo();
+    build.args([
         "build",
         "--release",
         "-p",
         "tadhkira-server",
         "-p",
         "tadhkira-bench",
-    ]))?;
+    ]);
+    util::run(&mut build)?;
+    if app {
+        util::run(cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "tadhkira-app",
+            "--features",
+            "tauri/custom-protocol",
+        ]))?;
+    }
     step("Figures");
     let json = util::root().join("target/bench/latest.json");
     let mut run = std::process::Command::new(util::root().join("target/release/tadhkira-bench"));
@@ -37,6 +66,9 @@ pub fn bench(args: BenchArgs) -> Result<i32> {
         .arg(&json);
     if args.quick {
         run.arg("--quick");
+    }
+    if !args.only.is_empty() {
+        run.arg("--only").arg(args.only.join(","));
     }
     util::run(&mut run)?;
     Ok(0)

@@ -6,6 +6,7 @@
 //! reference limit (a plain bulk insert into SQLite) is measured in the same run so
 //! that ratios compare like with like on whatever machine runs it.
 
+mod app;
 mod engine;
 mod load;
 mod reference;
@@ -38,6 +39,17 @@ struct Args {
     /// Where to write the figures as JSON.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Only these groups of figures (comma-separated): push, pg, reference, pull,
+    /// alert, rest, app. All of them when not given.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Sizes (tickets) of the push and pull figures, instead of 1,000, 10,000 and
+    /// 100,000; the largest also serves the reads, the reference and the app.
+    #[arg(long, value_delimiter = ',')]
+    sizes: Vec<usize>,
+    /// The desktop app's release binary (default: next to this one).
+    #[arg(long)]
+    app: Option<std::path::PathBuf>,
 }
 
 struct Bench {
@@ -63,6 +75,24 @@ impl Bench {
         }
     }
 
+    /// The push and pull sizes, scaled.
+    fn sizes(&self) -> Vec<usize> {
+        if self.args.sizes.is_empty() {
+            [1_000, 10_000, 100_000].map(|n| self.scale(n)).to_vec()
+        } else {
+            self.args.sizes.clone()
+        }
+    }
+
+    /// The largest size: the reads, the reference and the app use it.
+    fn largest(&self) -> usize {
+        self.sizes().into_iter().max().unwrap_or(0)
+    }
+
+    fn wants(&self, group: &str) -> bool {
+        self.args.only.is_empty() || self.args.only.iter().any(|g| g == group)
+    }
+
     fn add(&mut self, f: Figure) {
         println!("  {}: {} {}", f.name, stats::fmt_num(f.median), f.unit);
         self.figures.push(f);
@@ -78,9 +108,53 @@ async fn main() -> Result<()> {
         figures: Vec::new(),
     };
 
+    for g in &b.args.only {
+        anyhow::ensure!(
+            ["push", "pg", "reference", "pull", "alert", "rest", "app"].contains(&g.as_str()),
+            "unknown group {g:?} in --only"
+        );
+    }
+
+    if b.wants("push") {
+        push_figures(&mut b).await?;
+    }
+    if b.wants("pg") {
+        pg_figures(&mut b).await?;
+    }
+    let reference_100k = if b.wants("reference") || b.wants("pull") {
+        reference_figure(&mut b).await?
+    } else {
+        f64::NAN
+    };
+    // The largest pull's server, loaded with 100k tickets, serves the app figure too.
+    let mut loaded = None;
+    if b.wants("pull") {
+        loaded = pull_figures(&mut b, reference_100k).await?;
+    }
+    if b.wants("alert") {
+        alert_figures(&mut b).await?;
+    }
+    if b.wants("rest") {
+        rest_figures(&mut b).await?;
+    }
+    if b.wants("app") {
+        app_figures(&mut b, loaded).await?;
+    }
+
+    stats::print_table(&b.figures);
+    if let Some(path) = &b.args.json {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&b.figures)?)?;
+        println!("\nwritten to {}", path.display());
+    }
+    Ok(())
+}
+
+async fn push_figures(b: &mut Bench) -> Result<()> {
     println!("1, 8. Push from a client's outbox, at growing sizes (SQLite)");
-    for size in [1_000, 10_000, 100_000] {
-        let size = b.scale(size);
+    for size in b.sizes() {
         let mut runs = Vec::new();
         for _ in 0..b.runs_for(size) {
             let s = server::BenchServer::start(&b.bin, None)?;
@@ -99,6 +173,10 @@ async fn main() -> Result<()> {
         ));
     }
 
+    Ok(())
+}
+
+async fn pg_figures(b: &mut Bench) -> Result<()> {
     println!("1. Push on PostgreSQL (wire protocol and from the outbox)");
     {
         let size = b.scale(10_000);
@@ -132,9 +210,14 @@ async fn main() -> Result<()> {
         ));
     }
 
+    Ok(())
+}
+
+/// Figure 3; returns its median (tickets/s).
+async fn reference_figure(b: &mut Bench) -> Result<f64> {
     println!("3. Reference: plain bulk insert into SQLite");
     let reference_100k = {
-        let tickets = b.scale(100_000);
+        let tickets = b.largest();
         let mut runs = Vec::new();
         for _ in 0..b.args.runs {
             runs.push(reference::bulk_insert(tickets, 3).await?);
@@ -150,9 +233,14 @@ async fn main() -> Result<()> {
         median
     };
 
+    Ok(reference_100k)
+}
+
+/// Figures 2, 5 and 8 (pull); returns the server of the largest size, still loaded.
+async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<server::BenchServer>> {
+    let mut loaded = None;
     println!("2, 5, 8. Initial pull into an empty client, then local reads");
-    for size in [1_000, 10_000, 100_000] {
-        let size = b.scale(size);
+    for size in b.sizes() {
         let mut runs = Vec::new();
         let mut reads = None;
         for _ in 0..b.runs_for(size) {
@@ -161,15 +249,18 @@ async fn main() -> Result<()> {
             load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
             let (eng, _dir, rate) = engine::initial_pull(&s.url, size).await?;
             runs.push(rate);
-            if size == b.scale(100_000) && reads.is_none() {
+            if size == b.largest() && reads.is_none() {
                 let list = engine::list_first_page(&eng, 20).await?;
                 let en = engine::search(&eng, "vpn", 20).await?;
                 let ar = engine::search(&eng, "الاتصال", 20).await?;
                 reads = Some((list, en, ar));
             }
             eng.close().await;
+            if size == b.largest() {
+                loaded = Some(s);
+            }
         }
-        let big = size == b.scale(100_000);
+        let big = size == b.largest();
         let goal = if big {
             Goal::AtLeast(20_000.0)
         } else {
@@ -215,6 +306,10 @@ async fn main() -> Result<()> {
         }
     }
 
+    Ok(loaded)
+}
+
+async fn alert_figures(b: &mut Bench) -> Result<()> {
     println!("4. Reply-to-alert latency");
     {
         let replies = if b.args.quick { 20 } else { 1_000 };
@@ -236,6 +331,10 @@ async fn main() -> Result<()> {
         ));
     }
 
+    Ok(())
+}
+
+async fn rest_figures(b: &mut Bench) -> Result<()> {
     println!("6. REST throughput; 500 clients on live events during the 64-client run");
     {
         let secs = if b.args.quick { 1 } else { 5 };
@@ -272,13 +371,70 @@ async fn main() -> Result<()> {
         }
     }
 
-    stats::print_table(&b.figures);
-    if let Some(path) = &b.args.json {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+/// Figure 7: the desktop app on a profile with the largest size's tickets.
+async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Result<()> {
+    let size = b.largest();
+    println!("7. The desktop app with {size} tickets (release build, Xvfb)");
+    let s = match loaded {
+        Some(s) => s,
+        None => {
+            let s = server::BenchServer::start(&b.bin, None)?;
+            let token = s.login("customer@nile.example").await?;
+            load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
+            s
         }
-        std::fs::write(path, serde_json::to_string_pretty(&b.figures)?)?;
-        println!("\nwritten to {}", path.display());
+    };
+    let (profile, total) = app::prepare_profile(&s.url).await?;
+    anyhow::ensure!(
+        total as usize >= size,
+        "the app's profile holds {total} tickets, expected {size}"
+    );
+    let bin = b
+        .args
+        .app
+        .clone()
+        .unwrap_or_else(|| b.bin.join("tadhkira-app"));
+    let (mut paint, mut reported, mut rss, mut pss) = (vec![], vec![], vec![], vec![]);
+    let mut processes = 0;
+    for _ in 0..b.args.runs {
+        let l = app::launch(&bin, profile.path(), &s.url)?;
+        println!(
+            "    painted after {:.0} ms (app: {:?} ms); {} processes, RSS {:.0} MiB, PSS {:.0} MiB",
+            l.first_paint_ms, l.app_reported_ms, l.processes, l.rss_mib, l.pss_mib
+        );
+        paint.push(l.first_paint_ms);
+        reported.extend(l.app_reported_ms);
+        rss.push(l.rss_mib);
+        pss.push(l.pss_mib);
+        processes = l.processes;
     }
+    b.add(Figure::from_runs(
+        format!("app with {total} tickets: launch → first list painted"),
+        "ms",
+        paint,
+        Goal::AtMost(1_000.0),
+    ));
+    b.add(Figure::from_runs(
+        "  the same, measured by the app from its main()",
+        "ms",
+        reported,
+        Goal::None,
+    ));
+    let idle = app::IDLE.as_secs();
+    b.add(Figure::from_runs(
+        format!("app idle after {idle} s: RSS over {processes} processes"),
+        "MiB",
+        rss,
+        Goal::None,
+    ));
+    b.add(Figure::from_runs(
+        format!("app idle after {idle} s: PSS over {processes} processes"),
+        "MiB",
+        pss,
+        Goal::AtMost(250.0),
+    ));
     Ok(())
 }

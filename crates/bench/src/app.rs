@@ -1,0 +1,296 @@
+//! Figure 7: the desktop app (release build) with 100,000 tickets in its store.
+//!
+//! A signed-in profile is prepared first: the engine pulls the server's tickets into the
+//! folder the app will use (`$XDG_DATA_HOME/app.tadhkira.desktop/engine`, with its
+//! user-only token file). Then the app is launched on its own Xvfb display with a
+//! private session bus, as on a desktop. The list screen calls the `list_painted`
+//! command once its first page of rows has been painted (two animation frames after
+//! the rows arrived), and the app logs `first list painted`; the time from spawning
+//! the process to reading that line is the launch figure. Ten seconds later the memory
+//! of the app and every process it started (WebKit's web and network processes) is
+//! summed from `/proc/<pid>/smaps_rollup`. Everything started here runs in one process
+//! group, stopped by its id.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use tadhkira_client::{Engine, EngineConfig};
+
+/// What one launch measured.
+pub struct Launch {
+    /// From spawning the app to its "first list painted" line.
+    pub first_paint_ms: f64,
+    /// The same moment as the app measured it (from the start of its `main`).
+    pub app_reported_ms: Option<f64>,
+    /// Summed over the app and its child processes, idle after [`IDLE`].
+    pub rss_mib: f64,
+    pub pss_mib: f64,
+    /// How many processes were summed.
+    pub processes: usize,
+}
+
+/// How long the app idles before its memory is read.
+pub const IDLE: Duration = Duration::from_secs(10);
+
+/// The app's data folder under an `XDG_DATA_HOME` (Tauri's `app_data_dir` for the
+/// identifier in src-tauri/tauri.conf.json, plus the engine's sub-folder).
+fn engine_dir(xdg_data: &Path) -> PathBuf {
+    xdg_data.join("app.tadhkira.desktop").join("engine")
+}
+
+/// A temporary home with XDG folders and a profile signed in to `url` as an agent,
+/// with every ticket the server has pulled into it; returns it and the ticket count.
+pub async fn prepare_profile(url: &str) -> Result<(tempfile::TempDir, i64)> {
+    let root = tempfile::tempdir()?;
+    for sub in ["data", "config", "cache", "runtime", "home"] {
+        std::fs::create_dir_all(root.path().join(sub))?;
+    }
+    std::fs::set_permissions(
+        root.path().join("runtime"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )?;
+    let engine = Engine::open(
+        engine_dir(&root.path().join("data")),
+        EngineConfig {
+            device_name: "tadhkira-bench".into(),
+            ..EngineConfig::default()
+        },
+    )
+    .await?;
+    engine
+        .sign_in(url, "l1@tadhkira.example", "demo1234")
+        .await
+        .context("sign-in for the app's profile")?;
+    while engine.sync_now().await?.pulled > 0 {}
+    let total = engine
+        .list_tickets(&tadhkira_client::ListQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .total;
+    engine.close().await;
+    Ok((root, total))
+}
+
+/// Processes started for one launch, stopped by process id (group) when dropped.
+struct Started(Vec<Child>);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        for child in self.0.iter_mut().rev() {
+            // Each was made the leader of its own group: the app's group holds WebKit's
+            // processes too.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", child.id())])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && !matches!(child.try_wait(), Ok(Some(_))) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The first line `child` prints on stdout, within `timeout`.
+fn first_line(child: &mut Child, what: &str, timeout: Duration) -> Result<String> {
+    let stdout = child.stdout.take().context("piped stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        for _ in lines {}
+    });
+    rx.recv_timeout(timeout)
+        .with_context(|| format!("{what} did not start within {timeout:?}"))
+}
+
+/// Launches `app` on the profile in `root` against `url` and measures it.
+pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
+    anyhow::ensure!(
+        app.is_file(),
+        "{} is missing: cargo xtask bench builds it (release, custom-protocol)",
+        app.display()
+    );
+    let mut started = Started(Vec::new());
+    let mut xvfb = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("starting Xvfb (apt-get install xvfb)")?;
+    let display = first_line(&mut xvfb, "Xvfb", Duration::from_secs(20));
+    started.0.push(xvfb);
+    let display = format!(":{}", display?.trim());
+
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("starting dbus-daemon (apt-get install dbus)")?;
+    let bus_address = first_line(&mut bus, "dbus-daemon", Duration::from_secs(20));
+    started.0.push(bus);
+    let bus_address = bus_address?;
+
+    let spawned = Instant::now();
+    let mut child = Command::new(app)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DISPLAY", &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", bus_address.trim())
+        .env("HOME", root.join("home"))
+        .env("XDG_DATA_HOME", root.join("data"))
+        .env("XDG_CONFIG_HOME", root.join("config"))
+        .env("XDG_CACHE_HOME", root.join("cache"))
+        .env("XDG_RUNTIME_DIR", root.join("runtime"))
+        .env("GSETTINGS_BACKEND", "memory")
+        .env("TADHKIRA_SERVER_URL", url)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("starting {}", app.display()))?;
+    let pid = child.id();
+    let stderr = child.stderr.take().context("piped stderr")?;
+    started.0.push(child);
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stderr);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.by_ref().read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = strip_ansi(&String::from_utf8_lossy(&line));
+                    if text.contains("first list painted") {
+                        let _ = tx.send((Instant::now(), text));
+                    }
+                }
+            }
+        }
+    });
+    let (at, line) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .context("the app did not paint its ticket list within 60 s")?;
+    let first_paint_ms = at.duration_since(spawned).as_secs_f64() * 1000.0;
+    let app_reported_ms = line
+        .split("elapsed_ms=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok());
+
+    std::thread::sleep(IDLE);
+    let pids = with_descendants(pid);
+    let (mut rss, mut pss) = (0u64, 0u64);
+    for p in &pids {
+        let (r, s) = smaps_rollup(*p)?;
+        rss += r;
+        pss += s;
+    }
+    if pids.len() < 2 {
+        bail!("the app runs without its WebKit processes ({pids:?})");
+    }
+    drop(started);
+    Ok(Launch {
+        first_paint_ms,
+        app_reported_ms,
+        rss_mib: rss as f64 / 1024.0,
+        pss_mib: pss as f64 / 1024.0,
+        processes: pids.len(),
+    })
+}
+
+/// `text` without terminal colour sequences (`ESC [ … m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `pid` and every process below it.
+fn with_descendants(pid: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Some(p) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|s| s.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                parent_of.push((p, ppid));
+            }
+        }
+    }
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    out
+}
+
+/// RSS and PSS of one process in KiB.
+fn smaps_rollup(pid: u32) -> Result<(u64, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .with_context(|| format!("reading /proc/{pid}/smaps_rollup"))?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Ok((field("Rss:"), field("Pss:")))
+}
