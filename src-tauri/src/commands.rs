@@ -183,3 +183,17 @@ pub fn token_storage() -> &'static str {
     // The OS keychain (keyring) is not wired yet: the engine's user-only file is used.
     "file"
 }
+
+/// When this process started; set first thing in [`crate::run`].
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// The list screen painted its first page of rows: logged once per run with the time
+/// since start, which `cargo xtask bench` reads as the launch figure.
+#[tauri::command]
+pub fn list_painted() {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| {
+        let elapsed_ms = STARTED.get().map(|s| s.elapsed().as_secs_f64() * 1000.0);
+        tracing::info!(elapsed_ms, "first list painted");
+    });
+}

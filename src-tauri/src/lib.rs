@@ -63,6 +63,15 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
+    commands::STARTED.get_or_init(std::time::Instant::now);
+    // Without accelerated compositing WebKitGTK needs ≈ 60 MiB less memory (PSS of a
+    // Tauri window under Xvfb; see docs/bench.md, figure 7) and avoids blank windows
+    // on some GPU drivers.
+    // Set before any thread starts; a user's own value (e.g. 0) wins.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -94,6 +103,7 @@ pub fn run() {
             commands::get_settings,
             commands::set_settings,
             commands::token_storage,
+            commands::list_painted,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
