@@ -24,8 +24,9 @@ pub const PUSH_BATCH: usize = if MAX_PUSH_BATCH < 200 {
 } else {
     200
 };
-/// Changes per pull page.
-pub const PULL_PAGE: i64 = 500;
+/// Changes per pull page: large pages amortise each request and commit (the server
+/// allows up to 5,000).
+pub const PULL_PAGE: i64 = 1_000;
 /// Longest wait between retries while offline.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Rounds run at least this often while connected, in case a live event was missed.
@@ -108,13 +109,19 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         }
     }
 
-    // Pull until the feed has nothing more.
+    // Pull until the feed has nothing more. The next page is fetched while this one
+    // is written (the server and the local store work at the same time); it is only
+    // applied after this one committed, and a failure drops it unapplied.
     let me = &s.account.user;
     let mut alerts: Vec<PulledAlert> = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
+    let mut prefetched = None;
     loop {
         let (cursor, epoch) = s.store.cursor().await?;
-        let page = s.api.pull(cursor, PULL_PAGE).await?;
+        let page = match prefetched.take() {
+            Some(page) => page,
+            None => s.api.pull(cursor, PULL_PAGE).await?,
+        };
         if epoch != Some(page.epoch) {
             if epoch.is_some() || cursor != 0 {
                 tracing::warn!("the server's epoch changed; resyncing from the start");
@@ -125,10 +132,18 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             }
         }
         let first_sync = s.store.meta("first_sync_done").await?.is_none();
-        let (ids, mut new) = s
+        let next = async {
+            match page.has_more {
+                true => s.api.pull(page.cursor, PULL_PAGE).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let apply = s
             .store
-            .apply_pull_page(&page.changes, page.cursor, me, !first_sync)
-            .await?;
+            .apply_pull_page(&page.changes, page.cursor, me, !first_sync);
+        let (applied, next) = tokio::join!(apply, next);
+        let (ids, mut new) = applied?;
+        prefetched = next?;
         report.pulled += page.changes.len() as u32;
         changed.extend(ids);
         alerts.append(&mut new);
