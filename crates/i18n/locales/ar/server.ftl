@@ -1,4 +1,30 @@
-# حقل `message` في أجسام أخطاء الخادم (JSON)؛ يبقى `code` القيمة الثابتة بالإنجليزية.
-# المعرّفات هي `error-` متبوعة برمز الخطأ.
+# حقل `message` في أجسام أخطاء الخادم (JSON) بلغة ترويسة Accept-Language للطلب
+# (يبقى `code` القيمة الثابتة بالإنجليزية؛ وسجلات الخادم بالإنجليزية).
 
-error-internal = حدث خطأ في الخادم. يُرجى المحاولة لاحقًا.
+## رسالة لكل رمز خطأ
+
+error-invalid = الطلب غير صالح
+error-unauthorized = سجّل الدخول أولًا
+error-forbidden = لا يحق لك القيام بهذا
+error-not-found = غير موجود
+error-subscription-inactive = اشتراك مؤسستك غير فعّال، لذا لا يمكن فتح تذاكر جديدة
+error-depends-on-rejected = هذا التغيير يعتمد على تغيير سابق رُفض
+error-conflict = هذا يتعارض مع سجل موجود
+error-rate-limited = محاولات كثيرة جدًا؛ حاول لاحقًا
+error-too-large = الطلب كبير جدًا
+error-bad-credentials = البريد الإلكتروني أو كلمة المرور غير صحيحة
+error-internal = تعذّر على الخادم إتمام الطلب
+# رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
+error-with-detail = { $message }: { $detail }
+
+## رسائل دقيقة
+
+error-no-token = سجّل الدخول أولًا: لا يوجد رمز دخول صالح
+error-too-many-sign-ins = محاولات دخول فاشلة كثيرة؛ حاول لاحقًا
+error-no-route = لا توجد نقطة نهاية بهذا العنوان
+error-method-not-allowed = هذه الطريقة غير مسموح بها هنا
+error-directory-staff-only = الدليل مخصّص لفريق الدعم
+error-limit-range = يجب أن يكون الحد بين 1 و{ $max }
+error-cursor-negative = يجب ألا يكون المؤشر سالبًا
+error-push-too-large = عدد التغييرات في الدفعة { $count }، والحد الأقصى { $max }
+error-body-too-large = جسم الطلب كبير جدًا

@@ -1,4 +1,32 @@
-# The `message` of the server's JSON error bodies (the `code` stays the stable English value).
-# Ids are `error-` followed by the error code.
+# The `message` of the server's JSON error bodies, in the language of the request's
+# Accept-Language (the `code` stays the stable English value; server logs stay English).
 
-error-internal = Something went wrong on the server. Please try again later.
+## One message per wire error code: used when a more precise message is not in the
+## catalogue (the English detail is then appended, see error-with-detail), and by clients
+## that explain a code.
+
+error-invalid = the request is not valid
+error-unauthorized = sign in first
+error-forbidden = you may not do this
+error-not-found = not found
+error-subscription-inactive = your organisation's subscription is not active, so no new tickets can be opened
+error-depends-on-rejected = this change depends on an earlier change that was rejected
+error-conflict = this conflicts with an existing record
+error-rate-limited = too many attempts; try again later
+error-too-large = the request is too large
+error-bad-credentials = wrong e-mail or password
+error-internal = the server could not complete the request
+# A code's message followed by an untranslated (English) detail.
+error-with-detail = { $message }: { $detail }
+
+## Precise messages
+
+error-no-token = sign in first: no valid token
+error-too-many-sign-ins = too many failed sign-ins; try again later
+error-no-route = no such endpoint
+error-method-not-allowed = method not allowed here
+error-directory-staff-only = the directory is for staff
+error-limit-range = limit must be 1 to { $max }
+error-cursor-negative = cursor must not be negative
+error-push-too-large = { $count } mutations in one push; at most { $max }
+error-body-too-large = the request body is too large
