@@ -14,6 +14,8 @@ fn cli(dir: &Path, args: &[&str]) -> Output {
         .arg(dir)
         .args(args)
         .env("TADHKIRA_PASSWORD", PASSWORD)
+        // The assertions read English output, whatever the machine's LANG says.
+        .env("TADHKIRA_LANG", "en")
         .output()
         .expect("tadhkira runs")
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context};
 use clap::Args;
 use tadhkira_client::{
     Alert, Engine, EngineConfig, EngineError, ListQuery, NewTicketInput, Notifier, Queue, Sort,
@@ -16,7 +15,8 @@ use tadhkira_proto::{
 };
 use uuid::Uuid;
 
-use crate::{exit, output, Cli, Command, OutboxAction};
+use crate::i18n::{error, t};
+use crate::{exit, i18n, output, Cli, Command, OutboxAction};
 
 /// Filters of `tadhkira list`.
 #[derive(Debug, Args)]
@@ -59,6 +59,7 @@ impl Notifier for PrintNotifier {
                 println!("{line}");
             }
         } else {
+            // The engine writes the alert's lines (in English for now).
             println!("{} — {}", alert.title, alert.body);
         }
     }
@@ -69,7 +70,7 @@ fn data_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
         Some(d) => Ok(d.clone()),
         None => dirs::data_dir()
             .map(|d| d.join("tadhkira"))
-            .ok_or_else(|| anyhow!("no per-user data folder here; pass --data-dir")),
+            .ok_or_else(|| error("cli-error-no-data-dir", &[])),
     }
 }
 
@@ -77,7 +78,12 @@ fn parse<T: std::str::FromStr>(what: &str, s: &str) -> anyhow::Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    s.parse::<T>().map_err(|e| anyhow!("{what}: {e}"))
+    s.parse::<T>().map_err(|e| {
+        error(
+            "cli-error-bad-value",
+            &[("what", what.into()), ("error", e.to_string().into())],
+        )
+    })
 }
 
 /// Runs the command; returns the exit code.
@@ -105,7 +111,7 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             let password = match password {
                 Some(p) => p.clone(),
                 None => {
-                    eprint!("password for {email}: ");
+                    eprint!("{} ", t("cli-password-prompt", &[("email", email.into())]));
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
@@ -116,8 +122,15 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                 output::json(&account)?;
             } else {
                 println!(
-                    "signed in as {} ({}) on {}",
-                    account.user.name, account.user.role, account.server_url
+                    "{}",
+                    t(
+                        "cli-signed-in",
+                        &[
+                            ("name", (&account.user.name).into()),
+                            ("role", i18n::value("cli-role", account.user.role).into()),
+                            ("server", account.server_url.to_string().into()),
+                        ]
+                    )
                 );
             }
             // The first sync fills the local store (it raises no alerts).
@@ -126,7 +139,7 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
         Command::Logout => {
             engine.sign_out().await?;
             if !cli.json {
-                println!("signed out");
+                println!("{}", t("cli-signed-out", &[]));
             }
             Ok(exit::OK)
         }
@@ -136,8 +149,15 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                 output::json(&account)?;
             } else {
                 println!(
-                    "{} <{}> on {}",
-                    account.user.name, account.user.email, account.server_url
+                    "{}",
+                    t(
+                        "cli-whoami",
+                        &[
+                            ("name", (&account.user.name).into()),
+                            ("email", account.user.email.to_string().into()),
+                            ("server", account.server_url.to_string().into()),
+                        ]
+                    )
                 );
             }
             Ok(exit::OK)
@@ -177,9 +197,21 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                     "number": (d.ticket.number > 0).then_some(d.ticket.number),
                 }))?;
             } else if d.ticket.number > 0 {
-                println!("#{} {}", d.ticket.number, id);
+                println!(
+                    "{}",
+                    t(
+                        "cli-ticket-created",
+                        &[
+                            ("number", d.ticket.number.to_string().into()),
+                            ("id", id.to_string().into())
+                        ]
+                    )
+                );
             } else {
-                println!("queued {id}");
+                println!(
+                    "{}",
+                    t("cli-ticket-queued", &[("id", id.to_string().into())])
+                );
             }
             Ok(code)
         }
@@ -191,8 +223,10 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                     "unassigned" => Queue::Unassigned,
                     "my_tier" | "my-tier" => Queue::MyTier,
                     other => {
-                        return Err(anyhow!(
-                            "queue: unknown {other:?} (all, mine, unassigned, my_tier)"
+                        return Err(unknown_choice(
+                            "queue",
+                            other,
+                            "all, mine, unassigned, my_tier",
                         ))
                     }
                 },
@@ -216,16 +250,14 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                     .tier
                     .map(Tier::parse)
                     .transpose()
-                    .map_err(|e| anyhow!("tier: {e}"))?,
+                    .map_err(|e| bad_value("tier", e))?,
                 assignee_id: None,
                 search: a.search.clone(),
                 sort: match a.sort.as_str() {
                     "updated" => Sort::Updated,
                     "priority" => Sort::Priority,
                     "due" => Sort::Due,
-                    other => {
-                        return Err(anyhow!("sort: unknown {other:?} (updated, priority, due)"))
-                    }
+                    other => return Err(unknown_choice("sort", other, "updated, priority, due")),
                 },
                 offset: a.offset,
                 limit: a.limit,
@@ -257,7 +289,7 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             let id = engine.resolve_ticket(ticket).await?;
             let mid = engine.add_message(id, body, visibility).await?;
             let code = after_change(cli, engine).await?;
-            print_id(cli, "message", mid)?;
+            print_message_id(cli, mid)?;
             Ok(code)
         }
         Command::Status { ticket, status } => {
@@ -286,13 +318,13 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                 let who = match a.as_str() {
                     "none" => None,
                     "me" => Some(engine.account().ok_or(EngineError::NotSignedIn)?.user.id),
-                    other => Some(Uuid::parse_str(other).context("assignee")?),
+                    other => Some(Uuid::parse_str(other).map_err(|e| bad_value("assignee", e))?),
                 };
                 values.push(FieldValue::Assignee(who));
             }
             if let Some(t) = title {
                 values.push(FieldValue::Title(
-                    TicketTitle::parse(t).map_err(|e| anyhow!("title: {e}"))?,
+                    TicketTitle::parse(t).map_err(|e| bad_value("title", e))?,
                 ));
             }
             engine.update_ticket(id, values).await?;
@@ -304,7 +336,7 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             reason,
         } => {
             let id = engine.resolve_ticket(ticket).await?;
-            let tier = Tier::parse(*tier).map_err(|e| anyhow!("tier: {e}"))?;
+            let tier = Tier::parse(*tier).map_err(|e| bad_value("tier", e))?;
             engine.escalate(id, tier, reason).await?;
             after_change(cli, engine).await
         }
@@ -317,8 +349,18 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                         output::json(&serde_json::json!({ "report": report, "state": state }))?;
                     } else {
                         println!(
-                            "pushed {} (accepted {}, rejected {}), pulled {}, {} queued, {} rejected",
-                            report.pushed, report.accepted, report.rejected, report.pulled, state.queued, state.rejected
+                            "{}",
+                            t(
+                                "cli-sync-summary",
+                                &[
+                                    ("pushed", report.pushed.into()),
+                                    ("accepted", report.accepted.into()),
+                                    ("rejected", report.rejected.into()),
+                                    ("pulled", report.pulled.into()),
+                                    ("queued", state.queued.into()),
+                                    ("held", state.rejected.into()),
+                                ]
+                            )
                         );
                     }
                     Ok(if state.rejected > 0 {
@@ -329,8 +371,11 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                 }
                 Err(EngineError::Offline(m)) => {
                     eprintln!(
-                        "tadhkira: server unreachable ({m}); {} change(s) stay queued",
-                        state.queued
+                        "tadhkira: {}",
+                        t(
+                            "cli-sync-offline",
+                            &[("reason", m.into()), ("count", state.queued.into())]
+                        )
                     );
                     Ok(exit::OFFLINE_QUEUED)
                 }
@@ -345,7 +390,10 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                         output::json(&items)?;
                     } else {
                         items.iter().for_each(output::outbox_line);
-                        println!("{} entries", items.len());
+                        println!(
+                            "{}",
+                            t("cli-outbox-count", &[("count", items.len().into())])
+                        );
                     }
                     return Ok(exit::OK);
                 }
@@ -376,31 +424,53 @@ async fn edit_entry(
         .await?
         .into_iter()
         .find(|i| i.id == id)
-        .ok_or_else(|| anyhow!("no outbox entry {id}"))?;
+        .ok_or_else(|| {
+            error(
+                "cli-error-no-outbox-entry",
+                &[("id", id.to_string().into())],
+            )
+        })?;
     let mut m = item.mutation;
     match (&mut m, body, title) {
         (Mutation::AddMessage(msg), Some(b), None) => {
-            msg.body = MessageBody::parse(b).map_err(|e| anyhow!("body: {e}"))?
+            msg.body = MessageBody::parse(b).map_err(|e| bad_value("body", e))?
         }
         (Mutation::CreateTicket(t), None, Some(new)) => {
-            t.title = TicketTitle::parse(new).map_err(|e| anyhow!("title: {e}"))?
+            t.title = TicketTitle::parse(new).map_err(|e| bad_value("title", e))?
         }
-        _ => {
-            return Err(anyhow!(
-                "--body edits a reply or note, --title a ticket's creation"
-            ))
-        }
+        _ => return Err(error("cli-error-edit-kind", &[])),
     }
     Ok(Some(m))
 }
 
-fn print_id(cli: &Cli, what: &str, id: Uuid) -> anyhow::Result<()> {
+fn print_message_id(cli: &Cli, id: Uuid) -> anyhow::Result<()> {
     if cli.json {
-        output::json(&serde_json::json!({ what: id }))
+        output::json(&serde_json::json!({ "message": id }))
     } else {
-        println!("{what} {id}");
+        println!(
+            "{}",
+            t("cli-message-saved", &[("id", id.to_string().into())])
+        );
         Ok(())
     }
+}
+
+fn bad_value(what: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    error(
+        "cli-error-bad-value",
+        &[("what", what.into()), ("error", e.to_string().into())],
+    )
+}
+
+fn unknown_choice(what: &str, value: &str, choices: &str) -> anyhow::Error {
+    error(
+        "cli-error-unknown-choice",
+        &[
+            ("what", what.into()),
+            ("value", format!("{value:?}").into()),
+            ("choices", choices.into()),
+        ],
+    )
 }
 
 /// After a local change: one sync round unless `--offline`; the exit code says how it went.
@@ -410,16 +480,23 @@ async fn after_change(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
     }
     match engine.sync_now().await {
         Ok(_) if engine.sync_state().rejected > 0 => {
-            eprintln!("tadhkira: some changes were rejected; see `tadhkira outbox`");
+            eprintln!("tadhkira: {}", t("cli-some-rejected", &[]));
             Ok(exit::REJECTED)
         }
         Ok(_) => Ok(exit::OK),
         Err(EngineError::Offline(m)) => {
-            eprintln!("tadhkira: saved locally; server unreachable ({m}), the change stays queued");
+            eprintln!(
+                "tadhkira: {}",
+                t("cli-saved-offline", &[("reason", m.into())])
+            );
             Ok(exit::OFFLINE_QUEUED)
         }
         Err(e) => {
-            eprintln!("tadhkira: saved locally; sync failed: {e}");
+            let e = i18n::describe(&anyhow::Error::from(e));
+            eprintln!(
+                "tadhkira: {}",
+                t("cli-saved-sync-failed", &[("error", e.into())])
+            );
             Ok(exit::ERROR)
         }
     }
@@ -449,7 +526,7 @@ async fn watch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             if cli.json {
                 println!("{}", serde_json::json!({ "watching": account.user.email }));
             } else {
-                println!("watching as {}", account.user.email);
+                println!("{}", t("cli-watching", &[("email", account.user.email.to_string().into())]));
             }
         }
         _ = tokio::signal::ctrl_c() => return Ok(exit::OK),

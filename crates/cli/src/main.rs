@@ -10,6 +10,7 @@
 //! rejected (see `tadhkira outbox`).
 
 mod commands;
+mod i18n;
 mod output;
 
 use std::path::PathBuf;
@@ -34,6 +35,10 @@ pub struct Cli {
     /// Do not try to sync after a change (it stays queued).
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Language of the output: en or ar (else env TADHKIRA_LANG, else LC_ALL /
+    /// LC_MESSAGES / LANG, else English). Help text is English.
+    #[arg(long, global = true, value_name = "en|ar")]
+    pub lang: Option<tadhkira_i18n::Locale>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -156,10 +161,11 @@ async fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    i18n::init(cli.lang);
     match commands::run(cli).await {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("tadhkira: {e:#}");
+            eprintln!("tadhkira: {}", i18n::describe(&e));
             ExitCode::from(exit::ERROR)
         }
     }

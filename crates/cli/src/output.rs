@@ -1,7 +1,9 @@
-//! Text and JSON output of the CLI.
+//! Text and JSON output of the CLI. Text lines come from the `cli.ftl` catalogues.
 
 use tadhkira_client::{OutboxItem, OutboxState, TicketDetail, TicketRow};
 use tadhkira_proto::EventKind;
+
+use crate::i18n::{t, value};
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
@@ -11,7 +13,13 @@ pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 
 fn number(n: Option<i64>) -> String {
     n.map(|n| format!("#{n}"))
-        .unwrap_or_else(|| "(queued)".into())
+        .unwrap_or_else(|| t("cli-number-queued", &[]))
+}
+
+/// `text` padded with spaces to `width` characters (format's `{:<w}` counts chars too;
+/// this keeps the padding rule in one place).
+fn pad(text: &str, width: usize) -> String {
+    format!("{text:<width$}")
 }
 
 /// One line per ticket.
@@ -30,65 +38,135 @@ pub fn rows(rows: &[TicketRow], total: i64) {
             },
         );
         println!(
-            "{flags} {:>9}  {:<8} {:<7} {}  {}  [{}]",
+            "{flags} {:>9}  {} {} {}  {}  [{}]",
             number(r.number),
-            r.status.to_string(),
-            r.priority.to_string(),
+            pad(&value("cli-status", r.status), 8),
+            pad(&value("cli-priority", r.priority), 7),
             r.tier,
             r.title,
             r.id
         );
     }
-    println!("{} of {total}", rows.len());
+    let shown = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if shown < total {
+        println!(
+            "{}",
+            t(
+                "cli-list-count",
+                &[("shown", shown.into()), ("total", total.into())]
+            )
+        );
+    } else {
+        println!("{}", t("cli-tickets-count", &[("count", total.into())]));
+    }
 }
 
 /// A ticket with its timeline.
 pub fn detail(d: &TicketDetail) {
-    let t = &d.ticket;
+    let tk = &d.ticket;
     println!(
         "{} {}  [{}]",
-        number((t.number > 0).then_some(t.number)),
-        t.title,
-        t.id
+        number((tk.number > 0).then_some(tk.number)),
+        tk.title,
+        tk.id
+    );
+    let nobody = t("cli-nobody", &[]);
+    println!(
+        "{}",
+        t(
+            "cli-detail-fields",
+            &[
+                ("status", value("cli-status", tk.status).into()),
+                ("priority", value("cli-priority", tk.priority).into()),
+                ("tier", tk.tier.to_string().into()),
+                ("channel", value("cli-channel", tk.channel).into()),
+                (
+                    "assignee",
+                    tk.assignee_name.as_deref().unwrap_or(&nobody).into()
+                ),
+            ]
+        )
     );
     println!(
-        "status {}  priority {}  tier {}  channel {}  assignee {}",
-        t.status,
-        t.priority,
-        t.tier,
-        t.channel,
-        t.assignee_name.as_deref().unwrap_or("-")
+        "{}",
+        t(
+            "cli-detail-requester",
+            &[
+                ("name", tk.requester_name.as_str().into()),
+                ("org", tk.org_name.as_str().into())
+            ]
+        )
     );
-    println!("requester {} ({})", t.requester_name, t.org_name);
-    println!("\n{}\n", t.description);
+    println!("\n{}\n", tk.description);
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     for m in &d.messages {
-        let kind = if m.visibility == tadhkira_proto::Visibility::Internal {
-            "note"
+        let id = if m.visibility == tadhkira_proto::Visibility::Internal {
+            "cli-timeline-note"
         } else {
-            "reply"
+            "cli-timeline-reply"
         };
-        lines.push((
-            m.created_at,
-            format!("{kind} by {}: {}", m.author_name, m.body),
-        ));
+        let args = [
+            ("author", m.author_name.as_str().into()),
+            ("body", m.body.to_string().into()),
+        ];
+        lines.push((m.created_at, t(id, &args)));
     }
     for e in &d.events {
-        let what = match &e.kind {
-            EventKind::Created { channel, .. } => format!("created via {channel}"),
-            EventKind::StatusChanged { from, to } => format!("status {from} → {to}"),
-            EventKind::PriorityChanged { from, to } => format!("priority {from} → {to}"),
-            EventKind::Assigned { to_name, .. } => {
-                format!("assigned to {}", to_name.as_deref().unwrap_or("nobody"))
-            }
-            EventKind::CategoryChanged { to, .. } => {
-                format!("category {}", to.as_deref().unwrap_or("-"))
-            }
-            EventKind::TitleChanged { to, .. } => format!("title → {to}"),
-            EventKind::Escalated { to, reason, .. } => format!("escalated to {to}: {reason}"),
-            EventKind::Overwritten { field, value } => format!("overwrote {field} (was {value})"),
+        let actor = ("actor", e.actor_name.as_str().into());
+        let line = match &e.kind {
+            EventKind::Created { channel, .. } => t(
+                "cli-event-created",
+                &[actor, ("channel", value("cli-channel", channel).into())],
+            ),
+            EventKind::StatusChanged { from, to } => t(
+                "cli-event-status",
+                &[
+                    actor,
+                    ("from", value("cli-status", from).into()),
+                    ("to", value("cli-status", to).into()),
+                ],
+            ),
+            EventKind::PriorityChanged { from, to } => t(
+                "cli-event-priority",
+                &[
+                    actor,
+                    ("from", value("cli-priority", from).into()),
+                    ("to", value("cli-priority", to).into()),
+                ],
+            ),
+            EventKind::Assigned { to_name, .. } => t(
+                "cli-event-assigned",
+                &[
+                    actor,
+                    ("name", to_name.as_deref().unwrap_or(&nobody).into()),
+                ],
+            ),
+            EventKind::CategoryChanged { to, .. } => t(
+                "cli-event-category",
+                &[actor, ("category", to.as_deref().unwrap_or("-").into())],
+            ),
+            EventKind::TitleChanged { to, .. } => t(
+                "cli-event-title",
+                &[actor, ("title", to.to_string().into())],
+            ),
+            EventKind::Escalated { to, reason, .. } => t(
+                "cli-event-escalated",
+                &[
+                    actor,
+                    ("tier", to.to_string().into()),
+                    ("reason", reason.to_string().into()),
+                ],
+            ),
+            EventKind::Overwritten { field, value } => t(
+                "cli-event-overwritten",
+                &[
+                    actor,
+                    ("field", field.to_string().into()),
+                    ("value", value.to_string().into()),
+                ],
+            ),
         };
-        lines.push((e.created_at, format!("{} {what}", e.actor_name)));
+        lines.push((e.created_at, line));
     }
     lines.sort_by_key(|l| l.0);
     for (at, l) in lines {
@@ -101,12 +179,27 @@ pub fn detail(d: &TicketDetail) {
 
 /// One outbox entry.
 pub fn outbox_line(i: &OutboxItem) {
-    let state = match i.state {
-        OutboxState::Queued => "queued".to_string(),
-        OutboxState::Rejected => match &i.error {
-            Some(e) => format!("rejected ({}: {})", e.code, e.message),
-            None => "rejected".into(),
-        },
+    let state = match (&i.state, &i.error) {
+        (OutboxState::Queued, _) => t("cli-outbox-queued", &[]),
+        (OutboxState::Rejected, Some(e)) => t(
+            "cli-outbox-rejected-because",
+            &[
+                ("code", e.code.to_string().into()),
+                ("message", e.message.as_str().into()),
+            ],
+        ),
+        (OutboxState::Rejected, None) => t("cli-outbox-rejected", &[]),
     };
-    println!("{}  {:<14} ticket {}  {state}", i.id, i.kind, i.ticket_id);
+    println!(
+        "{}",
+        t(
+            "cli-outbox-line",
+            &[
+                ("id", i.id.to_string().into()),
+                ("kind", pad(&i.kind.to_string(), 14).into()),
+                ("ticket", i.ticket_id.to_string().into()),
+                ("state", state.into()),
+            ]
+        )
+    );
 }
