@@ -69,8 +69,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let unauthorized =
-            || AppError::new(ErrorCode::Unauthorized, "sign in first: no valid token");
+        let unauthorized = || AppError::message(ErrorCode::Unauthorized, "error-no-token", &[]);
         let token = bearer(parts).ok_or_else(unauthorized)?;
         state
             .store

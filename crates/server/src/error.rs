@@ -1,26 +1,109 @@
 //! The HTTP error: one type that every handler returns, mapped once to a status and
 //! the stable JSON body `{code, message}` (proto `ApiError`).
 //!
+//! The `message` is in the language of the request's `Accept-Language` (English or
+//! Arabic, from the `server.ftl` catalogues of `tadhkira-i18n`): [`with_request_locale`]
+//! notes it for the request and [`AppError`] renders its message in it. The `code`
+//! never changes; logs stay English.
+//!
 //! Extractor rejections (malformed JSON, a bad query string or path) are turned into
 //! the same JSON answers through [`Json`], [`Query`] and [`Path`], so bad input always
 //! gets a clear 4xx and never axum's plain-text default.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tadhkira_i18n::{Arg, Catalogue, Locale};
 use tadhkira_proto::{ApiError, ErrorCode};
 
 use crate::db::{Rejection, StoreError};
 
-/// An error answer.
+tokio::task_local! {
+    /// The language of the request being answered.
+    static REQUEST_LOCALE: Locale;
+}
+
+/// Middleware: answers the request with its `Accept-Language` noted, so that error
+/// messages come in that language (English when absent or unsupported).
+pub async fn with_request_locale(request: Request, next: Next) -> Response {
+    let locale = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language)
+        .unwrap_or_default();
+    REQUEST_LOCALE.scope(locale, next.run(request)).await
+}
+
+/// The language of the request being answered (English outside a request).
+pub fn request_locale() -> Locale {
+    REQUEST_LOCALE.try_with(|l| *l).unwrap_or_default()
+}
+
+/// Where the text of an error's message comes from.
 #[derive(Debug)]
-pub struct AppError(pub ApiError);
+enum Text {
+    /// A catalogue message with its variables.
+    Message(&'static str, Vec<(&'static str, String)>),
+    /// An English detail from below (a field check, axum, the store): in another
+    /// language the code's message, followed by this detail.
+    Detail(String),
+}
+
+/// An error answer: a stable code and a message for people.
+#[derive(Debug)]
+pub struct AppError {
+    code: ErrorCode,
+    text: Text,
+}
 
 impl AppError {
-    /// An error with this code and message.
+    /// An error with this code and an English detail message (shown as it is in English;
+    /// in Arabic after the code's translated message).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self(ApiError::new(code, message))
+        Self {
+            code,
+            text: Text::Detail(message.into()),
+        }
+    }
+
+    /// An error whose message is the catalogue message `id` (server.ftl) with `args`.
+    pub fn message(code: ErrorCode, id: &'static str, args: &[(&'static str, String)]) -> Self {
+        Self {
+            code,
+            text: Text::Message(id, args.to_vec()),
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The wire body in `locale`.
+    pub fn body(&self, locale: Locale) -> ApiError {
+        let catalogue = Catalogue::get(locale);
+        let message = match &self.text {
+            Text::Message(id, args) => {
+                let args: Vec<(&str, Arg<'_>)> =
+                    args.iter().map(|(k, v)| (*k, Arg::from(v))).collect();
+                catalogue.text(id, &args)
+            }
+            Text::Detail(detail) if locale == Locale::En => detail.clone(),
+            Text::Detail(detail) => catalogue.text(
+                "error-with-detail",
+                &[
+                    (
+                        "message",
+                        catalogue.text(&code_message_id(self.code), &[]).into(),
+                    ),
+                    ("detail", detail.into()),
+                ],
+            ),
+        };
+        ApiError::new(self.code, message)
     }
 
     /// The HTTP status of a code.
@@ -41,26 +124,29 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (Self::status(self.0.code), axum::Json(self.0)).into_response()
+        let body = self.body(request_locale());
+        (Self::status(body.code), axum::Json(body)).into_response()
     }
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => AppError::new(ErrorCode::NotFound, "not found"),
+            StoreError::NotFound => AppError::message(ErrorCode::NotFound, "error-not-found", &[]),
             StoreError::AlreadyExists(what) => {
                 AppError::new(ErrorCode::Conflict, format!("{what} already exists"))
             }
             other => {
                 tracing::error!(error = %other, "storage failed");
-                AppError::new(
-                    ErrorCode::Internal,
-                    "the server could not complete the request",
-                )
+                AppError::message(ErrorCode::Internal, "error-internal", &[])
             }
         }
     }
+}
+
+/// The id of a code's own message in server.ftl: `error-` and the code with dashes.
+pub fn code_message_id(code: ErrorCode) -> String {
+    format!("error-{}", code.as_str().replace('_', "-"))
 }
 
 impl From<Rejection> for AppError {
@@ -72,7 +158,7 @@ impl From<Rejection> for AppError {
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::new(ErrorCode::TooLarge, "the request body is too large")
+            AppError::message(ErrorCode::TooLarge, "error-body-too-large", &[])
         } else {
             AppError::new(ErrorCode::Invalid, r.body_text())
         }
@@ -111,3 +197,38 @@ pub struct Query<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct Path<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_message_in_both_languages() {
+        for locale in Locale::ALL {
+            for code in ErrorCode::ALL {
+                let id = code_message_id(code);
+                assert!(Catalogue::get(locale).has(&id), "{locale}: {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn english_keeps_the_detail_and_arabic_explains_the_code_first() {
+        let e = AppError::new(ErrorCode::Invalid, "title: too short");
+        assert_eq!(e.body(Locale::En).message, "title: too short");
+        assert_eq!(
+            e.body(Locale::Ar).message,
+            "الطلب غير صالح: title: too short"
+        );
+        let e = AppError::message(
+            ErrorCode::Invalid,
+            "error-limit-range",
+            &[("max", "500".into())],
+        );
+        assert_eq!(e.body(Locale::En).message, "limit must be 1 to 500");
+        assert_eq!(e.body(Locale::Ar).code, ErrorCode::Invalid);
+        assert_eq!(e.body(Locale::Ar).message, "يجب أن يكون الحد بين 1 و500");
+        let e = AppError::message(ErrorCode::NotFound, "error-no-route", &[]);
+        assert_eq!(e.body(Locale::En).message, crate::routes::NO_ROUTE);
+    }
+}

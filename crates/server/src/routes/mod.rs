@@ -18,8 +18,8 @@ use tower_http::trace::TraceLayer;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// The message of the answer for a path that does not exist (tests tell it apart from a
-/// missing ticket).
+/// The English message of the answer for a path that does not exist (tests tell it
+/// apart from a missing ticket); server.ftl's `error-no-route`.
 pub const NO_ROUTE: &str = "no such endpoint";
 
 /// All routes with their handlers.
@@ -42,11 +42,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/escalate", post(tickets::escalate))
         .route("/api/v1/people", get(people::list))
         .route("/api/v1/openapi.json", get(openapi::document))
-        .fallback(|| async { AppError::new(ErrorCode::NotFound, NO_ROUTE) })
+        .fallback(|| async { AppError::message(ErrorCode::NotFound, "error-no-route", &[]) })
         .method_not_allowed_fallback(|| async {
-            AppError::new(ErrorCode::Invalid, "method not allowed here")
+            AppError::message(ErrorCode::Invalid, "error-method-not-allowed", &[])
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        // Error messages in the request's language (inside the trace layer's span).
+        .layer(axum::middleware::from_fn(crate::error::with_request_locale))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

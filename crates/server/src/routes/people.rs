@@ -24,9 +24,10 @@ pub async fn list(
     Query(q): Query<PeopleQuery>,
 ) -> Result<Json<PeoplePage>, AppError> {
     if !caller.is_staff() {
-        return Err(AppError::new(
+        return Err(AppError::message(
             ErrorCode::Forbidden,
-            "the directory is for staff",
+            "error-directory-staff-only",
+            &[],
         ));
     }
     let role = q
@@ -37,7 +38,11 @@ pub async fn list(
         .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::new(ErrorCode::Invalid, "limit must be 1 to 500"));
+        return Err(AppError::message(
+            ErrorCode::Invalid,
+            "error-limit-range",
+            &[("max", "500".into())],
+        ));
     }
     let people = state.store.list_people(role, q.q.as_deref(), limit).await?;
     Ok(Json(PeoplePage { people }))

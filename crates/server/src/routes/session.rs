@@ -18,14 +18,15 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    let bad = || AppError::new(ErrorCode::BadCredentials, "wrong e-mail or password");
+    let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
     let email = Email::parse(&req.email).map_err(|_| bad())?;
     let ip = peer.ip();
     if state.limiter.is_limited(ip, email.as_str()) {
         tracing::warn!(%ip, "sign-in slowed: too many failures");
-        return Err(AppError::new(
+        return Err(AppError::message(
             ErrorCode::RateLimited,
-            "too many failed sign-ins; try again later",
+            "error-too-many-sign-ins",
+            &[],
         ));
     }
     let found = state.store.credentials(&email).await?;
@@ -73,7 +74,7 @@ impl axum::extract::FromRequestParts<AppState> for Token {
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
         bearer(parts)
             .map(|t| Token(t.to_owned()))
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "sign in first: no valid token"))
+            .ok_or_else(|| AppError::message(ErrorCode::Unauthorized, "error-no-token", &[]))
     }
 }
 

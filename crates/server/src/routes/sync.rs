@@ -19,12 +19,13 @@ pub async fn push(
     Json(req): Json<PushRequest>,
 ) -> Result<Json<PushResponse>, AppError> {
     if req.mutations.len() > MAX_PUSH_BATCH {
-        return Err(AppError::new(
+        return Err(AppError::message(
             ErrorCode::TooLarge,
-            format!(
-                "{} mutations in one push; at most {MAX_PUSH_BATCH}",
-                req.mutations.len()
-            ),
+            "error-push-too-large",
+            &[
+                ("count", req.mutations.len().to_string()),
+                ("max", MAX_PUSH_BATCH.to_string()),
+            ],
         ));
     }
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
@@ -56,16 +57,18 @@ pub async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<Json<PullResponse>, AppError> {
     if q.cursor < 0 {
-        return Err(AppError::new(
+        return Err(AppError::message(
             ErrorCode::Invalid,
-            "cursor must not be negative",
+            "error-cursor-negative",
+            &[],
         ));
     }
     let limit = q.limit.unwrap_or(1000);
     if !(1..=MAX_PULL_LIMIT).contains(&limit) {
-        return Err(AppError::new(
+        return Err(AppError::message(
             ErrorCode::Invalid,
-            format!("limit must be 1 to {MAX_PULL_LIMIT}"),
+            "error-limit-range",
+            &[("max", MAX_PULL_LIMIT.to_string())],
         ));
     }
     let page = state.store.changes_after(&caller, q.cursor, limit).await?;

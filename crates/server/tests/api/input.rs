@@ -214,3 +214,81 @@ async fn no_junk_on_any_route_gets_a_500(db: Db) {
     app.finish().await;
 }
 on_both!(no_junk_on_any_route_gets_a_500);
+
+/// The same bad request, asked in Arabic: the same status and code, the message in Arabic.
+async fn error_messages_follow_accept_language(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let http = reqwest::Client::new();
+    let ask =
+        |method: Method, path: &str, language: Option<&str>, body: Option<serde_json::Value>| {
+            let mut req = http
+                .request(method, app.url(path))
+                .bearer_auth(&c.customer_a.token);
+            if let Some(l) = language {
+                req = req.header(reqwest::header::ACCEPT_LANGUAGE, l);
+            }
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            async move {
+                let resp = req.send().await.expect("request");
+                let status = resp.status();
+                let body: serde_json::Value = resp.json().await.expect("a JSON error body");
+                (status, body)
+            }
+        };
+    let cases = [
+        (
+            Method::GET,
+            "/sync/pull?cursor=-1",
+            None,
+            "cursor must not be negative",
+            "يجب ألا يكون المؤشر سالبًا",
+        ),
+        (
+            Method::GET,
+            "/no/such/endpoint",
+            None,
+            "no such endpoint",
+            "لا توجد نقطة نهاية بهذا العنوان",
+        ),
+        (
+            Method::POST,
+            "/auth/login",
+            Some(json!({"email": "a@org-a.example", "password": "wrong"})),
+            "wrong e-mail or password",
+            "البريد الإلكتروني أو كلمة المرور غير صحيحة",
+        ),
+    ];
+    for (method, path, body, english, arabic) in cases {
+        let (s_en, en) = ask(method.clone(), path, None, body.clone()).await;
+        let (s_ar, ar) = ask(
+            method.clone(),
+            path,
+            Some("fr-CH, ar-EG;q=0.8, en;q=0.5"),
+            body.clone(),
+        )
+        .await;
+        let (s_de, de) = ask(method, path, Some("de"), body).await;
+        assert_eq!(en["message"], english, "{path}: {en}");
+        assert_eq!(ar["message"], arabic, "{path}: {ar}");
+        assert_eq!(de["message"], english, "unsupported → English: {de}");
+        assert_eq!((s_ar, &ar["code"]), (s_en, &en["code"]), "{path}");
+        assert_eq!((s_de, &de["code"]), (s_en, &en["code"]));
+    }
+    // A detail from a field check stays (in English) after the code's Arabic message.
+    let blank = json!({"id": Uuid::now_v7(), "title": "  ", "description": "d", "priority": "low", "channel": "desktop"});
+    let (s, ar) = ask(Method::POST, "/tickets", Some("ar"), Some(blank)).await;
+    assert_eq!(
+        (s, ar["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid"))
+    );
+    let message = ar["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("الطلب غير صالح: ") && message.contains("title"),
+        "{ar}"
+    );
+    app.finish().await;
+}
+on_both!(error_messages_follow_accept_language);
