@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, EngineEvent, ListQuery, SyncReport, SyncState, TicketDetail, TicketPage,
+    Account, Alert, EngineEvent, ListQuery, SyncReport, SyncState, TicketDetail, TicketPage,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -44,6 +44,21 @@ impl Default for EngineConfig {
             device_name: "tadhkira".into(),
         }
     }
+}
+
+/// One message of a reply alert, with its ticket (see [`Engine::alert_messages`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertMessage {
+    /// The ticket the message is on.
+    pub ticket_id: Uuid,
+    /// The ticket's server number, once it has one.
+    pub ticket_number: Option<i64>,
+    /// The ticket's title (empty if the ticket is not in the store yet).
+    pub ticket_title: String,
+    /// Who wrote the message.
+    pub author_name: String,
+    /// The message text.
+    pub body: String,
 }
 
 /// The signed-in part of an engine.
@@ -274,6 +289,55 @@ impl Engine {
     /// Marks a ticket read (clears its unread mark).
     pub async fn mark_read(&self, ticket_id: Uuid) -> Result<()> {
         self.session()?.store.mark_read(ticket_id).await
+    }
+
+    /// How many tickets hold a message from someone else that came after the user last
+    /// opened the ticket: the count the desktop app's tray shows. Tickets never opened
+    /// count when someone else wrote on them.
+    pub async fn unread_count(&self) -> Result<u32> {
+        let s = self.session()?;
+        // One probe of messages(ticket_id, created_at) per ticket; timestamps in the
+        // store share one sortable text format.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tickets t LEFT JOIN read_marks r ON r.ticket_id = t.id
+             WHERE EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
+                AND m.author_id <> ? AND (r.read_at IS NULL OR m.created_at > r.read_at))",
+        )
+        .bind(s.account.user.id.to_string())
+        .fetch_one(s.store.pool())
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// The messages a reply alert covers, with their tickets, in the alert's order: what
+    /// a host needs to word the notification itself (in the user's language). Messages
+    /// no longer in the store are left out.
+    pub async fn alert_messages(&self, alert: &Alert) -> Result<Vec<AlertMessage>> {
+        let s = self.session()?;
+        let mut out = Vec::with_capacity(alert.message_ids.len());
+        for id in &alert.message_ids {
+            let row: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT m.data, t.data FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
+                 WHERE m.id = ?",
+            )
+            .bind(id.to_string())
+            .fetch_optional(s.store.pool())
+            .await?;
+            let Some((message, ticket)) = row else {
+                continue;
+            };
+            let message: tadhkira_proto::Message = serde_json::from_str(&message)?;
+            let ticket: Option<tadhkira_proto::Ticket> =
+                ticket.as_deref().map(serde_json::from_str).transpose()?;
+            out.push(AlertMessage {
+                ticket_id: message.ticket_id,
+                ticket_number: ticket.as_ref().map(|t| t.number).filter(|n| *n > 0),
+                ticket_title: ticket.map(|t| t.title).unwrap_or_default(),
+                author_name: message.author_name,
+                body: message.body,
+            });
+        }
+        Ok(out)
     }
 
     /// Runs one sync round now (push the outbox, then pull) and reports what it did.

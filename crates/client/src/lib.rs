@@ -15,8 +15,10 @@ mod store;
 pub mod sync;
 pub mod token;
 
-pub use engine::{Engine, EngineConfig};
+pub use engine::{AlertMessage, Engine, EngineConfig};
 pub use error::{EngineError, EngineErrorBody, EngineErrorCode, Result};
 pub use model::*;
 pub use notifier::{NoopNotifier, Notifier, RecordingNotifier};
-pub use token::{FileTokenStore, TokenStore};
+#[cfg(feature = "keychain")]
+pub use token::KeychainTokenStore;
+pub use token::{open_token_store, FileTokenStore, TokenStorage, TokenStore};
