@@ -9,12 +9,14 @@ use tadhkira_client::{
     Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketDetail, TicketPage,
 };
 use tadhkira_proto::{FieldValue, Health, Mutation, Tier, Visibility};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
 use crate::error::IpcError;
+use crate::locale;
 use crate::settings::{self, Settings};
 use crate::state::AppState;
+use crate::tray::Tray;
 
 /// Results of commands.
 type Result<T> = std::result::Result<T, IpcError>;
@@ -86,6 +88,7 @@ pub async fn list_tickets(state: State<'_, AppState>, query: ListQuery) -> Resul
 pub async fn ticket(state: State<'_, AppState>, reference: String) -> Result<TicketDetail> {
     let detail = state.engine.ticket(&reference).await?;
     state.engine.mark_read(detail.ticket.id).await?;
+    state.unread_changed.notify_one();
     Ok(detail)
 }
 
@@ -167,21 +170,25 @@ pub fn get_settings(app: AppHandle) -> Settings {
     settings::load(&app)
 }
 
-/// Stores the settings and applies the ones Rust owns (notifications).
+/// Stores the settings and applies the ones Rust owns (notifications, the tray's
+/// language; start minimised applies at the next launch).
 #[tauri::command]
 pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settings) -> Result<()> {
     settings::save(&app, &settings)?;
     state
         .notifications
         .store(settings.notifications, Ordering::Relaxed);
+    if let Some(tray) = app.try_state::<Tray>() {
+        tray.set_locale(locale::current(&app));
+    }
     Ok(())
 }
 
-/// Where the API token is kept (shown on the settings screen).
+/// Where the API token is kept, `keychain` or `file` (shown on the settings screen):
+/// the OS keychain when it answered at start, else the user-only file.
 #[tauri::command]
-pub fn token_storage() -> &'static str {
-    // The OS keychain (keyring) is not wired yet: the engine's user-only file is used.
-    "file"
+pub fn token_storage(state: State<'_, AppState>) -> &'static str {
+    state.token_storage.as_str()
 }
 
 /// When this process started; set first thing in [`crate::run`].

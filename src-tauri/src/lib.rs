@@ -7,45 +7,63 @@
 
 pub mod commands;
 pub mod error;
+pub mod locale;
 pub mod notifier;
 pub mod settings;
 pub mod state;
+pub mod tray;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tadhkira_client::{Engine, EngineConfig};
+use tadhkira_client::{open_token_store, Engine, EngineConfig, EngineEvent};
 use tauri::{Emitter, Manager};
+use tokio::sync::Notify;
 
 use crate::notifier::NativeNotifier;
 use crate::state::AppState;
+use crate::tray::Tray;
 
-/// Opens the engine in the app's data folder and forwards its events to the window.
+/// How long the start waits for the OS keychain to answer before keeping the token in
+/// a file instead (a keychain waiting on an unlock prompt must not hold the window).
+const KEYCHAIN_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the engine in the app's data folder, forwards its events to the window, puts
+/// up the tray, and shows the window unless the user asked to start in the tray.
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = app.path().app_data_dir()?.join("engine");
+    let (token_store, token_storage) = open_token_store(&data_dir, KEYCHAIN_PROBE_TIMEOUT);
+    tracing::info!(
+        token_storage = token_storage.as_str(),
+        "token storage chosen"
+    );
+    let settings = settings::load(app.handle());
     let notifier = NativeNotifier::new(app.handle().clone());
     let notifications = Arc::clone(&notifier.enabled);
-    notifications.store(
-        settings::load(app.handle()).notifications,
-        Ordering::Relaxed,
-    );
+    notifications.store(settings.notifications, Ordering::Relaxed);
     let config = EngineConfig {
         notifier: Arc::new(notifier),
-        token_store: None,
+        token_store: Some(token_store),
         device_name: "tadhkira-app".into(),
     };
     let engine = tauri::async_runtime::block_on(Engine::open(data_dir, config))?;
+    let unread_changed = Arc::new(Notify::new());
 
     let mut events = engine.subscribe();
     let handle = app.handle().clone();
+    let changed = Arc::clone(&unread_changed);
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             match events.recv().await {
                 Ok(event) => {
+                    if !matches!(event, EngineEvent::Alert(_)) {
+                        changed.notify_one();
+                    }
                     let _ = handle.emit("engine-event", event);
                 }
-                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Lagged(_)) => changed.notify_one(),
                 Err(RecvError::Closed) => break,
             }
         }
@@ -57,7 +75,28 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     app.manage(AppState {
         engine,
         notifications,
+        token_storage,
+        unread_changed,
     });
+
+    let tray = match Tray::create(app.handle(), locale::current(app.handle())) {
+        Ok(tray) => {
+            app.manage(tray);
+            tauri::async_runtime::spawn(tray::follow_unread(app.handle().clone()));
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon on this desktop");
+            false
+        }
+    };
+    // Without a tray, a hidden window could never be reached: start minimised only
+    // when the tray is there.
+    if settings.start_minimised && tray {
+        tracing::info!("starting in the tray (start minimised)");
+    } else {
+        tray::show_main_window(app.handle());
+    }
     Ok(())
 }
 
@@ -80,6 +119,12 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
+        // First, so that a second launch hands over to the running app before it opens
+        // anything (one process per data folder: two never push one outbox).
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("a second launch: showing the running app instead");
+            tray::show_main_window(app);
+        }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(setup)
         .invoke_handler(tauri::generate_handler![

@@ -1,10 +1,11 @@
-//! What the commands share: the engine of this app's data folder and the switch of
-//! native notifications.
+//! What the commands share: the engine of this app's data folder, the switch of native
+//! notifications, where the token is kept, and the tray.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use tadhkira_client::Engine;
+use tadhkira_client::{Engine, TokenStorage};
+use tokio::sync::Notify;
 
 /// Managed Tauri state.
 pub struct AppState {
@@ -12,4 +13,9 @@ pub struct AppState {
     pub engine: Engine,
     /// Whether reply alerts become native notifications (settings).
     pub notifications: Arc<AtomicBool>,
+    /// Where the API token is kept, as chosen at start (keychain probe).
+    pub token_storage: TokenStorage,
+    /// Wakes the task that recounts unread tickets for the tray (after a sync, after a
+    /// ticket is opened).
+    pub unread_changed: Arc<Notify>,
 }
