@@ -9,8 +9,15 @@
 //! stops everything it started, by process id (tauri-driver, WebKitWebDriver and the
 //! app share one process group, created for them, which is signalled by its id).
 //!
-//! A missing tool (Xvfb, dbus-daemon, python3-dbus, tauri-driver, WebKitWebDriver)
-//! fails the test with a message naming it; nothing is skipped.
+//! The bus is configured with no service folders, so nothing is started on demand: a
+//! Secret Service exists only when [`LaunchOptions::keychain`] starts gnome-keyring
+//! (unlocked, its keyrings in the temporary folder), and otherwise the app truly has no
+//! keychain. [`App::click_notification`] makes the fake service report a click, as a
+//! desktop does; [`App::relaunch`] restarts the app on the same folders and bus.
+//!
+//! A missing tool (Xvfb, dbus-daemon, python3-dbus, tauri-driver, WebKitWebDriver,
+//! gnome-keyring when asked for) fails the test with a message naming it; nothing is
+//! skipped.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -24,24 +31,67 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use crate::workspace_bin;
 
 /// A tiny `org.freedesktop.Notifications` service: records each `Notify` call as one
-/// JSON line `{app, summary, body}` in the file given as its argument, and prints
-/// `ready` once it owns the bus name.
+/// JSON line `{id, app, summary, body, actions}` in the file given as its argument, and
+/// prints `ready` once it owns the bus name. Its extra method
+/// `app.tadhkira.Test.Invoke(id, action)` emits `ActionInvoked(id, action)`, as a
+/// desktop does when the user clicks a notification.
+///
+/// The same process is the panel's `org.kde.StatusNotifierWatcher`, so that the app's
+/// tray icon (libayatana-appindicator) registers over D-Bus as on a real desktop; each
+/// registration is a JSON line `{name, path}` in the file given as second argument, and
+/// [`TRAY_QUERY`] reads the registered icon.
 pub const NOTIFY_SERVICE: &str = r#"
 import json, sys, dbus, dbus.service
 from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 DBusGMainLoop(set_as_default=True)
 out = sys.argv[1]
+tray_out = sys.argv[2]
+class Watcher(dbus.service.Object):
+    def __init__(self, bus):
+        super().__init__(bus, '/StatusNotifierWatcher')
+        self.items = []
+    @dbus.service.method('org.kde.StatusNotifierWatcher', in_signature='s', sender_keyword='sender')
+    def RegisterStatusNotifierItem(self, service, sender=None):
+        name, path = (sender, service) if service.startswith('/') else (service, '/StatusNotifierItem')
+        self.items.append(name + path)
+        with open(tray_out, 'a') as f:
+            f.write(json.dumps({'name': str(name), 'path': str(path)}) + '\n')
+        self.StatusNotifierItemRegistered(name + path)
+    @dbus.service.method('org.kde.StatusNotifierWatcher', in_signature='s')
+    def RegisterStatusNotifierHost(self, service):
+        pass
+    @dbus.service.signal('org.kde.StatusNotifierWatcher', signature='s')
+    def StatusNotifierItemRegistered(self, item):
+        pass
+    @dbus.service.signal('org.kde.StatusNotifierWatcher', signature='')
+    def StatusNotifierHostRegistered(self):
+        pass
+    @dbus.service.method('org.freedesktop.DBus.Properties', in_signature='ss', out_signature='v')
+    def Get(self, interface, prop):
+        return self.GetAll(interface)[prop]
+    @dbus.service.method('org.freedesktop.DBus.Properties', in_signature='s', out_signature='a{sv}')
+    def GetAll(self, interface):
+        return {'RegisteredStatusNotifierItems': dbus.Array(self.items, signature='s'),
+                'IsStatusNotifierHostRegistered': True, 'ProtocolVersion': dbus.Int32(0)}
 class Notifications(dbus.service.Object):
     def __init__(self, bus):
         super().__init__(bus, '/org/freedesktop/Notifications')
         self.next_id = 1
     @dbus.service.method('org.freedesktop.Notifications', in_signature='susssasa{sv}i', out_signature='u')
     def Notify(self, app, replaces, icon, summary, body, actions, hints, timeout):
-        with open(out, 'a') as f:
-            f.write(json.dumps({'app': str(app), 'summary': str(summary), 'body': str(body)}) + '\n')
+        nid = self.next_id
         self.next_id += 1
-        return dbus.UInt32(self.next_id - 1)
+        with open(out, 'a') as f:
+            f.write(json.dumps({'id': nid, 'app': str(app), 'summary': str(summary), 'body': str(body),
+                                'actions': [str(a) for a in actions]}) + '\n')
+        return dbus.UInt32(nid)
+    @dbus.service.signal('org.freedesktop.Notifications', signature='us')
+    def ActionInvoked(self, id, action):
+        pass
+    @dbus.service.method('app.tadhkira.Test', in_signature='us')
+    def Invoke(self, id, action):
+        self.ActionInvoked(dbus.UInt32(id), action)
     @dbus.service.method('org.freedesktop.Notifications', out_signature='as')
     def GetCapabilities(self):
         return ['body', 'actions']
@@ -54,16 +104,100 @@ class Notifications(dbus.service.Object):
 bus = dbus.SessionBus()
 name = dbus.service.BusName('org.freedesktop.Notifications', bus)
 service = Notifications(bus)
+watcher_name = dbus.service.BusName('org.kde.StatusNotifierWatcher', bus)
+watcher = Watcher(bus)
 print('ready', flush=True)
 GLib.MainLoop().run()
 "#;
 
+/// Reads a registered tray icon (bus name and object path as arguments) and prints one
+/// JSON line `{label, items: [{id, label, type}]}`: the text beside the icon and the
+/// top-level menu. With `click LABEL` after them, first clicks that menu item the way a
+/// panel does (dbusmenu `Event(id, "clicked")`).
+pub const TRAY_QUERY: &str = r#"
+import json, sys, dbus
+bus = dbus.SessionBus()
+name, path = sys.argv[1], sys.argv[2]
+item = bus.get_object(name, path)
+props = item.GetAll('org.kde.StatusNotifierItem', dbus_interface='org.freedesktop.DBus.Properties')
+menu = bus.get_object(name, props['Menu'])
+def items():
+    _, layout = menu.GetLayout(0, -1, dbus.Array([], signature='s'), dbus_interface='com.canonical.dbusmenu')
+    return [{'id': int(c[0]), 'label': str(c[1].get('label', '')).replace('_', ''),
+             'type': str(c[1].get('type', 'standard'))} for c in layout[2]]
+if len(sys.argv) > 4 and sys.argv[3] == 'click':
+    target = [i for i in items() if i['label'] == sys.argv[4]][0]
+    menu.Event(dbus.Int32(target['id']), 'clicked', dbus.String('', variant_level=1), dbus.UInt32(0),
+               dbus_interface='com.canonical.dbusmenu')
+print(json.dumps({'label': str(props.get('XAyatanaLabel', '')), 'items': items()}))
+"#;
+
+/// The tray icon as a panel sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct TrayView {
+    /// The text beside the icon (the unread count; empty for none).
+    pub label: String,
+    /// The menu's entries, in order.
+    pub items: Vec<TrayItem>,
+}
+
+/// One entry of the tray menu.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct TrayItem {
+    pub id: i32,
+    pub label: String,
+    /// `standard` or `separator`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl TrayView {
+    /// The labels of the menu's items, separators left out.
+    pub fn labels(&self) -> Vec<&str> {
+        self.items
+            .iter()
+            .filter(|i| i.kind != "separator")
+            .map(|i| i.label.as_str())
+            .collect()
+    }
+}
+
 /// One notification the app raised.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Notification {
+    /// The id the service gave it (what a click refers to).
+    pub id: u32,
     pub app: String,
     pub summary: String,
     pub body: String,
+    /// Action keys and labels, alternating (`["default", "Open"]`).
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// A session bus that activates nothing: only what a test starts on it exists.
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=RUNTIME_DIR</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// How the app is launched.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Start gnome-keyring (Secret Service, unlocked) on the app's bus.
+    pub keychain: bool,
+    /// Settings stored before the first launch (the `settings` value of the app's store,
+    /// e.g. `{"start_minimised": true}`; missing fields take their defaults).
+    pub settings: Option<serde_json::Value>,
 }
 
 /// The processes started for an app, stopped by process id when dropped (so a failing
@@ -96,7 +230,47 @@ pub struct App {
     pub driver: Client,
     /// `:N` of the Xvfb display the app is on.
     pub display: String,
+    /// The private session bus the app, the notification service and the keychain use.
+    pub bus_address: String,
+    /// The WebDriver port of tauri-driver.
+    port: u16,
     procs: Processes,
+}
+
+/// The environment the app runs in (the same for tauri-driver and [`App::command`]).
+fn app_env(
+    root: &Path,
+    display: &str,
+    bus_address: &str,
+) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("DISPLAY", display.into()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus_address.into()),
+        ("HOME", root.join("home").into()),
+        ("XDG_DATA_HOME", root.join("data").into()),
+        ("XDG_CONFIG_HOME", root.join("config").into()),
+        ("XDG_CACHE_HOME", root.join("cache").into()),
+        ("XDG_RUNTIME_DIR", root.join("runtime").into()),
+        ("GSETTINGS_BACKEND", "memory".into()),
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1".into()),
+        ("RUST_LOG", "info".into()),
+    ]
+}
+
+/// The app's identifier folder under `XDG_DATA_HOME` (data folder and settings store).
+pub const APP_ID: &str = "app.tadhkira.desktop";
+
+/// Waits until `f` holds, polling every 200 ms, or panics with `what` after `secs`.
+pub async fn eventually<F, Fut>(what: &str, secs: u64, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Where a tool is, or a panic naming it and how to install it.
@@ -139,6 +313,11 @@ fn first_line(child: &mut Child, what: &str, timeout: Duration) -> String {
 /// Starts Xvfb, a private session bus with the fake notification service, tauri-driver,
 /// and the app pointed at `server_url`; returns once the app's window is driven.
 pub async fn launch_app(server_url: &str) -> App {
+    launch_app_with(server_url, LaunchOptions::default()).await
+}
+
+/// [`launch_app`] with options (a keychain on the bus, stored settings).
+pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
     let xvfb = require_tool("Xvfb", "apt-get install xvfb");
     let dbus = require_tool("dbus-daemon", "apt-get install dbus");
     // The system Python: python3-dbus and python3-gi are Debian packages, which a
@@ -191,8 +370,15 @@ pub async fn launch_app(server_url: &str) -> App {
     );
     procs.children.push(("Xvfb", x));
 
+    let bus_config = root.join("bus.conf");
+    std::fs::write(
+        &bus_config,
+        BUS_CONFIG.replace("RUNTIME_DIR", &root.join("runtime").display().to_string()),
+    )
+    .expect("write the bus configuration");
     let mut bus = Command::new(dbus)
-        .args(["--session", "--nofork", "--print-address=1"])
+        .arg(format!("--config-file={}", bus_config.display()))
+        .args(["--nofork", "--print-address=1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -205,6 +391,7 @@ pub async fn launch_app(server_url: &str) -> App {
     let mut notifications = Command::new(python)
         .arg(&script)
         .arg(root.join("notifications.jsonl"))
+        .arg(root.join("tray.jsonl"))
         .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
         .stdout(Stdio::piped())
         .spawn()
@@ -220,6 +407,18 @@ pub async fn launch_app(server_url: &str) -> App {
         "the fake notification service did not start"
     );
     procs.children.push(("notifications", notifications));
+    if options.keychain {
+        start_keychain(&mut procs, &display, &bus_address);
+    }
+    if let Some(settings) = &options.settings {
+        let dir = root.join("data").join(APP_ID);
+        std::fs::create_dir_all(&dir).expect("the app's data folder");
+        std::fs::write(
+            dir.join("settings.json"),
+            serde_json::json!({ "settings": settings }).to_string(),
+        )
+        .expect("write the app's settings");
+    }
 
     let port = free_port();
     let native_port = free_port();
@@ -230,17 +429,8 @@ pub async fn launch_app(server_url: &str) -> App {
             "--native-port",
             &native_port.to_string(),
         ])
-        .env("DISPLAY", &display)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-        .env("HOME", root.join("home"))
-        .env("XDG_DATA_HOME", root.join("data"))
-        .env("XDG_CONFIG_HOME", root.join("config"))
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .env("XDG_RUNTIME_DIR", root.join("runtime"))
-        .env("GSETTINGS_BACKEND", "memory")
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .envs(app_env(&root, &display, &bus_address))
         .env("TADHKIRA_SERVER_URL", server_url)
-        .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
@@ -257,21 +447,76 @@ pub async fn launch_app(server_url: &str) -> App {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    let driver = connect(port, &app_bin).await;
+    App {
+        driver,
+        display,
+        bus_address,
+        port,
+        procs,
+    }
+}
+
+/// A WebDriver session through tauri-driver on `port`, which starts the app.
+async fn connect(port: u16, app_bin: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
     caps.insert(
         "tauri:options".into(),
         serde_json::json!({ "application": app_bin.display().to_string() }),
     );
-    let driver = ClientBuilder::native()
+    ClientBuilder::native()
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("a WebDriver session on tadhkira-app");
-    App {
-        driver,
-        display,
-        procs,
+        .expect("a WebDriver session on tadhkira-app")
+}
+
+/// Starts gnome-keyring's Secret Service on the bus, its login keyring created and
+/// unlocked with a password on stdin (TESTING.md), and waits until it owns
+/// `org.freedesktop.secrets`.
+fn start_keychain(procs: &mut Processes, display: &str, bus_address: &str) {
+    let daemon = require_tool("gnome-keyring-daemon", "apt-get install gnome-keyring");
+    let root = procs.dir.path().to_path_buf();
+    let mut keyring = Command::new(daemon)
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .envs(app_env(&root, display, bus_address))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gnome-keyring-daemon starts");
+    {
+        use std::io::Write;
+        let mut stdin = keyring.stdin.take().expect("piped stdin");
+        stdin
+            .write_all(b"test")
+            .expect("the keyring's password reaches gnome-keyring-daemon");
+    }
+    procs.children.push(("gnome-keyring", keyring));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let owned = Command::new("dbus-send")
+            .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false);
+        if owned {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gnome-keyring-daemon did not own org.freedesktop.secrets within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -294,6 +539,136 @@ impl App {
     /// The text of the element matching `css` (waiting for it).
     pub async fn text_of(&self, css: &str) -> String {
         self.wait_for(css).await.text().await.expect("element text")
+    }
+
+    /// The folder of the app's own data (`$XDG_DATA_HOME/app.tadhkira.desktop`): the
+    /// engine's data folder and the settings store are inside.
+    pub fn data_dir(&self) -> PathBuf {
+        self.procs.dir.path().join("data").join(APP_ID)
+    }
+
+    /// A command run in the app's environment (display, bus, XDG folders, keychain).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.envs(app_env(
+            self.procs.dir.path(),
+            &self.display,
+            &self.bus_address,
+        ));
+        c
+    }
+
+    /// Starts the keychain (gnome-keyring) on the app's bus now, as when a user installs
+    /// one; the app notices at its next start.
+    pub fn start_keychain(&mut self) {
+        let (display, bus) = (self.display.clone(), self.bus_address.clone());
+        start_keychain(&mut self.procs, &display, &bus);
+    }
+
+    /// Quits the app (ending its WebDriver session) and starts it again on the same
+    /// folders, bus and display.
+    pub async fn relaunch(&mut self) {
+        self.driver.clone().close().await.expect("the app quits");
+        self.wait_until_quit().await;
+        self.driver = connect(self.port, &workspace_bin("tadhkira-app")).await;
+    }
+
+    /// Waits (up to 20 s) until no app holds the engine's data-folder lock, i.e. the
+    /// app process has ended.
+    pub async fn wait_until_quit(&self) {
+        let lock = self.data_dir().join("engine").join("engine.lock");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let free = match std::fs::OpenOptions::new().write(true).open(&lock) {
+                Ok(f) => f.try_lock().is_ok(),
+                Err(_) => true,
+            };
+            if free {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app still holds {} after 20 s",
+                lock.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks notification `id` (the fake service emits `ActionInvoked(id, "default")`).
+    pub fn click_notification(&self, id: u32) {
+        let status = self
+            .command("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.Notifications",
+                "/org/freedesktop/Notifications",
+                "app.tadhkira.Test.Invoke",
+                &format!("uint32:{id}"),
+                "string:default",
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .expect("dbus-send runs");
+        assert!(status.success(), "the notification service took the click");
+    }
+
+    /// Clicks the element matching `css` (waiting for it).
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.expect("click");
+    }
+
+    /// Replaces the text of the field matching `css` (waiting for it).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.wait_for(css).await;
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.expect("type");
+    }
+
+    /// The text of the first element matching `css` now, or "" when there is none.
+    pub async fn inner_text(&self, css: &str) -> String {
+        self.driver
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                vec![serde_json::Value::from(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Signs in on the sign-in screen and waits for the ticket list.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
+            .await;
+        self.type_into(r#"[data-testid="email"]"#, email).await;
+        self.type_into(r#"[data-testid="password"]"#, password)
+            .await;
+        self.click(r#"[data-testid="sign-in"]"#).await;
+        self.wait_for(r#"[data-testid="ticket-row"]"#).await;
+    }
+
+    /// The app's tray icon as the panel sees it now, or `None` before it registered.
+    /// With `click`, that menu item (by label) is clicked first.
+    pub fn tray(&self, click: Option<&str>) -> Option<TrayView> {
+        let registered = std::fs::read_to_string(self.procs.dir.path().join("tray.jsonl")).ok()?;
+        let last: serde_json::Value = serde_json::from_str(registered.lines().last()?).ok()?;
+        let script = self.procs.dir.path().join("tray_query.py");
+        std::fs::write(&script, TRAY_QUERY).expect("write the tray query");
+        let mut cmd = self.command("/usr/bin/python3");
+        cmd.arg(&script)
+            .arg(last["name"].as_str()?)
+            .arg(last["path"].as_str()?);
+        if let Some(label) = click {
+            cmd.args(["click", label]);
+        }
+        let out = cmd.output().expect("python3 runs the tray query");
+        if !out.status.success() {
+            return None;
+        }
+        serde_json::from_slice(&out.stdout).ok()
     }
 
     /// Every notification the app raised so far.
