@@ -27,6 +27,9 @@ pub const PUSH_BATCH: usize = if MAX_PUSH_BATCH < 200 {
 /// Changes per pull page: large pages amortise each request and commit (the server
 /// allows up to 5,000).
 pub const PULL_PAGE: i64 = 1_000;
+
+/// A pull round this large (or the first sync) refreshes the planner's statistics.
+const ANALYZE_AFTER: u32 = 5_000;
 /// Longest wait between retries while offline.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Rounds run at least this often while connected, in case a live event was missed.
@@ -150,6 +153,9 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         if !page.has_more {
             if first_sync {
                 s.store.set_meta("first_sync_done", "1").await?;
+            }
+            if first_sync || report.pulled >= ANALYZE_AFTER {
+                s.store.analyze().await?;
             }
             break;
         }
