@@ -208,3 +208,53 @@ fn a_lapsed_customer_gets_exit_code_4_and_can_resend_after_renewal() {
     );
     assert!(list["rows"][0]["number"].as_i64().is_some(), "{list}");
 }
+
+#[test]
+fn the_breaching_queue_lists_exactly_the_tickets_past_a_response_target() {
+    let server = spawn_server();
+    server.demo();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let login = cli(
+        d,
+        &[
+            "login",
+            "--server",
+            &server.url(),
+            "--email",
+            "l3@tadhkira.example",
+        ],
+    );
+    assert_eq!(code(&login), 0, "{login:?}");
+
+    let all = json(&cli(d, &["--json", "list", "--limit", "500"]));
+    let rows = all["rows"].as_array().expect("rows");
+    assert_eq!(
+        rows.len() as i64,
+        all["total"].as_i64().unwrap(),
+        "one page"
+    );
+    let mut expected: Vec<_> = rows
+        .iter()
+        .filter(|r| r["breaching"] == true)
+        .map(|r| r["id"].clone())
+        .collect();
+    // The demo's tickets are new, so few or none are overdue yet: what counts is that
+    // the queue holds those and only those, out of the whole list.
+    assert!(expected.len() < rows.len(), "the demo has tickets on time");
+
+    let breaching = cli(
+        d,
+        &["--json", "list", "--queue", "breaching", "--limit", "500"],
+    );
+    assert_eq!(code(&breaching), 0, "{breaching:?}");
+    let mut got: Vec<_> = json(&breaching)["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    expected.sort_by_key(|v| v.to_string());
+    got.sort_by_key(|v| v.to_string());
+    assert_eq!(got, expected);
+}

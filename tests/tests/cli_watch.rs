@@ -30,20 +30,13 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .expect("tadhkira runs")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agents_reply_reaches_a_watching_customer_within_a_second() {
-    let server = spawn_server();
-    server.demo();
+/// A customer of the paid organisation signed in in a fresh data folder, with one
+/// ticket filed (and numbered); the folder and the ticket's id.
+fn customer_with_a_ticket(url: &str, title: &str) -> (tempfile::TempDir, uuid::Uuid) {
     let dir = tempfile::tempdir().unwrap();
     let out = cli(
         dir.path(),
-        &[
-            "login",
-            "--server",
-            &server.url(),
-            "--email",
-            "customer@nile.example",
-        ],
+        &["login", "--server", url, "--email", "customer@nile.example"],
     );
     assert!(
         out.status.success(),
@@ -52,14 +45,7 @@ async fn an_agents_reply_reaches_a_watching_customer_within_a_second() {
     );
     let out = cli(
         dir.path(),
-        &[
-            "--json",
-            "new",
-            "--title",
-            "Till printer offline",
-            "--description",
-            "shop 3",
-        ],
+        &["--json", "new", "--title", title, "--description", "shop 3"],
     );
     assert!(
         out.status.success(),
@@ -67,22 +53,27 @@ async fn an_agents_reply_reaches_a_watching_customer_within_a_second() {
         String::from_utf8_lossy(&out.stderr)
     );
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ticket: uuid::Uuid = serde_json::from_value(created["id"].clone()).unwrap();
     assert!(created["number"].as_i64().unwrap() > 0, "{created}");
+    let ticket = serde_json::from_value(created["id"].clone()).unwrap();
+    (dir, ticket)
+}
 
-    let agent = server.device("l1@tadhkira.example").await;
-    let a = &agent.engine;
-
+/// `tadhkira ARGS watch` in `dir`, once it said it is watching (that first line is
+/// returned too): each later stdout line comes with the instant it was read.
+fn watch(
+    dir: &std::path::Path,
+    args: &[&str],
+) -> (Killed, mpsc::Receiver<(Instant, String)>, String) {
     let mut child = Command::new(workspace_bin("tadhkira"))
         .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--json", "watch"])
+        .arg(dir)
+        .args(args)
+        .arg("watch")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("watch starts");
     let stdout = child.stdout.take().unwrap();
-    let _watch = Killed(child);
     let (tx, rx) = mpsc::channel::<(Instant, String)>();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -94,6 +85,18 @@ async fn an_agents_reply_reaches_a_watching_customer_within_a_second() {
     let (_, first) = rx
         .recv_timeout(Duration::from_secs(10))
         .expect("watch says it is watching");
+    (Killed(child), rx, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_reply_reaches_a_watching_customer_within_a_second() {
+    let server = spawn_server();
+    server.demo();
+    let (dir, ticket) = customer_with_a_ticket(&server.url(), "Till printer offline");
+    let agent = server.device("l1@tadhkira.example").await;
+    let a = &agent.engine;
+
+    let (_watch, rx, first) = watch(dir.path(), &["--json"]);
     assert!(first.contains("watching"), "{first}");
 
     let mut latencies = Vec::new();
@@ -140,4 +143,28 @@ async fn an_agents_reply_reaches_a_watching_customer_within_a_second() {
         latencies.iter().all(|l| *l < Duration::from_secs(1)),
         "{latencies:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watching_customer_reads_the_alert_in_arabic() {
+    let server = spawn_server();
+    server.demo();
+    let (dir, ticket) = customer_with_a_ticket(&server.url(), "الطابعة لا تعمل");
+    let agent = server.device("l1@tadhkira.example").await;
+
+    let (_watch, rx, first) = watch(dir.path(), &["--lang", "ar"]);
+    assert!(first.starts_with("المتابعة"), "{first}");
+    agent
+        .engine
+        .add_message(ticket, "أعد تشغيل الطابعة من فضلك", Visibility::Public)
+        .await
+        .unwrap();
+    agent.engine.sync_now().await.unwrap();
+    let (_, line) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("an alert arrives");
+    assert!(line.starts_with("ردّ على #"), "{line}");
+    assert!(line.contains("الطابعة لا تعمل"), "{line}");
+    assert!(line.contains("أعد تشغيل الطابعة من فضلك"), "{line}");
+    assert!(!line.contains("Reply"), "no English: {line}");
 }

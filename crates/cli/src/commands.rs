@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use clap::Args;
 use tadhkira_client::{
-    Alert, Engine, EngineConfig, EngineError, ListQuery, NewTicketInput, Notifier, Queue, Sort,
+    word_alert, Alert, Engine, EngineConfig, EngineError, ListQuery, NewTicketInput, Notifier,
+    Queue, Sort,
 };
 use tadhkira_proto::{
     Channel, Contact, FieldValue, MessageBody, Mutation, Priority, Status, TicketTitle, Tier,
@@ -21,7 +22,7 @@ use crate::{exit, i18n, output, Cli, Command, OutboxAction};
 /// Filters of `tadhkira list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// all | mine | unassigned | my_tier
+    /// all | mine | unassigned | my_tier | breaching
     #[arg(long, default_value = "all")]
     queue: String,
     #[arg(long)]
@@ -47,9 +48,11 @@ pub struct ListArgs {
     offset: u32,
 }
 
-/// Prints alerts as they come (`watch`).
+/// Hands alerts on: as JSON lines at once, or (for people) to [`print_alerts`], which
+/// reads the alert's messages to word it in the user's language.
 struct PrintNotifier {
     json: bool,
+    worded: tokio::sync::mpsc::UnboundedSender<Alert>,
 }
 
 impl Notifier for PrintNotifier {
@@ -59,9 +62,37 @@ impl Notifier for PrintNotifier {
                 println!("{line}");
             }
         } else {
-            // The engine writes the alert's lines (in English for now).
-            println!("{} — {}", alert.title, alert.body);
+            // The receiver lives as long as the engine: a send cannot fail before close.
+            let _ = self.worded.send(alert.clone());
         }
+    }
+}
+
+/// Prints each alert that arrives, worded like the desktop's notifications, until
+/// `done`; then the ones already sent, and ends (the engine must still be open).
+async fn print_alerts(
+    engine: Engine,
+    mut alerts: tokio::sync::mpsc::UnboundedReceiver<Alert>,
+    mut done: tokio::sync::oneshot::Receiver<()>,
+) {
+    let catalogue = tadhkira_i18n::Catalogue::get(i18n::locale());
+    let print = |alert: Alert| {
+        let engine = engine.clone();
+        async move {
+            let messages = engine.alert_messages(&alert).await.unwrap_or_default();
+            let words = word_alert(catalogue, &alert, &messages);
+            println!("{} — {}", words.summary, words.body);
+        }
+    };
+    loop {
+        tokio::select! {
+            biased;
+            Some(alert) = alerts.recv() => print(alert).await,
+            _ = &mut done => break,
+        }
+    }
+    while let Ok(alert) = alerts.try_recv() {
+        print(alert).await;
     }
 }
 
@@ -89,14 +120,23 @@ where
 /// Runs the command; returns the exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     let dir = data_dir(&cli)?;
-    let notifier: Arc<dyn Notifier> = Arc::new(PrintNotifier { json: cli.json });
+    let (worded, alerts) = tokio::sync::mpsc::unbounded_channel();
+    let notifier: Arc<dyn Notifier> = Arc::new(PrintNotifier {
+        json: cli.json,
+        worded,
+    });
     let config = EngineConfig {
         notifier,
         token_store: None,
         device_name: "tadhkira-cli".into(),
     };
     let engine = Engine::open(&dir, config).await?;
+    let (done, finish) = tokio::sync::oneshot::channel();
+    let printer = tokio::spawn(print_alerts(engine.clone(), alerts, finish));
     let code = dispatch(&cli, &engine).await;
+    // The engine raises alerts synchronously: every one of this command is sent by now.
+    let _ = done.send(());
+    let _ = printer.await;
     engine.close().await;
     code
 }
@@ -222,11 +262,12 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                     "mine" => Queue::Mine,
                     "unassigned" => Queue::Unassigned,
                     "my_tier" | "my-tier" => Queue::MyTier,
+                    "breaching" => Queue::Breaching,
                     other => {
                         return Err(unknown_choice(
                             "queue",
                             other,
-                            "all, mine, unassigned, my_tier",
+                            "all, mine, unassigned, my_tier, breaching",
                         ))
                     }
                 },

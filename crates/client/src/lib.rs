@@ -14,6 +14,7 @@ pub mod notifier;
 mod store;
 pub mod sync;
 pub mod token;
+mod wording;
 
 pub use engine::{AlertMessage, Engine, EngineConfig};
 pub use error::{EngineError, EngineErrorBody, EngineErrorCode, Result};
@@ -22,3 +23,4 @@ pub use notifier::{NoopNotifier, Notifier, RecordingNotifier};
 #[cfg(feature = "keychain")]
 pub use token::KeychainTokenStore;
 pub use token::{open_token_store, FileTokenStore, TokenStorage, TokenStore};
+pub use wording::{word_alert, Wording};
