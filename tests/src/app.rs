@@ -112,8 +112,8 @@ GLib.MainLoop().run()
 
 /// Reads a registered tray icon (bus name and object path as arguments) and prints one
 /// JSON line `{label, items: [{id, label, type}]}`: the text beside the icon and the
-/// top-level menu. With `click LABEL` after them, first clicks that menu item the way a
-/// panel does (dbusmenu `Event(id, "clicked")`).
+/// top-level menu, as they were before any click. With `click LABEL` after them, then
+/// clicks that menu item the way a panel does (dbusmenu `Event(id, "clicked")`).
 pub const TRAY_QUERY: &str = r#"
 import json, sys, dbus
 bus = dbus.SessionBus()
@@ -125,11 +125,18 @@ def items():
     _, layout = menu.GetLayout(0, -1, dbus.Array([], signature='s'), dbus_interface='com.canonical.dbusmenu')
     return [{'id': int(c[0]), 'label': str(c[1].get('label', '')).replace('_', ''),
              'type': str(c[1].get('type', 'standard'))} for c in layout[2]]
+view = {'label': str(props.get('XAyatanaLabel', '')), 'items': items()}
 if len(sys.argv) > 4 and sys.argv[3] == 'click':
-    target = [i for i in items() if i['label'] == sys.argv[4]][0]
-    menu.Event(dbus.Int32(target['id']), 'clicked', dbus.String('', variant_level=1), dbus.UInt32(0),
-               dbus_interface='com.canonical.dbusmenu')
-print(json.dumps({'label': str(props.get('XAyatanaLabel', '')), 'items': items()}))
+    target = [i for i in view['items'] if i['label'] == sys.argv[4]][0]
+    try:
+        menu.Event(dbus.Int32(target['id']), 'clicked', dbus.String('', variant_level=1),
+                   dbus.UInt32(0), dbus_interface='com.canonical.dbusmenu')
+    except dbus.exceptions.DBusException as e:
+        # "Quit" may end the app before dbusmenu answers: the click still arrived.
+        if e.get_dbus_name() not in ('org.freedesktop.DBus.Error.NoReply',
+                                     'org.freedesktop.DBus.Error.ServiceUnknown'):
+            raise
+print(json.dumps(view))
 "#;
 
 /// The tray icon as a panel sees it.
@@ -623,7 +630,10 @@ impl App {
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.wait_for(css).await;
         el.clear().await.expect("clear");
-        el.send_keys(text).await.expect("type");
+        // WebKitWebDriver refuses to send no keys; clearing was all there was to do.
+        if !text.is_empty() {
+            el.send_keys(text).await.expect("type");
+        }
     }
 
     /// The text of the first element matching `css` now, or "" when there is none.
@@ -651,7 +661,7 @@ impl App {
     }
 
     /// The app's tray icon as the panel sees it now, or `None` before it registered.
-    /// With `click`, that menu item (by label) is clicked first.
+    /// With `click`, that menu item (by label) is then clicked; the view is from before it.
     pub fn tray(&self, click: Option<&str>) -> Option<TrayView> {
         let registered = std::fs::read_to_string(self.procs.dir.path().join("tray.jsonl")).ok()?;
         let last: serde_json::Value = serde_json::from_str(registered.lines().last()?).ok()?;
@@ -666,6 +676,10 @@ impl App {
         }
         let out = cmd.output().expect("python3 runs the tray query");
         if !out.status.success() {
+            eprintln!(
+                "tray query: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
             return None;
         }
         serde_json::from_slice(&out.stdout).ok()

@@ -4,50 +4,19 @@
 //! the test's notification service while the reply appears in the timeline.
 //!
 //! The agent is a real engine in this process, signed in to the same server.
+//!
+//! The second test is the agent's half: an agent signs in to the app, opens a customer's
+//! ticket, replies, adds an internal note and escalates; the server then holds each of
+//! them exactly once, and the customer's own client never receives the note.
+//!
 //! With `TADHKIRA_SCREENSHOTS=DIR`, screenshots of each screen are saved there.
 
 use std::time::Duration;
 
-use tadhkira_client::{Engine, EngineConfig, ListQuery};
-use tadhkira_proto::Visibility;
-use tadhkira_tests::app::{launch_app, App};
+use tadhkira_client::{Engine, EngineConfig, ListQuery, NewTicketInput};
+use tadhkira_proto::{EventKind, Tier, Visibility};
+use tadhkira_tests::app::{eventually, launch_app, App};
 use tadhkira_tests::server::spawn_server;
-
-async fn click(app: &App, css: &str) {
-    app.wait_for(css).await.click().await.expect("click");
-}
-
-async fn type_into(app: &App, css: &str, text: &str) {
-    let el = app.wait_for(css).await;
-    el.clear().await.expect("clear");
-    el.send_keys(text).await.expect("type");
-}
-
-/// The text of the first element matching `css` now, or "" when there is none.
-async fn inner_text(app: &App, css: &str) -> String {
-    app.driver
-        .execute(
-            "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
-            vec![serde_json::Value::from(css)],
-        )
-        .await
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// Waits until `f` holds, polling, or panics with `what`.
-async fn eventually<F, Fut>(what: &str, secs: u64, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    while !f().await {
-        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies() {
@@ -58,27 +27,28 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
     // Sign in as the customer of the paid organisation.
     app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
         .await;
-    type_into(&app, r#"[data-testid="email"]"#, "customer@nile.example").await;
-    type_into(&app, r#"[data-testid="password"]"#, "demo1234").await;
-    click(&app, r#"[data-testid="sign-in"]"#).await;
+    app.type_into(r#"[data-testid="email"]"#, "customer@nile.example")
+        .await;
+    app.type_into(r#"[data-testid="password"]"#, "demo1234")
+        .await;
+    app.click(r#"[data-testid="sign-in"]"#).await;
     app.wait_for(r#"[data-testid="ticket-row"]"#).await;
     app.screenshot_if_asked("list-en-light");
 
     // The server goes away; filing still works and is queued.
     server.stop();
-    click(&app, r#"[data-testid="nav-new"]"#).await;
+    app.click(r#"[data-testid="nav-new"]"#).await;
     let title = "VPN drops every hour in the Giza office";
-    type_into(&app, r#"[data-testid="new-title"]"#, title).await;
-    type_into(
-        &app,
+    app.type_into(r#"[data-testid="new-title"]"#, title).await;
+    app.type_into(
         r#"[data-testid="new-description"]"#,
         "Since Monday the VPN disconnects every hour on the hour.",
     )
     .await;
-    click(&app, r#"[data-testid="attach-sysinfo"]"#).await;
+    app.click(r#"[data-testid="attach-sysinfo"]"#).await;
     app.wait_for(r#"[data-testid="sysinfo-preview"]"#).await;
     app.screenshot_if_asked("new-ticket-en-light");
-    click(&app, r#"[data-testid="file-ticket"]"#).await;
+    app.click(r#"[data-testid="file-ticket"]"#).await;
     let number = app.text_of(r#"[data-testid="ticket-number"]"#).await;
     assert!(
         number.contains("Queued"),
@@ -89,7 +59,7 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
     // The server is back: the app syncs by itself and shows the server's number.
     server.start();
     eventually("the ticket gets its server number", 60, || async {
-        inner_text(&app, r#"[data-testid="ticket-number"]"#)
+        app.inner_text(r#"[data-testid="ticket-number"]"#)
             .await
             .starts_with('#')
     })
@@ -129,12 +99,12 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
     assert_eq!(shown.len(), 1, "one reply, one notification: {shown:?}");
     assert_eq!(shown[0].app, "Tadhkira");
     eventually("the reply in the timeline", 30, || async {
-        inner_text(&app, r#"[data-testid="timeline"]"#)
+        app.inner_text(r#"[data-testid="timeline"]"#)
             .await
             .contains(reply)
     })
     .await;
-    app.screenshot_if_asked("detail-en-light");
+    app.screenshot_if_asked("detail-customer-en-light");
 
     // The same screens in Arabic, dark.
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
@@ -147,12 +117,288 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
             .await
             .expect("switch to Arabic, dark");
         tokio::time::sleep(Duration::from_millis(500)).await;
-        app.screenshot_if_asked("detail-ar-dark");
-        for screen in ["tickets", "new", "outbox", "settings"] {
-            click(&app, &format!(r#"[data-testid="nav-{screen}"]"#)).await;
-            tokio::time::sleep(Duration::from_millis(700)).await;
+        app.screenshot_if_asked("detail-customer-ar-dark");
+        // (New ticket, outbox, settings and shortcuts in Arabic come from the other tests.)
+        app.click(r#"[data-testid="nav-tickets"]"#).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        app.screenshot_if_asked("list-ar-dark");
+    }
+
+    agent.close().await;
+    app.close().await;
+}
+
+/// Sets a `<select>` or switches language/theme the way a user's pick would.
+async fn select(app: &App, css: &str, value: &str) {
+    app.driver
+        .execute(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::Value::from(css), serde_json::Value::from(value)],
+        )
+        .await
+        .expect("select a value");
+}
+
+/// A real client engine signed in as `email`, with its own data folder.
+async fn engine_for(url: &str, email: &str) -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(dir.path(), EngineConfig::default())
+        .await
+        .expect("engine opens");
+    engine
+        .sign_in(url, email, "demo1234")
+        .await
+        .expect("signs in");
+    engine.sync_now().await.expect("first sync");
+    (dir, engine)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_sees_the_note() {
+    let server = spawn_server();
+    server.demo();
+
+    // The customer files a ticket from their own client.
+    let (_cdir, customer) = engine_for(&server.url(), "customer@nile.example").await;
+    let title = "Label printer prints blank labels in the Alexandria warehouse";
+    let input: NewTicketInput = serde_json::from_value(serde_json::json!({
+        "title": title,
+        "description": "Since this morning every label comes out blank.",
+        "priority": "high",
+    }))
+    .expect("ticket input");
+    let ticket_id = customer.create_ticket(input).await.expect("customer files");
+    customer.sync_now().await.expect("customer pushes");
+
+    // An agent signs in to the app and opens it.
+    let app = launch_app(&server.url()).await;
+    app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
+        .await;
+    app.screenshot_if_asked("signin-en-light");
+    app.type_into(r#"[data-testid="email"]"#, "l1@tadhkira.example")
+        .await;
+    app.type_into(r#"[data-testid="password"]"#, "demo1234")
+        .await;
+    app.click(r#"[data-testid="sign-in"]"#).await;
+    app.wait_for(r#"[data-testid="ticket-row"]"#).await;
+    app.screenshot_if_asked("list-staff-en-light");
+    app.type_into(r#"[data-testid="search"]"#, "blank labels")
+        .await;
+    eventually("the search finds the customer's ticket", 30, || async {
+        app.inner_text(r#"[data-testid="ticket-count"]"#).await == "1 ticket"
+    })
+    .await;
+    app.click(r#"[data-testid="ticket-row"]"#).await;
+    assert_eq!(
+        app.text_of(r#"[data-testid="ticket-title"]"#).await,
+        title,
+        "the agent opened the customer's ticket"
+    );
+
+    // A public reply, an internal note, an escalation.
+    let reply = "We are sending a technician with new label rolls this afternoon.";
+    let note = "Probably the thermal head: the same model failed in Giza last month.";
+    let reason = "Needs an on-site hardware repair";
+    app.type_into(r#"[data-testid="reply-body"]"#, reply).await;
+    app.click(r#"[data-testid="send-reply"]"#).await;
+    eventually("the reply in the timeline", 20, || async {
+        app.inner_text(r#"[data-testid="timeline"]"#)
+            .await
+            .contains(reply)
+    })
+    .await;
+    app.click(r#"[data-testid="internal-note"]"#).await;
+    app.type_into(r#"[data-testid="reply-body"]"#, note).await;
+    app.click(r#"[data-testid="send-reply"]"#).await;
+    eventually("the note in the timeline", 20, || async {
+        app.inner_text(r#".message.internal"#).await.contains(note)
+    })
+    .await;
+    app.type_into(r#"[data-testid="escalate-reason"]"#, reason)
+        .await;
+    app.click(r#"[data-testid="escalate"]"#).await;
+    eventually("every change reaches the server", 60, || async {
+        app.inner_text(r#"[data-testid="sync-indicator"]"#)
+            .await
+            .contains("All changes sent")
+            && app
+                .inner_text(r#"[data-testid="timeline"]"#)
+                .await
+                .contains(reason)
+    })
+    .await;
+    app.screenshot_if_asked("detail-staff-en-light");
+
+    // Through the server, as another agent: each change arrived exactly once.
+    let (_odir, other) = engine_for(&server.url(), "l2@tadhkira.example").await;
+    let seen = other
+        .ticket(&ticket_id.to_string())
+        .await
+        .expect("the tier-2 agent sees the escalated ticket");
+    assert_eq!(seen.ticket.tier, Tier::L2, "escalated to tier 2");
+    let bodies = |vis: Visibility| {
+        seen.messages
+            .iter()
+            .filter(|m| m.visibility == vis)
+            .map(|m| m.body.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bodies(Visibility::Public), [reply], "one public reply");
+    assert_eq!(bodies(Visibility::Internal), [note], "one internal note");
+    let escalations: Vec<_> = seen
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Escalated { .. }))
+        .collect();
+    assert_eq!(escalations.len(), 1, "one escalation: {escalations:?}");
+
+    // The customer's client gets the reply and the new tier, never the note.
+    customer.sync_now().await.expect("customer pulls");
+    let mine = customer
+        .ticket(&ticket_id.to_string())
+        .await
+        .expect("customer's ticket");
+    let bodies: Vec<_> = mine.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, [reply], "the customer sees the reply only");
+    assert_eq!(mine.ticket.tier, Tier::L2);
+    let found = customer
+        .list_tickets(&ListQuery {
+            search: Some("thermal head".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .expect("customer searches");
+    assert_eq!(
+        found.total, 0,
+        "the note's words are nowhere in the customer's store"
+    );
+
+    if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
+        for screen in ["settings", "shortcuts"] {
+            app.click(&format!(r#"[data-testid="nav-{screen}"]"#)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            app.screenshot_if_asked(&format!("{screen}-en-light"));
+        }
+        select(&app, r#"[data-testid="language"]"#, "ar").await;
+        select(&app, r#"[data-testid="theme"]"#, "dark").await;
+        for screen in ["settings", "shortcuts"] {
+            app.click(&format!(r#"[data-testid="nav-{screen}"]"#)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
             app.screenshot_if_asked(&format!("{screen}-ar-dark"));
         }
+        app.click(r#"[data-testid="nav-tickets"]"#).await;
+        app.type_into(r#"[data-testid="search"]"#, "").await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        app.screenshot_if_asked("list-staff-ar-dark");
+        app.click(r#"[data-testid="ticket-row"]"#).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        app.screenshot_if_asked("detail-staff-ar-dark");
+    }
+
+    other.close().await;
+    customer.close().await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reaches_the_server() {
+    let server = spawn_server();
+    server.demo();
+    let app = launch_app(&server.url()).await;
+
+    // A customer of the lapsed organisation files a ticket: the server rejects it.
+    app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
+        .await;
+    if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
+        select(&app, r#"[data-testid="language"]"#, "ar").await;
+        select(&app, r#"[data-testid="theme"]"#, "dark").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.screenshot_if_asked("signin-ar-dark");
+        select(&app, r#"[data-testid="language"]"#, "en").await;
+        select(&app, r#"[data-testid="theme"]"#, "light").await;
+    }
+    app.type_into(r#"[data-testid="email"]"#, "customer@dunes.example")
+        .await;
+    app.type_into(r#"[data-testid="password"]"#, "demo1234")
+        .await;
+    app.click(r#"[data-testid="sign-in"]"#).await;
+    app.wait_for(r#"[data-testid="ticket-list"], [data-testid="list-empty"]"#)
+        .await;
+    app.click(r#"[data-testid="nav-new"]"#).await;
+    app.type_into(r#"[data-testid="new-title"]"#, "Scanner jams")
+        .await;
+    app.type_into(
+        r#"[data-testid="new-description"]"#,
+        "Every second page jams.",
+    )
+    .await;
+    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.click(r#"[data-testid="nav-outbox"]"#).await;
+    eventually("the ticket is rejected", 60, || async {
+        app.inner_text(r#"[data-testid="outbox-item"][data-state="rejected"]"#)
+            .await
+            .contains("subscription has lapsed")
+    })
+    .await;
+    app.screenshot_if_asked("outbox-rejected-en-light");
+
+    // The subscription is renewed; the customer edits the ticket and sends it again.
+    server.set_subscription("Dunes Trading", "2099-12-31");
+    app.click(r#"[data-testid="edit"]"#).await;
+    let edited = "Scanner jams on every second page since the firmware update";
+    app.type_into(r#"[data-testid="edit-title"]"#, edited).await;
+    select(&app, r#"[data-testid="edit-priority"]"#, "high").await;
+    app.screenshot_if_asked("outbox-edit-en-light");
+    app.click(r#"[data-testid="send-edited"]"#).await;
+    eventually("the outbox empties", 60, || async {
+        !app.inner_text(r#"[data-testid="outbox-empty"]"#)
+            .await
+            .is_empty()
+    })
+    .await;
+
+    // The server holds the edited ticket, once.
+    let (_adir, agent) = engine_for(&server.url(), "l1@tadhkira.example").await;
+    let found = agent
+        .list_tickets(&ListQuery {
+            search: Some("Scanner jams".into()),
+            ..ListQuery::default()
+        })
+        .await
+        .expect("agent lists");
+    let titles: Vec<_> = found.rows.iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [edited],
+        "exactly the edited ticket reached the server"
+    );
+    assert_eq!(found.rows[0].priority, tadhkira_proto::Priority::High);
+
+    if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
+        // One more rejected change for the Arabic screenshot: lapse again, file again.
+        server.set_subscription("Dunes Trading", "2001-01-01");
+        select(&app, r#"[data-testid="language"]"#, "ar").await;
+        select(&app, r#"[data-testid="theme"]"#, "dark").await;
+        app.click(r#"[data-testid="nav-new"]"#).await;
+        app.type_into(r#"[data-testid="new-title"]"#, "الماسح الضوئي لا يعمل")
+            .await;
+        app.type_into(
+            r#"[data-testid="new-description"]"#,
+            "يتوقف الماسح بعد كل صفحة.",
+        )
+        .await;
+        app.screenshot_if_asked("new-ticket-ar-dark");
+        app.click(r#"[data-testid="file-ticket"]"#).await;
+        app.click(r#"[data-testid="nav-outbox"]"#).await;
+        eventually("the second ticket is rejected", 60, || async {
+            !app.inner_text(r#"[data-testid="outbox-item"][data-state="rejected"]"#)
+                .await
+                .is_empty()
+        })
+        .await;
+        app.screenshot_if_asked("outbox-rejected-ar-dark");
+        app.click(r#"[data-testid="edit"]"#).await;
+        app.screenshot_if_asked("outbox-edit-ar-dark");
     }
 
     agent.close().await;
