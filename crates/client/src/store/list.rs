@@ -7,7 +7,8 @@
 //!
 //! - Filters alone are left to SQLite's planner, which has statistics
 //!   ([`Store::analyze`]) and an index per common filter and sort (status + priority
-//!   for the agent's working view, migration 0003).
+//!   for the agent's working view, migration 0003; the breaching queue is a range of
+//!   `breach_at`, migration 0004).
 //! - A search first becomes the set of tickets it finds ([`super::search`]), read from
 //!   the search index alone; the count and the page come from that set and the indexes,
 //!   and only the page's rows are read. Without filters the page is the first found
@@ -76,21 +77,8 @@ fn push_filters(
                 .push_bind(me.tier.map(i64::from).unwrap_or(0));
         }
         Queue::Breaching => {
-            // `resolution_due_at` is a fixed-width column (text order is time order);
-            // the first-response fields live only in the JSON, whose RFC 3339 times
-            // vary in width, so those compare through julianday().
-            b.push(
-                " AND t.status NOT IN ('solved', 'closed')
-                  AND json_extract(t.data, '$.sla_paused_at') IS NULL
-                  AND (t.resolution_due_at < ",
-            )
-            .push_bind(ts(now));
-            b.push(
-                " OR (json_extract(t.data, '$.first_response_at') IS NULL
-                      AND julianday(json_extract(t.data, '$.first_response_due_at')) < julianday(",
-            )
-            .push_bind(ts(now))
-            .push(")))");
+            // `breach_at` follows `Ticket::is_breaching` (see `tickets::breach_at`).
+            b.push(" AND t.breach_at < ").push_bind(ts(now));
         }
     }
     if let Some(s) = q.status {

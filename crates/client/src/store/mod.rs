@@ -149,6 +149,8 @@ where
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]
+mod migration_tests;
+#[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
 mod pull_tests;

@@ -14,19 +14,36 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// When `t` breaches, in [`ts`] form: its earliest response target still unmet, or
+/// `None` when it cannot breach (solved, closed or paused). `breach_at < ts(now)` is
+/// exactly [`Ticket::is_breaching`] at `now`, so the breaching queue is an index range.
+pub(crate) fn breach_at(t: &Ticket) -> Option<String> {
+    if t.sla_paused_at.is_some() || !t.status.is_active() {
+        return None;
+    }
+    let first_response = t
+        .first_response_due_at
+        .filter(|_| t.first_response_at.is_none());
+    [first_response, t.resolution_due_at]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(ts)
+}
+
 /// Writes a ticket's current state (insert or replace) and re-indexes its text.
 pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Result<()> {
     let data = serde_json::to_string(t)?;
     let rid: i64 = sqlx::query_scalar(
         "INSERT INTO tickets (id, number, title, status, priority_rank, channel, tier, assignee_id,
-             requester_id, created_by, updated_at, resolution_due_at, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             requester_id, created_by, updated_at, resolution_due_at, breach_at, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET number = excluded.number, title = excluded.title,
              status = excluded.status, priority_rank = excluded.priority_rank,
              channel = excluded.channel, tier = excluded.tier, assignee_id = excluded.assignee_id,
              requester_id = excluded.requester_id, created_by = excluded.created_by,
              updated_at = excluded.updated_at, resolution_due_at = excluded.resolution_due_at,
-             data = excluded.data
+             breach_at = excluded.breach_at, data = excluded.data
          RETURNING rid",
     )
     .bind(t.id.to_string())
@@ -41,6 +58,7 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
     .bind(t.created_by.to_string())
     .bind(ts(t.updated_at))
     .bind(t.resolution_due_at.map(ts))
+    .bind(breach_at(t))
     .bind(data)
     .fetch_one(&mut *conn)
     .await?;
