@@ -128,6 +128,13 @@ pub async fn search(engine: &Engine, word: &str, runs: usize) -> Result<Vec<f64>
     .await
 }
 
+/// A word that finds one ticket of a load of `tickets` (`load::new_ticket` titles ticket
+/// `i` "Bench ticket {i}: …"): the last one's index. A typical search, next to the worst
+/// case of a word found in every ticket.
+pub fn one_ticket_word(tickets: usize) -> String {
+    tickets.saturating_sub(1).to_string()
+}
+
 /// An agent replies `replies` times through the REST API on a customer's ticket; the
 /// customer's engine (background sync with live events) raises an alert for each.
 /// Returns each reply's latency in milliseconds, from sending the reply to the alert.

@@ -253,7 +253,8 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
                 let list = engine::list_first_page(&eng, 20).await?;
                 let en = engine::search(&eng, "vpn", 20).await?;
                 let ar = engine::search(&eng, "الاتصال", 20).await?;
-                reads = Some((list, en, ar));
+                let one = engine::search(&eng, &engine::one_ticket_word(size), 20).await?;
+                reads = Some((list, en, ar, one));
             }
             eng.close().await;
             if size == b.largest() {
@@ -284,7 +285,7 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
         } else {
             b.add(f);
         }
-        if let Some((list, en, ar)) = reads {
+        if let Some((list, en, ar, one)) = reads {
             b.add(Figure::from_runs(
                 format!("list first page, filter + sort, {size} tickets"),
                 "ms",
@@ -301,6 +302,12 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
                 format!("search Arabic word, {size} tickets"),
                 "ms",
                 ar,
+                Goal::AtMost(20.0),
+            ));
+            b.add(Figure::from_runs(
+                format!("search one ticket's number, {size} tickets"),
+                "ms",
+                one,
                 Goal::AtMost(20.0),
             ));
         }

@@ -14,11 +14,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use tadhkira_proto::{Message, Ticket, TicketEvent};
 use uuid::Uuid;
 
-use super::tickets::ts;
+use super::tickets::{breach_at, ts};
 use crate::error::Result;
 use crate::normalize::normalize;
 
-/// Rows per multi-row statement: 14 parameters a ticket keeps it far below SQLite's
+/// Rows per multi-row statement: 15 parameters a ticket keeps it far below SQLite's
 /// limit of 32,766 bound parameters.
 const ROWS: usize = 500;
 
@@ -62,8 +62,8 @@ pub(crate) async fn upsert_pulled_tickets(
             .collect::<serde_json::Result<Vec<_>>>()?;
         let mut upsert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO tickets (id, number, title, status, priority_rank, channel, tier,
-                 assignee_id, requester_id, created_by, updated_at, resolution_due_at, data,
-                 server_data) ",
+                 assignee_id, requester_id, created_by, updated_at, resolution_due_at, breach_at,
+                 data, server_data) ",
         );
         upsert.push_values(chunk.iter().zip(data), |mut row, ((t, server), data)| {
             row.push_bind(t.id.to_string())
@@ -78,6 +78,7 @@ pub(crate) async fn upsert_pulled_tickets(
                 .push_bind(t.created_by.to_string())
                 .push_bind(ts(t.updated_at))
                 .push_bind(t.resolution_due_at.map(ts))
+                .push_bind(breach_at(t))
                 .push_bind(data)
                 .push_bind(server.clone());
         });
@@ -87,8 +88,8 @@ pub(crate) async fn upsert_pulled_tickets(
                  channel = excluded.channel, tier = excluded.tier,
                  assignee_id = excluded.assignee_id, requester_id = excluded.requester_id,
                  created_by = excluded.created_by, updated_at = excluded.updated_at,
-                 resolution_due_at = excluded.resolution_due_at, data = excluded.data,
-                 server_data = excluded.server_data
+                 resolution_due_at = excluded.resolution_due_at, breach_at = excluded.breach_at,
+                 data = excluded.data, server_data = excluded.server_data
              RETURNING id, rid",
         );
         let mut rid_of = HashMap::with_capacity(chunk.len());

@@ -6,7 +6,9 @@
 
 pub(crate) mod apply;
 mod bulk;
+mod list;
 pub(crate) mod outbox;
+mod search;
 pub(crate) mod tickets;
 
 use std::path::Path;
@@ -144,6 +146,12 @@ where
         .await?)
 }
 
+#[cfg(test)]
+mod list_tests;
+#[cfg(test)]
+mod migration_tests;
+#[cfg(test)]
+mod profile_tests;
 #[cfg(test)]
 mod pull_tests;
 #[cfg(test)]

@@ -1,18 +1,34 @@
 //! Tickets, messages and timeline events in the local store, with their search index.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 use tadhkira_proto::{FieldValue, Message, Mutation, Ticket, TicketEvent, User};
 use uuid::Uuid;
 
 use super::Store;
 use crate::error::{EngineError, Result};
-use crate::model::{ListQuery, Queue, Sort, TicketPage, TicketRow};
-use crate::normalize::{fts_query, normalize};
+use crate::normalize::normalize;
 
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
     // Fixed width, so text order is time order.
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// When `t` breaches, in [`ts`] form: its earliest response target still unmet, or
+/// `None` when it cannot breach (solved, closed or paused). `breach_at < ts(now)` is
+/// exactly [`Ticket::is_breaching`] at `now`, so the breaching queue is an index range.
+pub(crate) fn breach_at(t: &Ticket) -> Option<String> {
+    if t.sla_paused_at.is_some() || !t.status.is_active() {
+        return None;
+    }
+    let first_response = t
+        .first_response_due_at
+        .filter(|_| t.first_response_at.is_none());
+    [first_response, t.resolution_due_at]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(ts)
 }
 
 /// Writes a ticket's current state (insert or replace) and re-indexes its text.
@@ -20,14 +36,14 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
     let data = serde_json::to_string(t)?;
     let rid: i64 = sqlx::query_scalar(
         "INSERT INTO tickets (id, number, title, status, priority_rank, channel, tier, assignee_id,
-             requester_id, created_by, updated_at, resolution_due_at, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             requester_id, created_by, updated_at, resolution_due_at, breach_at, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET number = excluded.number, title = excluded.title,
              status = excluded.status, priority_rank = excluded.priority_rank,
              channel = excluded.channel, tier = excluded.tier, assignee_id = excluded.assignee_id,
              requester_id = excluded.requester_id, created_by = excluded.created_by,
              updated_at = excluded.updated_at, resolution_due_at = excluded.resolution_due_at,
-             data = excluded.data
+             breach_at = excluded.breach_at, data = excluded.data
          RETURNING rid",
     )
     .bind(t.id.to_string())
@@ -42,6 +58,7 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
     .bind(t.created_by.to_string())
     .bind(ts(t.updated_at))
     .bind(t.resolution_due_at.map(ts))
+    .bind(breach_at(t))
     .bind(data)
     .fetch_one(&mut *conn)
     .await?;
@@ -176,143 +193,6 @@ pub(crate) fn apply_local(t: &mut Ticket, m: &Mutation, me: &User, now: DateTime
 }
 
 impl Store {
-    /// A page of the ticket list for `me`.
-    pub async fn list_tickets(&self, q: &ListQuery, me: &User) -> Result<TicketPage> {
-        let limit = q.limit.clamp(1, 500) as i64;
-        let search = match q.search.as_deref().map(str::trim) {
-            Some(s) if !s.is_empty() => match fts_query(s) {
-                Some(f) => Some(f),
-                None => {
-                    return Ok(TicketPage {
-                        rows: vec![],
-                        total: 0,
-                    })
-                }
-            },
-            _ => None,
-        };
-        // One instant for the filter and the rows' `breaching`, so they agree.
-        let now = Utc::now();
-        let filters = |b: &mut QueryBuilder<'_, Sqlite>| {
-            b.push(" WHERE 1 = 1");
-            let me_id = me.id.to_string();
-            match q.queue {
-                Queue::All => {}
-                Queue::Mine if me.role.is_staff() => {
-                    b.push(" AND t.assignee_id = ").push_bind(me_id);
-                }
-                Queue::Mine => {
-                    b.push(" AND (t.requester_id = ").push_bind(me_id.clone());
-                    b.push(" OR t.created_by = ").push_bind(me_id).push(")");
-                }
-                Queue::Unassigned => {
-                    b.push(" AND t.assignee_id IS NULL");
-                }
-                Queue::MyTier => {
-                    b.push(" AND t.tier = ")
-                        .push_bind(me.tier.map(i64::from).unwrap_or(0));
-                }
-                Queue::Breaching => {
-                    // `resolution_due_at` is a fixed-width column (text order is time
-                    // order); the first-response fields live only in the JSON, whose
-                    // RFC 3339 times vary in width, so those compare through julianday().
-                    b.push(
-                        " AND t.status NOT IN ('solved', 'closed')
-                          AND json_extract(t.data, '$.sla_paused_at') IS NULL
-                          AND (t.resolution_due_at < ",
-                    )
-                    .push_bind(ts(now));
-                    b.push(
-                        " OR (json_extract(t.data, '$.first_response_at') IS NULL
-                              AND julianday(json_extract(t.data, '$.first_response_due_at')) < julianday(",
-                    )
-                    .push_bind(ts(now))
-                    .push(")))");
-                }
-            }
-            if let Some(s) = q.status {
-                b.push(" AND t.status = ").push_bind(s.as_str());
-            }
-            if q.active_only {
-                b.push(" AND t.status NOT IN ('solved', 'closed')");
-            }
-            if let Some(p) = q.priority {
-                b.push(" AND t.priority_rank = ").push_bind(p.rank() as i64);
-            }
-            if let Some(c) = q.channel {
-                b.push(" AND t.channel = ").push_bind(c.as_str());
-            }
-            if let Some(t) = q.tier {
-                b.push(" AND t.tier = ").push_bind(i64::from(t));
-            }
-            if let Some(a) = q.assignee_id {
-                b.push(" AND t.assignee_id = ").push_bind(a.to_string());
-            }
-            if let Some(f) = &search {
-                b.push(" AND (t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ")
-                    .push_bind(f.clone());
-                b.push(
-                    ") OR t.rid IN (SELECT ticket_rid FROM message_fts WHERE message_fts MATCH ",
-                )
-                .push_bind(f.clone())
-                .push("))");
-            }
-        };
-
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM tickets t");
-        filters(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-
-        let mut b = QueryBuilder::<Sqlite>::new(
-            "SELECT t.data, t.updated_at, r.read_at,
-                (SELECT COUNT(*) FROM outbox o WHERE o.ticket_id = t.id) AS pending,
-                (SELECT COUNT(*) FROM outbox o WHERE o.ticket_id = t.id AND o.state = 'rejected') AS rejected
-             FROM tickets t LEFT JOIN read_marks r ON r.ticket_id = t.id",
-        );
-        filters(&mut b);
-        b.push(match q.sort {
-            Sort::Updated => " ORDER BY t.updated_at DESC",
-            Sort::Priority => " ORDER BY t.priority_rank DESC, t.updated_at DESC",
-            Sort::Due => " ORDER BY t.resolution_due_at IS NULL, t.resolution_due_at ASC",
-        });
-        b.push(" LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(q.offset as i64);
-        let mut rows = Vec::new();
-        for row in b.build().fetch_all(&self.pool).await? {
-            let t: Ticket = serde_json::from_str(row.try_get::<&str, _>("data")?)?;
-            let updated: String = row.try_get("updated_at")?;
-            let read_at: Option<String> = row.try_get("read_at")?;
-            let pending: i64 = row.try_get("pending")?;
-            let rejected: i64 = row.try_get("rejected")?;
-            rows.push(TicketRow {
-                id: t.id,
-                number: (t.number > 0).then_some(t.number),
-                breaching: t.is_breaching(now),
-                unread: read_at.is_none_or(|r| r < updated),
-                pending_changes: pending as u32,
-                has_rejected: rejected > 0,
-                title: t.title,
-                status: t.status,
-                priority: t.priority,
-                channel: t.channel,
-                tier: t.tier,
-                org_name: t.org_name,
-                requester_name: t.requester_name,
-                assignee_id: t.assignee_id,
-                assignee_name: t.assignee_name,
-                updated_at: t.updated_at,
-                resolution_due_at: t.resolution_due_at,
-                first_response_due_at: t
-                    .first_response_due_at
-                    .filter(|_| t.first_response_at.is_none()),
-                sla_paused: t.sla_paused_at.is_some(),
-            });
-        }
-        Ok(TicketPage { rows, total })
-    }
-
     /// A ticket's messages and events, oldest first.
     pub async fn ticket_parts(&self, id: Uuid) -> Result<(Ticket, Vec<Message>, Vec<TicketEvent>)> {
         let mut conn = self.pool.acquire().await?;
