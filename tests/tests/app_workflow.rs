@@ -333,6 +333,9 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     )
     .await;
     app.click(r#"[data-testid="file-ticket"]"#).await;
+    // Filing ends on the new ticket's page: wait for it, or that navigation would
+    // leave the outbox again.
+    app.wait_for(r#"[data-testid="ticket-number"]"#).await;
     app.click(r#"[data-testid="nav-outbox"]"#).await;
     eventually("the ticket is rejected", 60, || async {
         app.inner_text(r#"[data-testid="outbox-item"][data-state="rejected"]"#)
@@ -389,6 +392,7 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
         .await;
         app.screenshot_if_asked("new-ticket-ar-dark");
         app.click(r#"[data-testid="file-ticket"]"#).await;
+        app.wait_for(r#"[data-testid="ticket-number"]"#).await;
         app.click(r#"[data-testid="nav-outbox"]"#).await;
         eventually("the second ticket is rejected", 60, || async {
             !app.inner_text(r#"[data-testid="outbox-item"][data-state="rejected"]"#)

@@ -19,9 +19,13 @@ function split(seconds: number, smallest: Intl.RelativeTimeFormatUnit = 'second'
   return ['second', 0];
 }
 
-/** "5 minutes ago" / "in 2 hours" for `iso`, relative to `now`. */
+/**
+ * "5 minutes ago" / "منذ ٥ دقائق" for `iso`, something that has happened, relative to
+ * `now`. A time slightly ahead of this machine's clock (the server's clock, or a change
+ * stamped while the minute clock ticks) reads "now", never "in 3 seconds".
+ */
 export function relativeTime(iso: string, now: number = Date.now()): string {
-  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const seconds = Math.min(0, Math.round((Date.parse(iso) - now) / 1000));
   const fmt = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto', numberingSystem: digits() } as Intl.RelativeTimeFormatOptions);
   const [unit, count] = split(seconds);
   return fmt.format(count, unit);
