@@ -8,7 +8,7 @@ use tadhkira_client::api::ApiClient;
 use tadhkira_client::{
     Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketDetail, TicketPage,
 };
-use tadhkira_proto::{FieldValue, Health, Mutation, Tier, Visibility};
+use tadhkira_proto::{FieldValue, Health, Mutation, Tier, User, Visibility};
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
@@ -189,6 +189,13 @@ pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settin
 #[tauri::command]
 pub fn token_storage(state: State<'_, AppState>) -> &'static str {
     state.token_storage.as_str()
+}
+
+/// The staff a ticket can be assigned to, for the assignee filter and picker (the last
+/// list fetched when offline; empty for customers).
+#[tauri::command]
+pub async fn staff_directory(state: State<'_, AppState>) -> Result<Vec<User>> {
+    Ok(state.engine.staff_directory().await?)
 }
 
 /// When this process started; set first thing in [`crate::run`].

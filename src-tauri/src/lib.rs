@@ -148,6 +148,7 @@ pub fn run() {
             commands::get_settings,
             commands::set_settings,
             commands::token_storage,
+            commands::staff_directory,
             commands::list_painted,
         ])
         .run(tauri::generate_context!());

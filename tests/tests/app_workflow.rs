@@ -153,6 +153,9 @@ async fn engine_for(url: &str, email: &str) -> (tempfile::TempDir, Engine) {
     (dir, engine)
 }
 
+/// The demo's tier-2 agent.
+const L2_NAME: &str = "ليلى إبراهيم";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_sees_the_note() {
     let server = spawn_server();
@@ -227,6 +230,28 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
                 .contains(reason)
     })
     .await;
+    // Hand it to the tier-2 agent by name, from the staff directory.
+    app.driver
+        .execute(
+            "const s = document.querySelector('[data-testid=\"set-assignee\"]');
+             const o = [...s.options].find((o) => o.text === arguments[0]);
+             if (!o) return false;
+             s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));
+             return true;",
+            vec![serde_json::Value::from(L2_NAME)],
+        )
+        .await
+        .expect("pick the assignee");
+    eventually("the new assignee reaches the server", 60, || async {
+        app.inner_text(r#"[data-testid="sync-indicator"]"#)
+            .await
+            .contains("All changes sent")
+            && app
+                .inner_text(r#"[data-testid="set-assignee"] option:checked"#)
+                .await
+                == L2_NAME
+    })
+    .await;
     app.screenshot_if_asked("detail-staff-en-light");
 
     // Through the server, as another agent: each change arrived exactly once.
@@ -236,6 +261,12 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
         .await
         .expect("the tier-2 agent sees the escalated ticket");
     assert_eq!(seen.ticket.tier, Tier::L2, "escalated to tier 2");
+    let l2 = other.account().expect("signed in").user.id;
+    assert_eq!(
+        seen.ticket.assignee_id,
+        Some(l2),
+        "assigned to the tier-2 agent"
+    );
     let bodies = |vis: Visibility| {
         seen.messages
             .iter()

@@ -201,6 +201,17 @@ impl ApiClient {
             .await
     }
 
+    /// `GET /api/v1/people?role=R&limit=500`: the directory (staff only).
+    pub async fn people(
+        &self,
+        role: tadhkira_proto::Role,
+    ) -> Result<tadhkira_proto::PeoplePage, ApiCallError> {
+        let rb = self
+            .request(reqwest::Method::GET, "api/v1/people")?
+            .query(&[("role", role.as_str()), ("limit", "500")]);
+        self.send_json(rb).await
+    }
+
     /// `POST /api/v1/sync/push`.
     pub async fn push(
         &self,

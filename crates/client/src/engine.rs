@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tadhkira_proto::LoginRequest;
+use tadhkira_proto::{LoginRequest, Role, User};
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
 
@@ -60,6 +60,9 @@ pub struct AlertMessage {
     /// The message text.
     pub body: String,
 }
+
+/// The `meta` key of the last staff directory fetched ([`Engine::staff_directory`]).
+const STAFF_DIRECTORY: &str = "staff_directory";
 
 /// The signed-in part of an engine.
 pub(crate) struct Session {
@@ -263,6 +266,40 @@ impl Engine {
     pub async fn list_tickets(&self, query: &ListQuery) -> Result<TicketPage> {
         let s = self.session()?;
         s.store.list_tickets(query, &s.account.user).await
+    }
+
+    /// The staff a ticket can be assigned to (agents and admins), by name: fetched from
+    /// the server when it answers and kept in the store, so the assignee pickers work
+    /// offline with the last list seen. Customers have none. Fails only when the server
+    /// cannot be asked and no list was ever kept.
+    pub async fn staff_directory(&self) -> Result<Vec<User>> {
+        let s = self.session()?;
+        if !s.account.user.role.is_staff() {
+            return Ok(Vec::new());
+        }
+        let fetched = async {
+            let mut people = s.api.people(Role::Agent).await?.people;
+            people.extend(s.api.people(Role::Admin).await?.people);
+            Ok::<_, crate::api::ApiCallError>(people)
+        }
+        .await;
+        match fetched {
+            Ok(people) => {
+                let mut staff: Vec<User> = people.into_iter().map(|p| p.user).collect();
+                staff.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+                s.store
+                    .set_meta(STAFF_DIRECTORY, &serde_json::to_string(&staff)?)
+                    .await?;
+                Ok(staff)
+            }
+            Err(e) => match s.store.meta(STAFF_DIRECTORY).await? {
+                Some(kept) => {
+                    tracing::debug!(error = %e, "staff directory from the store");
+                    Ok(serde_json::from_str(&kept)?)
+                }
+                None => Err(e.into()),
+            },
+        }
     }
 
     /// A ticket with its messages, timeline and pending local changes. `reference` is a

@@ -18,6 +18,7 @@ import type { Settings } from '../generated/app/Settings';
 import type { SyncReport } from '../generated/engine/SyncReport';
 import type { SyncState } from '../generated/engine/SyncState';
 import type { Tier } from '../generated/engine/Tier';
+import type { User } from '../generated/engine/User';
 import type { TicketDetail } from '../generated/engine/TicketDetail';
 import type { TicketPage } from '../generated/engine/TicketPage';
 import type { Visibility } from '../generated/engine/Visibility';
@@ -101,6 +102,9 @@ export const setSettings = (settings: Settings): Promise<void> => invoke('set_se
 
 /** Where the API token is kept: `keychain` or `file`. */
 export const tokenStorage = (): Promise<string> => invoke('token_storage');
+
+/** The staff a ticket can be assigned to, by name (the last list kept when offline). */
+export const staffDirectory = (): Promise<User[]> => invoke('staff_directory');
 
 /** Calls `handler` for every engine event (ticket changes, alerts, sync state). */
 export const onEngineEvent = (handler: (e: EngineEvent) => void): Promise<UnlistenFn> =>

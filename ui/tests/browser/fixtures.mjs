@@ -40,6 +40,13 @@ export const AGENT = {
   organisation: null,
 };
 
+/** The staff directory (agents and admins), as the engine gives it: by name. */
+export const STAFF = [
+  { ...AGENT.user, id: '0190a1b2-0000-7000-8000-0000000000a3', email: 'l3@tadhkira.example', name: 'Karim L3', tier: 3 },
+  { ...AGENT.user, id: '0190a1b2-0000-7000-8000-0000000000a2', email: 'l2@tadhkira.example', name: 'Layla L2', tier: 2 },
+  AGENT.user,
+];
+
 export const SYNC = {
   signed_in: true,
   online: true,
@@ -210,6 +217,7 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     ticket: { ok: DETAIL },
     outbox: { ok: OUTBOX },
     token_storage: { ok: 'file' },
+    staff_directory: { ok: STAFF },
     system_info: { ok: 'OS: linux (x86_64)\nApp: Tadhkira 0.1.0\nLocale: en' },
     ...extra,
   };

@@ -4,7 +4,7 @@
 // screen or state in ar/en × light/dark; language and theme switch live everywhere.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT, CUSTOMER, DETAIL, LOCAL_DETAIL, PAGE, ROW, XSS_BODY, XSS_TITLE, signedIn } from './fixtures.mjs';
+import { AGENT, CUSTOMER, DETAIL, LOCAL_DETAIL, PAGE, ROW, STAFF, XSS_BODY, XSS_TITLE, signedIn } from './fixtures.mjs';
 import { openApp, seriousA11yViolations, startHarness } from './harness.mjs';
 
 const calls = (page, name) => page.evaluate((n) => window.__calls.filter(([c]) => c === n).map(([, a]) => a), name);
@@ -96,12 +96,18 @@ describe('signed-in screens', () => {
     await page.getByTestId('escalate').click();
     await page.getByTestId('set-status').selectOption('pending');
     await page.waitForFunction(() => window.__calls.some(([c]) => c === 'update_ticket'));
+    // Any agent of the directory can be given the ticket, or nobody.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="set-assignee"] option').length === 4);
+    assert.deepEqual(await page.getByTestId('set-assignee').locator('option').allInnerTexts(), ['Unassigned', 'Karim L3', 'Layla L2', 'Omar L1']);
+    await page.getByTestId('set-assignee').selectOption({ label: 'Karim L3' });
+    await page.waitForFunction(() => window.__calls.filter(([c]) => c === 'update_ticket').length === 2);
     assert.deepEqual(await calls(page, 'add_message'), [
       { ticket_id: DETAIL.ticket.id, body: 'Checked the driver version.', visibility: 'internal' },
     ]);
     assert.deepEqual(await calls(page, 'escalate'), [{ ticket_id: DETAIL.ticket.id, to_tier: 2, reason: 'Needs a driver fix' }]);
     assert.deepEqual(await calls(page, 'update_ticket'), [
       { ticket_id: DETAIL.ticket.id, values: [{ field: 'status', value: 'pending' }] },
+      { ticket_id: DETAIL.ticket.id, values: [{ field: 'assignee', value: STAFF[0].id }] },
     ]);
     await context.close();
   });

@@ -27,9 +27,11 @@ describe('workflows', () => {
     await page.waitForFunction(() => window.__calls.some(([c, a]) => c === 'list_tickets' && a.query.queue === 'breaching'));
     await page.getByTestId('filter-channel').selectOption('phone');
     await page.getByTestId('filter-tier').selectOption('2');
-    // The assignee choices: anyone, me, and the people the store has shown as assignees.
+    // The assignee choices: anyone, me, then by name the staff directory and anyone the
+    // store has shown as an assignee (Layla is in both, once).
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="filter-assignee"] option').length === 4);
     const choices = await page.getByTestId('filter-assignee').locator('option').allInnerTexts();
-    assert.deepEqual(choices, ['Any', 'Me', 'Layla L2']);
+    assert.deepEqual(choices, ['Any', 'Me', 'Karim L3', 'Layla L2']);
     await page.getByTestId('filter-assignee').selectOption({ label: 'Layla L2' });
     await page.getByTestId('sort').selectOption('due');
     await page.waitForFunction(() => window.__calls.some(([c, a]) => c === 'list_tickets' && a.query.sort === 'due'));
