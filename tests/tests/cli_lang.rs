@@ -1,5 +1,6 @@
 //! The `tadhkira` CLI in Arabic: `--lang ar` (and `LANG=ar_EG.UTF-8`) switch its lines
-//! for people to the Arabic catalogue, plurals included; exit codes do not change.
+//! for people, and `--help`, to the Arabic catalogue, plurals included; exit codes do
+//! not change.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -129,4 +130,33 @@ fn the_cli_speaks_arabic_with_the_right_plural_forms() {
     let list = cli(d, &[], &[ar[0], ar[1], "list", "--search", "الفاكس"]);
     assert!(stdout(&list).contains("جديدة"), "status in words: {list:?}");
     assert!(stdout(&list).ends_with("تذكرة واحدة\n"), "{list:?}");
+}
+
+#[test]
+fn the_help_is_in_the_users_language_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    let ar = cli(d, &[], &["--lang", "ar", "--help"]);
+    assert_eq!(ar.status.code(), Some(0), "{ar:?}");
+    let text = stdout(&ar);
+    for words in [
+        "الاستخدام:",
+        "الأوامر:",
+        "سجّل الدخول إلى خادم",
+        "اعرض المساعدة",
+    ] {
+        assert!(text.contains(words), "{words} in:\n{text}");
+    }
+    for english in ["Usage:", "Commands:", "Sign in", "Print help"] {
+        assert!(!text.contains(english), "no {english} in:\n{text}");
+    }
+
+    // From the POSIX locale as well, for a subcommand's options.
+    let list = stdout(&cli(d, &[("LANG", "ar_EG.UTF-8")], &["list", "--help"]));
+    assert!(list.contains("كلمات للبحث عنها"), "{list}");
+
+    let en = stdout(&cli(d, &[], &["list", "--help"]));
+    assert!(en.contains("Usage: tadhkira list"), "{en}");
+    assert!(en.contains("Words to find"), "{en}");
 }

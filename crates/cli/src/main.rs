@@ -10,13 +10,14 @@
 //! rejected (see `tadhkira outbox`).
 
 mod commands;
+mod help;
 mod i18n;
 mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -35,8 +36,8 @@ pub struct Cli {
     /// Do not try to sync after a change (it stays queued).
     #[arg(long, global = true)]
     pub offline: bool,
-    /// Language of the output: en or ar (else env TADHKIRA_LANG, else LC_ALL /
-    /// LC_MESSAGES / LANG, else English). Help text is English.
+    /// Language of the output and the help: en or ar (else env TADHKIRA_LANG, else
+    /// LC_ALL / LC_MESSAGES / LANG, else English).
     #[arg(long, global = true, value_name = "en|ar")]
     pub lang: Option<tadhkira_i18n::Locale>,
     #[command(subcommand)]
@@ -160,8 +161,14 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let cli = Cli::parse();
-    i18n::init(cli.lang);
+    // The language first: the help is built in it.
+    let args: Vec<String> = std::env::args().collect();
+    i18n::init(help::lang_flag(&args));
+    let matches = help::localized(Cli::command()).get_matches_from(&args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match commands::run(cli).await {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
