@@ -78,3 +78,25 @@ async fn background_sync_retries_by_itself_and_follows_live_events() {
     assert!(saw_state, "sync state changes were announced");
     c.stop_background_sync();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_server_shows_offline_at_once_without_a_local_change() {
+    let mut server = spawn_server();
+    server.demo();
+    let customer = server.device("customer@nile.example").await;
+    let c = &customer.engine;
+    c.start_background_sync();
+    wait_for("the live stream", Duration::from_secs(10), async || {
+        c.sync_state().live && c.sync_state().online
+    })
+    .await;
+
+    // Nothing changes locally: the end of the live stream alone must tell.
+    server.stop();
+    let took = wait_for("going offline", Duration::from_secs(5), async || {
+        !c.sync_state().online
+    })
+    .await;
+    eprintln!("offline shown {took:?} after the server stopped");
+    c.stop_background_sync();
+}

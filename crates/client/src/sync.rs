@@ -269,8 +269,8 @@ impl Engine {
     }
 }
 
-/// Keeps `GET /api/v1/events` open; every `changes` event (and every reconnect, which
-/// may follow a network loss) wakes the sync loop.
+/// Keeps `GET /api/v1/events` open; every `changes` event, every reconnect (which may
+/// follow a network loss) and the stream's end (which may be one) wake the sync loop.
 async fn listen(engine: Engine) {
     let mut failures = 0u32;
     loop {
@@ -296,6 +296,9 @@ async fn listen(engine: Engine) {
             Err(e) => tracing::debug!(error = %e, "live events unavailable"),
         }
         engine.refresh_state(|s| s.live = false).await;
+        // The stream ended: maybe the server is gone. A round now finds out, so the
+        // indicator says "offline" at once instead of at the next local change.
+        engine.inner.wake.notify_one();
         tokio::time::sleep(backoff(failures)).await;
         failures = failures.saturating_add(1);
     }
