@@ -269,7 +269,9 @@ pub struct Alert {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum EngineEvent {
-    /// Tickets changed locally or by a pull; lists and open details should reload.
+    /// Tickets changed locally or by a pull; lists and open details should reload. No
+    /// ids means many tickets changed (more than `sync::MAX_NAMED_CHANGES`, as in a
+    /// first sync): reload everything.
     TicketsChanged { ticket_ids: Vec<Uuid> },
     /// A reply alert was raised (the notifier got it too).
     Alert(Alert),

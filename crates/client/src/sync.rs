@@ -32,6 +32,10 @@ pub const PULL_PAGE: i64 = 1_000;
 const ANALYZE_AFTER: u32 = 5_000;
 /// Longest wait between retries while offline.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// At most this many ticket ids in one [`EngineEvent::TicketsChanged`]; more changed
+/// tickets are announced with no ids ("many: reload everything").
+pub const MAX_NAMED_CHANGES: usize = 1_000;
+
 /// Rounds run at least this often while connected, in case a live event was missed.
 pub const IDLE_ROUND: Duration = Duration::from_secs(60);
 
@@ -161,9 +165,17 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         }
     }
     if !changed.is_empty() {
-        let _ = engine.inner.events.send(EngineEvent::TicketsChanged {
-            ticket_ids: changed.into_iter().collect(),
-        });
+        // A first sync changes every ticket: name them only when they are few, or the
+        // window is sent one event of 100,000 ids (≈ 4 MB of JSON) to reload anyway.
+        let ticket_ids = if changed.len() <= MAX_NAMED_CHANGES {
+            changed.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let _ = engine
+            .inner
+            .events
+            .send(EngineEvent::TicketsChanged { ticket_ids });
     }
     if let Some(alert) = summarise(&alerts) {
         report.alerts = 1;
