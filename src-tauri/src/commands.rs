@@ -49,12 +49,15 @@ pub fn session(state: State<'_, AppState>) -> Option<Account> {
 /// Signs in, stores the token and starts syncing.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sign_in(
+    app: AppHandle,
     state: State<'_, AppState>,
     server_url: String,
     email: String,
     password: String,
 ) -> Result<Account> {
     let account = state.engine.sign_in(&server_url, &email, &password).await?;
+    // The profile's language counts now, unless the settings chose one.
+    locale::apply_to_engine(&app);
     state.engine.start_background_sync();
     Ok(account)
 }
@@ -181,6 +184,7 @@ pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settin
     if let Some(tray) = app.try_state::<Tray>() {
         tray.set_locale(locale::current(&app));
     }
+    locale::apply_to_engine(&app);
     Ok(())
 }
 

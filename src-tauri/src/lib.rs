@@ -78,6 +78,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         token_storage,
         unread_changed,
     });
+    locale::apply_to_engine(app.handle());
 
     let tray = match Tray::create(app.handle(), locale::current(app.handle())) {
         Ok(tray) => {

@@ -27,3 +27,11 @@ pub fn current<R: Runtime>(app: &AppHandle<R>) -> Locale {
 pub fn catalogue(locale: Locale) -> &'static Catalogue {
     Catalogue::isolated(locale)
 }
+
+/// Asks the server for its messages in the user's language from now on (at start, after
+/// signing in, when the settings change).
+pub fn apply_to_engine<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(state) = app.try_state::<AppState>() {
+        state.engine.set_language(Some(current(app).tag()));
+    }
+}

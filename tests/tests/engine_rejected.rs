@@ -149,3 +149,30 @@ async fn discarding_a_rejected_field_change_puts_the_servers_value_back() {
         before
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_reason_comes_in_the_users_language() {
+    let server = spawn_server();
+    server.demo();
+    let dev = server.device("customer@dunes.example").await;
+    let e = &dev.engine;
+
+    e.set_language(Some("ar"));
+    e.create_ticket(input("الماسح لا يعمل")).await.unwrap();
+    e.sync_now().await.unwrap();
+    e.set_language(Some("en"));
+    e.create_ticket(input("Scanner down")).await.unwrap();
+    e.sync_now().await.unwrap();
+
+    let outbox = e.outbox().await.unwrap();
+    let reasons: Vec<_> = outbox
+        .iter()
+        .map(|o| o.error.as_ref().expect("rejected").message.clone())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("اشتراك مؤسستك"), "{reasons:?}");
+    assert!(reasons[1].contains("subscription"), "{reasons:?}");
+    assert!(outbox
+        .iter()
+        .all(|o| o.error.as_ref().unwrap().code == ErrorCode::SubscriptionInactive));
+}

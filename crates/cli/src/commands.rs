@@ -131,6 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         device_name: "tadhkira-cli".into(),
     };
     let engine = Engine::open(&dir, config).await?;
+    engine.set_language(Some(i18n::locale().tag()));
     let (done, finish) = tokio::sync::oneshot::channel();
     let printer = tokio::spawn(print_alerts(engine.clone(), alerts, finish));
     let code = dispatch(&cli, &engine).await;

@@ -39,7 +39,13 @@ pub struct ApiClient {
     sse: reqwest::Client,
     base: reqwest::Url,
     token: Option<String>,
+    /// Sent as `Accept-Language`, so the server's messages come in the user's language.
+    language: Language,
 }
+
+/// The user's language for the server's messages (a tag such as `ar`), shared by the
+/// engine's clients and changed at run time (`Engine::set_language`).
+pub type Language = std::sync::Arc<std::sync::RwLock<Option<String>>>;
 
 impl std::fmt::Debug for ApiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,12 +84,19 @@ impl ApiClient {
             sse,
             base,
             token: None,
+            language: Language::default(),
         })
     }
 
     /// The same client, sending `token` with every request.
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
+        self
+    }
+
+    /// The same client, asking for the server's messages in `language`.
+    pub fn with_language(mut self, language: Language) -> Self {
+        self.language = language;
         self
     }
 
@@ -108,6 +121,9 @@ impl ApiClient {
         let mut rb = self.http.request(method, self.url(path)?);
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
+        }
+        if let Some(tag) = self.language.read().ok().and_then(|l| l.clone()) {
+            rb = rb.header(reqwest::header::ACCEPT_LANGUAGE, tag);
         }
         Ok(rb)
     }

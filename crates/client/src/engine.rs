@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     pub state: Mutex<SyncState>,
     /// The background sync loop and the live-event listener, while running.
     pub background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The language asked of the server (`Accept-Language`).
+    pub language: crate::api::Language,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -143,6 +145,7 @@ impl Engine {
                 wake: Notify::new(),
                 state: Mutex::new(SyncState::default()),
                 background: Mutex::new(Vec::new()),
+                language: Default::default(),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");
@@ -157,7 +160,9 @@ impl Engine {
     }
 
     async fn attach(&self, account: Account, token: &str) -> Result<()> {
-        let api = ApiClient::new(&account.server_url)?.with_token(token);
+        let api = ApiClient::new(&account.server_url)?
+            .with_token(token)
+            .with_language(self.inner.language.clone());
         let dir = self
             .inner
             .data_dir
@@ -201,10 +206,18 @@ impl Engine {
         Ok(self.session()?.client_id)
     }
 
+    /// Asks the server for its messages (error texts, rejection reasons) in `tag`'s
+    /// language from now on (`ar`, `en`); `None` leaves it to the server (English).
+    pub fn set_language(&self, tag: Option<&str>) {
+        if let Ok(mut l) = self.inner.language.write() {
+            *l = tag.map(str::to_owned);
+        }
+    }
+
     /// Signs in (needs the network), stores the token and opens the account's store.
     /// Signing in as another user switches stores; each account keeps its own.
     pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<Account> {
-        let api = ApiClient::new(server_url)?;
+        let api = ApiClient::new(server_url)?.with_language(self.inner.language.clone());
         api.health().await?;
         let req = LoginRequest {
             email: email.trim().to_owned(),

@@ -3,13 +3,14 @@
 
 use axum::extract::State;
 use serde::Deserialize;
+use tadhkira_i18n::Locale;
 use tadhkira_proto::{
     ErrorCode, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
 };
 use tracing::Instrument;
 
 use crate::db::Caller;
-use crate::error::{AppError, Json, Query};
+use crate::error::{request_locale, AppError, Json, Query};
 use crate::startup::AppState;
 
 /// `POST /api/v1/sync/push`: one transaction, one result per mutation.
@@ -29,11 +30,23 @@ pub async fn push(
         ));
     }
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
-    let results = state
+    let mut results = state
         .store
         .apply_batch(&caller, &req.mutations, &state.settings.sla)
         .instrument(span)
         .await?;
+    // Reasons are written in English by the apply path; in another language the code's
+    // own message leads, with the English detail after it (as for any error answer).
+    let locale = request_locale();
+    if locale != Locale::En {
+        for r in &mut results {
+            if let tadhkira_proto::Outcome::Rejected { code, message } = &mut r.outcome {
+                *message = AppError::new(*code, std::mem::take(message))
+                    .body(locale)
+                    .message;
+            }
+        }
+    }
     let rejected = results
         .iter()
         .filter(|r| matches!(r.outcome, tadhkira_proto::Outcome::Rejected { .. }))
