@@ -368,10 +368,13 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     // leave the outbox again.
     app.wait_for(r#"[data-testid="ticket-number"]"#).await;
     app.click(r#"[data-testid="nav-outbox"]"#).await;
+    // The UI speaks the profile's language (Arabic for this customer) unless the
+    // settings chose one (English, when the screenshots above were taken).
     eventually("the ticket is rejected", 60, || async {
-        app.inner_text(r#"[data-testid="outbox-item"][data-state="rejected"]"#)
-            .await
-            .contains("subscription has lapsed")
+        let item = app
+            .inner_text(r#"[data-testid="outbox-item"][data-state="rejected"]"#)
+            .await;
+        item.contains("subscription has lapsed") || item.contains("انتهى اشتراك مؤسستك")
     })
     .await;
     app.screenshot_if_asked("outbox-rejected-en-light");
