@@ -3,6 +3,10 @@
 //! tickets in Arabic and English across statuses, priorities and channels, with public
 //! replies and internal notes. Every ticket change goes through the same apply path as a
 //! push, so the change feed is populated exactly as in real use. Loading is idempotent.
+//!
+//! Every fifth ticket is filed under targets of zero minutes, so that a fresh demo
+//! already has overdue tickets: the staff's "breaching" queue and the "overdue" marks
+//! have something to show (the others follow the configured targets).
 
 use chrono::{Duration, Utc};
 use tadhkira_proto::{
@@ -13,7 +17,7 @@ use tadhkira_proto::{
 use uuid::Uuid;
 
 use crate::admin::{create_user, UserSpec};
-use crate::config::Settings;
+use crate::config::{Settings, SlaTargets, Target};
 use crate::db::{Caller, Store, StoreError};
 
 /// The demo password of every demo user.
@@ -196,6 +200,19 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
         Priority::Low,
         Priority::Urgent,
     ];
+    let now_due = Target {
+        first_response_minutes: 0,
+        resolution_minutes: 0,
+    };
+    let tight = Settings {
+        sla: SlaTargets {
+            urgent: now_due,
+            high: now_due,
+            normal: now_due,
+            low: now_due,
+        },
+        ..settings.clone()
+    };
     for i in 0..50usize {
         let (title, description) = TICKETS[i % TICKETS.len()];
         let ar = arabic(title);
@@ -237,7 +254,9 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
             system_info: Some("Windows 11 23H2, Tadhkira 0.1.0".into()),
             requester_id: lapsed.then_some(customer.user.id),
         };
-        apply(store, settings, filer, Mutation::CreateTicket(new)).await?;
+        let overdue = i % 5 == 1;
+        let filed_under = if overdue { &tight } else { settings };
+        apply(store, filed_under, filer, Mutation::CreateTicket(new)).await?;
         let target = Status::ALL[i % Status::ALL.len()];
         if target == Status::New {
             continue;
