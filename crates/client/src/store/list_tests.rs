@@ -5,7 +5,7 @@
 //! every sort, with a word found only in a message, and page after page.
 
 use chrono::{Duration, Utc};
-use tadhkira_proto::{Message, Priority, Role, Status, Ticket, Tier, User, Visibility};
+use tadhkira_proto::{Message, Priority, Role, Status, Ticket, User, Visibility};
 use uuid::Uuid;
 
 use super::tickets::{upsert_message, upsert_ticket};
@@ -16,19 +16,6 @@ const TICKETS: usize = 300;
 
 /// Whether a ticket is one a search must find.
 type Hit<'a> = Box<dyn Fn(&Ticket) -> bool + 'a>;
-
-fn agent() -> User {
-    User {
-        id: Uuid::now_v7(),
-        email: "a@example.com".into(),
-        name: "A".into(),
-        role: Role::Agent,
-        org_id: None,
-        tier: Some(Tier::L1),
-        locale: "en".into(),
-        phone: None,
-    }
-}
 
 /// Ticket `i` of the scenario: every title says "printer"; one in ten says "toner";
 /// three say "fuser". They are written in an order unlike their update order, so the
@@ -42,37 +29,16 @@ fn scenario_ticket(i: usize, me: &User) -> Ticket {
     if i % 100 == 1 {
         words.push("fuser");
     }
-    Ticket {
-        id: Uuid::now_v7(),
-        number: i as i64 + 1,
-        org_id: Uuid::nil(),
-        org_name: "Nile".into(),
-        requester_id: me.id,
-        requester_name: me.name.clone(),
-        created_by: me.id,
-        title: format!("{} {i}", words.join(" ")),
-        description: "—".into(),
-        priority: [Priority::Low, Priority::Normal, Priority::High][i % 3],
-        status: [Status::New, Status::Open][i % 2],
-        channel: tadhkira_proto::Channel::Desktop,
-        category: None,
-        contact: Default::default(),
-        checks: vec![],
-        system_info: None,
-        tier: Tier::L1,
-        assignee_id: None,
-        assignee_name: None,
-        first_response_due_at: None,
-        first_response_at: None,
-        // Some without a due date, which sort last; the rest in an order of their own.
-        resolution_due_at: (!i.is_multiple_of(4))
-            .then(|| base + Duration::minutes((i * 37 % 101) as i64)),
-        solved_at: None,
-        sla_paused_at: None,
-        created_at: base,
-        updated_at: base + Duration::seconds(((i * 7919) % TICKETS) as i64),
-        versions: Default::default(),
-    }
+    let mut t = super::tests::ticket(&format!("{} {i}", words.join(" ")), me);
+    t.number = i as i64 + 1;
+    t.priority = [Priority::Low, Priority::Normal, Priority::High][i % 3];
+    t.status = [Status::New, Status::Open][i % 2];
+    // Some without a due date, which sort last; the rest in an order of their own.
+    t.resolution_due_at =
+        (!i.is_multiple_of(4)).then(|| base + Duration::minutes((i * 37 % 101) as i64));
+    t.created_at = base;
+    t.updated_at = base + Duration::seconds(((i * 7919) % TICKETS) as i64);
+    t
 }
 
 /// The store with the scenario's tickets; tickets 5, 6 and 7 also have a message that
@@ -80,7 +46,7 @@ fn scenario_ticket(i: usize, me: &User) -> Ticket {
 async fn scenario() -> (tempfile::TempDir, Store, User, Vec<Ticket>) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("local.db")).await.unwrap();
-    let me = agent();
+    let me = super::tests::user(Role::Agent);
     let tickets: Vec<Ticket> = (0..TICKETS).map(|i| scenario_ticket(i, &me)).collect();
     let mut conn = s.pool().acquire().await.unwrap();
     for t in &tickets {

@@ -7,8 +7,7 @@ use std::str::FromStr;
 use chrono::{Duration, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
-use tadhkira_proto::{Priority, Status, Ticket, Tier};
-use uuid::Uuid;
+use tadhkira_proto::{Role, Status, Ticket};
 
 use super::tickets::{breach_at, ts};
 use super::Store;
@@ -42,36 +41,9 @@ async fn store_at(path: &Path, last: &str) -> sqlx::SqliteConnection {
 }
 
 fn ticket(title: &str, f: impl Fn(&mut Ticket)) -> Ticket {
-    let now = Utc::now();
-    let mut t = Ticket {
-        id: Uuid::now_v7(),
-        number: 1,
-        org_id: Uuid::nil(),
-        org_name: "Nile".into(),
-        requester_id: Uuid::nil(),
-        requester_name: "R".into(),
-        created_by: Uuid::nil(),
-        title: title.into(),
-        description: "—".into(),
-        priority: Priority::Normal,
-        status: Status::Open,
-        channel: tadhkira_proto::Channel::Desktop,
-        category: None,
-        contact: Default::default(),
-        checks: vec![],
-        system_info: None,
-        tier: Tier::L1,
-        assignee_id: None,
-        assignee_name: None,
-        first_response_due_at: None,
-        first_response_at: None,
-        resolution_due_at: None,
-        solved_at: None,
-        sla_paused_at: None,
-        created_at: now,
-        updated_at: now,
-        versions: Default::default(),
-    };
+    let mut t = super::tests::ticket(title, &super::tests::user(Role::Customer));
+    t.number = 1;
+    t.status = Status::Open;
     f(&mut t);
     t
 }

@@ -12,7 +12,8 @@ use super::tickets::{upsert_message, upsert_ticket};
 use super::{outbox, Store};
 use crate::model::{ListQuery, OutboxState, Queue, Sort};
 
-fn user(role: Role) -> User {
+/// A user of `role` (shared by the store's test modules).
+pub(super) fn user(role: Role) -> User {
     User {
         id: Uuid::now_v7(),
         email: "u@example.com".into(),
@@ -25,7 +26,8 @@ fn user(role: Role) -> User {
     }
 }
 
-fn ticket(title: &str, me: &User) -> Ticket {
+/// A new, unnumbered ticket filed by `me` (shared by the store's test modules).
+pub(super) fn ticket(title: &str, me: &User) -> Ticket {
     let now = Utc::now();
     Ticket {
         id: Uuid::now_v7(),
