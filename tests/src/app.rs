@@ -626,6 +626,18 @@ impl App {
         self.wait_for(css).await.click().await.expect("click");
     }
 
+    /// Sets the `<select>` matching `css` to `value` the way a user's pick would (a
+    /// change event), e.g. the language and theme menus.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.driver
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![serde_json::Value::from(css), serde_json::Value::from(value)],
+            )
+            .await
+            .expect("select a value");
+    }
+
     /// Replaces the text of the field matching `css` (waiting for it).
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.wait_for(css).await;

@@ -329,13 +329,7 @@ async fn the_tray_counts_unread_tickets_and_its_menu_follows_the_language() {
 
     // Arabic in the settings: the menu is renamed at once.
     app.click(r#"[data-testid="nav-settings"]"#).await;
-    app.driver
-        .execute(
-            "const s = document.querySelector('[data-testid=\"language\"]'); s.value = 'ar'; s.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![],
-        )
-        .await
-        .expect("switch to Arabic");
+    app.select(r#"[data-testid="language"]"#, "ar").await;
     eventually("the tray menu in Arabic", 20, || async {
         app.tray(None)
             .is_some_and(|t| t.labels() == ["افتح تذكرة", "تذكرة جديدة", "زامن الآن", "إنهاء"])

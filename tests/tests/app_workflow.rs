@@ -13,9 +13,9 @@
 
 use std::time::Duration;
 
-use tadhkira_client::{Engine, EngineConfig, ListQuery, NewTicketInput};
+use tadhkira_client::{ListQuery, NewTicketInput};
 use tadhkira_proto::{EventKind, Tier, Visibility};
-use tadhkira_tests::app::{eventually, launch_app, App};
+use tadhkira_tests::app::{eventually, launch_app};
 use tadhkira_tests::server::spawn_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,15 +66,8 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
     .await;
 
     // An agent (a real engine in this process) replies.
-    let agent_dir = tempfile::tempdir().expect("temp dir");
-    let agent = Engine::open(agent_dir.path(), EngineConfig::default())
-        .await
-        .expect("agent engine");
-    agent
-        .sign_in(&server.url(), "l1@tadhkira.example", "demo1234")
-        .await
-        .expect("agent signs in");
-    agent.sync_now().await.expect("agent syncs");
+    let agent_device = server.device("l1@tadhkira.example").await;
+    let agent = &agent_device.engine;
     let query = ListQuery {
         search: Some("VPN drops every hour".into()),
         ..ListQuery::default()
@@ -108,14 +101,8 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
 
     // The same screens in Arabic, dark.
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.driver
-            .execute(
-                "const s = document.querySelector('[data-testid=\"language\"]'); s.value = 'ar'; s.dispatchEvent(new Event('change', { bubbles: true }));
-                 const t = document.querySelector('[data-testid=\"theme\"]'); t.value = 'dark'; t.dispatchEvent(new Event('change', { bubbles: true }));",
-                vec![],
-            )
-            .await
-            .expect("switch to Arabic, dark");
+        app.select(r#"[data-testid="language"]"#, "ar").await;
+        app.select(r#"[data-testid="theme"]"#, "dark").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot_if_asked("detail-customer-ar-dark");
         // (New ticket, outbox, settings and shortcuts in Arabic come from the other tests.)
@@ -128,31 +115,6 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
     app.close().await;
 }
 
-/// Sets a `<select>` or switches language/theme the way a user's pick would.
-async fn select(app: &App, css: &str, value: &str) {
-    app.driver
-        .execute(
-            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![serde_json::Value::from(css), serde_json::Value::from(value)],
-        )
-        .await
-        .expect("select a value");
-}
-
-/// A real client engine signed in as `email`, with its own data folder.
-async fn engine_for(url: &str, email: &str) -> (tempfile::TempDir, Engine) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = Engine::open(dir.path(), EngineConfig::default())
-        .await
-        .expect("engine opens");
-    engine
-        .sign_in(url, email, "demo1234")
-        .await
-        .expect("signs in");
-    engine.sync_now().await.expect("first sync");
-    (dir, engine)
-}
-
 /// The demo's tier-2 agent.
 const L2_NAME: &str = "ليلى إبراهيم";
 
@@ -162,7 +124,8 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
     server.demo();
 
     // The customer files a ticket from their own client.
-    let (_cdir, customer) = engine_for(&server.url(), "customer@nile.example").await;
+    let customer_device = server.device("customer@nile.example").await;
+    let customer = &customer_device.engine;
     let title = "Label printer prints blank labels in the Alexandria warehouse";
     let input: NewTicketInput = serde_json::from_value(serde_json::json!({
         "title": title,
@@ -255,7 +218,8 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
     app.screenshot_if_asked("detail-staff-en-light");
 
     // Through the server, as another agent: each change arrived exactly once.
-    let (_odir, other) = engine_for(&server.url(), "l2@tadhkira.example").await;
+    let other_device = server.device("l2@tadhkira.example").await;
+    let other = &other_device.engine;
     let seen = other
         .ticket(&ticket_id.to_string())
         .await
@@ -310,8 +274,8 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
             tokio::time::sleep(Duration::from_millis(500)).await;
             app.screenshot_if_asked(&format!("{screen}-en-light"));
         }
-        select(&app, r#"[data-testid="language"]"#, "ar").await;
-        select(&app, r#"[data-testid="theme"]"#, "dark").await;
+        app.select(r#"[data-testid="language"]"#, "ar").await;
+        app.select(r#"[data-testid="theme"]"#, "dark").await;
         for screen in ["settings", "shortcuts"] {
             app.click(&format!(r#"[data-testid="nav-{screen}"]"#)).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -341,12 +305,12 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
         .await;
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        select(&app, r#"[data-testid="language"]"#, "ar").await;
-        select(&app, r#"[data-testid="theme"]"#, "dark").await;
+        app.select(r#"[data-testid="language"]"#, "ar").await;
+        app.select(r#"[data-testid="theme"]"#, "dark").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot_if_asked("signin-ar-dark");
-        select(&app, r#"[data-testid="language"]"#, "en").await;
-        select(&app, r#"[data-testid="theme"]"#, "light").await;
+        app.select(r#"[data-testid="language"]"#, "en").await;
+        app.select(r#"[data-testid="theme"]"#, "light").await;
     }
     app.type_into(r#"[data-testid="email"]"#, "customer@dunes.example")
         .await;
@@ -384,7 +348,7 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     app.click(r#"[data-testid="edit"]"#).await;
     let edited = "Scanner jams on every second page since the firmware update";
     app.type_into(r#"[data-testid="edit-title"]"#, edited).await;
-    select(&app, r#"[data-testid="edit-priority"]"#, "high").await;
+    app.select(r#"[data-testid="edit-priority"]"#, "high").await;
     app.screenshot_if_asked("outbox-edit-en-light");
     app.click(r#"[data-testid="send-edited"]"#).await;
     eventually("the outbox empties", 60, || async {
@@ -395,7 +359,8 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     .await;
 
     // The server holds the edited ticket, once.
-    let (_adir, agent) = engine_for(&server.url(), "l1@tadhkira.example").await;
+    let agent_device = server.device("l1@tadhkira.example").await;
+    let agent = &agent_device.engine;
     let found = agent
         .list_tickets(&ListQuery {
             search: Some("Scanner jams".into()),
@@ -414,8 +379,8 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
         // One more rejected change for the Arabic screenshot: lapse again, file again.
         server.set_subscription("Dunes Trading", "2001-01-01");
-        select(&app, r#"[data-testid="language"]"#, "ar").await;
-        select(&app, r#"[data-testid="theme"]"#, "dark").await;
+        app.select(r#"[data-testid="language"]"#, "ar").await;
+        app.select(r#"[data-testid="theme"]"#, "dark").await;
         app.click(r#"[data-testid="nav-new"]"#).await;
         app.type_into(r#"[data-testid="new-title"]"#, "الماسح الضوئي لا يعمل")
             .await;
