@@ -8,7 +8,7 @@
 use anyhow::Result;
 
 use crate::setup;
-use crate::util::{self, cargo, npm, step};
+use crate::util::{self, npm, step};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -24,39 +24,19 @@ pub struct BenchArgs {
 }
 
 pub fn bench(args: BenchArgs) -> Result<i32> {
-    let app = args.only.is_empty() || args.only.iter().any(|g| g == "app");
-    if app {
-        // Figure 7 measures the app as users get it: release, UI embedded.
-        setup::ensure_packages(&[setup::BUILD_PACKAGES, &["xvfb", "dbus"]].concat())?;
-        setup::ensure_node()?;
-        if !util::root().join("ui/node_modules").exists() {
-            step("UI dependencies (npm ci)");
-            util::run(npm().args(["ci", "--no-audit", "--no-fund"]))?;
-        }
-        step("UI build");
-        util::run(npm().args(["run", "build"]))?;
+    // The app is part of the one release build (`cargo build --release --workspace
+    // --bins`, which the figures share with any release build made before: after one,
+    // this compiles nothing again), so its packages and the UI it embeds are needed
+    // even when figure 7 is not asked for. Xvfb and D-Bus are for figure 7.
+    setup::ensure_packages(&[setup::BUILD_PACKAGES, &["xvfb", "dbus"]].concat())?;
+    setup::ensure_node()?;
+    if !util::root().join("ui/node_modules").exists() {
+        step("UI dependencies (npm ci)");
+        util::run(npm().args(["ci", "--no-audit", "--no-fund"]))?;
     }
+    util::build_ui_if_stale()?;
     step("Release build");
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "tadhkira-server",
-        "-p",
-        "tadhkira-bench",
-    ]);
-    util::run(&mut build)?;
-    if app {
-        util::run(cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "tadhkira-app",
-            "--features",
-            "tauri/custom-protocol",
-        ]))?;
-    }
+    util::build_workspace(true)?;
     step("Figures");
     let json = util::root().join("target/bench/latest.json");
     let mut run = std::process::Command::new(util::root().join("target/release/tadhkira-bench"));

@@ -34,7 +34,6 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> Result<i32> {
-    let want_server = args.app_only.is_none();
     let want_app = !args.server_only;
 
     if want_app {
@@ -44,20 +43,18 @@ pub fn run(args: RunArgs) -> Result<i32> {
             step("UI dependencies (npm ci)");
             util::run(npm().args(["ci", "--no-audit", "--no-fund"]))?;
         }
-        step("UI build");
-        util::run(npm().args(["run", "build"]))?;
+        util::build_ui_if_stale()?;
     }
 
     step("Building");
-    let mut build = cargo();
-    build.arg("build");
-    if want_server {
-        build.args(["-p", "tadhkira-server"]);
-    }
     if want_app {
-        build.args(["-p", "tadhkira-app"]);
+        // The same build as `cargo xtask test`'s, so after a test run this compiles
+        // nothing again.
+        util::build_workspace(false)?;
+    } else {
+        // Just the helpdesk: no Tauri, no system packages for it.
+        util::run(cargo().args(["build", "-p", "tadhkira-server"]))?;
     }
-    util::run(&mut build)?;
     let bin = util::root().join("target/debug");
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -1,9 +1,10 @@
 //! `cargo xtask test`: every check and suite in one command.
 //!
 //! Order: system setup → UI install, build, type check, unit tests, browser tests →
-//! generated TypeScript types up to date → `cargo fmt --check` → clippy → one debug
-//! build of the workspace (reused by every suite) → nextest over the workspace, which
-//! includes the end-to-end suites that drive real server processes and the real app.
+//! `cargo fmt --check` → clippy → one debug build of the workspace (the same build
+//! `cargo xtask run` makes, reused by every suite) → nextest over the workspace, which
+//! includes the end-to-end suites that drive real server processes and the real app and
+//! the tests that export the generated TypeScript types → those types up to date.
 //! Every step runs even when an earlier one failed, so one run shows everything; the
 //! last line is `N passed, M failed` and the exit code is non-zero on any failure.
 
@@ -55,45 +56,6 @@ pub fn test(args: TestArgs) -> Result<i32> {
         npm().args(["run", "test:browser"]),
     ));
 
-    results.push(check("generated TypeScript types are up to date", || {
-        step("Generated TypeScript types");
-        // Each crate exports into its own folder: the engine and the wire crate both
-        // have a `TicketDetail`, and one folder would let one overwrite the other.
-        let generated = util::root().join("ui/src/generated");
-        for (package, folder) in [
-            ("tadhkira-proto", ""),
-            ("tadhkira-client", "engine"),
-            ("tadhkira-app", "app"),
-        ] {
-            util::run(
-                cargo()
-                    .args([
-                        "test",
-                        "--quiet",
-                        "-p",
-                        package,
-                        "--features",
-                        "ts",
-                        "export_bindings",
-                    ])
-                    .env("TS_RS_EXPORT_DIR", generated.join(folder)),
-            )?;
-        }
-        if util::root().join(".git").exists() {
-            // New, changed or deleted files all count (`git diff` would miss new ones).
-            let out = Command::new("git")
-                .current_dir(util::root())
-                .args(["status", "--porcelain", "--", "ui/src/generated"])
-                .output()?;
-            anyhow::ensure!(
-                out.stdout.is_empty(),
-                "ui/src/generated differs from the Rust types: commit the regenerated files\n{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-        }
-        Ok(())
-    }));
-
     results.push(check("cargo fmt --check", || {
         step("cargo fmt --check");
         util::run(cargo().args(["fmt", "--all", "--check"]))
@@ -110,14 +72,25 @@ pub fn test(args: TestArgs) -> Result<i32> {
         ]))
     }));
     results.push(check("cargo build (debug, reused by every suite)", || {
-        step("cargo build --workspace");
-        util::run(cargo().args(["build", "--workspace", "--bins"]))
+        step("cargo build --workspace --bins");
+        util::build_workspace(false)
     }));
     step("Rust tests (nextest), end-to-end suites included");
+    // The wire, engine and app crates derive their TypeScript types by default, and
+    // ts-rs adds an `export_bindings_*` test per exported type: the suites below write
+    // every type into ui/src/generated as part of the one test build.
+    let generated = util::root().join("ui/src/generated");
+    let exported_from = std::time::SystemTime::now();
     results.push(counted(
         "rust: nextest",
-        cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]),
+        cargo()
+            .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+            .env("TS_RS_EXPORT_DIR", &generated),
     ));
+    results.push(check("generated TypeScript types are up to date", || {
+        step("Generated TypeScript types");
+        generated_types_current(&generated, exported_from)
+    }));
 
     println!("\n==> Summary ({} s)", started.elapsed().as_secs());
     let (mut passed, mut failed) = (0, 0);
@@ -132,6 +105,42 @@ pub fn test(args: TestArgs) -> Result<i32> {
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// Checks what the test run's `export_bindings_*` tests wrote into `generated`: nothing
+/// new or changed against git (the committed files are what the UI was built and checked
+/// with), and no file left that no Rust type wrote (a type renamed or deleted in Rust).
+fn generated_types_current(
+    generated: &std::path::Path,
+    exported_from: std::time::SystemTime,
+) -> Result<()> {
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(generated)? {
+        let path = entry?.path();
+        let written = std::fs::metadata(&path)?.modified()?;
+        if path.is_file() && written < exported_from {
+            stale.push(path.display().to_string());
+        }
+    }
+    anyhow::ensure!(
+        stale.is_empty(),
+        "ui/src/generated holds files no Rust type exports any more: delete them\n{}",
+        stale.join("\n")
+    );
+    if util::root().join(".git").exists() {
+        // New, changed or deleted files all count (`git diff` would miss new ones).
+        let out = Command::new("git")
+            .current_dir(util::root())
+            .args(["status", "--porcelain", "--"])
+            .arg(generated)
+            .output()?;
+        anyhow::ensure!(
+            out.stdout.is_empty(),
+            "ui/src/generated differs from the Rust types: commit the regenerated files\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    Ok(())
 }
 
 /// A step that is one check: it passes or fails as a whole.

@@ -104,6 +104,78 @@ pub fn cargo() -> Command {
     c
 }
 
+/// The one build every command shares: `cargo build --workspace --bins`, debug or
+/// release. `cargo xtask test`, `run` and `bench` all build exactly this (same packages,
+/// same features, same profile), so whichever runs second finds the first one's build
+/// and compiles nothing again. Building a subset (`-p …`) would unify features
+/// differently and recompile sqlx, reqwest and the Tauri tree.
+pub fn build_workspace(release: bool) -> Result<()> {
+    let mut build = cargo();
+    build.args(["build", "--workspace", "--bins"]);
+    if release {
+        build.arg("--release");
+    }
+    run(&mut build)
+}
+
+/// Builds the UI (`npm run build` into `ui/dist`) unless `ui/dist` is newer than every
+/// source it is built from. The desktop crate embeds `ui/dist` and recompiles whenever
+/// its files change (vite rewrites them all on every build), so a needless UI build
+/// would cost a Tauri rebuild.
+pub fn build_ui_if_stale() -> Result<()> {
+    let ui = root().join("ui");
+    let built = oldest_mtime(&ui.join("dist"));
+    let sources = [
+        "src",
+        "public",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "svelte.config.js",
+        "tsconfig.json",
+    ]
+    .iter()
+    .filter_map(|p| newest_mtime(&ui.join(p)))
+    .max();
+    match (built, sources) {
+        (Some(built), Some(sources)) if built >= sources => {
+            println!("ui/dist is up to date");
+            Ok(())
+        }
+        _ => {
+            step("UI build");
+            run(npm().args(["run", "build"]))
+        }
+    }
+}
+
+/// The newest modification time of a file or of any file under a folder.
+fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    mtimes(path).into_iter().max()
+}
+
+/// The oldest modification time of any file under a folder (`None` if it has none).
+fn oldest_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    mtimes(path).into_iter().min()
+}
+
+fn mtimes(path: &Path) -> Vec<std::time::SystemTime> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Vec::new();
+    };
+    if meta.is_file() {
+        return meta.modified().into_iter().collect();
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .flat_map(|e| mtimes(&e.path()))
+        .collect()
+}
+
 /// `npm` in `ui/`.
 pub fn npm() -> Command {
     let mut c = Command::new("npm");
