@@ -5,7 +5,7 @@ use axum::extract::State;
 use tadhkira_proto::{Health, API_VERSION};
 
 use crate::error::{AppError, Json};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /api/v1/health`.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
