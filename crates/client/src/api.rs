@@ -142,6 +142,19 @@ impl ApiClient {
             .bytes()
             .await
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            // Health answers 503 with its own body (which check failed), not an error
+            // body: the server failed, worth retrying later, like any `internal` error.
+            if let Ok(h) = serde_json::from_slice::<Health>(&bytes) {
+                return Err(ApiCallError::Api(ApiError::new(
+                    ErrorCode::Internal,
+                    format!(
+                        "the server is unavailable (database reachable: {}, migrations current: {})",
+                        h.database_reachable, h.migrations_current
+                    ),
+                )));
+            }
+        }
         if status.is_success() {
             serde_json::from_slice(&bytes).map_err(|e| {
                 ApiCallError::Incompatible(format!("unexpected answer ({status}): {e}"))
@@ -157,7 +170,8 @@ impl ApiClient {
     }
 
     /// `GET /api/v1/health`; fails with [`ApiCallError::Incompatible`] when the server
-    /// speaks another API version.
+    /// speaks another API version, and with an `internal` [`ApiCallError::Api`] when
+    /// one of the server's checks failed (HTTP 503).
     pub async fn health(&self) -> Result<Health, ApiCallError> {
         let h: Health = self
             .send_json(self.request(reqwest::Method::GET, "api/v1/health")?)

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     Channel, Contact, Description, ErrorCode, Message, MessageBody, Priority, ShortText, Status,
-    Ticket, TicketEvent, TicketTitle, Tier, Visibility,
+    Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -78,14 +78,14 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
-    /// The field's name as used in [`crate::FieldVersions`] and timeline events.
-    pub fn field_name(&self) -> &'static str {
+    /// The field this value is for (its word is the `field` tag on the wire).
+    pub fn field(&self) -> TicketField {
         match self {
-            FieldValue::Title(_) => "title",
-            FieldValue::Status(_) => "status",
-            FieldValue::Priority(_) => "priority",
-            FieldValue::Assignee(_) => "assignee",
-            FieldValue::Category(_) => "category",
+            FieldValue::Title(_) => TicketField::Title,
+            FieldValue::Status(_) => TicketField::Status,
+            FieldValue::Priority(_) => TicketField::Priority,
+            FieldValue::Assignee(_) => TicketField::Assignee,
+            FieldValue::Category(_) => TicketField::Category,
         }
     }
 }
@@ -273,6 +273,21 @@ mod tests {
             back,
             serde_json::from_str::<serde_json::Value>(json).unwrap()
         );
+    }
+
+    #[test]
+    fn a_field_value_names_its_field_as_the_wire_tag_does() {
+        let values = [
+            FieldValue::Title(TicketTitle::parse("Printer offline").unwrap()),
+            FieldValue::Status(Status::Open),
+            FieldValue::Priority(Priority::Low),
+            FieldValue::Assignee(None),
+            FieldValue::Category(None),
+        ];
+        for v in values {
+            let json = serde_json::to_value(&v).unwrap();
+            assert_eq!(json["field"], v.field().as_str(), "{json}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Channel, Priority, Role, Status, Tier, Visibility};
+use crate::{Channel, FieldError, NewTicket, Priority, Role, Status, Tier, Visibility};
 
 /// How to reach the person a ticket is about. Filled from the requester's profile by the
 /// app and editable before filing.
@@ -31,6 +31,95 @@ pub struct FieldVersions {
     pub assignee: i64,
     pub category: i64,
     pub tier: i64,
+}
+
+impl FieldVersions {
+    /// The version at which `field` was last written.
+    pub fn of(&self, field: TicketField) -> i64 {
+        match field {
+            TicketField::Title => self.title,
+            TicketField::Status => self.status,
+            TicketField::Priority => self.priority,
+            TicketField::Assignee => self.assignee,
+            TicketField::Category => self.category,
+            TicketField::Tier => self.tier,
+        }
+    }
+
+    /// Records that `field` was written at version `seq`.
+    pub fn set(&mut self, field: TicketField, seq: i64) {
+        let v = match field {
+            TicketField::Title => &mut self.title,
+            TicketField::Status => &mut self.status,
+            TicketField::Priority => &mut self.priority,
+            TicketField::Assignee => &mut self.assignee,
+            TicketField::Category => &mut self.category,
+            TicketField::Tier => &mut self.tier,
+        };
+        *v = seq;
+    }
+
+    /// The newest version of any field.
+    pub fn latest(&self) -> i64 {
+        TicketField::ALL
+            .iter()
+            .map(|f| self.of(*f))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// An editable field of a ticket: one per [`FieldVersions`] entry. Writers name the
+/// fields they changed with this rather than with strings, so a misspelt field does not
+/// compile (a string was silently ignored). Its word is the `field` tag of a
+/// [`crate::FieldValue`] and the `field` of an [`EventKind::Overwritten`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketField {
+    Title,
+    Status,
+    Priority,
+    Assignee,
+    Category,
+    /// Changed only by escalation, never by a [`crate::FieldValue`].
+    Tier,
+}
+
+impl TicketField {
+    /// Every field, in the order of [`FieldVersions`].
+    pub const ALL: [TicketField; 6] = [
+        TicketField::Title,
+        TicketField::Status,
+        TicketField::Priority,
+        TicketField::Assignee,
+        TicketField::Category,
+        TicketField::Tier,
+    ];
+
+    /// The field's word on the wire (`snake_case`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketField::Title => "title",
+            TicketField::Status => "status",
+            TicketField::Priority => "priority",
+            TicketField::Assignee => "assignee",
+            TicketField::Category => "category",
+            TicketField::Tier => "tier",
+        }
+    }
+
+    /// Parses a field's word; an unknown word is a [`FieldError`].
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| FieldError(format!("unknown ticket field {s:?}")))
+    }
+}
+
+impl std::fmt::Display for TicketField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A support ticket.
@@ -75,7 +164,60 @@ pub struct Ticket {
     pub versions: FieldVersions,
 }
 
+/// Who a new ticket is by and for, and where it belongs: what [`Ticket::new`] needs
+/// besides the filed form. Named fields, since four of them are ids that could swap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filing {
+    /// The requester's organisation.
+    pub org_id: Uuid,
+    /// The organisation's name, as the ticket shows it.
+    pub org_name: String,
+    /// The customer the ticket is for.
+    pub requester_id: Uuid,
+    /// The requester's name. May be empty where it is not known yet (the server fills it in when it reads the
+    /// ticket back).
+    pub requester_name: String,
+    /// Who files it: the requester, or an agent on their behalf.
+    pub created_by: Uuid,
+}
+
 impl Ticket {
+    /// The ticket `new` describes, as it stands when filed at `now`: status `new` at
+    /// tier 1, unassigned, with no response targets yet (the server sets them from its
+    /// policy) and number 0 until the server gives it one. Serves both the server
+    /// accepting a ticket and a client showing its own ticket before it is sent.
+    pub fn new(new: &NewTicket, filing: Filing, now: DateTime<Utc>) -> Ticket {
+        Ticket {
+            id: new.id,
+            number: 0,
+            org_id: filing.org_id,
+            org_name: filing.org_name,
+            requester_id: filing.requester_id,
+            requester_name: filing.requester_name,
+            created_by: filing.created_by,
+            title: new.title.as_str().to_owned(),
+            description: new.description.as_str().to_owned(),
+            priority: new.priority,
+            status: Status::New,
+            channel: new.channel,
+            category: new.category.as_ref().map(|c| c.as_str().to_owned()),
+            contact: new.contact.clone(),
+            checks: new.checks.iter().map(|c| c.as_str().to_owned()).collect(),
+            system_info: new.system_info.clone(),
+            tier: Tier::L1,
+            assignee_id: None,
+            assignee_name: None,
+            first_response_due_at: None,
+            first_response_at: None,
+            resolution_due_at: None,
+            solved_at: None,
+            sla_paused_at: None,
+            created_at: now,
+            updated_at: now,
+            versions: FieldVersions::default(),
+        }
+    }
+
     /// Whether a response target has passed unmet at `now` (never while paused).
     pub fn is_breaching(&self, now: DateTime<Utc>) -> bool {
         if self.sla_paused_at.is_some() || !self.status.is_active() {
@@ -189,4 +331,100 @@ pub struct User {
     /// Preferred language, `ar` or `en`.
     pub locale: String,
     pub phone: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Description, ShortText, TicketTitle};
+
+    fn new_ticket() -> NewTicket {
+        NewTicket {
+            id: Uuid::now_v7(),
+            title: TicketTitle::parse("Printer offline").unwrap(),
+            description: Description::parse("It shows an error.").unwrap(),
+            priority: Priority::High,
+            channel: Channel::Phone,
+            category: Some(ShortText::parse("Hardware").unwrap()),
+            contact: Contact {
+                name: Some("Amal".into()),
+                email: None,
+                phone: Some("+20 100".into()),
+            },
+            checks: vec![ShortText::parse("restarted").unwrap()],
+            system_info: Some("Debian 12".into()),
+            requester_id: None,
+        }
+    }
+
+    #[test]
+    fn a_new_ticket_is_new_unassigned_unnumbered_and_has_what_was_filed() {
+        let new = new_ticket();
+        let (org, requester, agent) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let now = Utc::now();
+        let filing = Filing {
+            org_id: org,
+            org_name: "Nile".into(),
+            requester_id: requester,
+            requester_name: "Amal".into(),
+            created_by: agent,
+        };
+        let t = Ticket::new(&new, filing, now);
+        assert_eq!((t.id, t.number), (new.id, 0));
+        assert_eq!((t.org_id, t.org_name.as_str()), (org, "Nile"));
+        assert_eq!(
+            (t.requester_id, t.requester_name.as_str()),
+            (requester, "Amal")
+        );
+        assert_eq!(t.created_by, agent);
+        assert_eq!(t.title, "Printer offline");
+        assert_eq!(t.description, "It shows an error.");
+        assert_eq!((t.priority, t.channel), (Priority::High, Channel::Phone));
+        assert_eq!(t.category.as_deref(), Some("Hardware"));
+        assert_eq!(t.contact, new.contact);
+        assert_eq!(t.checks, ["restarted"]);
+        assert_eq!(t.system_info.as_deref(), Some("Debian 12"));
+        assert_eq!((t.status, t.tier), (Status::New, Tier::L1));
+        assert_eq!((t.assignee_id, t.assignee_name.as_deref()), (None, None));
+        assert_eq!((t.first_response_due_at, t.resolution_due_at), (None, None));
+        assert_eq!(
+            (t.first_response_at, t.solved_at, t.sla_paused_at),
+            (None, None, None)
+        );
+        assert_eq!((t.created_at, t.updated_at), (now, now));
+        assert_eq!(t.versions, FieldVersions::default());
+        assert!(!t.is_breaching(now + chrono::Duration::days(365)));
+    }
+
+    #[test]
+    fn each_field_has_its_own_version() {
+        let mut v = FieldVersions::default();
+        for (i, f) in TicketField::ALL.into_iter().enumerate() {
+            v.set(f, 10 + i as i64);
+        }
+        for (i, f) in TicketField::ALL.into_iter().enumerate() {
+            assert_eq!(v.of(f), 10 + i as i64, "{f}");
+        }
+        assert_eq!(
+            v,
+            FieldVersions {
+                title: 10,
+                status: 11,
+                priority: 12,
+                assignee: 13,
+                category: 14,
+                tier: 15,
+            }
+        );
+        assert_eq!(v.latest(), 15);
+        assert_eq!(FieldVersions::default().latest(), 0);
+    }
+
+    #[test]
+    fn field_words_round_trip_and_a_misspelt_one_is_an_error() {
+        for f in TicketField::ALL {
+            assert_eq!(TicketField::parse(f.as_str()).unwrap(), f);
+        }
+        assert!(TicketField::parse("asignee").is_err());
+    }
 }

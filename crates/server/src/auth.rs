@@ -22,7 +22,7 @@ use tadhkira_proto::ErrorCode;
 use crate::config::{Argon2Params, LoginLimit};
 use crate::db::Caller;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Hashes a password with argon2id at the given cost (a PHC string).
 pub fn hash_password(params: Argon2Params, password: &str) -> anyhow::Result<String> {

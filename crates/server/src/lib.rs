@@ -4,6 +4,7 @@
 //! - [`db`]: storage behind one type, [`db::Store`], on SQLite or PostgreSQL, with the
 //!   single apply path for every change and the change feed;
 //! - [`routes`]: the REST API under `/api/v1` (one file per resource);
+//! - [`state`]: [`AppState`], what every handler can reach;
 //! - [`startup`]: [`Application::build`] and [`spawn`] (tests run the real server
 //!   in-process on port 0);
 //! - [`demo`]: the demo organisations, people and tickets;
@@ -20,6 +21,8 @@ pub mod error;
 pub mod routes;
 pub mod sla;
 pub mod startup;
+pub mod state;
 
 pub use config::{Config, Settings};
-pub use startup::{spawn, AppState, Application, RunningServer};
+pub use startup::{spawn, Application, RunningServer};
+pub use state::AppState;

@@ -47,39 +47,33 @@ pub fn on_status_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tadhkira_proto::{Channel, Contact, FieldVersions, Priority, Tier};
+    use tadhkira_proto::{Channel, Description, Filing, NewTicket, Priority, TicketTitle};
     use uuid::Uuid;
 
+    /// An urgent ticket filed at `created`.
     fn ticket(created: DateTime<Utc>) -> Ticket {
-        Ticket {
+        let new = NewTicket {
             id: Uuid::nil(),
-            number: 1001,
+            title: TicketTitle::parse("Printer offline").unwrap(),
+            description: Description::parse("d").unwrap(),
+            priority: Priority::Urgent,
+            channel: Channel::Desktop,
+            category: None,
+            contact: Default::default(),
+            checks: vec![],
+            system_info: None,
+            requester_id: None,
+        };
+        let filing = Filing {
             org_id: Uuid::nil(),
             org_name: String::new(),
             requester_id: Uuid::nil(),
             requester_name: String::new(),
             created_by: Uuid::nil(),
-            title: "t".into(),
-            description: "d".into(),
-            priority: Priority::Urgent,
-            status: Status::New,
-            channel: Channel::Desktop,
-            category: None,
-            contact: Contact::default(),
-            checks: vec![],
-            system_info: None,
-            tier: Tier::L1,
-            assignee_id: None,
-            assignee_name: None,
-            first_response_due_at: None,
-            first_response_at: None,
-            resolution_due_at: None,
-            solved_at: None,
-            sla_paused_at: None,
-            created_at: created,
-            updated_at: created,
-            versions: FieldVersions::default(),
-        }
+        };
+        let mut t = Ticket::new(&new, filing, created);
+        t.number = 1001;
+        t
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Building and running the server: [`Application::build`] connects the store, binds
 //! the listener (port 0 in tests) and assembles the router; [`spawn`] runs it in the
-//! background for tests in this and other crates.
+//! background for tests in this and other crates. The handlers' shared state lives in
+//! [`crate::state`]; this module builds it and gives it to [`crate::routes::router`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,23 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::{hash_password, LoginLimiter};
-use crate::config::{Config, Settings};
+use crate::config::Config;
 use crate::db::Store;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// Tunable policies.
-    pub settings: Arc<Settings>,
-    /// Sign-in slowing.
-    pub limiter: Arc<LoginLimiter>,
-    /// Verified against when the e-mail is unknown, so timing does not reveal accounts.
-    pub dummy_hash: Arc<String>,
-    /// Becomes `true` when the server stops; long-lived streams end on it.
-    pub shutdown: watch::Receiver<bool>,
-}
+use crate::state::AppState;
 
 /// A server ready to run.
 pub struct Application {

@@ -3,8 +3,9 @@
 
 use chrono::{Duration, Utc};
 use tadhkira_proto::{
-    Channel, Message, MessageBody, Mutation, MutationEnvelope, MutationResult, NewMessage, Outcome,
-    Priority, Role, Status, Ticket, Tier, User, Visibility,
+    Channel, Description, Filing, Message, MessageBody, Mutation, MutationEnvelope, MutationResult,
+    NewMessage, NewTicket, Outcome, Priority, Role, Status, Ticket, TicketTitle, Tier, User,
+    Visibility,
 };
 use uuid::Uuid;
 
@@ -28,36 +29,26 @@ pub(super) fn user(role: Role) -> User {
 
 /// A new, unnumbered ticket filed by `me` (shared by the store's test modules).
 pub(super) fn ticket(title: &str, me: &User) -> Ticket {
-    let now = Utc::now();
-    Ticket {
+    let new = NewTicket {
         id: Uuid::now_v7(),
-        number: 0,
-        org_id: Uuid::nil(),
-        org_name: "Nile".into(),
-        requester_id: me.id,
-        requester_name: me.name.clone(),
-        created_by: me.id,
-        title: title.into(),
-        description: "—".into(),
+        title: TicketTitle::parse(title).unwrap(),
+        description: Description::parse("—").unwrap(),
         priority: Priority::Normal,
-        status: Status::New,
         channel: Channel::Desktop,
         category: None,
         contact: Default::default(),
         checks: vec![],
         system_info: None,
-        tier: Tier::L1,
-        assignee_id: None,
-        assignee_name: None,
-        first_response_due_at: None,
-        first_response_at: None,
-        resolution_due_at: None,
-        solved_at: None,
-        sla_paused_at: None,
-        created_at: now,
-        updated_at: now,
-        versions: Default::default(),
-    }
+        requester_id: None,
+    };
+    let filing = Filing {
+        org_id: Uuid::nil(),
+        org_name: "Nile".into(),
+        requester_id: me.id,
+        requester_name: me.name.clone(),
+        created_by: me.id,
+    };
+    Ticket::new(&new, filing, Utc::now())
 }
 
 async fn store() -> (tempfile::TempDir, Store) {

@@ -11,18 +11,17 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use tadhkira_proto::{
-    Applied, ErrorCode, EventKind, Mutation, MutationEnvelope, MutationResult, NewMessage,
-    NewTicket, Outcome, Role, Status, Ticket, Tier, Visibility, MAX_CHECKS, MAX_SYSTEM_INFO_CHARS,
+    Applied, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope, MutationResult, NewMessage,
+    NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility, MAX_CHECKS,
+    MAX_SYSTEM_INFO_CHARS,
 };
 use uuid::Uuid;
 
-use super::writer::{AppliedRecord, EntityKind, Rejection, Writer};
+use super::edit;
+use super::writer::{AppliedRecord, EntityKind, Rejection, Step, Writer};
 use super::{rows, Caller, Store, StoreError};
 use crate::config::SlaTargets;
 use crate::sla;
-
-/// The outcome of one mutation before it is recorded.
-pub(super) type Step = Result<Applied, Rejection>;
 
 impl Store {
     /// Applies an ordered batch of mutations for `caller` in one transaction and answers
@@ -82,8 +81,8 @@ async fn apply_one(
     let step = match &env.mutation {
         Mutation::CreateTicket(t) => create_ticket(w, caller, t, targets).await?,
         Mutation::AddMessage(m) => add_message(w, caller, m, targets).await?,
-        Mutation::UpdateTicket(u) => super::edit::update_ticket(w, caller, u, targets).await?,
-        Mutation::Escalate(e) => super::edit::escalate(w, caller, e).await?,
+        Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, targets).await?,
+        Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
     };
     match step {
         Ok(result) => {
@@ -140,21 +139,6 @@ fn rejected(r: Rejection) -> Outcome {
         code: r.code,
         message: r.message,
     }
-}
-
-/// Loads a ticket the caller may see, or the rejection to answer.
-pub(super) async fn visible_ticket(
-    w: &mut Writer,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<Result<(Ticket, i64), Rejection>, StoreError> {
-    let not_found = || Rejection::new(ErrorCode::NotFound, format!("no ticket {id}"));
-    Ok(match w.ticket(id).await? {
-        Some((t, paused)) if caller.is_staff() || Some(t.org_id) == caller.user.org_id => {
-            Ok((t, paused))
-        }
-        _ => Err(not_found()),
-    })
 }
 
 async fn create_ticket(
@@ -222,37 +206,17 @@ async fn create_ticket(
         }
         (caller.user.id, org)
     };
-    let now = rows::to_time(w.now);
     let number = w.next_number();
-    let mut t = Ticket {
-        id: new.id,
-        number,
+    let filing = Filing {
         org_id: org.id,
         org_name: org.name,
         requester_id,
+        // Not stored: read back through the requester's row.
         requester_name: String::new(),
         created_by: caller.user.id,
-        title: new.title.as_str().to_owned(),
-        description: new.description.as_str().to_owned(),
-        priority: new.priority,
-        status: Status::New,
-        channel: new.channel,
-        category: new.category.as_ref().map(|c| c.as_str().to_owned()),
-        contact: new.contact.clone(),
-        checks: new.checks.iter().map(|c| c.as_str().to_owned()).collect(),
-        system_info: new.system_info.clone(),
-        tier: Tier::L1,
-        assignee_id: None,
-        assignee_name: None,
-        first_response_due_at: None,
-        first_response_at: None,
-        resolution_due_at: None,
-        solved_at: None,
-        sla_paused_at: None,
-        created_at: now,
-        updated_at: now,
-        versions: Default::default(),
     };
+    let mut t = Ticket::new(new, filing, rows::to_time(w.now));
+    t.number = number;
     sla::recompute_dues(&mut t, 0, targets);
     let version = w.peek_seq();
     let checks =
@@ -324,7 +288,7 @@ async fn add_message(
     new: &NewMessage,
     targets: &SlaTargets,
 ) -> Result<Step, StoreError> {
-    let (mut t, mut paused) = match visible_ticket(w, caller, new.ticket_id).await? {
+    let (mut t, mut paused) = match w.visible_ticket(caller, new.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
     };
@@ -358,7 +322,7 @@ async fn add_message(
         .await?;
     let now = rows::to_time(w.now);
     let mut touched = false;
-    let mut fields: &[&str] = &[];
+    let mut fields: &[TicketField] = &[];
     if caller.is_staff() && !internal && t.first_response_at.is_none() {
         // The first public reply by staff is the first response.
         t.first_response_at = Some(now);
@@ -378,10 +342,10 @@ async fn add_message(
         )
         .await?;
         touched = true;
-        fields = &["status"];
+        fields = &[TicketField::Status];
     }
     if touched {
-        seq = super::edit::save_ticket(w, &mut t, paused, fields).await?;
+        seq = w.save_ticket(&mut t, paused, fields).await?;
     }
     Ok(Ok(Applied {
         ticket_id: t.id,

@@ -10,86 +10,27 @@
 //!   tickets).
 
 use tadhkira_proto::{
-    Applied, ErrorCode, Escalation, EventKind, FieldValue, Status, Ticket, TicketUpdate,
+    Applied, ErrorCode, Escalation, EventKind, FieldValue, Status, Ticket, TicketField,
+    TicketUpdate,
 };
 
-use super::apply::{visible_ticket, Step};
-use super::writer::{EntityKind, Rejection, Writer};
+use super::writer::{Rejection, Step, Writer};
 use super::{rows, Caller, StoreError};
 use crate::config::SlaTargets;
 use crate::sla;
-
-/// Writes a changed ticket back, with a feed row whose seq becomes the version of each
-/// field in `changed`; answers that seq.
-pub(super) async fn save_ticket(
-    w: &mut Writer,
-    t: &mut Ticket,
-    paused_ms: i64,
-    changed: &[&str],
-) -> Result<i64, StoreError> {
-    let seq = w.append_change(t, EntityKind::Ticket, t.id, false).await?;
-    t.updated_at = rows::to_time(w.now);
-    let v = &mut t.versions;
-    for f in changed {
-        match *f {
-            "title" => v.title = seq,
-            "status" => v.status = seq,
-            "priority" => v.priority = seq,
-            "assignee" => v.assignee = seq,
-            "category" => v.category = seq,
-            "tier" => v.tier = seq,
-            _ => {}
-        }
-    }
-    let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.timestamp_millis());
-    sqlx::query(
-        "UPDATE tickets SET title = $1, status = $2, priority = $3, assignee_id = $4, \
-         category = $5, tier = $6, first_response_due_at = $7, first_response_at = $8, \
-         resolution_due_at = $9, solved_at = $10, sla_paused_at = $11, sla_paused_ms = $12, \
-         updated_at = $13, v_title = $14, v_status = $15, v_priority = $16, v_assignee = $17, \
-         v_category = $18, v_tier = $19 WHERE id = $20",
-    )
-    .bind(&t.title)
-    .bind(t.status.as_str())
-    .bind(t.priority.as_str())
-    .bind(t.assignee_id.map(|a| a.to_string()))
-    .bind(&t.category)
-    .bind(i64::from(t.tier))
-    .bind(ms(t.first_response_due_at))
-    .bind(ms(t.first_response_at))
-    .bind(ms(t.resolution_due_at))
-    .bind(ms(t.solved_at))
-    .bind(ms(t.sla_paused_at))
-    .bind(paused_ms)
-    .bind(w.now)
-    .bind(t.versions.title)
-    .bind(t.versions.status)
-    .bind(t.versions.priority)
-    .bind(t.versions.assignee)
-    .bind(t.versions.category)
-    .bind(t.versions.tier)
-    .bind(t.id.to_string())
-    .execute(&mut *w.tx)
-    .await?;
-    Ok(seq)
-}
 
 fn forbidden(what: &str) -> Rejection {
     Rejection::new(ErrorCode::Forbidden, format!("customers may not {what}"))
 }
 
-/// The current value of a field as text, and its version.
-fn current(t: &Ticket, field: &FieldValue) -> (String, i64) {
-    let v = &t.versions;
+/// The current value of a field as text (what an `overwritten` event keeps).
+fn current(t: &Ticket, field: &FieldValue) -> String {
     match field {
-        FieldValue::Title(_) => (t.title.clone(), v.title),
-        FieldValue::Status(_) => (t.status.to_string(), v.status),
-        FieldValue::Priority(_) => (t.priority.to_string(), v.priority),
-        FieldValue::Assignee(_) => (
-            t.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
-            v.assignee,
-        ),
-        FieldValue::Category(_) => (t.category.clone().unwrap_or_default(), v.category),
+        FieldValue::Title(_) => t.title.clone(),
+        FieldValue::Status(_) => t.status.to_string(),
+        FieldValue::Priority(_) => t.priority.to_string(),
+        FieldValue::Assignee(_) => t.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+        FieldValue::Category(_) => t.category.clone().unwrap_or_default(),
     }
 }
 
@@ -99,7 +40,7 @@ pub(super) async fn update_ticket(
     update: &TicketUpdate,
     targets: &SlaTargets,
 ) -> Result<Step, StoreError> {
-    let (mut t, mut paused) = match visible_ticket(w, caller, update.ticket_id).await? {
+    let (mut t, mut paused) = match w.visible_ticket(caller, update.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
     };
@@ -137,8 +78,8 @@ pub(super) async fn update_ticket(
     let now = rows::to_time(w.now);
     let mut changed = Vec::new();
     for change in &update.changes {
-        let (old, version) = current(&t, &change.value);
-        let field = change.value.field_name();
+        let field = change.value.field();
+        let (old, version) = (current(&t, &change.value), t.versions.of(field));
         let kind = match &change.value {
             FieldValue::Title(v) if v.as_str() != t.title => {
                 let e = EventKind::TitleChanged {
@@ -191,7 +132,7 @@ pub(super) async fn update_ticket(
                 &t,
                 &caller.user,
                 EventKind::Overwritten {
-                    field: field.to_owned(),
+                    field: field.as_str().to_owned(),
                     value: old,
                 },
             )
@@ -201,25 +142,15 @@ pub(super) async fn update_ticket(
         changed.push(field);
     }
     let seq = if changed.is_empty() {
-        latest_version(&t)
+        t.versions.latest()
     } else {
-        save_ticket(w, &mut t, paused, &changed).await?
+        w.save_ticket(&mut t, paused, &changed).await?
     };
     Ok(Ok(Applied {
         ticket_id: t.id,
         ticket_number: t.number,
         seq,
     }))
-}
-
-fn latest_version(t: &Ticket) -> i64 {
-    let v = t.versions;
-    [
-        v.title, v.status, v.priority, v.assignee, v.category, v.tier,
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or(0)
 }
 
 async fn w_staff_name(w: &mut Writer, id: uuid::Uuid) -> Result<Option<String>, StoreError> {
@@ -239,7 +170,7 @@ pub(super) async fn escalate(
     if !caller.is_staff() {
         return Ok(Err(forbidden("escalate tickets")));
     }
-    let (mut t, paused) = match visible_ticket(w, caller, esc.ticket_id).await? {
+    let (mut t, paused) = match w.visible_ticket(caller, esc.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
     };
@@ -257,7 +188,7 @@ pub(super) async fn escalate(
         reason: esc.reason.as_str().to_owned(),
     };
     w.insert_event(&t, &caller.user, kind).await?;
-    let seq = save_ticket(w, &mut t, paused, &["tier"]).await?;
+    let seq = w.save_ticket(&mut t, paused, &[TicketField::Tier]).await?;
     Ok(Ok(Applied {
         ticket_id: t.id,
         ticket_number: t.number,

@@ -5,9 +5,10 @@
 //! the schema is deliberately portable (UUIDs as TEXT, times as BIGINT milliseconds,
 //! booleans as 0/1, `$n` placeholders, which sqlx's SQLite driver accepts as positional),
 //! so a single set of queries serves both engines and the same test suite exercises
-//! every line on each. Each engine keeps its own embedded migration folder, and the code
-//! branches on [`Backend`] only where the engines truly differ (connection pragmas and
-//! how writers are serialised).
+//! every line on each. The code branches on [`Backend`] only where the engines truly
+//! differ (connection pragmas and how writers are serialised).
+//!
+//! The schema's migrations and the health check of the database live in `schema.rs`.
 
 mod apply;
 mod edit;
@@ -15,6 +16,7 @@ mod feed;
 mod listen;
 mod people;
 mod rows;
+mod schema;
 mod tickets;
 mod writer;
 
@@ -26,6 +28,7 @@ use uuid::Uuid;
 
 pub use feed::Notice;
 pub use people::{Caller, NewUser, TokenIssued};
+pub use schema::Checks;
 pub use tickets::TicketFilter;
 pub use writer::Rejection;
 
@@ -108,10 +111,7 @@ impl Store {
                 })
             });
         let pool = options.connect(url.expose()).await?;
-        match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
-        }
+        schema::migrator(backend).run(&pool).await?;
         let epoch = Self::load_epoch(&pool).await?;
         let (notices, _) = tokio::sync::broadcast::channel(1024);
         let (stop_listener, stopped) = tokio::sync::watch::channel(false);
@@ -149,12 +149,6 @@ impl Store {
     /// The engine in use.
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// Checks that the database answers.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
-        Ok(())
     }
 
     /// Listens for "new changes committed" notices (fed to SSE subscribers).

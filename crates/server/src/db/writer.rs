@@ -7,14 +7,19 @@
 //! allows one writer anyway, and taking the gate first avoids `SQLITE_BUSY` on lock
 //! upgrades). Holding the lock, the writer hands out numbers from memory and writes the
 //! counters back once, at commit.
+//!
+//! The apply path (`apply.rs`, which dispatches each mutation, and `edit.rs`, which
+//! changes existing tickets) builds on the writer's steps — load a ticket the caller
+//! may see, save a changed ticket, add an event — and never on each other's helpers, so
+//! the dependency runs one way: apply → edit → writer.
 
 use std::collections::HashMap;
 
 use sqlx::{Any, Row, Transaction};
-use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketEvent, User};
+use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketEvent, TicketField, User};
 use uuid::Uuid;
 
-use super::{feed::Notice, rows, Backend, Store, StoreError};
+use super::{feed::Notice, rows, Backend, Caller, Store, StoreError};
 
 /// The PostgreSQL channel that carries [`Notice`]s between server processes.
 pub const NOTIFY_CHANNEL: &str = "tadhkira_changes";
@@ -39,6 +44,9 @@ impl Rejection {
         }
     }
 }
+
+/// The outcome of one mutation before it is recorded: what it produced, or why not.
+pub(super) type Step = Result<Applied, Rejection>;
 
 /// What one change-feed row is about.
 #[derive(Debug, Clone, Copy)]
@@ -190,23 +198,9 @@ impl Writer {
     /// Writes the buffered feed rows and applied-mutation records.
     async fn flush(&mut self) -> Result<(), StoreError> {
         for chunk in self.feed.chunks(ROWS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 6;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO changes (seq, ticket_id, org_id, entity_kind, entity_id, staff_only) VALUES {}",
-                values.join(", ")
+                value_rows(chunk.len(), 6)
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {
@@ -221,24 +215,9 @@ impl Writer {
             q.execute(&mut *self.tx).await?;
         }
         for chunk in self.new_applied.chunks(ROWS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 7;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO applied_mutations (id, user_id, kind, ticket_id, ticket_number, seq, applied_at) VALUES {}",
-                values.join(", ")
+                value_rows(chunk.len(), 7)
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -327,6 +306,72 @@ impl Writer {
         row.as_ref().map(rows::ticket).transpose()
     }
 
+    /// Loads a ticket the caller may see (with its total paused milliseconds), or the
+    /// rejection to answer: a ticket of another organisation is as good as missing.
+    pub async fn visible_ticket(
+        &mut self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Result<(Ticket, i64), Rejection>, StoreError> {
+        Ok(match self.ticket(id).await? {
+            Some((t, paused)) if caller.is_staff() || Some(t.org_id) == caller.user.org_id => {
+                Ok((t, paused))
+            }
+            _ => Err(Rejection::new(
+                ErrorCode::NotFound,
+                format!("no ticket {id}"),
+            )),
+        })
+    }
+
+    /// Writes a changed ticket back, with a feed row whose seq becomes the version of
+    /// each field in `changed`; answers that seq.
+    pub async fn save_ticket(
+        &mut self,
+        t: &mut Ticket,
+        paused_ms: i64,
+        changed: &[TicketField],
+    ) -> Result<i64, StoreError> {
+        let seq = self
+            .append_change(t, EntityKind::Ticket, t.id, false)
+            .await?;
+        t.updated_at = rows::to_time(self.now);
+        for f in changed {
+            t.versions.set(*f, seq);
+        }
+        let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.timestamp_millis());
+        sqlx::query(
+            "UPDATE tickets SET title = $1, status = $2, priority = $3, assignee_id = $4, \
+             category = $5, tier = $6, first_response_due_at = $7, first_response_at = $8, \
+             resolution_due_at = $9, solved_at = $10, sla_paused_at = $11, sla_paused_ms = $12, \
+             updated_at = $13, v_title = $14, v_status = $15, v_priority = $16, v_assignee = $17, \
+             v_category = $18, v_tier = $19 WHERE id = $20",
+        )
+        .bind(&t.title)
+        .bind(t.status.as_str())
+        .bind(t.priority.as_str())
+        .bind(t.assignee_id.map(|a| a.to_string()))
+        .bind(&t.category)
+        .bind(i64::from(t.tier))
+        .bind(ms(t.first_response_due_at))
+        .bind(ms(t.first_response_at))
+        .bind(ms(t.resolution_due_at))
+        .bind(ms(t.solved_at))
+        .bind(ms(t.sla_paused_at))
+        .bind(paused_ms)
+        .bind(self.now)
+        .bind(t.versions.title)
+        .bind(t.versions.status)
+        .bind(t.versions.priority)
+        .bind(t.versions.assignee)
+        .bind(t.versions.category)
+        .bind(t.versions.tier)
+        .bind(t.id.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(seq)
+    }
+
     /// Writes the counters back, commits, and tells live subscribers.
     pub async fn commit(mut self, store: &Store) -> Result<(), StoreError> {
         self.flush().await?;
@@ -375,6 +420,18 @@ impl Writer {
     }
 }
 
+/// `rows` parenthesised groups of `cols` numbered placeholders, for a multi-row
+/// `INSERT … VALUES`: `($1, $2), ($3, $4)`.
+fn value_rows(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The static name of a stored mutation kind.
 fn mutation_kind(s: &str) -> &'static str {
     match s {
@@ -391,7 +448,10 @@ fn mutation_kind(s: &str) -> &'static str {
 pub(super) fn event_is_staff_only(kind: &EventKind) -> bool {
     match kind {
         EventKind::Assigned { .. } | EventKind::Escalated { .. } => true,
-        EventKind::Overwritten { field, .. } => field == "assignee" || field == "tier",
+        EventKind::Overwritten { field, .. } => matches!(
+            TicketField::parse(field),
+            Ok(TicketField::Assignee | TicketField::Tier)
+        ),
         _ => false,
     }
 }
@@ -399,4 +459,28 @@ pub(super) fn event_is_staff_only(kind: &EventKind) -> bool {
 /// Whether a customer may see this event.
 pub fn customer_may_see(event: &TicketEvent) -> bool {
     !event_is_staff_only(&event.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_rows_number_every_placeholder_once_in_order() {
+        assert_eq!(value_rows(1, 3), "($1, $2, $3)");
+        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn overwritten_assignees_and_tiers_are_for_staff_only() {
+        let overwritten = |f: TicketField| EventKind::Overwritten {
+            field: f.as_str().to_owned(),
+            value: String::new(),
+        };
+        let staff_only: Vec<TicketField> = TicketField::ALL
+            .into_iter()
+            .filter(|f| event_is_staff_only(&overwritten(*f)))
+            .collect();
+        assert_eq!(staff_only, [TicketField::Assignee, TicketField::Tier]);
+    }
 }

@@ -15,7 +15,7 @@ use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 
 use crate::db::Caller;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn changes_event(seq: i64) -> Event {
     Event::default()

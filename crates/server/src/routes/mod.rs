@@ -16,7 +16,7 @@ use tadhkira_proto::ErrorCode;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The English message of the answer for a path that does not exist (tests tell it
 /// apart from a missing ticket); server.ftl's `error-no-route`.

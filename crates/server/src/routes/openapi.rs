@@ -21,7 +21,7 @@ pub type Route = (
 
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
-    ("get", "/api/v1/health", "anyone", "Server status, version and database epoch", None, "Health"),
+    ("get", "/api/v1/health", "anyone", "Checks now that the database answers and its migrations are this server's; with the version and database epoch. 503 with the same body when a check fails", None, "Health"),
     ("post", "/api/v1/auth/login", "anyone", "Sign in with e-mail and password; slowed after repeated failures (429 rate_limited)", Some("LoginRequest"), "LoginResponse"),
     ("post", "/api/v1/auth/logout", "signed in", "Revoke the token of this request", None, "empty (204)"),
     ("get", "/api/v1/me", "signed in", "Who the token belongs to", None, "Me"),
@@ -37,6 +37,9 @@ pub const ROUTES: &[Route] = &[
     ("get", "/api/v1/people", "staff", "Directory of users with their organisation; filters ?role ?q ?limit (to pick a requester or assignee)", None, "PeoplePage"),
     ("get", "/api/v1/openapi.json", "anyone", "This document", None, "OpenAPI document"),
 ];
+
+/// The one route that answers its own body on a server error (503).
+const HEALTH: &str = "/api/v1/health";
 
 fn schema_ref(name: &str) -> Value {
     if name.contains(' ') || name.contains('/') {
@@ -65,6 +68,10 @@ pub fn openapi() -> Value {
                 (*body).into(),
                 json!({ "description": format!("tadhkira_proto::{body}") }),
             );
+        }
+        if *path == HEALTH {
+            // A failed check is still a Health answer, not an ApiError.
+            op["responses"]["503"] = schema_ref(answer);
         }
         if *who != "anyone" {
             op["security"] = json!([{ "bearer": [] }]);

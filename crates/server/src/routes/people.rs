@@ -7,7 +7,7 @@ use tadhkira_proto::{ErrorCode, PeoplePage, Role};
 
 use crate::db::Caller;
 use crate::error::{AppError, Json, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query of the directory.
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
 use crate::auth::{bearer, verify_password};
 use crate::db::Caller;
 use crate::error::{AppError, Json};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `POST /api/v1/auth/login`: checks the slowing first, then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
 pub async fn login(

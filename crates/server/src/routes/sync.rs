@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use crate::db::Caller;
 use crate::error::{request_locale, AppError, Json, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `POST /api/v1/sync/push`: one transaction, one result per mutation.
 pub async fn push(

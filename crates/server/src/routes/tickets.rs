@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::{Caller, TicketFilter};
 use crate::error::{AppError, Json, Path, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most tickets in one page of the list.
 pub const MAX_PAGE: i64 = 500;

@@ -164,6 +164,18 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement on the server's database behind its back (as an operator or
+    /// another server process would).
+    pub async fn execute_on_database(&self, sql: &str) {
+        use sqlx::Connection;
+        let url = self.config.effective_database_url();
+        let mut conn = sqlx::AnyConnection::connect(url.expose())
+            .await
+            .expect("connect to the server's database");
+        sqlx::query(sql).execute(&mut conn).await.expect(sql);
+        conn.close().await.expect("close");
+    }
+
     /// `http://127.0.0.1:PORT/api/v1` + path.
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server.url())

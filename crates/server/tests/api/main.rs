@@ -6,6 +6,7 @@ mod bench;
 mod concurrency;
 mod demo;
 mod events;
+mod health;
 mod helpers;
 mod input;
 mod sync;

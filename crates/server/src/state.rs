@@ -1,0 +1,26 @@
+//! [`AppState`]: what every handler can reach. Its own module so the dependency runs
+//! one way: `routes` and the extractors in `auth` use the state, `startup` builds it and
+//! hands it to `routes`, and nothing the handlers use depends on `startup`.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::auth::LoginLimiter;
+use crate::config::Settings;
+use crate::db::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Tunable policies.
+    pub settings: Arc<Settings>,
+    /// Sign-in slowing.
+    pub limiter: Arc<LoginLimiter>,
+    /// Verified against when the e-mail is unknown, so timing does not reveal accounts.
+    pub dummy_hash: Arc<String>,
+    /// Becomes `true` when the server stops; long-lived streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+}
