@@ -1,21 +1,19 @@
 //! Native notifications for reply alerts (notify-rust), behind the engine's `Notifier`.
 //!
-//! The engine says which messages an alert covers; [`word_alert`] words it in the
-//! user's language from `app.ftl` (one reply: its ticket, author and start; several:
-//! how many and on which tickets). Each notification is shown from its own thread: the D-Bus
-//! call (and, on Linux, waiting for a click) must never hold up the sync task. A click
-//! on the notification shows the window and asks it to open that ticket
-//! ([`OPEN_TICKET_EVENT`]).
+//! The engine words each alert in the user's language (one reply: its ticket, author
+//! and start; several: how many and on which tickets), with bidi isolation for the
+//! notification server's layout; this adds the click action's label from `app.ftl`.
+//! Each notification is shown from its own thread: the D-Bus call (and, on Linux,
+//! waiting for a click) must never hold up the sync task. A click on the notification
+//! shows the window and asks it to open that ticket ([`OPEN_TICKET_EVENT`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use tadhkira_client::{word_alert, Alert, Notifier, Wording};
-use tauri::{AppHandle, Emitter, Manager, Wry};
-use uuid::Uuid;
+use tadhkira_client::{Alert, Notifier};
+use tauri::{AppHandle, Emitter, Wry};
 
 use crate::locale;
-use crate::state::AppState;
 
 /// The event that opens a ticket in the window; its payload is the ticket id.
 pub const OPEN_TICKET_EVENT: &str = "open-ticket";
@@ -44,31 +42,22 @@ impl Notifier for NativeNotifier {
         }
         let app = self.app.clone();
         let alert = alert.clone();
-        tauri::async_runtime::spawn(async move {
-            let messages = match app.try_state::<AppState>() {
-                Some(state) => state
-                    .engine
-                    .alert_messages(&alert)
-                    .await
-                    .unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "could not read the alert's messages");
-                        Vec::new()
-                    }),
-                None => Vec::new(),
-            };
-            let catalogue = locale::catalogue(locale::current(&app));
-            let text = word_alert(catalogue, &alert, &messages);
-            std::thread::spawn(move || show(app, alert.ticket_id, text));
-        });
+        std::thread::spawn(move || show(app, alert));
+    }
+
+    fn bidi_layout(&self) -> bool {
+        true
     }
 }
 
-fn show(app: AppHandle<Wry>, ticket_id: Uuid, text: Wording) {
+fn show(app: AppHandle<Wry>, alert: Alert) {
+    let ticket_id = alert.ticket_id;
+    let open = locale::catalogue(locale::current(&app)).text("notification-open", &[]);
     let mut n = notify_rust::Notification::new();
     n.appname("Tadhkira")
-        .summary(&text.summary)
-        .body(&text.body)
-        .action("default", &text.action);
+        .summary(&alert.title)
+        .body(&alert.body)
+        .action("default", &open);
     match n.show() {
         Ok(_handle) => {
             tracing::info!(ticket = %ticket_id, "notification shown");

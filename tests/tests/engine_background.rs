@@ -1,5 +1,6 @@
 //! The background sync the desktop app runs: it retries on its own (backoff) when the
 //! server comes back, and pulls when the server's live events say so — no user action.
+//! `sync_now` beside it runs one round, not one more in the loop.
 
 use std::time::{Duration, Instant};
 
@@ -98,5 +99,44 @@ async fn losing_the_server_shows_offline_at_once_without_a_local_change() {
     })
     .await;
     eprintln!("offline shown {took:?} after the server stopped");
+    c.stop_background_sync();
+}
+
+/// Waits until `events` has been silent for `quiet` (at most 10 s), dropping what came.
+async fn settle(events: &mut tokio::sync::broadcast::Receiver<EngineEvent>, quiet: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if tokio::time::timeout(quiet, events.recv()).await.is_err() {
+            return;
+        }
+    }
+    panic!("the engine did not settle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_runs_one_round_while_the_background_loop_runs() {
+    let server = spawn_server();
+    server.demo();
+    let customer = server.device("customer@nile.example").await;
+    let c = &customer.engine;
+    let mut events = c.subscribe();
+    c.start_background_sync();
+    wait_for("the live stream", Duration::from_secs(10), async || {
+        c.sync_state().live && c.sync_state().online
+    })
+    .await;
+    // The loop's first round and the one the live stream's connection wakes are over.
+    settle(&mut events, Duration::from_millis(500)).await;
+
+    c.sync_now().await.unwrap();
+    // A second round, had sync_now woken the loop too, would start at once.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut rounds = 0;
+    while let Ok(e) = events.try_recv() {
+        if let EngineEvent::SyncState(s) = e {
+            rounds += usize::from(s.syncing);
+        }
+    }
+    assert_eq!(rounds, 1, "sync rounds for one sync_now");
     c.stop_background_sync();
 }

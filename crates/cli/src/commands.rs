@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use tadhkira_client::{
-    word_alert, Alert, Engine, EngineConfig, EngineError, ListQuery, NewTicketInput, Notifier,
-    Queue, Sort,
+    Alert, Engine, EngineConfig, EngineError, ListQuery, NewTicketInput, Notifier, Queue, Sort,
 };
 use tadhkira_proto::{
     Channel, Contact, FieldValue, MessageBody, Mutation, Priority, Status, TicketTitle, Tier,
@@ -48,11 +47,10 @@ pub struct ListArgs {
     offset: u32,
 }
 
-/// Hands alerts on: as JSON lines at once, or (for people) to [`print_alerts`], which
-/// reads the alert's messages to word it in the user's language.
+/// Prints alerts as they come: a JSON line each, or (for people) the engine's words,
+/// in the user's language like the desktop's notifications.
 struct PrintNotifier {
     json: bool,
-    worded: tokio::sync::mpsc::UnboundedSender<Alert>,
 }
 
 impl Notifier for PrintNotifier {
@@ -62,37 +60,8 @@ impl Notifier for PrintNotifier {
                 println!("{line}");
             }
         } else {
-            // The receiver lives as long as the engine: a send cannot fail before close.
-            let _ = self.worded.send(alert.clone());
+            println!("{} — {}", alert.title, alert.body);
         }
-    }
-}
-
-/// Prints each alert that arrives, worded like the desktop's notifications, until
-/// `done`; then the ones already sent, and ends (the engine must still be open).
-async fn print_alerts(
-    engine: Engine,
-    mut alerts: tokio::sync::mpsc::UnboundedReceiver<Alert>,
-    mut done: tokio::sync::oneshot::Receiver<()>,
-) {
-    let catalogue = tadhkira_i18n::Catalogue::get(i18n::locale());
-    let print = |alert: Alert| {
-        let engine = engine.clone();
-        async move {
-            let messages = engine.alert_messages(&alert).await.unwrap_or_default();
-            let words = word_alert(catalogue, &alert, &messages);
-            println!("{} — {}", words.summary, words.body);
-        }
-    };
-    loop {
-        tokio::select! {
-            biased;
-            Some(alert) = alerts.recv() => print(alert).await,
-            _ = &mut done => break,
-        }
-    }
-    while let Ok(alert) = alerts.try_recv() {
-        print(alert).await;
     }
 }
 
@@ -120,11 +89,7 @@ where
 /// Runs the command; returns the exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     let dir = data_dir(&cli)?;
-    let (worded, alerts) = tokio::sync::mpsc::unbounded_channel();
-    let notifier: Arc<dyn Notifier> = Arc::new(PrintNotifier {
-        json: cli.json,
-        worded,
-    });
+    let notifier: Arc<dyn Notifier> = Arc::new(PrintNotifier { json: cli.json });
     let config = EngineConfig {
         notifier,
         token_store: None,
@@ -132,12 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     };
     let engine = Engine::open(&dir, config).await?;
     engine.set_language(Some(i18n::locale().tag()));
-    let (done, finish) = tokio::sync::oneshot::channel();
-    let printer = tokio::spawn(print_alerts(engine.clone(), alerts, finish));
     let code = dispatch(&cli, &engine).await;
-    // The engine raises alerts synchronously: every one of this command is sent by now.
-    let _ = done.send(());
-    let _ = printer.await;
     engine.close().await;
     code
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tadhkira_proto::{ApiError, ErrorCode, Health, API_VERSION};
+use tadhkira_proto::{ApiError, Health, API_VERSION};
 
 /// Why a call to the server failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,16 +19,6 @@ pub enum ApiCallError {
     /// The given server address is not a URL.
     #[error("invalid server address: {0}")]
     BadUrl(String),
-}
-
-impl ApiCallError {
-    /// The wire error code, when the server gave one.
-    pub fn code(&self) -> Option<ErrorCode> {
-        match self {
-            ApiCallError::Api(e) => Some(e.code),
-            _ => None,
-        }
-    }
 }
 
 /// A client for one server, optionally signed in with a bearer token.

@@ -1,9 +1,9 @@
 //! [`Engine`]: the one object the app and the CLI hold. Every read comes from the local
-//! store; every change is written locally with its outbox entry in one transaction and
+//! store; every local mutation is written with its outbox entry in one transaction and
 //! returns at once; syncing happens in [`crate::sync`].
 //!
-//! The local changes (create, reply, update, escalate, outbox actions) are in
-//! `changes.rs`.
+//! The user's local mutations (create, reply, update, escalate, outbox actions) are in
+//! `mutations.rs`; every query and transaction is a method of the store (`store/`).
 //!
 //! Data folder layout: `engine.lock` (held while open), `account.json` (server and user
 //! of the signed-in account), `accounts/<user id>/local.db` (one store per account), and
@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use tadhkira_i18n::Locale;
 use tadhkira_proto::{LoginRequest, Role, User};
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
@@ -19,7 +20,7 @@ use uuid::Uuid;
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, Alert, EngineEvent, ListQuery, SyncReport, SyncState, TicketDetail, TicketPage,
+    Account, EngineEvent, ListQuery, SyncReport, SyncState, TicketDetail, TicketPage,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -46,21 +47,6 @@ impl Default for EngineConfig {
     }
 }
 
-/// One message of a reply alert, with its ticket (see [`Engine::alert_messages`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlertMessage {
-    /// The ticket the message is on.
-    pub ticket_id: Uuid,
-    /// The ticket's server number, once it has one.
-    pub ticket_number: Option<i64>,
-    /// The ticket's title (empty if the ticket is not in the store yet).
-    pub ticket_title: String,
-    /// Who wrote the message.
-    pub author_name: String,
-    /// The message text.
-    pub body: String,
-}
-
 /// The `meta` key of the last staff directory fetched ([`Engine::staff_directory`]).
 const STAFF_DIRECTORY: &str = "staff_directory";
 
@@ -82,7 +68,7 @@ pub(crate) struct Inner {
     pub session: Mutex<Option<Arc<Session>>>,
     /// Only one sync round at a time.
     pub sync_lock: tokio::sync::Mutex<()>,
-    /// Wakes the background loop (`sync_now`, a local change, a live event).
+    /// Wakes the background loop (a local change, a live event).
     pub wake: Notify,
     pub state: Mutex<SyncState>,
     /// The background sync loop and the live-event listener, while running.
@@ -207,11 +193,26 @@ impl Engine {
     }
 
     /// Asks the server for its messages (error texts, rejection reasons) in `tag`'s
-    /// language from now on (`ar`, `en`); `None` leaves it to the server (English).
+    /// language from now on (`ar`, `en`), and words reply alerts in it; `None` leaves
+    /// the server's messages to the server (English) and alerts to the account's profile.
     pub fn set_language(&self, tag: Option<&str>) {
         if let Ok(mut l) = self.inner.language.write() {
             *l = tag.map(str::to_owned);
         }
+    }
+
+    /// The language the user reads (alerts are worded in it): the one given to
+    /// [`Engine::set_language`], else the signed-in account's profile, else English.
+    pub(crate) fn locale(&self) -> Locale {
+        let chosen = self.inner.language.read().ok().and_then(|l| l.clone());
+        chosen
+            .as_deref()
+            .and_then(Locale::from_tag)
+            .or_else(|| {
+                let profile = self.account()?.user.locale;
+                Locale::from_tag(&profile)
+            })
+            .unwrap_or_default()
     }
 
     /// Signs in (needs the network), stores the token and opens the account's store.
@@ -346,55 +347,16 @@ impl Engine {
     /// count when someone else wrote on them.
     pub async fn unread_count(&self) -> Result<u32> {
         let s = self.session()?;
-        // One probe of messages(ticket_id, created_at) per ticket; timestamps in the
-        // store share one sortable text format.
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM tickets t LEFT JOIN read_marks r ON r.ticket_id = t.id
-             WHERE EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
-                AND m.author_id <> ? AND (r.read_at IS NULL OR m.created_at > r.read_at))",
-        )
-        .bind(s.account.user.id.to_string())
-        .fetch_one(s.store.pool())
-        .await?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
-    }
-
-    /// The messages a reply alert covers, with their tickets, in the alert's order: what
-    /// a host needs to word the notification itself (in the user's language). Messages
-    /// no longer in the store are left out.
-    pub async fn alert_messages(&self, alert: &Alert) -> Result<Vec<AlertMessage>> {
-        let s = self.session()?;
-        let mut out = Vec::with_capacity(alert.message_ids.len());
-        for id in &alert.message_ids {
-            let row: Option<(String, Option<String>)> = sqlx::query_as(
-                "SELECT m.data, t.data FROM messages m LEFT JOIN tickets t ON t.id = m.ticket_id
-                 WHERE m.id = ?",
-            )
-            .bind(id.to_string())
-            .fetch_optional(s.store.pool())
-            .await?;
-            let Some((message, ticket)) = row else {
-                continue;
-            };
-            let message: tadhkira_proto::Message = serde_json::from_str(&message)?;
-            let ticket: Option<tadhkira_proto::Ticket> =
-                ticket.as_deref().map(serde_json::from_str).transpose()?;
-            out.push(AlertMessage {
-                ticket_id: message.ticket_id,
-                ticket_number: ticket.as_ref().map(|t| t.number).filter(|n| *n > 0),
-                ticket_title: ticket.map(|t| t.title).unwrap_or_default(),
-                author_name: message.author_name,
-                body: message.body,
-            });
-        }
-        Ok(out)
+        s.store.unread_count(s.account.user.id).await
     }
 
     /// Runs one sync round now (push the outbox, then pull) and reports what it did.
     /// Fails with [`EngineError::Offline`] when the server cannot be reached; the
     /// outbox stays queued.
+    ///
+    /// The round runs here, not in the background loop: waking the loop as well would
+    /// make it run a second round right after this one, with nothing new to do.
     pub async fn sync_now(&self) -> Result<SyncReport> {
-        self.inner.wake.notify_one();
         crate::sync::sync_round(self).await
     }
 
@@ -469,7 +431,7 @@ mod tests {
             Err(EngineError::NotSignedIn)
         ));
         assert_eq!(
-            serde_json::to_value(EngineError::NotSignedIn).unwrap()["code"],
+            serde_json::to_value(EngineError::NotSignedIn.code()).unwrap(),
             "not_signed_in"
         );
     }

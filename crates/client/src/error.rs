@@ -1,7 +1,9 @@
 //! The engine's errors: one variant per thing a caller (the app, the CLI) can act on,
-//! each with a stable code so the UI picks its text by code, never by message.
+//! each with a stable code so the UI picks its text by code, never by message (the
+//! desktop app sends the code across IPC in its own error shape). A test pins the list
+//! of codes so that adding one is a deliberate change.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use tadhkira_proto::{ApiError, ErrorCode};
 
 use crate::api::ApiCallError;
@@ -19,6 +21,21 @@ pub enum EngineErrorCode {
     Server,
     Incompatible,
     Storage,
+}
+
+impl EngineErrorCode {
+    /// Every code, in a fixed order (the pinned list; its length makes adding a code
+    /// here a deliberate change, and the test checks every error maps into it).
+    pub const ALL: [EngineErrorCode; 8] = [
+        EngineErrorCode::NotSignedIn,
+        EngineErrorCode::Locked,
+        EngineErrorCode::Invalid,
+        EngineErrorCode::NotFound,
+        EngineErrorCode::Offline,
+        EngineErrorCode::Server,
+        EngineErrorCode::Incompatible,
+        EngineErrorCode::Storage,
+    ];
 }
 
 /// Why an engine operation failed.
@@ -74,34 +91,6 @@ impl EngineError {
     }
 }
 
-/// The shape an [`EngineError`] serialises to (for the UI's generated types).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct EngineErrorBody {
-    pub code: EngineErrorCode,
-    /// English text for logs; the UI shows its own text chosen by `code`/`server_code`.
-    pub message: String,
-    /// The server's wire code when `code` is `server`.
-    pub server_code: Option<ErrorCode>,
-}
-
-impl From<&EngineError> for EngineErrorBody {
-    fn from(e: &EngineError) -> Self {
-        Self {
-            code: e.code(),
-            message: e.to_string(),
-            server_code: e.server_code(),
-        }
-    }
-}
-
-/// Serialised as [`EngineErrorBody`] `{code, message, server_code}` across the IPC boundary.
-impl Serialize for EngineError {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        EngineErrorBody::from(self).serialize(s)
-    }
-}
-
 impl From<sqlx::Error> for EngineError {
     fn from(e: sqlx::Error) -> Self {
         EngineError::Storage(e.to_string())
@@ -145,3 +134,50 @@ impl From<ApiCallError> for EngineError {
 
 /// Results of engine operations.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_error_codes_are_a_pinned_list() {
+        let wire: Vec<String> = EngineErrorCode::ALL
+            .iter()
+            .map(|c| {
+                serde_json::to_value(c)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            wire,
+            [
+                "not_signed_in",
+                "locked",
+                "invalid",
+                "not_found",
+                "offline",
+                "server",
+                "incompatible",
+                "storage"
+            ]
+        );
+        // Each error has its own code, in the list's order; a new error variant makes
+        // `EngineError::code` stop compiling until it has one.
+        let errors = [
+            EngineError::NotSignedIn,
+            EngineError::Locked("d".into()),
+            EngineError::Invalid("i".into()),
+            EngineError::NotFound("n".into()),
+            EngineError::Offline("o".into()),
+            EngineError::Server(ApiError::new(ErrorCode::Forbidden, "f")),
+            EngineError::Incompatible("c".into()),
+            EngineError::Storage("s".into()),
+        ];
+        let codes: Vec<EngineErrorCode> = errors.iter().map(EngineError::code).collect();
+        assert_eq!(codes, EngineErrorCode::ALL);
+        assert_eq!(errors[5].server_code(), Some(ErrorCode::Forbidden));
+    }
+}

@@ -255,9 +255,11 @@ pub struct Alert {
     /// The ticket to open when the alert is clicked (the first one, for a summary).
     pub ticket_id: Uuid,
     pub ticket_number: Option<i64>,
-    /// Short line: "Reply on #1042: Printer offline" or "3 new replies".
+    /// Short line in the user's language: "Reply on #1042: Printer offline" or "3 new
+    /// replies".
     pub title: String,
-    /// Author and the start of the message, or the tickets of a summary.
+    /// Author and the start of the message, or the tickets of a summary, in the user's
+    /// language.
     pub body: String,
     /// How many messages this alert covers.
     pub count: u32,

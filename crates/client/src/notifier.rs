@@ -12,8 +12,18 @@ use crate::model::Alert;
 /// Receives reply alerts. Called after the pull that brought the messages has committed,
 /// from the sync task: implementations should return quickly.
 pub trait Notifier: Send + Sync {
-    /// Show one alert (possibly a summary of several messages).
+    /// Show one alert (possibly a summary of several messages), already worded in the
+    /// user's language.
     fn notify(&self, alert: &Alert);
+
+    /// Whether this notifier shows text laid out with the Unicode bidirectional
+    /// algorithm (a GUI's notifications). Then the alert's words isolate each inserted
+    /// value (U+2068 … U+2069), so an English title or a ticket number keeps its order
+    /// inside an Arabic sentence. Plain text by default (a terminal, JSON, a log), where
+    /// those marks would print as boxes and break `grep`.
+    fn bidi_layout(&self) -> bool {
+        false
+    }
 }
 
 /// A notifier that shows nothing (alerts still reach `Engine::subscribe`).

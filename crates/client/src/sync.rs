@@ -1,22 +1,25 @@
 //! Sync rounds and the background loop.
 //!
 //! A round pushes the outbox in order, in batches, applying each answer; then pulls
-//! after the cursor, one transaction per page; then raises reply alerts. The
-//! background loop runs rounds when woken (a local change, `sync_now`, a live event
-//! from `GET /api/v1/events`) and, after a failure, retries on its own with exponential
-//! backoff and jitter capped at [`MAX_BACKOFF`].
+//! after the cursor, one transaction per page; then raises reply alerts, worded in the
+//! user's language. The background loop runs rounds when woken (a local change, a
+//! live event from `GET /api/v1/events`) and, after a failure, retries on its own with
+//! exponential backoff and jitter capped at [`MAX_BACKOFF`]. `Engine::sync_now` runs
+//! a round itself.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
 use rand::Rng;
+use tadhkira_i18n::Catalogue;
 use tadhkira_proto::{PushRequest, MAX_PUSH_BATCH};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::model::{Alert, EngineEvent, SyncReport};
+use crate::model::{EngineEvent, SyncReport};
 use crate::store::PulledAlert;
+use crate::wording::word_alert;
 
 /// Mutations per push (the protocol allows up to [`MAX_PUSH_BATCH`]).
 pub const PUSH_BATCH: usize = if MAX_PUSH_BATCH < 200 {
@@ -177,7 +180,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             .events
             .send(EngineEvent::TicketsChanged { ticket_ids });
     }
-    if let Some(alert) = summarise(&alerts) {
+    if let Some(alert) = word_alert(alert_catalogue(engine), &alerts) {
         report.alerts = 1;
         engine.inner.notifier.notify(&alert);
         let _ = engine.inner.events.send(EngineEvent::Alert(alert));
@@ -191,35 +194,14 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     }
 }
 
-/// One alert for one message; one summary for several.
-fn summarise(alerts: &[PulledAlert]) -> Option<Alert> {
-    let first = alerts.first()?;
-    let label = |a: &PulledAlert| match a.ticket_number {
-        Some(n) => format!("#{n}"),
-        None => a.ticket_title.clone(),
-    };
-    let message_ids = alerts.iter().map(|a| a.message.id).collect();
-    if alerts.len() == 1 {
-        let body: String = first.message.body.chars().take(140).collect();
-        return Some(Alert {
-            ticket_id: first.message.ticket_id,
-            ticket_number: first.ticket_number,
-            title: format!("Reply on {}: {}", label(first), first.ticket_title),
-            body: format!("{}: {}", first.message.author_name, body),
-            count: 1,
-            message_ids,
-        });
+/// The catalogue alerts are worded from: the user's language, laid out as the notifier
+/// shows text ([`crate::Notifier::bidi_layout`]).
+fn alert_catalogue(engine: &Engine) -> &'static Catalogue {
+    let locale = engine.locale();
+    match engine.inner.notifier.bidi_layout() {
+        true => Catalogue::isolated(locale),
+        false => Catalogue::get(locale),
     }
-    let mut tickets: Vec<String> = alerts.iter().map(label).collect();
-    tickets.dedup();
-    Some(Alert {
-        ticket_id: first.message.ticket_id,
-        ticket_number: first.ticket_number,
-        title: format!("{} new replies", alerts.len()),
-        body: format!("On {}", tickets.join(", ")),
-        count: alerts.len() as u32,
-        message_ids,
-    })
 }
 
 /// The wait before retry number `attempt` (from 0): 0.5 s doubling to [`MAX_BACKOFF`],

@@ -1,39 +1,29 @@
 //! Alerts in words: the title and body of a reply alert in the user's language, from
-//! the `notification-*` messages of the catalogue. The desktop shell shows them as
-//! native notifications; the CLI's `watch` prints them.
+//! the `notification-*` messages of the catalogue. Worded once, here, from what the
+//! pull brought; the desktop shell shows the words as native notifications and the
+//! CLI's `watch` prints them.
 
 use tadhkira_i18n::{Arg, Catalogue};
 
-use crate::{Alert, AlertMessage};
+use crate::model::Alert;
+use crate::store::PulledAlert;
 
-/// How much of a reply a notification shows.
+/// How much of a reply an alert shows.
 const EXCERPT_CHARS: usize = 140;
 
-/// An alert's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Wording {
-    pub summary: String,
-    pub body: String,
-    /// The label of the click action.
-    pub action: String,
-}
-
-/// Words `alert` in `catalogue`'s language. Falls back to the engine's own English text
-/// when its messages could not be read ([`crate::Engine::alert_messages`]).
-pub fn word_alert(catalogue: &Catalogue, alert: &Alert, messages: &[AlertMessage]) -> Wording {
-    let action = catalogue.text("notification-open", &[]);
-    let label = |m: &AlertMessage| match m.ticket_number {
+/// One alert for the messages of a pull, worded from `catalogue` (none for no
+/// messages): one message names its ticket, its author and the start of its text;
+/// several are counted, with their tickets each named once. The alert opens the first
+/// message's ticket.
+pub(crate) fn word_alert(catalogue: &Catalogue, messages: &[PulledAlert]) -> Option<Alert> {
+    let first = messages.first()?;
+    let label = |m: &PulledAlert| match m.ticket_number {
         Some(n) => format!("#{n}"),
         None => m.ticket_title.clone(),
     };
-    match messages {
-        [] => Wording {
-            summary: alert.title.clone(),
-            body: alert.body.clone(),
-            action,
-        },
+    let (title, body) = match messages {
         [m] => {
-            let summary = match m.ticket_number {
+            let title = match m.ticket_number {
                 Some(_) => catalogue.text(
                     "notification-reply-title",
                     &[
@@ -46,19 +36,15 @@ pub fn word_alert(catalogue: &Catalogue, alert: &Alert, messages: &[AlertMessage
                     &[("title", Arg::from(&m.ticket_title))],
                 ),
             };
-            let excerpt: String = m.body.chars().take(EXCERPT_CHARS).collect();
+            let excerpt: String = m.message.body.chars().take(EXCERPT_CHARS).collect();
             let body = catalogue.text(
                 "notification-reply-body",
                 &[
-                    ("author", Arg::from(&m.author_name)),
+                    ("author", Arg::from(&m.message.author_name)),
                     ("excerpt", Arg::from(excerpt)),
                 ],
             );
-            Wording {
-                summary,
-                body,
-                action,
-            }
+            (title, body)
         }
         several => {
             let mut tickets: Vec<String> = Vec::new();
@@ -69,7 +55,7 @@ pub fn word_alert(catalogue: &Catalogue, alert: &Alert, messages: &[AlertMessage
                 }
             }
             let separator = catalogue.text("notification-list-separator", &[]);
-            let summary = catalogue.text(
+            let title = catalogue.text(
                 "notification-replies-title",
                 &[("count", Arg::from(several.len()))],
             );
@@ -77,39 +63,40 @@ pub fn word_alert(catalogue: &Catalogue, alert: &Alert, messages: &[AlertMessage
                 "notification-replies-body",
                 &[("tickets", Arg::from(tickets.join(&separator)))],
             );
-            Wording {
-                summary,
-                body,
-                action,
-            }
+            (title, body)
         }
-    }
+    };
+    Some(Alert {
+        ticket_id: first.message.ticket_id,
+        ticket_number: first.ticket_number,
+        title,
+        body,
+        count: messages.len() as u32,
+        message_ids: messages.iter().map(|m| m.message.id).collect(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tadhkira_i18n::Locale;
+    use tadhkira_proto::{Message, Role, Visibility};
     use uuid::Uuid;
 
-    fn message(number: Option<i64>, title: &str) -> AlertMessage {
-        AlertMessage {
-            ticket_id: Uuid::nil(),
+    fn message(number: Option<i64>, title: &str) -> PulledAlert {
+        PulledAlert {
+            message: Message {
+                id: Uuid::now_v7(),
+                ticket_id: Uuid::now_v7(),
+                author_id: Uuid::now_v7(),
+                author_name: "Huda".into(),
+                author_role: Role::Agent,
+                body: "x".repeat(300),
+                visibility: Visibility::Public,
+                created_at: chrono::Utc::now(),
+            },
             ticket_number: number,
             ticket_title: title.into(),
-            author_name: "Huda".into(),
-            body: "x".repeat(300),
-        }
-    }
-
-    fn alert(count: u32) -> Alert {
-        Alert {
-            ticket_id: Uuid::nil(),
-            ticket_number: None,
-            title: "engine title".into(),
-            body: "engine body".into(),
-            count,
-            message_ids: vec![],
         }
     }
 
@@ -121,34 +108,46 @@ mod tests {
     #[test]
     fn one_reply_names_the_ticket_and_the_author_in_english_and_arabic() {
         let m = [message(Some(1042), "Printer offline")];
-        let en = word_alert(Catalogue::isolated(Locale::En), &alert(1), &m);
-        assert_eq!(plain(&en.summary), "Reply on #1042: Printer offline");
+        let en = word_alert(Catalogue::isolated(Locale::En), &m).unwrap();
+        assert_eq!(plain(&en.title), "Reply on #1042: Printer offline");
         assert_eq!(plain(&en.body), format!("Huda: {}", "x".repeat(140)));
-        assert_eq!(en.action, "Open");
-        let ar = word_alert(Catalogue::isolated(Locale::Ar), &alert(1), &m);
-        assert_eq!(plain(&ar.summary), "ردّ على #1042: Printer offline");
-        assert_eq!(ar.action, "افتح");
+        assert_eq!(
+            (en.count, en.ticket_id, en.ticket_number, en.message_ids),
+            (1, m[0].message.ticket_id, Some(1042), vec![m[0].message.id])
+        );
+        let ar = word_alert(Catalogue::isolated(Locale::Ar), &m).unwrap();
+        assert_eq!(plain(&ar.title), "ردّ على #1042: Printer offline");
+        let unnumbered = word_alert(Catalogue::get(Locale::En), &[message(None, "Scanner")]);
+        assert_eq!(unnumbered.unwrap().title, "Reply on Scanner");
+    }
+
+    #[test]
+    fn the_plain_catalogue_inserts_no_isolation_marks() {
+        let m = [message(Some(7), "طابعة")];
+        let ar = word_alert(Catalogue::get(Locale::Ar), &m).unwrap();
+        assert_eq!(ar.title, "ردّ على #7: طابعة");
+        let gui = word_alert(Catalogue::isolated(Locale::Ar), &m).unwrap();
+        assert!(gui.title.contains('\u{2068}'), "{gui:?}");
     }
 
     #[test]
     fn several_replies_are_counted_with_arabic_plural_forms() {
         let two = [message(Some(1), "a"), message(Some(2), "b")];
-        let en = word_alert(Catalogue::isolated(Locale::En), &alert(2), &two);
-        assert_eq!(plain(&en.summary), "2 new replies");
+        let en = word_alert(Catalogue::isolated(Locale::En), &two).unwrap();
+        assert_eq!(plain(&en.title), "2 new replies");
         assert_eq!(plain(&en.body), "On #1, #2");
-        let ar = word_alert(Catalogue::isolated(Locale::Ar), &alert(2), &two);
-        assert_eq!(plain(&ar.summary), "ردّان جديدان");
+        assert_eq!((en.count, en.message_ids.len()), (2, 2));
+        let ar = word_alert(Catalogue::isolated(Locale::Ar), &two).unwrap();
+        assert_eq!(plain(&ar.title), "ردّان جديدان");
         assert_eq!(plain(&ar.body), "على #1، #2");
         let eleven: Vec<_> = (0..11).map(|_| message(Some(7), "c")).collect();
-        let ar = word_alert(Catalogue::isolated(Locale::Ar), &alert(11), &eleven);
-        assert_eq!(plain(&ar.summary), "11 ردًّا جديدًا");
+        let ar = word_alert(Catalogue::isolated(Locale::Ar), &eleven).unwrap();
+        assert_eq!(plain(&ar.title), "11 ردًّا جديدًا");
         assert_eq!(plain(&ar.body), "على #7", "a ticket is named once");
     }
 
     #[test]
-    fn unreadable_messages_fall_back_to_the_engines_text() {
-        let w = word_alert(Catalogue::isolated(Locale::Ar), &alert(1), &[]);
-        assert_eq!(w.summary, "engine title");
-        assert_eq!(w.body, "engine body");
+    fn no_messages_no_alert() {
+        assert_eq!(word_alert(Catalogue::get(Locale::En), &[]), None);
     }
 }

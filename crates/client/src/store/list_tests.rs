@@ -48,7 +48,7 @@ async fn scenario() -> (tempfile::TempDir, Store, User, Vec<Ticket>) {
     let s = Store::open(&dir.path().join("local.db")).await.unwrap();
     let me = super::tests::user(Role::Agent);
     let tickets: Vec<Ticket> = (0..TICKETS).map(|i| scenario_ticket(i, &me)).collect();
-    let mut conn = s.pool().acquire().await.unwrap();
+    let mut conn = s.pool.acquire().await.unwrap();
     for t in &tickets {
         upsert_ticket(&mut conn, t).await.unwrap();
     }

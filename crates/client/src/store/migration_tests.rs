@@ -109,7 +109,7 @@ async fn tickets_stored_before_breach_at_get_the_value_a_new_write_gives() {
         let stored: Option<String> =
             sqlx::query_scalar("SELECT breach_at FROM tickets WHERE id = ?")
                 .bind(t.id.to_string())
-                .fetch_one(s.pool())
+                .fetch_one(&s.pool)
                 .await
                 .unwrap();
         assert_eq!(stored, breach_at(t), "{}", t.title);

@@ -4,12 +4,13 @@
 //! write transaction can never fail to upgrade from a read lock. Reads are short
 //! (indexed pages), so the UI does not wait noticeably behind a pull page.
 
-pub(crate) mod apply;
+mod apply;
 mod bulk;
 mod list;
-pub(crate) mod outbox;
+mod local;
+mod outbox;
 mod search;
-pub(crate) mod tickets;
+mod tickets;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -23,7 +24,9 @@ use crate::error::Result;
 
 pub(crate) use apply::PulledAlert;
 
-/// Handle on one account's database.
+/// Handle on one account's database. Every query and transaction of the engine is a
+/// method here (or in this module's children, which share the pool); the engine above
+/// speaks in intents (`create_ticket`, `unread_count`…), never in SQL.
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     pool: SqlitePool,
@@ -60,11 +63,6 @@ impl Store {
         let store = Self { pool };
         store.ensure_client_id(path).await?;
         Ok(store)
-    }
-
-    /// The pool, for queries in this module's children.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 
     /// Refreshes the planner's statistics after a large change (the first sync, a big

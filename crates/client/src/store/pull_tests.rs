@@ -103,7 +103,7 @@ async fn found(s: &Store, me: &User, word: &str) -> Vec<Uuid> {
 async fn row_of(s: &Store, id: Uuid) -> Vec<Option<String>> {
     let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
         .bind(id.to_string())
-        .fetch_one(s.pool())
+        .fetch_one(&s.pool)
         .await
         .unwrap();
     let mut out = Vec::new();
@@ -134,13 +134,13 @@ async fn a_pulled_ticket_is_stored_exactly_as_a_local_write_stores_it() {
         .apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 1, &me, false)
         .await
         .unwrap();
-    let mut conn = local.pool().acquire().await.unwrap();
+    let mut conn = local.pool.acquire().await.unwrap();
     upsert_ticket(&mut conn, &t).await.unwrap();
     drop(conn);
     assert_eq!(row_of(&pulled, t.id).await, row_of(&local, t.id).await);
     let server: String = sqlx::query_scalar("SELECT server_data FROM tickets WHERE id = ?")
         .bind(t.id.to_string())
-        .fetch_one(pulled.pool())
+        .fetch_one(&pulled.pool)
         .await
         .unwrap();
     assert_eq!(
@@ -203,7 +203,7 @@ async fn a_ticket_pulled_again_is_indexed_by_its_new_text_only() {
     let (indexed, messages): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM ticket_fts), (SELECT COUNT(*) FROM message_fts)",
     )
-    .fetch_one(s.pool())
+    .fetch_one(&s.pool)
     .await
     .unwrap();
     assert_eq!((indexed, messages), (1, 1));

@@ -75,7 +75,7 @@ async fn search(s: &Store, me: &User, q: &str) -> Vec<String> {
 async fn arabic_search_ignores_diacritics_tatweel_and_letter_variants_both_ways() {
     let (_d, s) = store().await;
     let me = user(Role::Customer);
-    let mut conn = s.pool().acquire().await.unwrap();
+    let mut conn = s.pool.acquire().await.unwrap();
     upsert_ticket(&mut conn, &ticket("الطَّابِعَةُ لا تَعْمَل", &me))
         .await
         .unwrap();
@@ -118,7 +118,7 @@ async fn arabic_search_ignores_diacritics_tatweel_and_letter_variants_both_ways(
 async fn lists_filter_sort_and_page_from_the_store() {
     let (_d, s) = store().await;
     let me = user(Role::Agent);
-    let mut conn = s.pool().acquire().await.unwrap();
+    let mut conn = s.pool.acquire().await.unwrap();
     for i in 0..30 {
         let mut t = ticket(&format!("ticket {i}"), &me);
         t.priority = if i % 3 == 0 {
@@ -186,7 +186,7 @@ async fn a_rejection_holds_only_its_own_tickets_later_changes() {
     let (_d, s) = store().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let (a1, a2, b1) = (env(reply(a)), env(reply(a)), env(reply(b)));
-    let mut conn = s.pool().acquire().await.unwrap();
+    let mut conn = s.pool.acquire().await.unwrap();
     for e in [&a1, &a2, &b1] {
         outbox::append(&mut conn, e).await.unwrap();
     }
@@ -245,7 +245,7 @@ async fn a_copied_profile_gets_a_new_client_id() {
 async fn lists_stay_fast_with_a_hundred_thousand_tickets() {
     let (_d, s) = store().await;
     let me = user(Role::Agent);
-    let mut tx = s.pool().begin().await.unwrap();
+    let mut tx = s.pool.begin().await.unwrap();
     for i in 0..100_000 {
         let mut t = ticket(&format!("ticket number {i} about printers"), &me);
         t.priority = [
@@ -296,7 +296,7 @@ async fn the_breaching_queue_holds_exactly_the_tickets_past_an_unmet_target() {
     let now = Utc::now();
     let past = now - Duration::minutes(3);
     let future = now + Duration::hours(2);
-    let mut conn = s.pool().acquire().await.unwrap();
+    let mut conn = s.pool.acquire().await.unwrap();
     let add = |title: &str, f: &dyn Fn(&mut Ticket)| {
         let mut t = ticket(title, &me);
         t.status = Status::Open;

@@ -251,4 +251,21 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// How many tickets hold a message from someone other than `me` that came after
+    /// the user last opened the ticket (tickets never opened count when someone else
+    /// wrote on them).
+    pub async fn unread_count(&self, me: Uuid) -> Result<u32> {
+        // One probe of messages(ticket_id, created_at) per ticket; timestamps in the
+        // store share one sortable text format.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tickets t LEFT JOIN read_marks r ON r.ticket_id = t.id
+             WHERE EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
+                AND m.author_id <> ? AND (r.read_at IS NULL OR m.created_at > r.read_at))",
+        )
+        .bind(me.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
 }

@@ -1,20 +1,21 @@
-//! Local-first changes: each writes the new local state and appends its mutation to the
-//! outbox in ONE SQLite transaction, then returns at once (no network); the background
-//! sync is woken to push it. Also the outbox actions (resend, discard).
+//! The user's local mutations (create, reply, update, escalate): each is checked and
+//! built here, then the store writes the new local state and appends the mutation to
+//! the outbox in ONE transaction, and the call returns at once (no network); the
+//! background sync is woken to push it. Also the outbox actions (resend, discard).
+//!
+//! ("Mutation" is what the user does locally; a "change" is an entry of the server's
+//! feed, pulled in [`crate::sync`].)
 
 use chrono::Utc;
 use tadhkira_proto::{
-    Description, Escalation, FieldChange, FieldValue, Message, MessageBody, Mutation,
-    MutationEnvelope, NewMessage, NewTicket, ShortText, Status, Ticket, TicketTitle, TicketUpdate,
-    Tier, Visibility,
+    Description, Escalation, FieldChange, FieldValue, Message, MessageBody, Mutation, NewMessage,
+    NewTicket, ShortText, Status, Ticket, TicketTitle, TicketUpdate, Tier, Visibility,
 };
 use uuid::Uuid;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::model::{NewTicketInput, OutboxItem};
-use crate::store::outbox;
-use crate::store::tickets::{apply_local, load_ticket, upsert_message, upsert_ticket};
 
 impl Engine {
     /// Opens a ticket locally and queues it; returns its id at once (no network).
@@ -90,8 +91,8 @@ impl Engine {
             system_info: input.system_info,
             requester_id: input.requester_id,
         });
-        let tx = s.store.pool().begin().await?;
-        self.save_and_queue(tx, &ticket, mutation).await?;
+        s.store.create_ticket(&ticket, mutation).await?;
+        self.after_local_change(id).await;
         Ok(id)
     }
 
@@ -112,10 +113,6 @@ impl Engine {
         let body = MessageBody::parse(body)?;
         let id = Uuid::now_v7();
         let now = Utc::now();
-        let mut tx = s.store.pool().begin().await?;
-        let mut ticket = load_ticket(&mut tx, ticket_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("ticket {ticket_id}")))?;
         let message = Message {
             id,
             ticket_id,
@@ -126,15 +123,14 @@ impl Engine {
             visibility,
             created_at: now,
         };
-        upsert_message(&mut tx, &message).await?;
-        ticket.updated_at = ticket.updated_at.max(now);
         let mutation = Mutation::AddMessage(NewMessage {
             id,
             ticket_id,
             body,
             visibility,
         });
-        self.save_and_queue(tx, &ticket, mutation).await?;
+        s.store.add_message(&message, mutation).await?;
+        self.after_local_change(ticket_id).await;
         Ok(id)
     }
 
@@ -145,30 +141,29 @@ impl Engine {
             return Err(EngineError::Invalid("nothing to change".into()));
         }
         let s = self.session()?;
-        let mut tx = s.store.pool().begin().await?;
-        let mut ticket = load_ticket(&mut tx, ticket_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("ticket {ticket_id}")))?;
-        let v = ticket.versions;
-        let changes = values
-            .into_iter()
-            .map(|value| {
-                let seen_version = match &value {
-                    FieldValue::Title(_) => v.title,
-                    FieldValue::Status(_) => v.status,
-                    FieldValue::Priority(_) => v.priority,
-                    FieldValue::Assignee(_) => v.assignee,
-                    FieldValue::Category(_) => v.category,
-                };
-                FieldChange {
-                    value,
-                    seen_version,
-                }
+        s.store
+            .change_ticket(ticket_id, &s.account.user, Utc::now(), |ticket| {
+                let v = ticket.versions;
+                let changes = values
+                    .into_iter()
+                    .map(|value| {
+                        let seen_version = match &value {
+                            FieldValue::Title(_) => v.title,
+                            FieldValue::Status(_) => v.status,
+                            FieldValue::Priority(_) => v.priority,
+                            FieldValue::Assignee(_) => v.assignee,
+                            FieldValue::Category(_) => v.category,
+                        };
+                        FieldChange {
+                            value,
+                            seen_version,
+                        }
+                    })
+                    .collect();
+                Ok(Mutation::UpdateTicket(TicketUpdate { ticket_id, changes }))
             })
-            .collect();
-        let mutation = Mutation::UpdateTicket(TicketUpdate { ticket_id, changes });
-        apply_local(&mut ticket, &mutation, &s.account.user, Utc::now());
-        self.save_and_queue(tx, &ticket, mutation).await?;
+            .await?;
+        self.after_local_change(ticket_id).await;
         Ok(())
     }
 
@@ -176,45 +171,22 @@ impl Engine {
     pub async fn escalate(&self, ticket_id: Uuid, to_tier: Tier, reason: &str) -> Result<()> {
         let s = self.session()?;
         let reason = ShortText::parse(reason)?;
-        let mut tx = s.store.pool().begin().await?;
-        let mut ticket = load_ticket(&mut tx, ticket_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("ticket {ticket_id}")))?;
-        if to_tier <= ticket.tier {
-            return Err(EngineError::Invalid(format!(
-                "the ticket is already at tier {}; escalate to a higher one",
-                ticket.tier
-            )));
-        }
-        let mutation = Mutation::Escalate(Escalation {
-            ticket_id,
-            to_tier,
-            reason,
-        });
-        apply_local(&mut ticket, &mutation, &s.account.user, Utc::now());
-        self.save_and_queue(tx, &ticket, mutation).await?;
-        Ok(())
-    }
-
-    /// Writes `ticket`'s new local state and appends `mutation` to the outbox in the
-    /// caller's transaction, commits, then tells subscribers and wakes the sync.
-    async fn save_and_queue(
-        &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-        ticket: &Ticket,
-        mutation: Mutation,
-    ) -> Result<()> {
-        upsert_ticket(&mut tx, ticket).await?;
-        outbox::append(
-            &mut tx,
-            &MutationEnvelope {
-                id: Uuid::now_v7(),
-                mutation,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.after_local_change(ticket.id).await;
+        s.store
+            .change_ticket(ticket_id, &s.account.user, Utc::now(), |ticket| {
+                if to_tier <= ticket.tier {
+                    return Err(EngineError::Invalid(format!(
+                        "the ticket is already at tier {}; escalate to a higher one",
+                        ticket.tier
+                    )));
+                }
+                Ok(Mutation::Escalate(Escalation {
+                    ticket_id,
+                    to_tier,
+                    reason,
+                }))
+            })
+            .await?;
+        self.after_local_change(ticket_id).await;
         Ok(())
     }
 
