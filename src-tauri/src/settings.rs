@@ -1,7 +1,9 @@
 //! The user's settings, kept with tauri-plugin-store in `settings.json` in the app's
 //! config folder.
 
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use tadhkira_i18n::Locale;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
@@ -11,17 +13,20 @@ const FILE: &str = "settings.json";
 const KEY: &str = "settings";
 
 /// What the settings screen changes. Every field has a default, so an old or damaged
-/// file still loads.
+/// file still loads: a missing field takes its default, and so does a language, theme
+/// or digits value this version does not know (say, one a newer version stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(default)]
 pub struct Settings {
-    /// `en` or `ar`; `None` follows the signed-in user's profile.
-    pub language: Option<String>,
-    /// `system`, `light` or `dark`.
-    pub theme: String,
-    /// `arab` (٠١٢) or `latn` (012); `None` uses the language's usual digits.
-    pub digits: Option<String>,
+    /// `None` follows the signed-in user's profile.
+    #[serde(deserialize_with = "or_default")]
+    pub language: Option<Language>,
+    #[serde(deserialize_with = "or_default")]
+    pub theme: Theme,
+    /// `None` uses the language's usual digits.
+    #[serde(deserialize_with = "or_default")]
+    pub digits: Option<Digits>,
     /// Native notifications for replies.
     pub notifications: bool,
     /// Start hidden in the tray.
@@ -32,12 +37,65 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             language: None,
-            theme: "system".into(),
+            theme: Theme::default(),
             digits: None,
             notifications: true,
             start_minimised: false,
         }
     }
+}
+
+/// A language the app can be shown in (the UI's and the shell's catalogues).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    En,
+    Ar,
+}
+
+impl From<Language> for Locale {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::En => Locale::En,
+            Language::Ar => Locale::Ar,
+        }
+    }
+}
+
+/// The colours of the window: the system's light or dark mode, or one chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The digits numbers are written with (the names are Unicode's numbering systems, as
+/// `Intl.NumberFormat` takes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Digits {
+    /// Arabic-Indic: ٠١٢.
+    Arab,
+    /// Latin: 012.
+    Latn,
+}
+
+/// Reads a field's value, or its type's default when the stored value is not one this
+/// version knows, so that one such value does not cost the user every other setting.
+/// Only for fields whose type's default is also the field's default in [`Settings`].
+fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
 fn storage_error(e: impl std::fmt::Display) -> IpcError {
@@ -58,4 +116,72 @@ pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), I
     let store = app.store(FILE).map_err(storage_error)?;
     store.set(KEY, serde_json::to_value(settings).map_err(storage_error)?);
     store.save().map_err(storage_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stored_settings_of_earlier_versions_load_as_the_same_choices() {
+        let stored = json!({
+            "language": "ar", "theme": "dark", "digits": "latn",
+            "notifications": false, "start_minimised": true,
+        });
+        let settings: Settings = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(
+            settings,
+            Settings {
+                language: Some(Language::Ar),
+                theme: Theme::Dark,
+                digits: Some(Digits::Latn),
+                notifications: false,
+                start_minimised: true,
+            }
+        );
+        // Written back in the same words, so an older version reads them too.
+        assert_eq!(serde_json::to_value(&settings).unwrap(), stored);
+        let unset = json!({ "language": null, "theme": "system", "digits": null });
+        let settings: Settings = serde_json::from_value(unset).unwrap();
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn an_unknown_value_falls_back_to_its_default_and_keeps_the_other_settings() {
+        let stored = json!({
+            "language": "fr", "theme": "sepia", "digits": 7,
+            "notifications": false, "start_minimised": true,
+        });
+        let settings: Settings = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            settings,
+            Settings {
+                notifications: false,
+                start_minimised: true,
+                ..Settings::default()
+            }
+        );
+        assert_eq!(settings.theme, Theme::System);
+        assert_eq!(settings.language, None);
+        assert_eq!(settings.digits, None);
+    }
+
+    #[test]
+    fn missing_fields_take_their_defaults() {
+        let settings: Settings = serde_json::from_value(json!({ "theme": "light" })).unwrap();
+        assert_eq!(
+            settings,
+            Settings {
+                theme: Theme::Light,
+                ..Settings::default()
+            }
+        );
+    }
+
+    #[test]
+    fn languages_map_to_the_shells_catalogues() {
+        assert_eq!(Locale::from(Language::En), Locale::En);
+        assert_eq!(Locale::from(Language::Ar), Locale::Ar);
+    }
 }

@@ -7,7 +7,7 @@ import type { TicketEvent } from "./TicketEvent";
 /**
  * A ticket with its messages and timeline, oldest first.
  */
-export type TicketDetail = { ticket: Ticket, messages: Array<Message>, events: Array<TicketEvent>, 
+export type TicketView = { ticket: Ticket, messages: Array<Message>, events: Array<TicketEvent>, 
 /**
  * Local changes of this ticket not yet answered by the server.
  */

@@ -4,7 +4,7 @@ import type { TicketRow } from "./TicketRow";
 /**
  * A page of the ticket list.
  */
-export type TicketPage = { rows: Array<TicketRow>, 
+export type TicketListPage = { rows: Array<TicketRow>, 
 /**
  * How many tickets match the filters in all.
  */
