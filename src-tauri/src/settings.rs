@@ -1,8 +1,7 @@
 //! The user's settings, kept with tauri-plugin-store in `settings.json` in the app's
 //! config folder.
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use tadhkira_i18n::Locale;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
@@ -13,19 +12,15 @@ const FILE: &str = "settings.json";
 const KEY: &str = "settings";
 
 /// What the settings screen changes. Every field has a default, so an old or damaged
-/// file still loads: a missing field takes its default, and so does a language, theme
-/// or digits value this version does not know (say, one a newer version stored).
+/// file still loads (see [`Settings::from_stored`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(default)]
 pub struct Settings {
     /// `None` follows the signed-in user's profile.
-    #[serde(deserialize_with = "or_default")]
     pub language: Option<Language>,
-    #[serde(deserialize_with = "or_default")]
     pub theme: Theme,
     /// `None` uses the language's usual digits.
-    #[serde(deserialize_with = "or_default")]
     pub digits: Option<Digits>,
     /// Native notifications for replies.
     pub notifications: bool,
@@ -86,16 +81,31 @@ pub enum Digits {
     Latn,
 }
 
-/// Reads a field's value, or its type's default when the stored value is not one this
-/// version knows, so that one such value does not cost the user every other setting.
-/// Only for fields whose type's default is also the field's default in [`Settings`].
-fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned + Default,
-{
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).unwrap_or_default())
+impl Settings {
+    /// The settings in a stored value, field by field: a missing field, or one whose
+    /// value this version cannot read (a theme a newer version added, say), takes its
+    /// default, and the others keep the user's choice. (The `set_settings` command reads
+    /// strictly: a value the UI sends wrong is its bug, reported.)
+    pub fn from_stored(stored: serde_json::Value) -> Settings {
+        let serde_json::Value::Object(mut fields) = stored else {
+            return Settings::default();
+        };
+        let defaults = match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(defaults)) => defaults,
+            _ => return Settings::default(),
+        };
+        for (name, default) in &defaults {
+            let Some(value) = fields.get(name) else {
+                continue;
+            };
+            let mut alone = defaults.clone();
+            alone.insert(name.clone(), value.clone());
+            if serde_json::from_value::<Settings>(alone.into()).is_err() {
+                fields.insert(name.clone(), default.clone());
+            }
+        }
+        serde_json::from_value(fields.into()).unwrap_or_default()
+    }
 }
 
 fn storage_error(e: impl std::fmt::Display) -> IpcError {
@@ -107,7 +117,7 @@ pub fn load<R: Runtime>(app: &AppHandle<R>) -> Settings {
     app.store(FILE)
         .ok()
         .and_then(|s| s.get(KEY))
-        .and_then(|v| serde_json::from_value(v).ok())
+        .map(Settings::from_stored)
         .unwrap_or_default()
 }
 
@@ -129,7 +139,7 @@ mod tests {
             "language": "ar", "theme": "dark", "digits": "latn",
             "notifications": false, "start_minimised": true,
         });
-        let settings: Settings = serde_json::from_value(stored.clone()).unwrap();
+        let settings = Settings::from_stored(stored.clone());
         assert_eq!(
             settings,
             Settings {
@@ -143,7 +153,7 @@ mod tests {
         // Written back in the same words, so an older version reads them too.
         assert_eq!(serde_json::to_value(&settings).unwrap(), stored);
         let unset = json!({ "language": null, "theme": "system", "digits": null });
-        let settings: Settings = serde_json::from_value(unset).unwrap();
+        let settings = Settings::from_stored(unset);
         assert_eq!(settings, Settings::default());
     }
 
@@ -153,7 +163,7 @@ mod tests {
             "language": "fr", "theme": "sepia", "digits": 7,
             "notifications": false, "start_minimised": true,
         });
-        let settings: Settings = serde_json::from_value(stored).unwrap();
+        let settings = Settings::from_stored(stored);
         assert_eq!(
             settings,
             Settings {
@@ -169,7 +179,7 @@ mod tests {
 
     #[test]
     fn missing_fields_take_their_defaults() {
-        let settings: Settings = serde_json::from_value(json!({ "theme": "light" })).unwrap();
+        let settings = Settings::from_stored(json!({ "theme": "light" }));
         assert_eq!(
             settings,
             Settings {
@@ -177,6 +187,28 @@ mod tests {
                 ..Settings::default()
             }
         );
+    }
+
+    #[test]
+    fn an_unreadable_switch_takes_its_own_default_not_false() {
+        let stored = json!({ "theme": "dark", "notifications": "yes", "start_minimised": 1 });
+        let settings = Settings::from_stored(stored);
+        assert_eq!(
+            settings,
+            Settings {
+                theme: Theme::Dark,
+                ..Settings::default()
+            }
+        );
+        assert!(settings.notifications, "notifications are on by default");
+        assert_eq!(Settings::from_stored(json!("garbage")), Settings::default());
+    }
+
+    #[test]
+    fn the_ui_sending_an_unknown_value_is_refused() {
+        let sent = json!({ "language": null, "theme": "sepia", "digits": null,
+            "notifications": true, "start_minimised": false });
+        assert!(serde_json::from_value::<Settings>(sent).is_err());
     }
 
     #[test]

@@ -3,4 +3,24 @@ import type { Digits } from "./Digits";
 import type { Language } from "./Language";
 import type { Theme } from "./Theme";
 
-export type Settings = { language: Language | null, theme: Theme, digits: Digits | null, notifications: boolean, start_minimised: boolean, };
+/**
+ * What the settings screen changes. Every field has a default, so an old or damaged
+ * file still loads (see [`Settings::from_stored`]).
+ */
+export type Settings = { 
+/**
+ * `None` follows the signed-in user's profile.
+ */
+language: Language | null, theme: Theme, 
+/**
+ * `None` uses the language's usual digits.
+ */
+digits: Digits | null, 
+/**
+ * Native notifications for replies.
+ */
+notifications: boolean, 
+/**
+ * Start hidden in the tray.
+ */
+start_minimised: boolean, };

@@ -2,7 +2,9 @@
 import type { TicketRow } from "./TicketRow";
 
 /**
- * A page of the ticket list.
+ * A page of the local ticket list: rows made for the list screen, with local state
+ * (unread, pending changes). Not the REST `tadhkira_proto::TicketPage`, which carries
+ * whole server tickets.
  */
 export type TicketListPage = { rows: Array<TicketRow>, 
 /**

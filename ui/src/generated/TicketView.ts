@@ -5,7 +5,9 @@ import type { Ticket } from "./Ticket";
 import type { TicketEvent } from "./TicketEvent";
 
 /**
- * A ticket with its messages and timeline, oldest first.
+ * A ticket as this client sees it: the stored ticket with its messages and timeline
+ * (oldest first) plus the user's local changes not yet answered. Not the REST
+ * `tadhkira_proto::TicketDetail`, which is only the server's copy.
  */
 export type TicketView = { ticket: Ticket, messages: Array<Message>, events: Array<TicketEvent>, 
 /**
