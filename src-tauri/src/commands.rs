@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 
 use tadhkira_client::api::ApiClient;
 use tadhkira_client::{
-    Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketDetail, TicketPage,
+    Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketListPage,
+    TicketView,
 };
 use tadhkira_proto::{FieldValue, Health, Mutation, Tier, User, Visibility};
 use tauri::{AppHandle, Manager, State};
@@ -82,13 +83,13 @@ pub async fn sync_now(state: State<'_, AppState>) -> Result<SyncReport> {
 
 /// One page of the ticket list, from the local store.
 #[tauri::command]
-pub async fn list_tickets(state: State<'_, AppState>, query: ListQuery) -> Result<TicketPage> {
+pub async fn list_tickets(state: State<'_, AppState>, query: ListQuery) -> Result<TicketListPage> {
     Ok(state.engine.list_tickets(&query).await?)
 }
 
 /// A ticket with its timeline and pending changes; marks it read.
 #[tauri::command]
-pub async fn ticket(state: State<'_, AppState>, reference: String) -> Result<TicketDetail> {
+pub async fn ticket(state: State<'_, AppState>, reference: String) -> Result<TicketView> {
     let detail = state.engine.ticket(&reference).await?;
     state.engine.mark_read(detail.ticket.id).await?;
     state.unread_changed.notify_one();

@@ -16,8 +16,7 @@ pub fn current<R: Runtime>(app: &AppHandle<R>) -> Locale {
         .and_then(|s| s.engine.account())
         .map(|a| a.user.locale);
     chosen
-        .as_deref()
-        .and_then(Locale::from_tag)
+        .map(Locale::from)
         .or_else(|| profile.as_deref().and_then(Locale::from_tag))
         .or_else(|| Locale::from_posix_env(|name| std::env::var(name).ok()))
         .unwrap_or_default()

@@ -2,6 +2,7 @@
 //! config folder.
 
 use serde::{Deserialize, Serialize};
+use tadhkira_i18n::Locale;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
@@ -11,17 +12,16 @@ const FILE: &str = "settings.json";
 const KEY: &str = "settings";
 
 /// What the settings screen changes. Every field has a default, so an old or damaged
-/// file still loads.
+/// file still loads (see [`Settings::from_stored`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(default)]
 pub struct Settings {
-    /// `en` or `ar`; `None` follows the signed-in user's profile.
-    pub language: Option<String>,
-    /// `system`, `light` or `dark`.
-    pub theme: String,
-    /// `arab` (٠١٢) or `latn` (012); `None` uses the language's usual digits.
-    pub digits: Option<String>,
+    /// `None` follows the signed-in user's profile.
+    pub language: Option<Language>,
+    pub theme: Theme,
+    /// `None` uses the language's usual digits.
+    pub digits: Option<Digits>,
     /// Native notifications for replies.
     pub notifications: bool,
     /// Start hidden in the tray.
@@ -32,11 +32,79 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             language: None,
-            theme: "system".into(),
+            theme: Theme::default(),
             digits: None,
             notifications: true,
             start_minimised: false,
         }
+    }
+}
+
+/// A language the app can be shown in (the UI's and the shell's catalogues).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    En,
+    Ar,
+}
+
+impl From<Language> for Locale {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::En => Locale::En,
+            Language::Ar => Locale::Ar,
+        }
+    }
+}
+
+/// The colours of the window: the system's light or dark mode, or one chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The digits numbers are written with (the names are Unicode's numbering systems, as
+/// `Intl.NumberFormat` takes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Digits {
+    /// Arabic-Indic: ٠١٢.
+    Arab,
+    /// Latin: 012.
+    Latn,
+}
+
+impl Settings {
+    /// The settings in a stored value, field by field: a missing field, or one whose
+    /// value this version cannot read (a theme a newer version added, say), takes its
+    /// default, and the others keep the user's choice. (The `set_settings` command reads
+    /// strictly: a value the UI sends wrong is its bug, reported.)
+    pub fn from_stored(stored: serde_json::Value) -> Settings {
+        let serde_json::Value::Object(mut fields) = stored else {
+            return Settings::default();
+        };
+        let defaults = match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(defaults)) => defaults,
+            _ => return Settings::default(),
+        };
+        for (name, default) in &defaults {
+            let Some(value) = fields.get(name) else {
+                continue;
+            };
+            let mut alone = defaults.clone();
+            alone.insert(name.clone(), value.clone());
+            if serde_json::from_value::<Settings>(alone.into()).is_err() {
+                fields.insert(name.clone(), default.clone());
+            }
+        }
+        serde_json::from_value(fields.into()).unwrap_or_default()
     }
 }
 
@@ -49,7 +117,7 @@ pub fn load<R: Runtime>(app: &AppHandle<R>) -> Settings {
     app.store(FILE)
         .ok()
         .and_then(|s| s.get(KEY))
-        .and_then(|v| serde_json::from_value(v).ok())
+        .map(Settings::from_stored)
         .unwrap_or_default()
 }
 
@@ -58,4 +126,94 @@ pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), I
     let store = app.store(FILE).map_err(storage_error)?;
     store.set(KEY, serde_json::to_value(settings).map_err(storage_error)?);
     store.save().map_err(storage_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stored_settings_of_earlier_versions_load_as_the_same_choices() {
+        let stored = json!({
+            "language": "ar", "theme": "dark", "digits": "latn",
+            "notifications": false, "start_minimised": true,
+        });
+        let settings = Settings::from_stored(stored.clone());
+        assert_eq!(
+            settings,
+            Settings {
+                language: Some(Language::Ar),
+                theme: Theme::Dark,
+                digits: Some(Digits::Latn),
+                notifications: false,
+                start_minimised: true,
+            }
+        );
+        // Written back in the same words, so an older version reads them too.
+        assert_eq!(serde_json::to_value(&settings).unwrap(), stored);
+        let unset = json!({ "language": null, "theme": "system", "digits": null });
+        let settings = Settings::from_stored(unset);
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn an_unknown_value_falls_back_to_its_default_and_keeps_the_other_settings() {
+        let stored = json!({
+            "language": "fr", "theme": "sepia", "digits": 7,
+            "notifications": false, "start_minimised": true,
+        });
+        let settings = Settings::from_stored(stored);
+        assert_eq!(
+            settings,
+            Settings {
+                notifications: false,
+                start_minimised: true,
+                ..Settings::default()
+            }
+        );
+        assert_eq!(settings.theme, Theme::System);
+        assert_eq!(settings.language, None);
+        assert_eq!(settings.digits, None);
+    }
+
+    #[test]
+    fn missing_fields_take_their_defaults() {
+        let settings = Settings::from_stored(json!({ "theme": "light" }));
+        assert_eq!(
+            settings,
+            Settings {
+                theme: Theme::Light,
+                ..Settings::default()
+            }
+        );
+    }
+
+    #[test]
+    fn an_unreadable_switch_takes_its_own_default_not_false() {
+        let stored = json!({ "theme": "dark", "notifications": "yes", "start_minimised": 1 });
+        let settings = Settings::from_stored(stored);
+        assert_eq!(
+            settings,
+            Settings {
+                theme: Theme::Dark,
+                ..Settings::default()
+            }
+        );
+        assert!(settings.notifications, "notifications are on by default");
+        assert_eq!(Settings::from_stored(json!("garbage")), Settings::default());
+    }
+
+    #[test]
+    fn the_ui_sending_an_unknown_value_is_refused() {
+        let sent = json!({ "language": null, "theme": "sepia", "digits": null,
+            "notifications": true, "start_minimised": false });
+        assert!(serde_json::from_value::<Settings>(sent).is_err());
+    }
+
+    #[test]
+    fn languages_map_to_the_shells_catalogues() {
+        assert_eq!(Locale::from(Language::En), Locale::En);
+        assert_eq!(Locale::from(Language::Ar), Locale::Ar);
+    }
 }

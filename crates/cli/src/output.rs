@@ -1,6 +1,6 @@
 //! Text and JSON output of the CLI. Text lines come from the `cli.ftl` catalogues.
 
-use tadhkira_client::{OutboxItem, OutboxState, TicketDetail, TicketRow};
+use tadhkira_client::{OutboxItem, OutboxState, TicketRow, TicketView};
 use tadhkira_proto::EventKind;
 
 use crate::i18n::{t, value};
@@ -62,7 +62,7 @@ pub fn rows(rows: &[TicketRow], total: i64) {
 }
 
 /// A ticket with its timeline.
-pub fn detail(d: &TicketDetail) {
+pub fn detail(d: &TicketView) {
     let tk = &d.ticket;
     println!(
         "{} {}  [{}]",

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, EngineEvent, ListQuery, SyncReport, SyncState, TicketDetail, TicketPage,
+    Account, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -277,7 +277,7 @@ impl Engine {
     }
 
     /// A page of tickets from the local store.
-    pub async fn list_tickets(&self, query: &ListQuery) -> Result<TicketPage> {
+    pub async fn list_tickets(&self, query: &ListQuery) -> Result<TicketListPage> {
         let s = self.session()?;
         s.store.list_tickets(query, &s.account.user).await
     }
@@ -318,12 +318,12 @@ impl Engine {
 
     /// A ticket with its messages, timeline and pending local changes. `reference` is a
     /// ticket id, or a number (`#1042` / `1042`) once the server gave one.
-    pub async fn ticket(&self, reference: &str) -> Result<TicketDetail> {
+    pub async fn ticket(&self, reference: &str) -> Result<TicketView> {
         let s = self.session()?;
         let id = s.store.resolve_ticket(reference).await?;
         let (ticket, messages, events) = s.store.ticket_parts(id).await?;
         let pending = s.store.outbox(Some(id)).await?;
-        Ok(TicketDetail {
+        Ok(TicketView {
             local_only: ticket.number == 0,
             ticket,
             messages,

@@ -126,19 +126,23 @@ pub struct TicketRow {
     pub has_rejected: bool,
 }
 
-/// A page of the ticket list.
+/// A page of the local ticket list: rows made for the list screen, with local state
+/// (unread, pending changes). Not the REST `tadhkira_proto::TicketPage`, which carries
+/// whole server tickets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct TicketPage {
+pub struct TicketListPage {
     pub rows: Vec<TicketRow>,
     /// How many tickets match the filters in all.
     pub total: i64,
 }
 
-/// A ticket with its messages and timeline, oldest first.
+/// A ticket as this client sees it: the stored ticket with its messages and timeline
+/// (oldest first) plus the user's local changes not yet answered. Not the REST
+/// `tadhkira_proto::TicketDetail`, which is only the server's copy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct TicketDetail {
+pub struct TicketView {
     pub ticket: Ticket,
     pub messages: Vec<Message>,
     pub events: Vec<TicketEvent>,

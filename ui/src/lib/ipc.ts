@@ -5,25 +5,25 @@
  */
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { Account } from '../generated/engine/Account';
-import type { EngineEvent } from '../generated/engine/EngineEvent';
-import type { FieldValue } from '../generated/engine/FieldValue';
+import type { Account } from '../generated/Account';
+import type { EngineEvent } from '../generated/EngineEvent';
+import type { FieldValue } from '../generated/FieldValue';
 import type { Health } from '../generated/Health';
-import type { IpcError } from '../generated/app/IpcError';
-import type { ListQuery } from '../generated/engine/ListQuery';
-import type { Mutation } from '../generated/engine/Mutation';
-import type { NewTicketInput } from '../generated/engine/NewTicketInput';
-import type { OutboxItem } from '../generated/engine/OutboxItem';
-import type { Settings } from '../generated/app/Settings';
-import type { SyncReport } from '../generated/engine/SyncReport';
-import type { SyncState } from '../generated/engine/SyncState';
-import type { Tier } from '../generated/engine/Tier';
-import type { User } from '../generated/engine/User';
-import type { TicketDetail } from '../generated/engine/TicketDetail';
-import type { TicketPage } from '../generated/engine/TicketPage';
-import type { Visibility } from '../generated/engine/Visibility';
+import type { IpcError } from '../generated/IpcError';
+import type { ListQuery } from '../generated/ListQuery';
+import type { Mutation } from '../generated/Mutation';
+import type { NewTicketInput } from '../generated/NewTicketInput';
+import type { OutboxItem } from '../generated/OutboxItem';
+import type { Settings } from '../generated/Settings';
+import type { SyncReport } from '../generated/SyncReport';
+import type { SyncState } from '../generated/SyncState';
+import type { Tier } from '../generated/Tier';
+import type { TicketListPage } from '../generated/TicketListPage';
+import type { TicketView } from '../generated/TicketView';
+import type { User } from '../generated/User';
+import type { Visibility } from '../generated/Visibility';
 
-export type { IpcError } from '../generated/app/IpcError';
+export type { IpcError } from '../generated/IpcError';
 
 /** Whether a thrown value is an error from a command (as opposed to a bug in the UI). */
 export function isIpcError(e: unknown): e is IpcError {
@@ -59,13 +59,13 @@ export const syncState = (): Promise<SyncState> => invoke('sync_state');
 export const syncNow = (): Promise<SyncReport> => invoke('sync_now');
 
 /** One page of the ticket list. */
-export const listTickets = (query: ListQuery): Promise<TicketPage> => invoke('list_tickets', { query });
+export const listTickets = (query: ListQuery): Promise<TicketListPage> => invoke('list_tickets', { query });
 
 /** Tells the app the list's first rows are on screen (the benchmark's launch figure). */
 export const listPainted = (): Promise<void> => invoke('list_painted');
 
 /** A ticket with its timeline (by id or `#number`); marks it read. */
-export const ticket = (reference: string): Promise<TicketDetail> => invoke('ticket', { reference });
+export const ticket = (reference: string): Promise<TicketView> => invoke('ticket', { reference });
 
 /** Files a ticket (queued at once); returns its id. */
 export const createTicket = (input: NewTicketInput): Promise<string> => invoke('create_ticket', { input });

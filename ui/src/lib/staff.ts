@@ -3,7 +3,7 @@
  * account (the engine keeps the last list for offline use), so opening tickets asks the
  * server nothing more. A failed fetch is not kept: the next screen tries again.
  */
-import type { User } from '../generated/engine/User';
+import type { User } from '../generated/User';
 import { staffDirectory } from './ipc';
 
 let fetched: { account: string; list: Promise<User[]> } | null = null;

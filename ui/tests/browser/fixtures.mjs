@@ -1,6 +1,22 @@
-// Sample data for the browser tests, shaped like the generated types.
+// @ts-check
+// Sample data for the browser tests, typed with the generated types as JSON carries them
+// (types.ts): `npm run check` fails when a Rust type changes and these no longer match.
+/** @import { Commands, Wire } from './types' */
+/** @import { Account } from '../../src/generated/Account' */
+/** @import { Health } from '../../src/generated/Health' */
+/** @import { Organisation } from '../../src/generated/Organisation' */
+/** @import { OutboxItem } from '../../src/generated/OutboxItem' */
+/** @import { Settings } from '../../src/generated/Settings' */
+/** @import { SyncState } from '../../src/generated/SyncState' */
+/** @import { Ticket } from '../../src/generated/Ticket' */
+/** @import { TicketListPage } from '../../src/generated/TicketListPage' */
+/** @import { TicketRow } from '../../src/generated/TicketRow' */
+/** @import { TicketView } from '../../src/generated/TicketView' */
+/** @import { User } from '../../src/generated/User' */
+
 export const SERVER = 'http://127.0.0.1:9999';
 
+/** @type {Health} */
 export const HEALTH = {
   status: 'ok',
   version: '0.1.0',
@@ -8,8 +24,10 @@ export const HEALTH = {
   epoch: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
 };
 
+/** @type {Wire<Organisation>} */
 const ORG = { id: '0190a1b2-0000-7000-8000-000000000001', name: 'Nile Trading', paid_until: '2027-12-31T00:00:00Z' };
 
+/** @type {Wire<Account>} */
 export const CUSTOMER = {
   server_url: `${SERVER}/`,
   user: {
@@ -25,6 +43,7 @@ export const CUSTOMER = {
   organisation: ORG,
 };
 
+/** @type {Wire<Account>} */
 export const AGENT = {
   server_url: `${SERVER}/`,
   user: {
@@ -40,13 +59,15 @@ export const AGENT = {
   organisation: null,
 };
 
-/** The staff directory (agents and admins), as the engine gives it: by name. */
+/** The staff directory (agents and admins), as the engine gives it: by name.
+ * @type {Wire<User>[]} */
 export const STAFF = [
   { ...AGENT.user, id: '0190a1b2-0000-7000-8000-0000000000a3', email: 'l3@tadhkira.example', name: 'Karim L3', tier: 3 },
   { ...AGENT.user, id: '0190a1b2-0000-7000-8000-0000000000a2', email: 'l2@tadhkira.example', name: 'Layla L2', tier: 2 },
   AGENT.user,
 ];
 
+/** @type {Wire<SyncState>} */
 export const SYNC = {
   signed_in: true,
   online: true,
@@ -58,12 +79,14 @@ export const SYNC = {
   last_error: null,
 };
 
+/** @type {Settings} */
 export const SETTINGS = { language: null, theme: 'light', digits: null, notifications: true, start_minimised: false };
 
 /** Payloads that would run script if the UI ever rendered ticket text as HTML. */
 export const XSS_TITLE = '<img src=x onerror="window.__pwned=1">Printer offline';
 export const XSS_BODY = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> still broken';
 
+/** @type {Wire<TicketRow>} */
 export const ROW = {
   id: '0190a1b2-0000-7000-8000-0000000000f1',
   number: 1042,
@@ -86,6 +109,7 @@ export const ROW = {
   has_rejected: false,
 };
 
+/** @type {Wire<TicketRow>} */
 export const ROW_AR = {
   ...ROW,
   id: '0190a1b2-0000-7000-8000-0000000000f2',
@@ -99,8 +123,10 @@ export const ROW_AR = {
   pending_changes: 1,
 };
 
+/** @type {Wire<TicketListPage>} */
 export const PAGE = { rows: [ROW, ROW_AR], total: 2 };
 
+/** @type {Wire<Ticket>} */
 const TICKET = {
   id: ROW.id,
   number: 1042,
@@ -131,6 +157,7 @@ const TICKET = {
   versions: { title: 1, status: 1, priority: 1, assignee: 1, category: 1, tier: 1 },
 };
 
+/** @type {Wire<TicketView>} */
 export const DETAIL = {
   ticket: TICKET,
   messages: [
@@ -169,29 +196,47 @@ export const DETAIL = {
   local_only: false,
 };
 
+/** A ticket filed offline, queued: its creation as the outbox holds it. */
+/** @type {Wire<OutboxItem>} */
+const QUEUED_CREATE = {
+  id: '0190a1b2-0000-7000-8000-0000000000o1',
+  seq: 1,
+  ticket_id: TICKET.id,
+  kind: 'create_ticket',
+  state: 'queued',
+  error: null,
+  depends_on: null,
+  created_at: new Date().toISOString(),
+  mutation: {
+    type: 'create_ticket',
+    data: {
+      id: TICKET.id,
+      title: 'VPN drops every hour',
+      description: 'Since Monday.',
+      priority: 'normal',
+      channel: 'desktop',
+      category: null,
+      contact: { name: 'Salma Hassan', email: 'customer@nile.example', phone: null },
+      checks: [],
+      system_info: null,
+      requester_id: null,
+    },
+  },
+};
+
+/** @type {Wire<TicketView>} */
 export const LOCAL_DETAIL = {
   ...DETAIL,
   ticket: { ...TICKET, number: 0, title: 'VPN drops every hour', description: 'Since Monday.' },
   messages: [],
   events: [],
   local_only: true,
-  pending: [
-    {
-      id: '0190a1b2-0000-7000-8000-0000000000o1',
-      seq: 1,
-      ticket_id: TICKET.id,
-      kind: 'create_ticket',
-      state: 'queued',
-      error: null,
-      depends_on: null,
-      created_at: new Date().toISOString(),
-      mutation: { type: 'create_ticket', data: { title: 'VPN drops every hour' } },
-    },
-  ],
+  pending: [QUEUED_CREATE],
 };
 
+/** @type {Wire<OutboxItem>[]} */
 export const OUTBOX = [
-  LOCAL_DETAIL.pending[0],
+  QUEUED_CREATE,
   {
     id: '0190a1b2-0000-7000-8000-0000000000o2',
     seq: 2,
@@ -201,11 +246,19 @@ export const OUTBOX = [
     error: { code: 'subscription_inactive', message: 'lapsed' },
     depends_on: null,
     created_at: new Date().toISOString(),
-    mutation: { type: 'add_message', data: { body: '<b>not bold</b> reply' } },
+    mutation: {
+      type: 'add_message',
+      data: { id: '0190a1b2-0000-7000-8000-0000000000o2', ticket_id: TICKET.id, body: '<b>not bold</b> reply', visibility: 'public' },
+    },
   },
 ];
 
-/** Stubs for a signed-in session. */
+/**
+ * Stubs for a signed-in session.
+ * @param {Wire<Account>} [account]
+ * @param {Commands} [extra] stubs to add or replace
+ * @returns {Commands}
+ */
 export function signedIn(account = CUSTOMER, extra = {}) {
   return {
     get_settings: { ok: SETTINGS },
@@ -223,7 +276,8 @@ export function signedIn(account = CUSTOMER, extra = {}) {
   };
 }
 
-/** A ticket filed while the organisation's subscription had lapsed: rejected, editable. */
+/** A ticket filed while the organisation's subscription had lapsed: rejected, editable.
+ * @type {Wire<OutboxItem>} */
 export const REJECTED_CREATE = {
   id: '0190a1b2-0000-7000-8000-0000000000o3',
   seq: 3,
@@ -249,3 +303,29 @@ export const REJECTED_CREATE = {
     },
   },
 };
+
+/**
+ * The shell events of one reply on ticket `id`, in the order the engine sends them (see
+ * `Engine::after_local_change` and `sync::sync_round`): `before` while `add_message`
+ * runs (the local change, and the outbox count going up), `after` once it answered (the
+ * round the change woke: the push, then the pull that brings the reply back and the
+ * count down; then the round the server's live event starts, which pulls nothing new).
+ * @param {string} id
+ * @returns {{ before: import('./types').ShellEvent[], after: import('./types').ShellEvent[] }}
+ */
+export function replyEvents(id) {
+  const synced = new Date().toISOString();
+  return {
+    before: [
+      ['engine-event', { type: 'tickets_changed', data: { ticket_ids: [id] } }],
+      ['engine-event', { type: 'sync_state', data: { ...SYNC, queued: SYNC.queued + 1 } }],
+    ],
+    after: [
+      ['engine-event', { type: 'sync_state', data: { ...SYNC, queued: SYNC.queued + 1, syncing: true } }],
+      ['engine-event', { type: 'tickets_changed', data: { ticket_ids: [id] } }],
+      ['engine-event', { type: 'sync_state', data: { ...SYNC, last_sync_at: synced } }],
+      ['engine-event', { type: 'sync_state', data: { ...SYNC, last_sync_at: synced, syncing: true } }],
+      ['engine-event', { type: 'sync_state', data: { ...SYNC, last_sync_at: new Date().toISOString() } }],
+    ],
+  };
+}

@@ -96,7 +96,10 @@ export async function startHarness() {
 /**
  * A new page whose Tauri commands answer from `commands`: each entry is
  * `{ ok: value }`, `{ err: IpcError }`, or an array of those used in turn (the last one
- * repeats). `window.__calls` records `[command, args]` pairs. With `clock` (a time in ms)
+ * repeats). An entry's `events` (`[event, payload]` pairs) are delivered one task apart
+ * before it answers, as the engine announces a local change before its command returns;
+ * its `eventsAfter` the same way after it answered (a sync round's, say).
+ * `window.__calls` records `[command, args]` pairs. With `clock` (a time in ms)
  * the page's timers and Date run on a fake clock starting there.
  */
 export async function openApp(harness, commands, { colorScheme = 'light', clock = null } = {}) {
@@ -146,6 +149,14 @@ export async function openApp(harness, commands, { colorScheme = 'light', clock 
         }
         // No timer unless asked: a paused fake clock (openApp's `clock`) would never fire it.
         if (entry.delayMs) await new Promise((r) => setTimeout(r, entry.delayMs));
+        const deliver = async (events) => {
+          for (const [name, payload] of events) {
+            await new Promise((r) => setTimeout(r, 0));
+            window.__emit(name, payload);
+          }
+        };
+        if (entry.events) await deliver(entry.events);
+        if (entry.eventsAfter) setTimeout(() => void deliver(entry.eventsAfter), 0);
         if ('err' in entry) throw entry.err;
         if ('pages' in entry) {
           // A large ticket store: rows made on demand for the requested window.

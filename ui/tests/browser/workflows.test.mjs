@@ -161,7 +161,7 @@ describe('workflows', () => {
     await page.getByTestId('send-edited').click();
     await page.getByTestId('outbox-edit').waitFor({ state: 'detached' });
     assert.deepEqual(await calls(page, 'resend'), [
-      { id: OUTBOX[1].id, edited: { type: 'add_message', data: { body: 'Plain reply' } } },
+      { id: OUTBOX[1].id, edited: { type: 'add_message', data: { ...OUTBOX[1].mutation.data, body: 'Plain reply' } } },
     ]);
     await context.close();
   });

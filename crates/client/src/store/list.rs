@@ -23,7 +23,7 @@ use tadhkira_proto::{Ticket, User};
 use super::tickets::ts;
 use super::{search, Store};
 use crate::error::Result;
-use crate::model::{ListQuery, Queue, Sort, TicketPage, TicketRow};
+use crate::model::{ListQuery, Queue, Sort, TicketListPage, TicketRow};
 use crate::normalize::fts_query;
 
 /// The `ORDER BY` of each sort, and the index that holds tickets in that order.
@@ -127,7 +127,7 @@ fn json_list(rids: impl Iterator<Item = i64>) -> String {
 
 impl Store {
     /// A page of the ticket list for `me`.
-    pub async fn list_tickets(&self, q: &ListQuery, me: &User) -> Result<TicketPage> {
+    pub async fn list_tickets(&self, q: &ListQuery, me: &User) -> Result<TicketListPage> {
         let limit = q.limit.clamp(1, 500) as usize;
         let search = match q.search.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => match fts_query(s) {
@@ -252,12 +252,12 @@ impl Store {
                 sla_paused: t.sla_paused_at.is_some(),
             });
         }
-        Ok(TicketPage { rows, total })
+        Ok(TicketListPage { rows, total })
     }
 }
 
-fn empty() -> TicketPage {
-    TicketPage {
+fn empty() -> TicketListPage {
+    TicketListPage {
         rows: vec![],
         total: 0,
     }

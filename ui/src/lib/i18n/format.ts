@@ -2,13 +2,19 @@
  * Pure message formatting: picks the plural form with `Intl.PluralRules` and fills
  * `{name}` slots. Numbers are formatted for the locale (Arabic-Indic digits in Arabic).
  */
+import type { Digits } from '../../generated/Digits';
 import type { Locale, Message } from './types';
+
+export type { Digits } from '../../generated/Digits';
 
 /** Values for a message's `{name}` slots; `count` also selects the plural form. */
 export type Params = Record<string, string | number>;
 
-/** Which digits numbers use: Arabic-Indic (٠١٢) or Latin (012). */
-export type Digits = 'arab' | 'latn';
+// Keyed by every choice, so one added in Rust fails to compile until it is listed here.
+const LISTED: Record<Digits, true> = { arab: true, latn: true };
+
+/** Every choice of digits, in the order the settings show them. */
+export const DIGITS: readonly Digits[] = Object.keys(LISTED) as Digits[];
 
 /** The digits a locale uses unless the user chose otherwise. */
 export function defaultDigits(locale: Locale): Digits {

@@ -5,9 +5,11 @@ import type { Ticket } from "./Ticket";
 import type { TicketEvent } from "./TicketEvent";
 
 /**
- * A ticket with its messages and timeline, oldest first.
+ * A ticket as this client sees it: the stored ticket with its messages and timeline
+ * (oldest first) plus the user's local changes not yet answered. Not the REST
+ * `tadhkira_proto::TicketDetail`, which is only the server's copy.
  */
-export type TicketDetail = { ticket: Ticket, messages: Array<Message>, events: Array<TicketEvent>, 
+export type TicketView = { ticket: Ticket, messages: Array<Message>, events: Array<TicketEvent>, 
 /**
  * Local changes of this ticket not yet answered by the server.
  */

@@ -1,0 +1,64 @@
+/**
+ * Types of the browser tests' IPC stubs, for fixtures.mjs to check itself against (with
+ * JSDoc; `npm run check` covers both files). Each command's answer has the type
+ * lib/ipc.ts gives its wrapper — generated from the Rust types — as JSON carries it, so a
+ * Rust change the fixtures no longer match fails the check instead of the browser tests
+ * passing against stale data. Type-only: nothing here runs.
+ */
+import type { EngineEvent } from '../../src/generated/EngineEvent';
+import type { IpcError } from '../../src/generated/IpcError';
+import type { TicketRow } from '../../src/generated/TicketRow';
+import type * as ipc from '../../src/lib/ipc';
+import type { NavigateTarget } from '../../src/lib/ipc';
+
+/**
+ * `T` as it arrives through IPC's JSON: ts-rs types Rust's 64-bit integers `bigint`, but
+ * JSON delivers them as numbers (the UI takes both).
+ */
+export type Wire<T> = T extends bigint
+  ? number
+  : T extends readonly (infer U)[]
+    ? Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+/** A shell event the harness delivers: its name and payload. */
+export type ShellEvent = ['engine-event', Wire<EngineEvent>] | ['open-ticket', string] | ['navigate', NavigateTarget];
+
+/** One answer of a stubbed command, optionally after a delay, with the events the shell
+ * would deliver before it answers and after (harness.mjs). */
+type Answer<T> = ({ ok: T } | { err: IpcError }) & { delayMs?: number; events?: ShellEvent[]; eventsAfter?: ShellEvent[] };
+
+/** A command's stub: one answer, or answers used in turn (the last one repeats). */
+export type Stub<T> = Answer<T> | Answer<T>[];
+
+/** The stub of the command `lib/ipc.ts` wraps in `F` (`null` for nothing, as JSON has it). */
+type Of<F> = F extends (...args: never[]) => Promise<infer R> ? Stub<Wire<[R] extends [void] ? null : R>> : never;
+
+/** The stub table of a page: every Tauri command the UI calls, by its Rust name. */
+export type Commands = {
+  default_server_url?: Of<typeof ipc.defaultServerUrl>;
+  check_server?: Of<typeof ipc.checkServer>;
+  session?: Of<typeof ipc.session>;
+  sign_in?: Of<typeof ipc.signIn>;
+  sign_out?: Of<typeof ipc.signOut>;
+  sync_state?: Of<typeof ipc.syncState>;
+  sync_now?: Of<typeof ipc.syncNow>;
+  /** Or a large store whose rows the harness makes on demand from `row`. */
+  list_tickets?: Of<typeof ipc.listTickets> | { pages: { row: Wire<TicketRow>; total: number } };
+  list_painted?: Of<typeof ipc.listPainted>;
+  ticket?: Of<typeof ipc.ticket>;
+  create_ticket?: Of<typeof ipc.createTicket>;
+  add_message?: Of<typeof ipc.addMessage>;
+  update_ticket?: Of<typeof ipc.updateTicket>;
+  escalate?: Of<typeof ipc.escalate>;
+  outbox?: Of<typeof ipc.outbox>;
+  resend?: Of<typeof ipc.resend>;
+  discard?: Of<typeof ipc.discard>;
+  system_info?: Of<typeof ipc.systemInfo>;
+  get_settings?: Of<typeof ipc.getSettings>;
+  set_settings?: Of<typeof ipc.setSettings>;
+  token_storage?: Of<typeof ipc.tokenStorage>;
+  staff_directory?: Of<typeof ipc.staffDirectory>;
+};
