@@ -1,9 +1,9 @@
 //! Launching the real desktop app under Xvfb and driving it through tauri-driver.
 //!
-//! [`launch_app`] starts, each on its own: an Xvfb display (`-displayfd`, so a free one),
-//! a private D-Bus session bus with a fake notification service that records every
-//! notification the app raises (see [`NOTIFY_SERVICE`]), and tauri-driver on free
-//! loopback ports, with XDG folders in a temporary directory and `TADHKIRA_SERVER_URL`
+//! [`launch_app`] starts, each on its own: an Xvfb display (`-displayfd`, so a free one)
+//! and a private D-Bus session bus (both `tadhkira_testkit::desktop`, shared with the
+//! bench), a fake notification service that records every notification the app raises
+//! (see [`NOTIFY_SERVICE`]), and tauri-driver on free loopback ports, with XDG folders in a temporary directory and `TADHKIRA_SERVER_URL`
 //! exported (the app inherits tauri-driver's environment). It then opens a WebDriver
 //! session on `tadhkira-app` with fantoccini. [`App::close`] ends the session and
 //! stops everything it started, by process id (tauri-driver, WebKitWebDriver and the
@@ -19,16 +19,20 @@
 //! gnome-keyring when asked for) fails the test with a message naming it; nothing is
 //! skipped.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use tadhkira_testkit::desktop::{Bus, Desktop, Home};
+use tadhkira_testkit::process::{first_line, require_tool};
 
 use crate::workspace_bin;
+
+/// The app's identifier folder under `XDG_DATA_HOME` (data folder and settings store).
+pub use tadhkira_testkit::desktop::APP_ID;
 
 /// A tiny `org.freedesktop.Notifications` service: records each `Notify` call as one
 /// JSON line `{id, app, summary, body, actions}` in the file given as its argument, and
@@ -182,21 +186,6 @@ pub struct Notification {
     pub actions: Vec<String>,
 }
 
-/// A session bus that activates nothing: only what a test starts on it exists.
-const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=RUNTIME_DIR</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#;
-
 /// How the app is launched.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
@@ -205,30 +194,6 @@ pub struct LaunchOptions {
     /// Settings stored before the first launch (the `settings` value of the app's store,
     /// e.g. `{"start_minimised": true}`; missing fields take their defaults).
     pub settings: Option<serde_json::Value>,
-}
-
-/// The processes started for an app, stopped by process id when dropped (so a failing
-/// test cleans up too).
-struct Processes {
-    dir: tempfile::TempDir,
-    children: Vec<(&'static str, Child)>,
-}
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        // Newest first: tauri-driver (and its process group), the bus, then Xvfb.
-        for (name, child) in self.children.iter_mut().rev() {
-            let pid = child.id() as i32;
-            if *name == "tauri-driver" {
-                // tauri-driver, WebKitWebDriver and the app: the group made for them.
-                let _ = Command::new("kill")
-                    .args(["-TERM", "--", &format!("-{pid}")])
-                    .status();
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// The running app and everything started for it.
@@ -241,31 +206,20 @@ pub struct App {
     pub bus_address: String,
     /// The WebDriver port of tauri-driver.
     port: u16,
-    procs: Processes,
+    /// Xvfb, the bus and everything started on them; stopped (by process id) before the
+    /// home is removed.
+    desktop: Desktop,
+    home: Home,
 }
 
-/// The environment the app runs in (the same for tauri-driver and [`App::command`]).
-fn app_env(
-    root: &Path,
-    display: &str,
-    bus_address: &str,
-) -> Vec<(&'static str, std::ffi::OsString)> {
-    vec![
-        ("DISPLAY", display.into()),
-        ("DBUS_SESSION_BUS_ADDRESS", bus_address.into()),
-        ("HOME", root.join("home").into()),
-        ("XDG_DATA_HOME", root.join("data").into()),
-        ("XDG_CONFIG_HOME", root.join("config").into()),
-        ("XDG_CACHE_HOME", root.join("cache").into()),
-        ("XDG_RUNTIME_DIR", root.join("runtime").into()),
-        ("GSETTINGS_BACKEND", "memory".into()),
-        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1".into()),
-        ("RUST_LOG", "info".into()),
-    ]
+/// The environment the app runs in (the same for tauri-driver and [`App::command`]):
+/// the desktop's, with WebKit drawing without compositing (Xvfb has no GPU).
+fn app_env(desktop: &Desktop) -> Vec<(&'static str, std::ffi::OsString)> {
+    let mut env = desktop.env();
+    env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", "1".into()));
+    env.push(("RUST_LOG", "info".into()));
+    env
 }
-
-/// The app's identifier folder under `XDG_DATA_HOME` (data folder and settings store).
-pub const APP_ID: &str = "app.tadhkira.desktop";
 
 /// Waits until `f` holds, polling every 200 ms, or panics with `what` after `secs`.
 pub async fn eventually<F, Fut>(what: &str, secs: u64, mut f: F)
@@ -281,17 +235,8 @@ where
 }
 
 /// Where a tool is, or a panic naming it and how to install it.
-fn require_tool(name: &str, install: &str) -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(Path::new(&home).join(".cargo/bin"));
-    }
-    dirs.iter()
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} is missing: {install}"))
+fn tool(name: &str, install: &str) -> PathBuf {
+    require_tool(name, install).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn free_port() -> u16 {
@@ -299,22 +244,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
-}
-
-/// Reads the first line a child prints, within `timeout`.
-fn first_line(child: &mut Child, what: &str, timeout: Duration) -> String {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        // Keep draining so the child never blocks on a full pipe.
-        for _ in lines {}
-    });
-    rx.recv_timeout(timeout)
-        .unwrap_or_else(|_| panic!("{what} did not start within {timeout:?}"))
 }
 
 /// Starts Xvfb, a private session bus with the fake notification service, tauri-driver,
@@ -325,8 +254,9 @@ pub async fn launch_app(server_url: &str) -> App {
 
 /// [`launch_app`] with options (a keychain on the bus, stored settings).
 pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
-    let xvfb = require_tool("Xvfb", "apt-get install xvfb");
-    let dbus = require_tool("dbus-daemon", "apt-get install dbus");
+    // Every tool first, so that a missing one fails before anything is started.
+    tool("Xvfb", "apt-get install xvfb");
+    tool("dbus-daemon", "apt-get install dbus");
     // The system Python: python3-dbus and python3-gi are Debian packages, which a
     // pyenv or venv python3 earlier on PATH cannot import.
     let python = PathBuf::from("/usr/bin/python3");
@@ -334,64 +264,16 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
         python.is_file(),
         "/usr/bin/python3 is missing: apt-get install python3 python3-dbus python3-gi"
     );
-    let driver_bin = require_tool(
+    let driver_bin = tool(
         "tauri-driver",
         "cargo install tauri-driver --version '^2' --locked",
     );
-    require_tool("WebKitWebDriver", "apt-get install webkit2gtk-driver");
+    tool("WebKitWebDriver", "apt-get install webkit2gtk-driver");
     let app_bin = workspace_bin("tadhkira-app");
 
-    let mut procs = Processes {
-        dir: tempfile::tempdir().expect("temp dir"),
-        children: Vec::new(),
-    };
-    let root = procs.dir.path().to_path_buf();
-    for sub in ["data", "config", "cache", "runtime", "home"] {
-        std::fs::create_dir_all(root.join(sub)).expect("XDG folders");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ =
-            std::fs::set_permissions(root.join("runtime"), std::fs::Permissions::from_mode(0o700));
-    }
-
-    // Xvfb picks a free display and writes its number to fd 1.
-    let mut x = Command::new(xvfb)
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb starts");
-    let display = format!(
-        ":{}",
-        first_line(&mut x, "Xvfb", Duration::from_secs(20)).trim()
-    );
-    procs.children.push(("Xvfb", x));
-
-    let bus_config = root.join("bus.conf");
-    std::fs::write(
-        &bus_config,
-        BUS_CONFIG.replace("RUNTIME_DIR", &root.join("runtime").display().to_string()),
-    )
-    .expect("write the bus configuration");
-    let mut bus = Command::new(dbus)
-        .arg(format!("--config-file={}", bus_config.display()))
-        .args(["--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon starts");
-    let bus_address = first_line(&mut bus, "dbus-daemon", Duration::from_secs(20));
-    procs.children.push(("dbus-daemon", bus));
+    let home = Home::new().unwrap_or_else(|e| panic!("{e:#}"));
+    let root = home.path().to_path_buf();
+    let mut desktop = Desktop::start(&root, Bus::Private).unwrap_or_else(|e| panic!("{e:#}"));
 
     let script = root.join("notifications.py");
     std::fs::write(&script, NOTIFY_SERVICE).expect("write the notification service");
@@ -399,7 +281,7 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
         .arg(&script)
         .arg(root.join("notifications.jsonl"))
         .arg(root.join("tray.jsonl"))
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+        .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus_address)
         .stdout(Stdio::piped())
         .spawn()
         .expect("the fake notification service starts");
@@ -408,17 +290,17 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
         "the fake notification service (python3-dbus, python3-gi)",
         Duration::from_secs(20),
     );
+    desktop.keep("notifications", notifications);
     assert_eq!(
-        ready.trim(),
+        ready.unwrap_or_else(|e| panic!("{e:#}")).trim(),
         "ready",
         "the fake notification service did not start"
     );
-    procs.children.push(("notifications", notifications));
     if options.keychain {
-        start_keychain(&mut procs, &display, &bus_address);
+        start_keychain(&mut desktop);
     }
     if let Some(settings) = &options.settings {
-        let dir = root.join("data").join(APP_ID);
+        let dir = home.app_data_dir();
         std::fs::create_dir_all(&dir).expect("the app's data folder");
         std::fs::write(
             dir.join("settings.json"),
@@ -436,14 +318,15 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
             "--native-port",
             &native_port.to_string(),
         ])
-        .envs(app_env(&root, &display, &bus_address))
+        .envs(app_env(&desktop))
         .env("TADHKIRA_SERVER_URL", server_url)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()
         .expect("tauri-driver starts");
-    procs.children.push(("tauri-driver", driver));
+    // tauri-driver, WebKitWebDriver and the app: the group made for them.
+    desktop.keep_group("tauri-driver", driver);
 
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -457,10 +340,11 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
     let driver = connect(port, &app_bin).await;
     App {
         driver,
-        display,
-        bus_address,
+        display: desktop.display.clone(),
+        bus_address: desktop.bus_address.clone(),
         port,
-        procs,
+        desktop,
+        home,
     }
 }
 
@@ -482,12 +366,11 @@ async fn connect(port: u16, app_bin: &Path) -> Client {
 /// Starts gnome-keyring's Secret Service on the bus, its login keyring created and
 /// unlocked with a password on stdin (TESTING.md), and waits until it owns
 /// `org.freedesktop.secrets`.
-fn start_keychain(procs: &mut Processes, display: &str, bus_address: &str) {
-    let daemon = require_tool("gnome-keyring-daemon", "apt-get install gnome-keyring");
-    let root = procs.dir.path().to_path_buf();
+fn start_keychain(desktop: &mut Desktop) {
+    let daemon = tool("gnome-keyring-daemon", "apt-get install gnome-keyring");
     let mut keyring = Command::new(daemon)
         .args(["--foreground", "--unlock", "--components=secrets"])
-        .envs(app_env(&root, display, bus_address))
+        .envs(app_env(desktop))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -500,11 +383,12 @@ fn start_keychain(procs: &mut Processes, display: &str, bus_address: &str) {
             .write_all(b"test")
             .expect("the keyring's password reaches gnome-keyring-daemon");
     }
-    procs.children.push(("gnome-keyring", keyring));
+    desktop.keep("gnome-keyring", keyring);
+    let bus_address = desktop.bus_address.clone();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let owned = Command::new("dbus-send")
-            .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
             .args([
                 "--session",
                 "--print-reply",
@@ -530,7 +414,7 @@ fn start_keychain(procs: &mut Processes, display: &str, bus_address: &str) {
 impl App {
     /// The folder the app's XDG data, config and cache live in.
     pub fn home(&self) -> &Path {
-        self.procs.dir.path()
+        self.home.path()
     }
 
     /// Waits (up to 20 s) for an element matching `css` and returns it.
@@ -551,25 +435,20 @@ impl App {
     /// The folder of the app's own data (`$XDG_DATA_HOME/app.tadhkira.desktop`): the
     /// engine's data folder and the settings store are inside.
     pub fn data_dir(&self) -> PathBuf {
-        self.procs.dir.path().join("data").join(APP_ID)
+        self.home.app_data_dir()
     }
 
     /// A command run in the app's environment (display, bus, XDG folders, keychain).
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new(program);
-        c.envs(app_env(
-            self.procs.dir.path(),
-            &self.display,
-            &self.bus_address,
-        ));
+        c.envs(app_env(&self.desktop));
         c
     }
 
     /// Starts the keychain (gnome-keyring) on the app's bus now, as when a user installs
     /// one; the app notices at its next start.
     pub fn start_keychain(&mut self) {
-        let (display, bus) = (self.display.clone(), self.bus_address.clone());
-        start_keychain(&mut self.procs, &display, &bus);
+        start_keychain(&mut self.desktop);
     }
 
     /// Quits the app (ending its WebDriver session) and starts it again on the same
@@ -675,9 +554,9 @@ impl App {
     /// The app's tray icon as the panel sees it now, or `None` before it registered.
     /// With `click`, that menu item (by label) is then clicked; the view is from before it.
     pub fn tray(&self, click: Option<&str>) -> Option<TrayView> {
-        let registered = std::fs::read_to_string(self.procs.dir.path().join("tray.jsonl")).ok()?;
+        let registered = std::fs::read_to_string(self.home.path().join("tray.jsonl")).ok()?;
         let last: serde_json::Value = serde_json::from_str(registered.lines().last()?).ok()?;
-        let script = self.procs.dir.path().join("tray_query.py");
+        let script = self.home.path().join("tray_query.py");
         std::fs::write(&script, TRAY_QUERY).expect("write the tray query");
         let mut cmd = self.command("/usr/bin/python3");
         cmd.arg(&script)
@@ -699,7 +578,7 @@ impl App {
 
     /// Every notification the app raised so far.
     pub fn notifications(&self) -> Vec<Notification> {
-        let path = self.procs.dir.path().join("notifications.jsonl");
+        let path = self.home.path().join("notifications.jsonl");
         std::fs::read_to_string(path)
             .unwrap_or_default()
             .lines()
@@ -728,8 +607,14 @@ impl App {
 
     /// Ends the WebDriver session and stops everything that was started, by process id.
     pub async fn close(self) {
-        let App { driver, procs, .. } = self;
+        let App {
+            driver,
+            desktop,
+            home,
+            ..
+        } = self;
         let _ = driver.close().await;
-        drop(procs);
+        drop(desktop);
+        drop(home);
     }
 }

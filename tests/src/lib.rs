@@ -4,29 +4,18 @@
 //!   fresh database, and stop it by process id.
 //! - [`app`]: start the real desktop app under Xvfb and drive it through tauri-driver.
 //!
-//! The suites use the binaries of the workspace's one debug build (`target/debug`);
-//! `cargo xtask test` builds them first. A helper that cannot find what it needs fails
-//! with a message naming it, never passes silently.
+//! Starting the processes (the binaries, the server, Xvfb and the bus) is
+//! `tadhkira-testkit`'s, shared with the bench; what is here is the suites' own: the
+//! admin scenarios, signed-in devices, the WebDriver session and the fake desktop
+//! services. The suites use the binaries of the workspace's one debug build
+//! (`target/debug`, found by `tadhkira_testkit::bin_dir`); `cargo xtask test` builds
+//! them first. A helper that cannot find what it needs fails with a message naming it,
+//! never passes silently.
 
 pub mod app;
 pub mod server;
 
-/// The workspace's build folder for the current profile (where `tadhkira-server`,
-/// `tadhkira` and `tadhkira-app` are).
-pub fn bin_dir() -> std::path::PathBuf {
-    // Test binaries live in target/<profile>/deps/.
-    let exe = std::env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("deps dir");
-    deps.parent().expect("profile dir").to_path_buf()
-}
-
-/// Path of a workspace binary, or a panic that says how to build it.
+/// Path of a workspace binary of this build, or a panic that says how to build it.
 pub fn workspace_bin(name: &str) -> std::path::PathBuf {
-    let p = bin_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: build it first with `cargo build --workspace` (cargo xtask test does)",
-        p.display()
-    );
-    p
+    tadhkira_testkit::workspace_bin(name).unwrap_or_else(|e| panic!("{e}"))
 }

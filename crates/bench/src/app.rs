@@ -2,23 +2,26 @@
 //!
 //! A signed-in profile is prepared first: the engine pulls the server's tickets into the
 //! folder the app will use (`$XDG_DATA_HOME/app.tadhkira.desktop/engine`, with its
-//! user-only token file). Then the app is launched on its own Xvfb display with a
-//! private session bus, as on a desktop. The list screen calls the `list_painted`
+//! user-only token file). Then the app is launched on its own Xvfb display with its
+//! own session bus (the system's usual configuration), as on a desktop. The list screen calls the `list_painted`
 //! command once its first page of rows has been painted (two animation frames after
 //! the rows arrived), and the app logs `first list painted`; the time from spawning
 //! the process to reading that line is the launch figure. Ten seconds later the memory
 //! of the app and every process it started (WebKit's web and network processes) is
-//! summed from `/proc/<pid>/smaps_rollup`. Everything started here runs in one process
-//! group, stopped by its id.
+//! summed from `/proc/<pid>/smaps_rollup`. The home, the display and the bus are
+//! `tadhkira_testkit::desktop`'s, shared with the test suites; the app runs in a process
+//! group of its own, stopped by its id with everything else started here.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use tadhkira_client::{Engine, EngineConfig};
+use tadhkira_testkit::desktop::{Bus, Desktop, Home};
+use tadhkira_testkit::server::PASSWORD;
 
 /// What one launch measured.
 pub struct Launch {
@@ -36,25 +39,13 @@ pub struct Launch {
 /// How long the app idles before its memory is read.
 pub const IDLE: Duration = Duration::from_secs(10);
 
-/// The app's data folder under an `XDG_DATA_HOME` (Tauri's `app_data_dir` for the
-/// identifier in src-tauri/tauri.conf.json, plus the engine's sub-folder).
-fn engine_dir(xdg_data: &Path) -> PathBuf {
-    xdg_data.join("app.tadhkira.desktop").join("engine")
-}
-
 /// A temporary home with XDG folders and a profile signed in to `url` as an agent,
 /// with every ticket the server has pulled into it; returns it and the ticket count.
-pub async fn prepare_profile(url: &str) -> Result<(tempfile::TempDir, i64)> {
-    let root = tempfile::tempdir()?;
-    for sub in ["data", "config", "cache", "runtime", "home"] {
-        std::fs::create_dir_all(root.path().join(sub))?;
-    }
-    std::fs::set_permissions(
-        root.path().join("runtime"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )?;
+pub async fn prepare_profile(url: &str) -> Result<(Home, i64)> {
+    let home = Home::new()?;
     let engine = Engine::open(
-        engine_dir(&root.path().join("data")),
+        // The engine's sub-folder of the app's data folder (src-tauri's `app_data_dir`).
+        home.app_data_dir().join("engine"),
         EngineConfig {
             device_name: "tadhkira-bench".into(),
             ..EngineConfig::default()
@@ -62,7 +53,7 @@ pub async fn prepare_profile(url: &str) -> Result<(tempfile::TempDir, i64)> {
     )
     .await?;
     engine
-        .sign_in(url, "l1@tadhkira.example", "demo1234")
+        .sign_in(url, "l1@tadhkira.example", PASSWORD)
         .await
         .context("sign-in for the app's profile")?;
     while engine.sync_now().await?.pulled > 0 {}
@@ -74,43 +65,7 @@ pub async fn prepare_profile(url: &str) -> Result<(tempfile::TempDir, i64)> {
         .await?
         .total;
     engine.close().await;
-    Ok((root, total))
-}
-
-/// Processes started for one launch, stopped by process id (group) when dropped.
-struct Started(Vec<Child>);
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        for child in self.0.iter_mut().rev() {
-            // Each was made the leader of its own group: the app's group holds WebKit's
-            // processes too.
-            let _ = Command::new("kill")
-                .args(["-TERM", "--", &format!("-{}", child.id())])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline && !matches!(child.try_wait(), Ok(Some(_))) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// The first line `child` prints on stdout, within `timeout`.
-fn first_line(child: &mut Child, what: &str, timeout: Duration) -> Result<String> {
-    let stdout = child.stdout.take().context("piped stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        for _ in lines {}
-    });
-    rx.recv_timeout(timeout)
-        .with_context(|| format!("{what} did not start within {timeout:?}"))
+    Ok((home, total))
 }
 
 /// Launches `app` on the profile in `root` against `url` and measures it.
@@ -120,49 +75,14 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
         "{} is missing: cargo xtask bench builds it (release, custom-protocol)",
         app.display()
     );
-    let mut started = Started(Vec::new());
-    let mut xvfb = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .context("starting Xvfb (apt-get install xvfb)")?;
-    let display = first_line(&mut xvfb, "Xvfb", Duration::from_secs(20));
-    started.0.push(xvfb);
-    let display = format!(":{}", display?.trim());
-
-    let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .context("starting dbus-daemon (apt-get install dbus)")?;
-    let bus_address = first_line(&mut bus, "dbus-daemon", Duration::from_secs(20));
-    started.0.push(bus);
-    let bus_address = bus_address?;
+    // Xvfb and the system's usual session bus, as on a desktop.
+    let mut desktop = Desktop::start(root, Bus::Session)?;
 
     let spawned = Instant::now();
     let mut child = Command::new(app)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DISPLAY", &display)
-        .env("DBUS_SESSION_BUS_ADDRESS", bus_address.trim())
-        .env("HOME", root.join("home"))
-        .env("XDG_DATA_HOME", root.join("data"))
-        .env("XDG_CONFIG_HOME", root.join("config"))
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .env("XDG_RUNTIME_DIR", root.join("runtime"))
-        .env("GSETTINGS_BACKEND", "memory")
+        .envs(desktop.env())
         .env("TADHKIRA_SERVER_URL", url)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
@@ -173,7 +93,7 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
         .with_context(|| format!("starting {}", app.display()))?;
     let pid = child.id();
     let stderr = child.stderr.take().context("piped stderr")?;
-    started.0.push(child);
+    desktop.keep_group("tadhkira-app", child);
 
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -213,7 +133,7 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
     if pids.len() < 2 {
         bail!("the app runs without its WebKit processes ({pids:?})");
     }
-    drop(started);
+    drop(desktop);
     Ok(Launch {
         first_paint_ms,
         app_reported_ms,

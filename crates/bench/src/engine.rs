@@ -13,7 +13,7 @@ pub async fn signed_in(url: &str, email: &str) -> Result<(Engine, tempfile::Temp
     let dir = tempfile::tempdir()?;
     let engine = Engine::open(dir.path(), EngineConfig::default()).await?;
     engine
-        .sign_in(url, email, "demo1234")
+        .sign_in(url, email, tadhkira_testkit::server::PASSWORD)
         .await
         .context("engine sign-in")?;
     Ok((engine, dir))
@@ -206,7 +206,7 @@ pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
 async fn login_token(url: &str, email: &str) -> Result<String> {
     let resp: tadhkira_proto::LoginResponse = reqwest::Client::new()
         .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": email, "password": "demo1234"}))
+        .json(&serde_json::json!({"email": email, "password": tadhkira_testkit::server::PASSWORD}))
         .send()
         .await?
         .error_for_status()?

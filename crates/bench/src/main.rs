@@ -16,9 +16,10 @@ mod stats;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 use stats::{Figure, Goal};
+use tadhkira_testkit::server::PgDatabase;
 
 #[derive(Parser)]
 #[command(name = "tadhkira-bench", about = "Tadhkira's performance figures")]
@@ -104,7 +105,7 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let mut b = Bench {
         args,
-        bin: server::bin_dir(),
+        bin: tadhkira_testkit::bin_dir(),
         figures: Vec::new(),
     };
 
@@ -157,7 +158,7 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     for size in b.sizes() {
         let mut runs = Vec::new();
         for _ in 0..b.runs_for(size) {
-            let s = server::BenchServer::start(&b.bin, None)?;
+            let s = server::BenchServer::start(None)?;
             runs.push(engine::push_outbox(&s.url, size / 2).await?);
         }
         let goal = if size == b.scale(10_000) {
@@ -182,17 +183,18 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
         let size = b.scale(10_000);
         let (mut wire, mut outbox) = (Vec::new(), Vec::new());
         for _ in 0..b.args.runs {
-            let (url, name) = server::fresh_pg_database(&b.args.pg_url).await?;
-            let result = async {
-                let s = server::BenchServer::start(&b.bin, Some(&url))?;
-                let token = s.login("customer@nile.example").await?;
-                let w = load::push_wire(&s.url, &token, load::creations(size / 2, 1)).await?;
-                let o = engine::push_outbox(&s.url, size / 2).await?;
-                anyhow::Ok((w, o))
-            }
-            .await;
-            server::drop_pg_database(&b.args.pg_url, &name).await?;
-            let (w, o) = result?;
+            // Dropped (after the server) at the end of each run.
+            let db = PgDatabase::create(&b.args.pg_url, "tadhkira_bench").with_context(|| {
+                format!(
+                    "PostgreSQL at {} is needed for the PostgreSQL figures",
+                    b.args.pg_url
+                )
+            })?;
+            let s = server::BenchServer::start(Some(db.url()))?;
+            let token = s.login("customer@nile.example").await?;
+            let w = load::push_wire(&s.url, &token, load::creations(size / 2, 1)).await?;
+            let o = engine::push_outbox(&s.url, size / 2).await?;
+            drop(s);
             wire.push(w);
             outbox.push(o);
         }
@@ -244,7 +246,7 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
         let mut runs = Vec::new();
         let mut reads = None;
         for _ in 0..b.runs_for(size) {
-            let s = server::BenchServer::start(&b.bin, None)?;
+            let s = server::BenchServer::start(None)?;
             let token = s.login("customer@nile.example").await?;
             load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
             let (eng, _dir, rate) = engine::initial_pull(&s.url, size).await?;
@@ -320,7 +322,7 @@ async fn alert_figures(b: &mut Bench) -> Result<()> {
     println!("4. Reply-to-alert latency");
     {
         let replies = if b.args.quick { 20 } else { 1_000 };
-        let s = server::BenchServer::start(&b.bin, None)?;
+        let s = server::BenchServer::start(None)?;
         let mut lat = engine::reply_to_alert(&s.url, replies).await?;
         let p50 = stats::percentile(&mut lat, 50.0);
         let p99 = stats::percentile(&mut lat, 99.0);
@@ -349,7 +351,7 @@ async fn rest_figures(b: &mut Bench) -> Result<()> {
             let mut runs = Vec::new();
             let mut held = (0, 0);
             for _ in 0..b.args.runs {
-                let s = server::BenchServer::start(&b.bin, None)?;
+                let s = server::BenchServer::start(None)?;
                 let token = s.login("customer@nile.example").await?;
                 let watcher = s.login("l1@tadhkira.example").await?;
                 let streams = if clients == 64 { 500 } else { 0 };
@@ -388,7 +390,7 @@ async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Resu
     let s = match loaded {
         Some(s) => s,
         None => {
-            let s = server::BenchServer::start(&b.bin, None)?;
+            let s = server::BenchServer::start(None)?;
             let token = s.login("customer@nile.example").await?;
             load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
             s

@@ -62,27 +62,7 @@ pub enum Command {
     /// Who is signed in.
     Whoami,
     /// Open a new ticket.
-    New {
-        #[arg(long)]
-        title: String,
-        #[arg(long)]
-        description: String,
-        #[arg(long, default_value = "normal")]
-        priority: String,
-        #[arg(long, default_value = "desktop")]
-        channel: String,
-        #[arg(long)]
-        category: Option<String>,
-        #[arg(long)]
-        contact_name: Option<String>,
-        #[arg(long)]
-        contact_email: Option<String>,
-        #[arg(long)]
-        contact_phone: Option<String>,
-        /// Staff: the customer (user id) the ticket is for.
-        #[arg(long)]
-        requester: Option<uuid::Uuid>,
-    },
+    New(commands::NewArgs),
     /// List tickets from the local store.
     List(commands::ListArgs),
     /// Show a ticket (`#1042`, `1042` or its id) with its messages and timeline.

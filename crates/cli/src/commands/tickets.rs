@@ -1,0 +1,178 @@
+//! `new`, `list` and `show`: opening a ticket and reading the local store.
+
+use clap::Args;
+use tadhkira_client::{Engine, ListQuery, NewTicketInput, Queue, Sort};
+use tadhkira_proto::{Channel, Contact, Priority, Status, Tier};
+
+use super::{after_change, bad_value, parse, unknown_choice};
+use crate::i18n::t;
+use crate::{exit, output, Cli};
+
+/// The fields of `tadhkira new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    #[arg(long)]
+    title: String,
+    #[arg(long)]
+    description: String,
+    #[arg(long, default_value = "normal")]
+    priority: String,
+    #[arg(long, default_value = "desktop")]
+    channel: String,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    contact_name: Option<String>,
+    #[arg(long)]
+    contact_email: Option<String>,
+    #[arg(long)]
+    contact_phone: Option<String>,
+    /// Staff: the customer (user id) the ticket is for.
+    #[arg(long)]
+    requester: Option<uuid::Uuid>,
+}
+
+/// `tadhkira new`: saves the ticket locally, syncs, and prints its number (or, while
+/// it is queued, its id).
+pub async fn new(cli: &Cli, engine: &Engine, a: &NewArgs) -> anyhow::Result<u8> {
+    let input = NewTicketInput {
+        title: a.title.clone(),
+        description: a.description.clone(),
+        priority: parse::<Priority>("priority", &a.priority)?,
+        channel: parse::<Channel>("channel", &a.channel)?,
+        category: a.category.clone(),
+        contact: Contact {
+            name: a.contact_name.clone(),
+            email: a.contact_email.clone(),
+            phone: a.contact_phone.clone(),
+        },
+        checks: vec![],
+        system_info: None,
+        requester_id: a.requester,
+    };
+    let id = engine.create_ticket(input).await?;
+    let code = after_change(cli, engine).await?;
+    let d = engine.ticket(&id.to_string()).await?;
+    if cli.json {
+        output::json(&serde_json::json!({
+            "id": id,
+            "number": (d.ticket.number > 0).then_some(d.ticket.number),
+        }))?;
+    } else if d.ticket.number > 0 {
+        println!(
+            "{}",
+            t(
+                "cli-ticket-created",
+                &[
+                    ("number", d.ticket.number.to_string().into()),
+                    ("id", id.to_string().into())
+                ]
+            )
+        );
+    } else {
+        println!(
+            "{}",
+            t("cli-ticket-queued", &[("id", id.to_string().into())])
+        );
+    }
+    Ok(code)
+}
+
+/// Filters of `tadhkira list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// all | mine | unassigned | my_tier | breaching
+    #[arg(long, default_value = "all")]
+    queue: String,
+    #[arg(long)]
+    status: Option<String>,
+    /// Only tickets still needing work.
+    #[arg(long)]
+    active: bool,
+    #[arg(long)]
+    priority: Option<String>,
+    #[arg(long)]
+    channel: Option<String>,
+    #[arg(long)]
+    tier: Option<i64>,
+    /// Words to find (titles, descriptions, messages).
+    #[arg(long)]
+    search: Option<String>,
+    /// updated | priority | due
+    #[arg(long, default_value = "updated")]
+    sort: String,
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
+}
+
+/// `tadhkira list`: one page of tickets from the local store.
+pub async fn list(cli: &Cli, engine: &Engine, a: &ListArgs) -> anyhow::Result<u8> {
+    let q = ListQuery {
+        queue: match a.queue.as_str() {
+            "all" => Queue::All,
+            "mine" => Queue::Mine,
+            "unassigned" => Queue::Unassigned,
+            "my_tier" | "my-tier" => Queue::MyTier,
+            "breaching" => Queue::Breaching,
+            other => {
+                return Err(unknown_choice(
+                    "queue",
+                    other,
+                    "all, mine, unassigned, my_tier, breaching",
+                ))
+            }
+        },
+        status: a
+            .status
+            .as_deref()
+            .map(|s| parse::<Status>("status", s))
+            .transpose()?,
+        active_only: a.active,
+        priority: a
+            .priority
+            .as_deref()
+            .map(|s| parse::<Priority>("priority", s))
+            .transpose()?,
+        channel: a
+            .channel
+            .as_deref()
+            .map(|s| parse::<Channel>("channel", s))
+            .transpose()?,
+        tier: a
+            .tier
+            .map(Tier::parse)
+            .transpose()
+            .map_err(|e| bad_value("tier", e))?,
+        assignee_id: None,
+        search: a.search.clone(),
+        sort: match a.sort.as_str() {
+            "updated" => Sort::Updated,
+            "priority" => Sort::Priority,
+            "due" => Sort::Due,
+            other => return Err(unknown_choice("sort", other, "updated, priority, due")),
+        },
+        offset: a.offset,
+        limit: a.limit,
+    };
+    let page = engine.list_tickets(&q).await?;
+    if cli.json {
+        output::json(&page)?;
+    } else {
+        output::rows(&page.rows, page.total);
+    }
+    Ok(exit::OK)
+}
+
+/// `tadhkira show`: a ticket with its messages and timeline, marked read.
+pub async fn show(cli: &Cli, engine: &Engine, ticket: &str) -> anyhow::Result<u8> {
+    let d = engine.ticket(ticket).await?;
+    engine.mark_read(d.ticket.id).await?;
+    if cli.json {
+        output::json(&d)?;
+    } else {
+        output::detail(&d);
+    }
+    Ok(exit::OK)
+}
