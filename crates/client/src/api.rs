@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tadhkira_proto::{ApiError, Health, API_VERSION};
+use tadhkira_proto::{ApiError, ErrorCode, Health, API_VERSION};
 
 /// Why a call to the server failed.
 #[derive(Debug, thiserror::Error)]

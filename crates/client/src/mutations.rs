@@ -8,8 +8,8 @@
 
 use chrono::Utc;
 use tadhkira_proto::{
-    Description, Escalation, FieldChange, FieldValue, Message, MessageBody, Mutation, NewMessage,
-    NewTicket, ShortText, Status, Ticket, TicketTitle, TicketUpdate, Tier, Visibility,
+    Description, Escalation, FieldChange, FieldValue, Filing, Message, MessageBody, Mutation,
+    NewMessage, NewTicket, ShortText, Ticket, TicketTitle, TicketUpdate, Tier, Visibility,
 };
 use uuid::Uuid;
 
@@ -40,46 +40,7 @@ impl Engine {
                 "only staff file tickets for someone else".into(),
             ));
         }
-        let now = Utc::now();
-        let ticket = Ticket {
-            id,
-            number: 0,
-            org_id: me.org_id.unwrap_or_default(),
-            org_name: s
-                .account
-                .organisation
-                .as_ref()
-                .map(|o| o.name.clone())
-                .unwrap_or_default(),
-            requester_id: input.requester_id.unwrap_or(me.id),
-            requester_name: if input.requester_id.is_none() {
-                me.name.clone()
-            } else {
-                String::new()
-            },
-            created_by: me.id,
-            title: title.as_str().to_owned(),
-            description: description.as_str().to_owned(),
-            priority: input.priority,
-            status: Status::New,
-            channel: input.channel,
-            category: category.as_ref().map(|c| c.as_str().to_owned()),
-            contact: input.contact.clone(),
-            checks: checks.iter().map(|c| c.as_str().to_owned()).collect(),
-            system_info: input.system_info.clone(),
-            tier: Tier::L1,
-            assignee_id: None,
-            assignee_name: None,
-            first_response_due_at: None,
-            first_response_at: None,
-            resolution_due_at: None,
-            solved_at: None,
-            sla_paused_at: None,
-            created_at: now,
-            updated_at: now,
-            versions: Default::default(),
-        };
-        let mutation = Mutation::CreateTicket(NewTicket {
+        let new = NewTicket {
             id,
             title,
             description,
@@ -90,7 +51,26 @@ impl Engine {
             checks,
             system_info: input.system_info,
             requester_id: input.requester_id,
-        });
+        };
+        let filing = Filing {
+            org_id: me.org_id.unwrap_or_default(),
+            org_name: s
+                .account
+                .organisation
+                .as_ref()
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            requester_id: new.requester_id.unwrap_or(me.id),
+            // For someone else, the name comes back with the server's copy.
+            requester_name: if new.requester_id.is_none() {
+                me.name.clone()
+            } else {
+                String::new()
+            },
+            created_by: me.id,
+        };
+        let ticket = Ticket::new(&new, filing, Utc::now());
+        let mutation = Mutation::CreateTicket(new);
         s.store.create_ticket(&ticket, mutation).await?;
         self.after_local_change(id).await;
         Ok(id)

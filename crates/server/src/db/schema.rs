@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use sqlx::AnyConnection;
 use sqlx::migrate::{Migrate, MigrateError, Migrator};
+use sqlx::AnyConnection;
 
 use super::{Backend, Store};
 
