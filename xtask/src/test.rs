@@ -61,6 +61,10 @@ pub fn test(args: TestArgs) -> Result<i32> {
         // `Ticket` in the engine's `TicketView`) is written again with the same text,
         // so each type is one file whichever crate exported it.
         let generated = util::root().join("ui/src/generated");
+        // ts-rs never deletes: start empty, so a type removed in Rust shows as a deleted file.
+        if generated.exists() {
+            std::fs::remove_dir_all(&generated)?;
+        }
         for package in ["tadhkira-proto", "tadhkira-client", "tadhkira-app"] {
             util::run(
                 cargo()
