@@ -22,6 +22,8 @@ export const HEALTH = {
   version: '0.1.0',
   api_version: 1,
   epoch: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+  database_reachable: true,
+  migrations_current: true,
 };
 
 /** @type {Wire<Organisation>} */
