@@ -9,11 +9,13 @@ export type Alert = {
  */
 ticket_id: string, ticket_number: bigint | null, 
 /**
- * Short line: "Reply on #1042: Printer offline" or "3 new replies".
+ * Short line in the user's language: "Reply on #1042: Printer offline" or "3 new
+ * replies".
  */
 title: string, 
 /**
- * Author and the start of the message, or the tickets of a summary.
+ * Author and the start of the message, or the tickets of a summary, in the user's
+ * language.
  */
 body: string, 
 /**
