@@ -124,6 +124,87 @@ async fn migration_drift(
     Ok(None)
 }
 
+/// [`migration_drift`] on a real SQLite database migrated by this server, against
+/// embedded lists that differ from it in each way the health check reports.
+#[cfg(test)]
+mod drift_tests {
+    use std::borrow::Cow;
+
+    use sqlx::migrate::{Migration, MigrationType};
+    use sqlx::{Connection, Executor};
+
+    use super::*;
+
+    /// The SQLite migrations with `f` applied to a copy of their list.
+    fn embedded_but(f: impl FnOnce(&mut Vec<Migration>)) -> Migrator {
+        let mut list = migrator(Backend::Sqlite).migrations.to_vec();
+        f(&mut list);
+        Migrator {
+            migrations: Cow::Owned(list),
+            ..Migrator::DEFAULT
+        }
+    }
+
+    #[tokio::test]
+    async fn each_way_the_applied_migrations_can_differ_is_reported() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let mut conn = AnyConnection::connect(&url).await.unwrap();
+        migrator(Backend::Sqlite)
+            .run_direct(&mut conn)
+            .await
+            .unwrap();
+        let current = migration_drift(&mut conn, migrator(Backend::Sqlite))
+            .await
+            .unwrap();
+        assert_eq!(current, None);
+
+        let newer_server = embedded_but(|l| {
+            l.push(Migration::new(
+                99,
+                "next".into(),
+                MigrationType::Simple,
+                "SELECT 1".into(),
+                false,
+            ))
+        });
+        let found = migration_drift(&mut conn, &newer_server).await.unwrap();
+        assert_eq!(found.as_deref(), Some("migration 99 is not applied"));
+
+        let edited = embedded_but(|l| {
+            let first = &l[0];
+            l[0] = Migration::new(
+                first.version,
+                first.description.clone(),
+                first.migration_type,
+                Cow::Owned(format!("{}\n-- edited", first.sql)),
+                first.no_tx,
+            );
+        });
+        let found = migration_drift(&mut conn, &edited).await.unwrap();
+        assert_eq!(
+            found.as_deref(),
+            Some("migration 1 was changed after it was applied")
+        );
+
+        let older_server = embedded_but(|l| l.clear());
+        let found = migration_drift(&mut conn, &older_server).await.unwrap();
+        assert_eq!(
+            found.as_deref(),
+            Some("the database has migration 1, which this server does not know")
+        );
+
+        conn.execute("UPDATE _sqlx_migrations SET success = FALSE WHERE version = 1")
+            .await
+            .unwrap();
+        let found = migration_drift(&mut conn, migrator(Backend::Sqlite))
+            .await
+            .unwrap();
+        assert_eq!(found.as_deref(), Some("migration 1 did not finish"));
+    }
+}
+
 /// The two engines' migration folders hold one schema (see the module comment): same
 /// files, same SQL, differing only on the lines pinned here.
 #[cfg(test)]
