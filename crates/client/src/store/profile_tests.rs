@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tadhkira_proto::{
-    Change, Channel, Entity, Message, Priority, Role, Status, Ticket, Tier, User, Visibility,
+    Change, Entity, Message, Priority, Role, Status, Ticket, Tier, User, Visibility,
 };
 use uuid::Uuid;
 
@@ -45,39 +45,24 @@ fn agent() -> User {
 fn bench_ticket(i: usize, customer: Uuid, me: &User) -> Ticket {
     let now = Utc::now() - chrono::Duration::seconds((TICKETS - i) as i64);
     let worked = i.is_multiple_of(100);
-    Ticket {
-        id: Uuid::now_v7(),
-        number: i as i64 + 1,
-        org_id: Uuid::nil(),
-        org_name: "Nile Trading".into(),
-        requester_id: customer,
-        requester_name: "Customer".into(),
-        created_by: customer,
-        title: format!("Bench ticket {i}: VPN drops every hour"),
-        description: "The VPN disconnects every hour since Monday. ينقطع الاتصال كل ساعة.".into(),
-        priority: if worked {
-            [Priority::Low, Priority::Normal, Priority::High][i / 100 % 3]
-        } else {
-            Priority::Normal
-        },
-        status: if worked { Status::Open } else { Status::New },
-        channel: Channel::Desktop,
-        category: None,
-        contact: Default::default(),
-        checks: vec![],
-        system_info: None,
-        tier: Tier::L1,
-        assignee_id: worked.then_some(me.id),
-        assignee_name: worked.then(|| me.name.clone()),
-        first_response_due_at: Some(now + chrono::Duration::hours(4)),
-        first_response_at: None,
-        resolution_due_at: Some(now + chrono::Duration::hours(24)),
-        solved_at: None,
-        sla_paused_at: None,
-        created_at: now,
-        updated_at: now,
-        versions: Default::default(),
+    let mut t = super::tests::ticket(&format!("Bench ticket {i}: VPN drops every hour"), me);
+    t.number = i as i64 + 1;
+    t.org_name = "Nile Trading".into();
+    t.requester_id = customer;
+    t.requester_name = "Customer".into();
+    t.created_by = customer;
+    t.description = "The VPN disconnects every hour since Monday. ينقطع الاتصال كل ساعة.".into();
+    if worked {
+        t.priority = [Priority::Low, Priority::Normal, Priority::High][i / 100 % 3];
+        t.status = Status::Open;
+        t.assignee_id = Some(me.id);
+        t.assignee_name = Some(me.name.clone());
     }
+    t.first_response_due_at = Some(now + chrono::Duration::hours(4));
+    t.resolution_due_at = Some(now + chrono::Duration::hours(24));
+    t.created_at = now;
+    t.updated_at = now;
+    t
 }
 
 async fn write_profile(s: &Store, me: &User) {

@@ -27,37 +27,22 @@ fn user(role: Role) -> User {
     }
 }
 
+/// A ticket as the server sends it back: numbered, worked on (open, tier 2, assigned).
 fn ticket(title: &str, requester: &User) -> Ticket {
     let now = Utc::now();
-    Ticket {
-        id: Uuid::now_v7(),
-        number: 1042,
-        org_id: Uuid::nil(),
-        org_name: "Nile".into(),
-        requester_id: requester.id,
-        requester_name: requester.name.clone(),
-        created_by: requester.id,
-        title: title.into(),
-        description: "The VPN drops every hour. ينقطع الاتصال كل ساعة.".into(),
-        priority: Priority::High,
-        status: Status::Open,
-        channel: Channel::Phone,
-        category: Some("network".into()),
-        contact: Default::default(),
-        checks: vec![],
-        system_info: None,
-        tier: Tier::L2,
-        assignee_id: Some(Uuid::now_v7()),
-        assignee_name: Some("Layla".into()),
-        first_response_due_at: Some(now),
-        first_response_at: None,
-        resolution_due_at: Some(now),
-        solved_at: None,
-        sla_paused_at: None,
-        created_at: now,
-        updated_at: now,
-        versions: Default::default(),
-    }
+    let mut t = super::tests::ticket(title, requester);
+    t.number = 1042;
+    t.description = "The VPN drops every hour. ينقطع الاتصال كل ساعة.".into();
+    t.priority = Priority::High;
+    t.status = Status::Open;
+    t.channel = Channel::Phone;
+    t.category = Some("network".into());
+    t.tier = Tier::L2;
+    t.assignee_id = Some(Uuid::now_v7());
+    t.assignee_name = Some("Layla".into());
+    t.first_response_due_at = Some(now);
+    t.resolution_due_at = Some(now);
+    t
 }
 
 fn message(t: &Ticket, author: &User, body: &str) -> Message {
