@@ -3,8 +3,9 @@
 //! [`launch_app`] starts, each on its own: an Xvfb display (`-displayfd`, so a free one)
 //! and a private D-Bus session bus (both `tadhkira_testkit::desktop`, shared with the
 //! bench), a fake notification service that records every notification the app raises
-//! (see [`NOTIFY_SERVICE`]), and tauri-driver on free loopback ports, with XDG folders in a temporary directory and `TADHKIRA_SERVER_URL`
-//! exported (the app inherits tauri-driver's environment). It then opens a WebDriver
+//! (see [`NOTIFY_SERVICE`]), and tauri-driver on free loopback ports, with XDG folders
+//! in a temporary directory and `TADHKIRA_SERVER_URL` exported (the app inherits
+//! tauri-driver's environment). It then opens a WebDriver
 //! session on `tadhkira-app` with fantoccini. [`App::close`] ends the session and
 //! stops everything it started, by process id (tauri-driver, WebKitWebDriver and the
 //! app share one process group, created for them, which is signalled by its id).

@@ -3,14 +3,15 @@
 //! A signed-in profile is prepared first: the engine pulls the server's tickets into the
 //! folder the app will use (`$XDG_DATA_HOME/app.tadhkira.desktop/engine`, with its
 //! user-only token file). Then the app is launched on its own Xvfb display with its
-//! own session bus (the system's usual configuration), as on a desktop. The list screen calls the `list_painted`
-//! command once its first page of rows has been painted (two animation frames after
-//! the rows arrived), and the app logs `first list painted`; the time from spawning
-//! the process to reading that line is the launch figure. Ten seconds later the memory
-//! of the app and every process it started (WebKit's web and network processes) is
-//! summed from `/proc/<pid>/smaps_rollup`. The home, the display and the bus are
-//! `tadhkira_testkit::desktop`'s, shared with the test suites; the app runs in a process
-//! group of its own, stopped by its id with everything else started here.
+//! own session bus (the system's usual configuration), as on a desktop. The list
+//! screen calls the `list_painted` command once its first page of rows has been painted
+//! (two animation frames after the rows arrived), and the app logs `first list
+//! painted`; the time from spawning the process to reading that line is the launch
+//! figure. Ten seconds later the memory of the app and every process it started
+//! (WebKit's web and network processes) is summed from `/proc/<pid>/smaps_rollup`. The
+//! home, the display and the bus are `tadhkira_testkit::desktop`'s, shared with the
+//! test suites; the app runs in a process group of its own, stopped by its id with
+//! everything else started here.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;

@@ -55,6 +55,7 @@ struct Args {
 
 struct Bench {
     args: Args,
+    /// The folder of the workspace's binaries of this build (`target/release`).
     bin: std::path::PathBuf,
     figures: Vec<Figure>,
 }
@@ -183,7 +184,7 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
         let size = b.scale(10_000);
         let (mut wire, mut outbox) = (Vec::new(), Vec::new());
         for _ in 0..b.args.runs {
-            // Dropped (after the server) at the end of each run.
+            // A database per run, dropped at its end (after its server).
             let db = PgDatabase::create(&b.args.pg_url, "tadhkira_bench").with_context(|| {
                 format!(
                     "PostgreSQL at {} is needed for the PostgreSQL figures",

@@ -259,3 +259,58 @@ fn psql(url: &str, sql: &str) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The machine's PostgreSQL server (TESTING.md), as the PostgreSQL suites use it.
+    const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+    fn exists(name: &str) -> bool {
+        let out = Command::new("psql")
+            .args(["-d", ADMIN_URL, "-Atc"])
+            .arg(format!(
+                "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+            ))
+            .output()
+            .expect("psql runs");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    #[test]
+    fn a_fresh_database_is_made_on_the_admin_urls_server_and_dropped_with_it() {
+        let (a, b) = (
+            PgDatabase::create(ADMIN_URL, "tadhkira_testkit").unwrap(),
+            PgDatabase::create(ADMIN_URL, "tadhkira_testkit").unwrap(),
+        );
+        assert_ne!(a.name(), b.name());
+        assert!(a.name().starts_with("tadhkira_testkit_"));
+        assert_eq!(
+            a.url(),
+            format!("postgres://postgres@127.0.0.1:5432/{}", a.name())
+        );
+        psql(a.url(), "SELECT 1").expect("the new database takes connections");
+        let name = a.name().to_owned();
+        assert!(exists(&name));
+        drop(a);
+        assert!(!exists(&name), "{name} is dropped with its value");
+    }
+
+    #[test]
+    fn the_database_arguments_name_the_folder_and_the_url() {
+        let sqlite = ServerDb {
+            data_dir: "/tmp/x".into(),
+            database_url: None,
+        };
+        assert_eq!(sqlite.args(), ["--data-dir", "/tmp/x"]);
+        let pg = ServerDb {
+            database_url: Some("postgres://h/db".into()),
+            ..sqlite
+        };
+        assert_eq!(
+            pg.args(),
+            ["--data-dir", "/tmp/x", "--database-url", "postgres://h/db"]
+        );
+    }
+}
