@@ -42,10 +42,7 @@ pub fn test(args: TestArgs) -> Result<i32> {
         step("UI dependencies (npm ci)");
         util::run(npm().arg("ci").arg("--no-audit").arg("--no-fund"))
     }));
-    results.push(check("ui: build", || {
-        step("UI build");
-        util::run(npm().args(["run", "build"]))
-    }));
+    results.push(check("ui: build", util::build_ui));
     results.push(check("ui: type check and lint", || {
         step("UI type check and lint");
         util::run(npm().args(["run", "check"]))

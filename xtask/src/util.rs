@@ -118,62 +118,80 @@ pub fn build_workspace(release: bool) -> Result<()> {
     run(&mut build)
 }
 
-/// Builds the UI (`npm run build` into `ui/dist`) unless `ui/dist` is newer than every
-/// source it is built from. The desktop crate embeds `ui/dist` and recompiles whenever
-/// its files change (vite rewrites them all on every build), so a needless UI build
-/// would cost a Tauri rebuild.
-pub fn build_ui_if_stale() -> Result<()> {
-    let ui = root().join("ui");
-    let built = oldest_mtime(&ui.join("dist"));
-    let sources = [
-        "src",
-        "public",
-        "index.html",
-        "package.json",
-        "package-lock.json",
-        "vite.config.ts",
-        "svelte.config.js",
-        "tsconfig.json",
-    ]
-    .iter()
-    .filter_map(|p| newest_mtime(&ui.join(p)))
-    .max();
-    match (built, sources) {
-        (Some(built), Some(sources)) if built >= sources => {
-            println!("ui/dist is up to date");
-            Ok(())
-        }
-        _ => {
-            step("UI build");
-            run(npm().args(["run", "build"]))
-        }
+/// What the UI build is made from, below `ui/`.
+const UI_SOURCES: &[&str] = &[
+    "src",
+    "public",
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "vite.config.ts",
+    "svelte.config.js",
+    "tsconfig.json",
+];
+
+/// Where a UI build records the fingerprint of the sources it was made from (below
+/// `target/`: a file in ui/dist would be embedded in the app and rebuild it).
+const UI_BUILT_FROM: &str = "target/ui-built-from";
+
+/// Builds the UI into `ui/dist` (`npm run build`) and records what it was built from.
+pub fn build_ui() -> Result<()> {
+    step("UI build");
+    run(npm().args(["run", "build"]))?;
+    let record = root().join(UI_BUILT_FROM);
+    if let Some(dir) = record.parent() {
+        std::fs::create_dir_all(dir)?;
     }
+    std::fs::write(record, ui_fingerprint(&root().join("ui"))?.to_string())
+        .context("recording what ui/dist was built from")
 }
 
-/// The newest modification time of a file or of any file under a folder.
-fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
-    mtimes(path).into_iter().max()
+/// Builds the UI unless `ui/dist` was built from exactly the sources there are now. The
+/// desktop crate embeds `ui/dist` and recompiles whenever its files change (vite
+/// rewrites them all on every build), so a needless UI build would cost a Tauri
+/// rebuild. Contents, not times, decide: the test run's type export rewrites
+/// ui/src/generated with the same text after the UI was built.
+pub fn build_ui_if_stale() -> Result<()> {
+    let recorded = std::fs::read_to_string(root().join(UI_BUILT_FROM)).ok();
+    let current = ui_fingerprint(&root().join("ui"))?.to_string();
+    if root().join("ui/dist/index.html").exists() && recorded.as_deref() == Some(current.as_str()) {
+        println!("ui/dist is up to date");
+        return Ok(());
+    }
+    build_ui()
 }
 
-/// The oldest modification time of any file under a folder (`None` if it has none).
-fn oldest_mtime(path: &Path) -> Option<std::time::SystemTime> {
-    mtimes(path).into_iter().min()
+/// A hash of the UI's source files (paths and contents, in a fixed order).
+fn ui_fingerprint(ui: &Path) -> Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    for source in UI_SOURCES {
+        collect_files(&ui.join(source), &mut files)?;
+    }
+    files.sort();
+    let mut hasher = std::hash::DefaultHasher::new();
+    for file in files {
+        file.hash(&mut hasher);
+        std::fs::read(&file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .hash(&mut hasher);
+    }
+    Ok(hasher.finish())
 }
 
-fn mtimes(path: &Path) -> Vec<std::time::SystemTime> {
+/// Every file at or below `path` (nothing if it does not exist).
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let Ok(meta) = std::fs::metadata(path) else {
-        return Vec::new();
+        return Ok(());
     };
     if meta.is_file() {
-        return meta.modified().into_iter().collect();
+        out.push(path.to_path_buf());
+        return Ok(());
     }
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .flat_map(|e| mtimes(&e.path()))
-        .collect()
+    for entry in std::fs::read_dir(path)? {
+        collect_files(&entry?.path(), out)?;
+    }
+    Ok(())
 }
 
 /// `npm` in `ui/`.
