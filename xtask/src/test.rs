@@ -77,7 +77,9 @@ pub fn test(args: TestArgs) -> Result<i32> {
     // ts-rs adds an `export_bindings_*` test per exported type: the suites below write
     // every type into ui/src/generated as part of the one test build.
     let generated = util::root().join("ui/src/generated");
-    let exported_from = std::time::SystemTime::now();
+    // The file system's own clock (coarser than the system's), so a file written after
+    // this moment never looks older than it.
+    let exported_from = file_clock(&util::root().join("target/types-exported-from"));
     results.push(counted(
         "rust: nextest",
         cargo()
@@ -86,7 +88,7 @@ pub fn test(args: TestArgs) -> Result<i32> {
     ));
     results.push(check("generated TypeScript types are up to date", || {
         step("Generated TypeScript types");
-        generated_types_current(&generated, exported_from)
+        generated_types_current(&generated, exported_from?)
     }));
 
     println!("\n==> Summary ({} s)", started.elapsed().as_secs());
@@ -102,6 +104,15 @@ pub fn test(args: TestArgs) -> Result<i32> {
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// Writes `marker` and returns its modification time: "now" as the file system stamps it.
+fn file_clock(marker: &std::path::Path) -> Result<std::time::SystemTime> {
+    if let Some(dir) = marker.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(marker, b"")?;
+    Ok(std::fs::metadata(marker)?.modified()?)
 }
 
 /// Checks what the test run's `export_bindings_*` tests wrote into `generated`: nothing
@@ -261,7 +272,32 @@ fn strip_ansi(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_counts;
+    use super::{file_clock, generated_types_current, parse_counts};
+
+    #[test]
+    fn a_generated_file_no_type_wrote_in_this_run_is_reported() {
+        let dir = tempfile_dir();
+        std::fs::write(dir.join("Gone.ts"), "export type Gone = string;\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let exported_from = file_clock(&dir.with_extension("clock")).unwrap();
+        std::fs::write(dir.join("Kept.ts"), "export type Kept = string;\n").unwrap();
+        let err = generated_types_current(&dir, exported_from)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Gone.ts") && !err.contains("Kept.ts"), "{err}");
+        std::fs::remove_file(dir.join("Gone.ts")).unwrap();
+        assert!(generated_types_current(&dir, exported_from).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_file(dir.with_extension("clock")).unwrap();
+    }
+
+    /// A fresh folder outside the repository (git status ignores it there).
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-generated-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
 
     #[test]
     fn reads_nextest_vitest_and_node_summaries() {
