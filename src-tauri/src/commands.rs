@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 
 use tadhkira_client::api::ApiClient;
 use tadhkira_client::{
-    Account, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState, TicketListPage,
-    TicketView,
+    Account, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
+    TicketListPage, TicketView,
 };
 use tadhkira_proto::{FieldValue, Health, Mutation, Tier, User, Visibility};
 use tauri::{AppHandle, Manager, State};
@@ -201,6 +201,13 @@ pub fn token_storage(state: State<'_, AppState>) -> &'static str {
 #[tauri::command]
 pub async fn staff_directory(state: State<'_, AppState>) -> Result<Vec<User>> {
     Ok(state.engine.staff_directory().await?)
+}
+
+/// The customers staff can file a ticket for, with their organisation and whether it
+/// is paid (the last list fetched when offline; empty for customers).
+#[tauri::command]
+pub async fn customer_directory(state: State<'_, AppState>) -> Result<Vec<Customer>> {
+    Ok(state.engine.customer_directory().await?)
 }
 
 /// When this process started; set first thing in [`crate::run`].

@@ -150,6 +150,7 @@ pub fn run() {
             commands::set_settings,
             commands::token_storage,
             commands::staff_directory,
+            commands::customer_directory,
             commands::list_painted,
         ])
         .run(tauri::generate_context!());

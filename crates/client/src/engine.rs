@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
+    Account, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -49,6 +49,8 @@ impl Default for EngineConfig {
 
 /// The `meta` key of the last staff directory fetched ([`Engine::staff_directory`]).
 const STAFF_DIRECTORY: &str = "staff_directory";
+/// The `meta` key of the last customer directory fetched ([`Engine::customer_directory`]).
+const CUSTOMER_DIRECTORY: &str = "customer_directory";
 
 /// The signed-in part of an engine.
 pub(crate) struct Session {
@@ -314,6 +316,52 @@ impl Engine {
                 None => Err(e.into()),
             },
         }
+    }
+
+    /// The customers staff can file a ticket for, by name, each with their organisation
+    /// and whether its subscription is paid: fetched from the server when it answers and
+    /// kept in the store, so filing on behalf works offline with the last list seen.
+    /// Customers have none. Fails only when the server cannot be asked and no list was
+    /// ever kept.
+    pub async fn customer_directory(&self) -> Result<Vec<Customer>> {
+        let s = self.session()?;
+        if !s.account.user.role.is_staff() {
+            return Ok(Vec::new());
+        }
+        let people = match s.api.people(Role::Customer).await {
+            Ok(page) => {
+                let mut people = page.people;
+                people.sort_by(|a, b| {
+                    a.user
+                        .name
+                        .cmp(&b.user.name)
+                        .then(a.user.id.cmp(&b.user.id))
+                });
+                s.store
+                    .set_meta(CUSTOMER_DIRECTORY, &serde_json::to_string(&people)?)
+                    .await?;
+                people
+            }
+            Err(e) => match s.store.meta(CUSTOMER_DIRECTORY).await? {
+                Some(kept) => {
+                    tracing::debug!(error = %e, "customer directory from the store");
+                    serde_json::from_str::<Vec<tadhkira_proto::Me>>(&kept)?
+                }
+                None => return Err(e.into()),
+            },
+        };
+        let now = chrono::Utc::now();
+        Ok(people
+            .into_iter()
+            .map(|p| Customer {
+                subscription_active: p
+                    .organisation
+                    .as_ref()
+                    .is_some_and(|o| o.subscription_active(now)),
+                user: p.user,
+                organisation: p.organisation,
+            })
+            .collect())
     }
 
     /// A ticket with its messages, timeline and pending local changes. `reference` is a

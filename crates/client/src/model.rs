@@ -152,6 +152,19 @@ pub struct TicketView {
     pub local_only: bool,
 }
 
+/// A customer in the staff's directory, to file a ticket on their behalf: the person,
+/// their organisation, and whether its subscription is paid now (worked out when the
+/// directory is read, so a list kept offline still ages correctly).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Customer {
+    pub user: User,
+    pub organisation: Option<Organisation>,
+    /// `Organisation::subscription_active` at the time of reading; `false` without an
+    /// organisation (the server refuses such a ticket as it refuses a lapsed one).
+    pub subscription_active: bool,
+}
+
 /// What a user fills in to open a ticket; validated by the engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -6,6 +6,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Account } from '../generated/Account';
+import type { Customer } from '../generated/Customer';
 import type { EngineEvent } from '../generated/EngineEvent';
 import type { FieldValue } from '../generated/FieldValue';
 import type { Health } from '../generated/Health';
@@ -105,6 +106,10 @@ export const tokenStorage = (): Promise<string> => invoke('token_storage');
 
 /** The staff a ticket can be assigned to, by name (the last list kept when offline). */
 export const staffDirectory = (): Promise<User[]> => invoke('staff_directory');
+
+/** The customers staff can file a ticket for, by name, with their organisation and
+ * whether it is paid (the last list kept when offline; empty for customers). */
+export const customerDirectory = (): Promise<Customer[]> => invoke('customer_directory');
 
 /** Calls `handler` for every engine event (ticket changes, alerts, sync state). */
 export const onEngineEvent = (handler: (e: EngineEvent) => void): Promise<UnlistenFn> =>

@@ -1,24 +1,34 @@
 /**
- * The staff directory for the assignee filter and picker: fetched once per signed-in
- * account (the engine keeps the last list for offline use), so opening tickets asks the
- * server nothing more. A failed fetch is not kept: the next screen tries again.
+ * The staff's directories: the staff for the assignee filter and picker, the customers
+ * for "for whom" on the new-ticket form. Each is fetched once per signed-in account (the
+ * engine keeps the last list for offline use), so opening screens asks the server nothing
+ * more; the ticket list fetches both, so a form opened offline later still has them. A
+ * failed fetch is not kept: the next screen tries again.
  */
+import type { Customer } from '../generated/Customer';
 import type { User } from '../generated/User';
-import { staffDirectory } from './ipc';
+import { customerDirectory, staffDirectory } from './ipc';
 
-let fetched: { account: string; list: Promise<User[]> } | null = null;
-
-/** The directory as `account` (server and user) sees it, fetched on first use. */
-export function directory(account: string): Promise<User[]> {
-  if (fetched?.account !== account) {
-    const list = staffDirectory().catch((e: unknown) => {
-      if (fetched?.list === list) fetched = null;
-      throw e;
-    });
-    fetched = { account, list };
-  }
-  return fetched.list;
+/** `fetch`, answered once per account key (`server user`) until it fails. */
+function oncePerAccount<T>(fetch: () => Promise<T>): (account: string) => Promise<T> {
+  let fetched: { account: string; list: Promise<T> } | null = null;
+  return (account) => {
+    if (fetched?.account !== account) {
+      const list = fetch().catch((e: unknown) => {
+        if (fetched?.list === list) fetched = null;
+        throw e;
+      });
+      fetched = { account, list };
+    }
+    return fetched.list;
+  };
 }
+
+/** The staff directory as `account` (server and user) sees it, fetched on first use. */
+export const directory: (account: string) => Promise<User[]> = oncePerAccount(staffDirectory);
+
+/** The customer directory as `account` (server and user) sees it, fetched on first use. */
+export const customers: (account: string) => Promise<Customer[]> = oncePerAccount(customerDirectory);
 
 /**
  * Assignee choices by name, in the language's order: `names` (id → name, e.g. assignees

@@ -3,6 +3,7 @@
 // (types.ts): `npm run check` fails when a Rust type changes and these no longer match.
 /** @import { Commands, Wire } from './types' */
 /** @import { Account } from '../../src/generated/Account' */
+/** @import { Customer } from '../../src/generated/Customer' */
 /** @import { Health } from '../../src/generated/Health' */
 /** @import { Organisation } from '../../src/generated/Organisation' */
 /** @import { OutboxItem } from '../../src/generated/OutboxItem' */
@@ -67,6 +68,25 @@ export const STAFF = [
   { ...AGENT.user, id: '0190a1b2-0000-7000-8000-0000000000a3', email: 'l3@tadhkira.example', name: 'Karim L3', tier: 3 },
   { ...AGENT.user, id: '0190a1b2-0000-7000-8000-0000000000a2', email: 'l2@tadhkira.example', name: 'Layla L2', tier: 2 },
   AGENT.user,
+];
+
+/** The customer directory as the engine gives it (by name): one paid, one lapsed.
+ * @type {Wire<Customer>[]} */
+export const CUSTOMERS = [
+  { user: CUSTOMER.user, organisation: ORG, subscription_active: true },
+  {
+    user: {
+      ...CUSTOMER.user,
+      id: '0190a1b2-0000-7000-8000-0000000000c2',
+      email: 'customer@dunes.example',
+      name: 'خالد منصور',
+      org_id: '0190a1b2-0000-7000-8000-000000000002',
+      locale: 'ar',
+      phone: null,
+    },
+    organisation: { id: '0190a1b2-0000-7000-8000-000000000002', name: 'Dunes Trading', paid_until: '2026-01-01T00:00:00Z' },
+    subscription_active: false,
+  },
 ];
 
 /** @type {Wire<SyncState>} */
@@ -273,6 +293,7 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     outbox: { ok: OUTBOX },
     token_storage: { ok: 'file' },
     staff_directory: { ok: STAFF },
+    customer_directory: { ok: account.user.role === 'customer' ? [] : CUSTOMERS },
     system_info: { ok: 'OS: linux (x86_64)\nApp: Tadhkira 0.1.0\nLocale: en' },
     ...extra,
   };

@@ -81,6 +81,70 @@ describe('signed-in screens', () => {
     await context.close();
   });
 
+  it("files staff's ticket for a picked customer: contact prefilled, requester and channel sent", async () => {
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn(AGENT, { create_ticket: { ok: LOCAL_DETAIL.ticket.id }, ticket: { ok: LOCAL_DETAIL } }),
+    );
+    await page.getByTestId('nav-new').click();
+    assert.equal(await page.getByTestId('attach-sysinfo').count(), 0, 'no system information of the agent');
+    assert.equal(await page.getByTestId('contact-email').inputValue(), '', "not the agent's own contact");
+    await page.getByTestId('new-title').fill('Printer offline');
+    await page.getByTestId('new-description').fill('Called in: the office printer is offline.');
+    // Filing without a customer is stopped in the form.
+    await page.getByTestId('file-ticket').click();
+    await page.getByText('Choose the customer this ticket is for.').waitFor();
+    assert.deepEqual(await calls(page, 'create_ticket'), []);
+
+    await page.getByTestId('for-whom').fill('dunes');
+    await page.getByTestId('customer-option').filter({ hasText: 'Dunes Trading' }).click();
+    assert.match(await page.getByTestId('chosen-customer').innerText(), /Subscription lapsed/);
+    assert.match(await page.getByTestId('lapsed-warning').innerText(), /Dunes Trading.*refuse/);
+    await page.getByTestId('change-customer').click();
+
+    await page.getByTestId('for-whom').fill('SALMA');
+    assert.equal(await page.getByTestId('customer-option').count(), 1);
+    await page.getByTestId('for-whom').press('Enter');
+    assert.match(await page.getByTestId('chosen-customer').innerText(), /Salma Hassan[\s\S]*Nile Trading[\s\S]*Subscription paid/);
+    assert.equal(await page.getByTestId('lapsed-warning').count(), 0);
+    assert.equal(await page.getByTestId('contact-name').inputValue(), 'Salma Hassan');
+    assert.equal(await page.getByTestId('contact-email').inputValue(), 'customer@nile.example');
+    assert.equal(await page.getByTestId('contact-phone').inputValue(), '+20 100 000 0000');
+    await page.getByTestId('contact-phone').fill('+20 122 222 2222');
+    assert.equal(await page.getByTestId('new-channel').inputValue(), 'phone');
+    await page.getByTestId('new-channel').selectOption('whatsapp');
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('ticket-number').waitFor();
+    const [input] = (await calls(page, 'create_ticket')).map((a) => a.input);
+    assert.equal(input.requester_id, CUSTOMER.user.id);
+    assert.equal(input.channel, 'whatsapp');
+    assert.deepEqual(input.contact, { name: 'Salma Hassan', email: 'customer@nile.example', phone: '+20 122 222 2222' });
+    assert.equal(input.system_info, null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it("keeps the customer's own form: no picker, no channel, their contact, sent by the app", async () => {
+    const { page, context } = await openApp(
+      harness,
+      signedIn(CUSTOMER, { create_ticket: { ok: LOCAL_DETAIL.ticket.id }, ticket: { ok: LOCAL_DETAIL } }),
+    );
+    await page.getByTestId('nav-new').click();
+    await page.getByTestId('new-title').waitFor();
+    assert.equal(await page.getByTestId('for-whom').count(), 0);
+    assert.equal(await page.getByTestId('new-channel').count(), 0);
+    assert.equal(await page.getByTestId('contact-email').inputValue(), 'customer@nile.example');
+    await page.getByTestId('new-title').fill('VPN drops');
+    await page.getByTestId('new-description').fill('Hourly.');
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('ticket-number').waitFor();
+    const [input] = (await calls(page, 'create_ticket')).map((a) => a.input);
+    assert.equal(input.channel, 'desktop');
+    assert.equal(input.requester_id, null);
+    assert.deepEqual(await calls(page, 'customer_directory'), []);
+    await context.close();
+  });
+
   it('lets staff add an internal note and escalate', async () => {
     const { page, context } = await openApp(
       harness,
@@ -173,7 +237,14 @@ describe('signed-in screens', () => {
       for (const screen of ['new', 'outbox', 'settings', 'shortcuts']) {
         await page.getByTestId(`nav-${screen}`).click();
         await page.locator('main h1').waitFor();
-        if (screen === 'new') await page.getByTestId('attach-sysinfo').check();
+        if (screen === 'new') {
+          // The customer picker open, then a lapsed organisation's customer picked.
+          await page.getByTestId('for-whom').fill('dunes');
+          await page.getByTestId('customer-option').waitFor();
+          found.new_picking = await seriousA11yViolations(page);
+          await page.getByTestId('customer-option').click();
+          await page.getByTestId('lapsed-warning').waitFor();
+        }
         found[screen] = await seriousA11yViolations(page);
         if (screen === 'outbox') {
           await page.getByTestId('edit').click();
@@ -194,10 +265,14 @@ describe('signed-in screens', () => {
       await customer.page.getByTestId('back').click();
       await customer.page.getByTestId('list-empty').waitFor();
       found.list_empty = await seriousA11yViolations(customer.page);
+      await customer.page.getByTestId('nav-new').click();
+      await customer.page.getByTestId('attach-sysinfo').check();
+      await customer.page.getByTestId('sysinfo-preview').waitFor();
+      found.customer_new = await seriousA11yViolations(customer.page);
       await customer.context.close();
 
       for (const [screen, violations] of Object.entries(found)) assert.deepEqual(violations, [], screen);
-      assert.equal(Object.keys(found).length, 10);
+      assert.equal(Object.keys(found).length, 12);
     });
   }
 

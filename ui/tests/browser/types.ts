@@ -61,4 +61,5 @@ export type Commands = {
   set_settings?: Of<typeof ipc.setSettings>;
   token_storage?: Of<typeof ipc.tokenStorage>;
   staff_directory?: Of<typeof ipc.staffDirectory>;
+  customer_directory?: Of<typeof ipc.customerDirectory>;
 };
