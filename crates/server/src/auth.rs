@@ -2,14 +2,11 @@
 //!
 //! Passwords are hashed with argon2id (cost from the settings; tests lower it). A
 //! request proves who it is with `Authorization: Bearer <token>`; [`Caller`] is the
-//! extractor that checks it. Failed sign-ins are counted per address and per account in
-//! a sliding window; past the limit the answer is `rate_limited` before any password is
-//! checked.
+//! extractor that checks it. Sign-in attempts are counted per address and per account
+//! in the database before any password is checked ([`claim_sign_in`]); past the allowed
+//! failures the next attempt must wait an exponentially growing delay.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -20,7 +17,7 @@ use axum::http::request::Parts;
 use tadhkira_proto::ErrorCode;
 
 use crate::config::{Argon2Params, LoginLimit};
-use crate::db::Caller;
+use crate::db::{Caller, SignInClaim, Store};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -79,71 +76,58 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Above this many tracked addresses and accounts, expired entries are swept.
-const MAX_TRACKED_KEYS: usize = 10_000;
-
-/// Counts failed sign-ins per address and per account.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    limit: LoginLimit,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// Claims one sign-in attempt from `ip` for `email` before its password is checked:
+/// counted at once as a failure per address and per account in the database (shared by
+/// every server process, kept across restarts), so parallel guesses get no more checks
+/// than sequential ones. Answers `rate_limited` with `Retry-After` while either is
+/// slowed. `skip_account`: the caller proved this device signed in to the account before
+/// (see `routes::session`), so someone else's guesses on the account do not slow it; the
+/// address is still counted.
+pub async fn claim_sign_in(
+    store: &Store,
+    limit: &LoginLimit,
+    ip: IpAddr,
+    email: &str,
+    skip_account: bool,
+) -> Result<(), AppError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let forget_after = i64::try_from(limit.window_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let address = address_key(ip);
+    let account = account_key(email);
+    let mut keys = vec![(address.as_str(), limit.max_failures_per_address)];
+    if !skip_account {
+        keys.push((account.as_str(), limit.max_failures_per_account));
+    }
+    for (key, allowed) in keys {
+        let claim = store
+            .claim_sign_in_attempt(key, now, forget_after, |f| limit.delay_ms(f, allowed))
+            .await?;
+        if let SignInClaim::SlowedUntil(at) = claim {
+            let seconds = u64::try_from((at - now + 999) / 1000).unwrap_or(1);
+            tracing::warn!(%ip, slowed = key.split(':').next().unwrap_or(""), seconds, "sign-in slowed");
+            return Err(
+                AppError::message(ErrorCode::RateLimited, "error-too-many-sign-ins", &[])
+                    .retry_after(seconds),
+            );
+        }
+    }
+    Ok(())
 }
 
-impl LoginLimiter {
-    /// A limiter with these limits.
-    pub fn new(limit: LoginLimit) -> Self {
-        Self {
-            limit,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
+/// After a successful sign-in: the account's failures are forgotten, and the attempt
+/// claimed for the address is taken back.
+pub async fn sign_in_succeeded(store: &Store, ip: IpAddr, email: &str) -> Result<(), AppError> {
+    store.forget_sign_in_failures(&account_key(email)).await?;
+    store.take_back_sign_in_attempt(&address_key(ip)).await?;
+    Ok(())
+}
 
-    fn keys(ip: IpAddr, email: &str) -> [(String, usize); 2] {
-        [(format!("ip:{ip}"), 0), (format!("account:{email}"), 1)]
-    }
+fn address_key(ip: IpAddr) -> String {
+    format!("address:{ip}")
+}
 
-    /// Whether another attempt from `ip` for `email` must wait.
-    pub fn is_limited(&self, ip: IpAddr, email: &str) -> bool {
-        let window = Duration::from_secs(self.limit.window_seconds);
-        let Ok(mut map) = self.failures.lock() else {
-            return false;
-        };
-        let now = Instant::now();
-        Self::keys(ip, email).iter().any(|(key, which)| {
-            let max = if *which == 0 {
-                self.limit.max_failures_per_address
-            } else {
-                self.limit.max_failures_per_account
-            };
-            let Some(list) = map.get_mut(key) else {
-                return false;
-            };
-            list.retain(|t| now.duration_since(*t) < window);
-            list.len() >= max
-        })
-    }
-
-    /// Counts a failed attempt.
-    pub fn record_failure(&self, ip: IpAddr, email: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > MAX_TRACKED_KEYS {
-                // Bound the memory an attacker can make us use: forget what expired.
-                let window = Duration::from_secs(self.limit.window_seconds);
-                let now = Instant::now();
-                map.retain(|_, list| list.last().is_some_and(|t| now.duration_since(*t) < window));
-            }
-            for (key, _) in Self::keys(ip, email) {
-                map.entry(key).or_default().push(Instant::now());
-            }
-        }
-    }
-
-    /// Forgets an account's failures after a successful sign-in.
-    pub fn record_success(&self, email: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&format!("account:{email}"));
-        }
-    }
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
 }
 
 #[cfg(test)]
@@ -162,23 +146,5 @@ mod tests {
         assert!(verify_password(&h, "demo1234"));
         assert!(!verify_password(&h, "demo12345"));
         assert!(!verify_password("not a hash", "demo1234"));
-    }
-
-    #[test]
-    fn an_account_is_slowed_after_too_many_failures() {
-        let l = LoginLimiter::new(LoginLimit {
-            window_seconds: 60,
-            max_failures_per_account: 2,
-            max_failures_per_address: 10,
-        });
-        let ip: IpAddr = [127, 0, 0, 1].into();
-        assert!(!l.is_limited(ip, "a@x.example"));
-        l.record_failure(ip, "a@x.example");
-        l.record_failure(ip, "a@x.example");
-        assert!(l.is_limited(ip, "a@x.example"));
-        assert!(
-            !l.is_limited(ip, "b@x.example"),
-            "another account is not slowed"
-        );
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::auth::{hash_password, LoginLimiter};
+use crate::auth::hash_password;
 use crate::config::Config;
 use crate::db::Store;
 use crate::state::AppState;
@@ -37,7 +37,6 @@ impl Application {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             store,
-            limiter: Arc::new(LoginLimiter::new(settings.login_limit)),
             settings: Arc::new(settings),
             dummy_hash: Arc::new(dummy_hash),
             shutdown,

@@ -17,6 +17,7 @@ mod listen;
 mod people;
 mod rows;
 mod schema;
+mod slowing;
 mod tickets;
 mod writer;
 
@@ -29,6 +30,7 @@ use uuid::Uuid;
 pub use feed::Notice;
 pub use people::{Caller, NewUser, TokenIssued};
 pub use schema::Checks;
+pub use slowing::SignInClaim;
 pub use tickets::TicketFilter;
 pub use writer::Rejection;
 

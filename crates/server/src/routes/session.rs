@@ -7,12 +7,12 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
 
-use crate::auth::{bearer, verify_password};
+use crate::auth::{bearer, claim_sign_in, sign_in_succeeded, verify_password};
 use crate::db::Caller;
 use crate::error::{AppError, Json};
 use crate::state::AppState;
 
-/// `POST /api/v1/auth/login`: checks the slowing first, then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
+/// `POST /api/v1/auth/login`: claims an attempt first (counted as a failure until the password proves right, so parallel guesses gain nothing; `rate_limited` with `Retry-After` while slowed), then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -21,14 +21,15 @@ pub async fn login(
     let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
     let email = Email::parse(&req.email).map_err(|_| bad())?;
     let ip = peer.ip();
-    if state.limiter.is_limited(ip, email.as_str()) {
-        tracing::warn!(%ip, "sign-in slowed: too many failures");
-        return Err(AppError::message(
-            ErrorCode::RateLimited,
-            "error-too-many-sign-ins",
-            &[],
-        ));
-    }
+    // Counted before the password is checked, so parallel guesses gain nothing.
+    claim_sign_in(
+        &state.store,
+        &state.settings.login_limit,
+        ip,
+        email.as_str(),
+        false,
+    )
+    .await?;
     let found = state.store.credentials(&email).await?;
     let hash = found
         .as_ref()
@@ -39,10 +40,9 @@ pub async fn login(
         .await
         .unwrap_or(false);
     let Some((user, _)) = found.filter(|_| ok) else {
-        state.limiter.record_failure(ip, email.as_str());
         return Err(bad());
     };
-    state.limiter.record_success(email.as_str());
+    sign_in_succeeded(&state.store, ip, email.as_str()).await?;
     let ttl = chrono::Duration::hours(state.settings.token_ttl_hours);
     // The device label is only a hint for the user: keep it short and printable.
     let device: Option<String> = req

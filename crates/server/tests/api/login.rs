@@ -1,0 +1,157 @@
+//! Sign-in under attack: a burst of parallel guesses gets no more tries than the same
+//! guesses in sequence.
+
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tadhkira_proto::Role;
+
+use crate::helpers::{test_settings, Db, TestApp};
+use crate::on_both;
+
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence(db: Db) {
+    let mut settings = test_settings();
+    settings.login_limit.max_failures_per_account = 3;
+    settings.login_limit.max_failures_per_address = 1000;
+    let app = TestApp::spawn_with(db, settings).await;
+    let victim = app
+        .person("victim@help.example", Role::Agent, None, Some(1))
+        .await;
+    let bad = json!({"email": victim.email, "password": "wrong-password"});
+    let answers =
+        join_all((0..30).map(|_| app.call(Method::POST, "/auth/login", None, Some(bad.clone()))))
+            .await;
+    let checked = answers
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::UNAUTHORIZED && b["code"] == "bad_credentials")
+        .count();
+    let slowed = answers
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::TOO_MANY_REQUESTS && b["code"] == "rate_limited")
+        .count();
+    assert_eq!(
+        (checked, slowed),
+        (3, 27),
+        "only as many passwords are checked as the threshold allows: {answers:?}"
+    );
+    app.finish().await;
+}
+on_both!(a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence);
+
+/// A wrong-password attempt against `base` (a server's `/api/v1` root) from loopback.
+async fn guess(app: &TestApp, base: &str, email: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": "wrong-password"}))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn the_counters_are_shared_by_servers_and_survive_a_restart(db: Db) {
+    let mut settings = test_settings();
+    settings.login_limit.max_failures_per_account = 2;
+    settings.login_limit.base_delay_seconds = 60;
+    let mut app = TestApp::spawn_with(db, settings).await;
+    let victim = app
+        .person("victim@help.example", Role::Agent, None, Some(1))
+        .await;
+    let first = app.server.url();
+    assert_eq!(
+        guess(&app, &first, &victim.email).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // The second failure is made on another server process on the same database.
+    let peer = app.spawn_peer().await;
+    assert_eq!(
+        guess(&app, &peer.url(), &victim.email).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    peer.stop().await.expect("peer stops");
+    // Restart: the first server stops and a new one starts on the same database.
+    let restarted = app.spawn_peer().await;
+    std::mem::replace(&mut app.server, restarted)
+        .stop()
+        .await
+        .expect("server stops");
+    let slowed = guess(&app, &app.server.url(), &victim.email).await;
+    assert_eq!(slowed.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = slowed.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((55..=60).contains(&retry), "Retry-After {retry}");
+    let body: serde_json::Value = slowed.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    app.finish().await;
+}
+on_both!(the_counters_are_shared_by_servers_and_survive_a_restart);
+
+async fn each_further_failure_doubles_the_delay_and_a_success_clears_it(db: Db) {
+    let mut settings = test_settings();
+    settings.login_limit.max_failures_per_account = 1;
+    settings.login_limit.base_delay_seconds = 1;
+    settings.login_limit.max_delay_seconds = 3;
+    let app = TestApp::spawn_with(db, settings).await;
+    let victim = app
+        .person("victim@help.example", Role::Agent, None, Some(1))
+        .await;
+    let base = app.server.url();
+    let retry_after = |r: &reqwest::Response| -> u64 {
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Failure 1 (the one allowed): the next attempt waits 1 s.
+    assert_eq!(
+        guess(&app, &base, &victim.email).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = guess(&app, &base, &victim.email).await;
+    assert_eq!(
+        (r.status(), retry_after(&r)),
+        (StatusCode::TOO_MANY_REQUESTS, 1)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Failure 2: 2 s.
+    assert_eq!(
+        guess(&app, &base, &victim.email).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = guess(&app, &base, &victim.email).await;
+    assert_eq!(
+        (r.status(), retry_after(&r)),
+        (StatusCode::TOO_MANY_REQUESTS, 2)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Failure 3: 4 s, capped at 3.
+    assert_eq!(
+        guess(&app, &base, &victim.email).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = guess(&app, &base, &victim.email).await;
+    assert_eq!(
+        (r.status(), retry_after(&r)),
+        (StatusCode::TOO_MANY_REQUESTS, 3)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    // The right password clears the account's failures: the next wrong one is free again.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"email": victim.email, "password": "password1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        guess(&app, &base, &victim.email).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.finish().await;
+}
+on_both!(each_further_failure_doubles_the_delay_and_a_success_clears_it);
