@@ -50,8 +50,12 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 
 /// The bearer token of a request, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
+    bearer_of(&parts.headers)
+}
+
+/// The bearer token in these headers, if any.
+pub fn bearer_of(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;

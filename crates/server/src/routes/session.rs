@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
 
-use crate::auth::{bearer, claim_sign_in, sign_in_succeeded, verify_password};
+use crate::auth::{bearer, bearer_of, claim_sign_in, sign_in_succeeded, verify_password};
 use crate::db::Caller;
 use crate::error::{AppError, Json};
 use crate::state::AppState;
@@ -16,18 +16,29 @@ use crate::state::AppState;
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
     let email = Email::parse(&req.email).map_err(|_| bad())?;
     let ip = peer.ip();
+    // A device that signed in to this account before is not slowed by someone else's
+    // guesses on it. It proves that with a token it was once issued for the account
+    // (sent as `Authorization: Bearer`, as the client does with the token it holds;
+    // expired or revoked ones count): tokens are 256 random bits stored hashed and were
+    // only ever issued after the right password, so a guesser cannot make one up. Such a
+    // device is still counted per address and its password is still checked.
+    let known_device = match bearer_of(&headers) {
+        Some(token) => state.store.token_was_issued_to(token, &email).await?,
+        None => false,
+    };
     // Counted before the password is checked, so parallel guesses gain nothing.
     claim_sign_in(
         &state.store,
         &state.settings.login_limit,
         ip,
         email.as_str(),
-        false,
+        known_device,
     )
     .await?;
     let found = state.store.credentials(&email).await?;

@@ -155,3 +155,81 @@ async fn each_further_failure_doubles_the_delay_and_a_success_clears_it(db: Db) 
     app.finish().await;
 }
 on_both!(each_further_failure_doubles_the_delay_and_a_success_clears_it);
+
+async fn a_device_that_signed_in_before_is_not_slowed_by_someone_elses_guesses(db: Db) {
+    let mut settings = test_settings();
+    settings.login_limit.max_failures_per_account = 2;
+    settings.login_limit.base_delay_seconds = 60;
+    let app = TestApp::spawn_with(db, settings).await;
+    let victim = app
+        .person("victim@help.example", Role::Agent, None, Some(1))
+        .await;
+    let other = app
+        .person("other@help.example", Role::Agent, None, Some(1))
+        .await;
+    // The victim's device signs out (its token is revoked but it still holds it).
+    let (s, _) = app
+        .call(Method::POST, "/auth/logout", Some(&victim.token), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let base = app.server.url();
+    for _ in 0..3 {
+        guess(&app, &base, &victim.email).await;
+    }
+    let right = json!({"email": victim.email, "password": "password1"});
+    assert_eq!(
+        app.call(Method::POST, "/auth/login", None, Some(right.clone()))
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new device waits"
+    );
+    assert_eq!(
+        app.call(
+            Method::POST,
+            "/auth/login",
+            Some(&other.token),
+            Some(right.clone())
+        )
+        .await
+        .0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "another account's token proves nothing"
+    );
+    assert_eq!(
+        app.call(
+            Method::POST,
+            "/auth/login",
+            Some("0123456789abcdef"),
+            Some(right.clone())
+        )
+        .await
+        .0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a made-up token proves nothing"
+    );
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/auth/login",
+            Some(&victim.token),
+            Some(right),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "the known device signs in: {body}");
+    // …but its wrong password is still refused.
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/auth/login",
+            Some(&victim.token),
+            Some(json!({"email": victim.email, "password": "nope"})),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+    );
+    app.finish().await;
+}
+on_both!(a_device_that_signed_in_before_is_not_slowed_by_someone_elses_guesses);
