@@ -126,6 +126,21 @@ pub async fn sign_in_succeeded(store: &Store, ip: IpAddr, email: &str) -> Result
     Ok(())
 }
 
+/// When a claimed attempt was not checked after all (the hashing pool was full): both
+/// claims are taken back, so being answered `busy` never slows anyone.
+pub async fn sign_in_not_checked(
+    store: &Store,
+    ip: IpAddr,
+    email: &str,
+    skipped_account: bool,
+) -> Result<(), AppError> {
+    store.take_back_sign_in_attempt(&address_key(ip)).await?;
+    if !skipped_account {
+        store.take_back_sign_in_attempt(&account_key(email)).await?;
+    }
+    Ok(())
+}
+
 fn address_key(ip: IpAddr) -> String {
     format!("address:{ip}")
 }

@@ -37,8 +37,11 @@ impl Application {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             store,
-            settings: Arc::new(settings),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                settings.login_limit.hash_pool_size(),
+            )),
             dummy_hash: Arc::new(dummy_hash),
+            settings: Arc::new(settings),
             shutdown,
         };
         Ok(Self {

@@ -72,6 +72,7 @@ pub struct Store {
     backend: Backend,
     /// SQLite has one writer at a time anyway; taking it in-process avoids
     /// `SQLITE_BUSY` on lock upgrades. PostgreSQL serialises on the counter row.
+    /// Sign-in claims take it on both engines (see `slowing.rs`).
     write_gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Uuid,
     notices: tokio::sync::broadcast::Sender<Notice>,

@@ -7,11 +7,12 @@
 //! of parallel guesses gets no more checks than the same guesses in sequence.
 //!
 //! The claim is a compare-and-swap on the row's failure count (one `UPDATE … WHERE
-//! failures = $seen`), the same statement on both engines; a lost race reads again.
+//! failures = $seen`), the same statement on both engines; a lost race (with another
+//! server process) reads again.
 
 use sqlx::Row;
 
-use super::{Backend, Store, StoreError};
+use super::{Store, StoreError};
 
 /// What a claimed sign-in attempt may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +38,10 @@ impl Store {
         forget_after_ms: i64,
         delay_ms: impl Fn(i64) -> i64,
     ) -> Result<SignInClaim, StoreError> {
-        // SQLite has one writer: take it in-process rather than meet SQLITE_BUSY.
-        let _gate = match self.backend {
-            Backend::Sqlite => Some(self.write_gate.lock().await),
-            Backend::Postgres => None,
-        };
+        // Claims of this process take turns (on SQLite that is its one writer anyway,
+        // and no SQLITE_BUSY): the compare-and-swap below then only races other
+        // processes, rarely, instead of every parallel sign-in of this one.
+        let _gate = self.write_gate.lock().await;
         for _ in 0..CLAIM_TRIES {
             let row = sqlx::query(
                 "SELECT failures, next_allowed_at, updated_at FROM sign_in_slowing WHERE key = $1",

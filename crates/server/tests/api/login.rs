@@ -233,3 +233,59 @@ async fn a_device_that_signed_in_before_is_not_slowed_by_someone_elses_guesses(d
     app.finish().await;
 }
 on_both!(a_device_that_signed_in_before_is_not_slowed_by_someone_elses_guesses);
+
+async fn sign_ins_beyond_the_hashing_pool_are_answered_busy(db: Db) {
+    let mut settings = test_settings();
+    // Slow hashes and a pool of one, so parallel sign-ins find it full.
+    settings.argon2 = tadhkira_server::config::Argon2Params {
+        memory_kib: 8 * 1024,
+        iterations: 8,
+        parallelism: 1,
+    };
+    settings.login_limit.max_concurrent_hashes = Some(1);
+    settings.login_limit.max_failures_per_address = 1000;
+    let app = TestApp::spawn_with(db, settings).await;
+    // Unknown accounts are checked against the dummy hash, at the same cost.
+    let answers = join_all((0..20).map(|i| {
+        app.http
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": format!("guest{i}@x.example"), "password": "wrong"}))
+            .send()
+    }))
+    .await;
+    let mut checked = 0;
+    let mut busy = 0;
+    for answer in answers {
+        let answer = answer.expect("request");
+        match answer.status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(answer.headers()["retry-after"], "1");
+                let body: serde_json::Value = answer.json().await.unwrap();
+                assert_eq!(body["code"], "busy");
+                busy += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(checked >= 1, "some are checked");
+    assert!(
+        busy >= 1,
+        "the rest are answered busy, not queued ({checked} checked)"
+    );
+    // Being answered busy does not count as a failure: the pool is free again now.
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"email": "guest0@x.example", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+    );
+    app.finish().await;
+}
+on_both!(sign_ins_beyond_the_hashing_pool_are_answered_busy);
