@@ -255,6 +255,14 @@ impl Store {
         Ok(Some(Caller { user, organisation }))
     }
 
+    /// Whether any user exists.
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM users LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Whether `token` was ever issued to the user with this e-mail (expired and revoked
     /// tokens too): proof that the device presenting it once signed in to the account
     /// with its password.
