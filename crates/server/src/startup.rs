@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::auth::hash_password;
+use crate::auth::{hash_password, HashingPool};
 use crate::config::Config;
 use crate::db::Store;
 use crate::state::AppState;
@@ -37,9 +37,7 @@ impl Application {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             store,
-            hashing: Arc::new(tokio::sync::Semaphore::new(
-                settings.login_limit.hash_pool_size(),
-            )),
+            hashing: Arc::new(HashingPool::new(settings.login_limit.hash_pool_size())),
             dummy_hash: Arc::new(dummy_hash),
             settings: Arc::new(settings),
             shutdown,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::auth::HashingPool;
 use crate::config::Settings;
 use crate::db::Store;
 
@@ -16,9 +17,8 @@ pub struct AppState {
     pub store: Store,
     /// Tunable policies.
     pub settings: Arc<Settings>,
-    /// Permits to hash a password: at most this many hashes run at once, so 1,000
-    /// parallel sign-ins hold at most `pool size × argon2 memory` of hashing memory.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Password checks: at most a few at once, in reused memory (the memory bound).
+    pub hashing: Arc<HashingPool>,
     /// Verified against when the e-mail is unknown, so timing does not reveal accounts.
     pub dummy_hash: Arc<String>,
     /// Becomes `true` when the server stops; long-lived streams end on it.

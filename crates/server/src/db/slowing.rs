@@ -12,29 +12,28 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{rows, Store, StoreError};
 
 /// What a claimed sign-in attempt may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInClaim {
     /// Check the password now; the attempt is already counted as a failure.
     Allowed,
-    /// Too soon after the last failures: try again at this time (unix ms).
-    SlowedUntil(i64),
+    /// Too soon after the last failures: try again in this many milliseconds.
+    SlowedFor(i64),
 }
 
 /// How often a claim re-reads a row it lost a race on before answering "slowed".
 const CLAIM_TRIES: usize = 16;
 
 impl Store {
-    /// Claims one sign-in attempt for `key` (an account or an address) at `now` (unix
-    /// ms). `forget_after_ms`: failures older than this (since the key's last attempt)
+    /// Claims one sign-in attempt for `key` (an account or an address), now.
+    /// `forget_after_ms`: failures older than this (since the key's last attempt)
     /// no longer count. `delay_ms(failures)`: how long after an attempt that brings the
     /// count to `failures` the next one must wait.
     pub async fn claim_sign_in_attempt(
         &self,
         key: &str,
-        now: i64,
         forget_after_ms: i64,
         delay_ms: impl Fn(i64) -> i64,
     ) -> Result<SignInClaim, StoreError> {
@@ -42,6 +41,9 @@ impl Store {
         // and no SQLITE_BUSY): the compare-and-swap below then only races other
         // processes, rarely, instead of every parallel sign-in of this one.
         let _gate = self.write_gate.lock().await;
+        // Read the clock with the gate held: a time read before waiting for it could be
+        // older than what the claim before this one wrote, and look "too soon".
+        let now = rows::now_ms();
         for _ in 0..CLAIM_TRIES {
             let row = sqlx::query(
                 "SELECT failures, next_allowed_at, updated_at FROM sign_in_slowing WHERE key = $1",
@@ -69,7 +71,7 @@ impl Store {
             let updated_at: i64 = row.try_get("updated_at")?;
             let stale = now - updated_at > forget_after_ms;
             if !stale && now < next_allowed_at {
-                return Ok(SignInClaim::SlowedUntil(next_allowed_at));
+                return Ok(SignInClaim::SlowedFor(next_allowed_at - now));
             }
             let failures = if stale { 1 } else { seen + 1 };
             let swapped = sqlx::query(
@@ -89,7 +91,7 @@ impl Store {
             }
         }
         // Many claims on one key at once: that is an attack, not a user.
-        Ok(SignInClaim::SlowedUntil(now + delay_ms(1).max(1000)))
+        Ok(SignInClaim::SlowedFor(delay_ms(1).max(1000)))
     }
 
     /// Forgets a key's failures (an account after a successful sign-in).

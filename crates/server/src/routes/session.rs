@@ -7,9 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
 
-use crate::auth::{
-    bearer, bearer_of, claim_sign_in, sign_in_not_checked, sign_in_succeeded, verify_password,
-};
+use crate::auth::{bearer, bearer_of, claim_sign_in, sign_in_not_checked, sign_in_succeeded};
 use crate::db::Caller;
 use crate::error::{AppError, Json};
 use crate::state::AppState;
@@ -48,24 +46,13 @@ pub async fn login(
         .as_ref()
         .map(|(_, h)| h.clone())
         .unwrap_or_else(|| state.dummy_hash.to_string());
-    // Bounded hashing: each argon2 check holds `argon2.memory_kib` (19 MiB by default)
-    // for its duration, so at most `hash_pool_size()` run at once — 1,000 parallel
-    // sign-ins then hold at most pool × 19 MiB of hashing memory (2 cores: 4 × 19 MiB
-    // = 76 MiB) plus a few KiB per waiting request. A sign-in that finds the pool full
-    // is answered `busy` at once instead of queueing without bound; the attempt it
-    // claimed is taken back, as its password was not checked.
-    let Ok(permit) = state.hashing.clone().try_acquire_owned() else {
+    // Bounded hashing (see `HashingPool` for the memory bound): a sign-in that finds the
+    // pool full is answered `busy` at once instead of queueing without bound; the
+    // attempt it claimed is taken back, as its password was not checked.
+    let Some(ok) = state.hashing.try_verify(hash, req.password.clone()).await else {
         sign_in_not_checked(&state.store, ip, email.as_str(), known_device).await?;
         return Err(AppError::message(ErrorCode::Busy, "error-sign-in-busy", &[]).retry_after(1));
     };
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || {
-        let ok = verify_password(&hash, &password);
-        drop(permit);
-        ok
-    })
-    .await
-    .unwrap_or(false);
     let Some((user, _)) = found.filter(|_| ok) else {
         return Err(bad());
     };
