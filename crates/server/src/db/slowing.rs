@@ -52,6 +52,12 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
             let Some(row) = row else {
+                // A new key: first forget the keys nobody tried within the window, so
+                // guesses at made-up e-mails cannot grow the table without bound.
+                sqlx::query("DELETE FROM sign_in_slowing WHERE updated_at < $1")
+                    .bind(now.saturating_sub(forget_after_ms))
+                    .execute(&self.pool)
+                    .await?;
                 let inserted = sqlx::query(
                     "INSERT INTO sign_in_slowing (key, failures, next_allowed_at, updated_at) \
                      VALUES ($1, 1, $2, $3) ON CONFLICT (key) DO NOTHING",

@@ -289,3 +289,28 @@ async fn sign_ins_beyond_the_hashing_pool_are_answered_busy(db: Db) {
     app.finish().await;
 }
 on_both!(sign_ins_beyond_the_hashing_pool_are_answered_busy);
+
+async fn counters_of_keys_nobody_tried_within_the_window_are_forgotten(db: Db) {
+    let mut settings = test_settings();
+    settings.login_limit.window_seconds = 1;
+    let app = TestApp::spawn_with(db, settings).await;
+    let base = app.server.url();
+    for i in 0..5 {
+        guess(&app, &base, &format!("made-up{i}@x.example")).await;
+    }
+    let count = "SELECT COUNT(*) AS n FROM sign_in_slowing";
+    assert_eq!(
+        app.count_on_database(count).await,
+        6,
+        "5 accounts and 1 address"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    guess(&app, &base, &format!("made-up9@x.example")).await;
+    assert_eq!(
+        app.count_on_database(count).await,
+        2,
+        "the new account and the address"
+    );
+    app.finish().await;
+}
+on_both!(counters_of_keys_nobody_tried_within_the_window_are_forgotten);
