@@ -305,7 +305,7 @@ async fn counters_of_keys_nobody_tried_within_the_window_are_forgotten(db: Db) {
         "5 accounts and 1 address"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    guess(&app, &base, &format!("made-up9@x.example")).await;
+    guess(&app, &base, "made-up9@x.example").await;
     assert_eq!(
         app.count_on_database(count).await,
         2,
