@@ -314,3 +314,24 @@ async fn counters_of_keys_nobody_tried_within_the_window_are_forgotten(db: Db) {
     app.finish().await;
 }
 on_both!(counters_of_keys_nobody_tried_within_the_window_are_forgotten);
+
+async fn parallel_sign_ins_below_the_threshold_are_never_slowed(db: Db) {
+    let mut settings = test_settings();
+    settings.login_limit.max_failures_per_account = 1000;
+    settings.login_limit.max_failures_per_address = 1000;
+    settings.login_limit.max_concurrent_hashes = Some(1000);
+    let app = TestApp::spawn_with(db, settings).await;
+    let person = app
+        .person("busy@help.example", Role::Agent, None, Some(1))
+        .await;
+    let right = json!({"email": person.email, "password": "password1"});
+    let answers =
+        join_all((0..40).map(|_| app.call(Method::POST, "/auth/login", None, Some(right.clone()))))
+            .await;
+    assert!(
+        answers.iter().all(|(s, _)| *s == StatusCode::OK),
+        "a claim that waited its turn is not 'too soon': {answers:?}"
+    );
+    app.finish().await;
+}
+on_both!(parallel_sign_ins_below_the_threshold_are_never_slowed);
