@@ -33,11 +33,14 @@ pub enum ErrorCode {
     BadCredentials,
     /// Something failed on the server; the request may be retried.
     Internal,
+    /// The server is at its limit of this work (signing in) right now; retry after
+    /// the answer's `Retry-After`.
+    Busy,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -49,6 +52,7 @@ impl ErrorCode {
         ErrorCode::TooLarge,
         ErrorCode::BadCredentials,
         ErrorCode::Internal,
+        ErrorCode::Busy,
     ];
 
     /// The code as it appears on the wire.
@@ -65,13 +69,17 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::BadCredentials => "bad_credentials",
             ErrorCode::Internal => "internal",
+            ErrorCode::Busy => "busy",
         }
     }
 
     /// Whether a mutation rejected with this code is worth sending again unchanged
     /// later (the server failed), as opposed to needing the user's attention.
     pub fn is_transient(self) -> bool {
-        matches!(self, ErrorCode::Internal | ErrorCode::RateLimited)
+        matches!(
+            self,
+            ErrorCode::Internal | ErrorCode::RateLimited | ErrorCode::Busy
+        )
     }
 }
 
@@ -128,7 +136,8 @@ mod tests {
                 "rate_limited",
                 "too_large",
                 "bad_credentials",
-                "internal"
+                "internal",
+                "busy"
             ]
         );
         for c in ErrorCode::ALL {

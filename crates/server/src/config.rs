@@ -186,16 +186,27 @@ impl Default for Argon2Params {
     }
 }
 
-/// How many failed sign-ins are allowed in a window before `rate_limited`.
+/// Sign-in slowing: slow down, never lock out. Each account and each client address
+/// may fail `max_failures_per_*` times freely; after that the next attempt is checked
+/// only `base_delay_seconds × 2^(failures − max)` after the last one (at most
+/// `max_delay_seconds`), and is answered `rate_limited` with `Retry-After` before then.
+/// Also bounds how many passwords are hashed at once.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoginLimit {
-    /// Length of the sliding window.
+    /// Failures are forgotten after this long without another attempt.
     pub window_seconds: u64,
-    /// Failures allowed per account in the window.
+    /// Failures allowed per account before it is slowed.
     pub max_failures_per_account: usize,
-    /// Failures allowed per client address in the window.
+    /// Failures allowed per client address before it is slowed.
     pub max_failures_per_address: usize,
+    /// The first delay once slowed; each further failure doubles it.
+    pub base_delay_seconds: u64,
+    /// The longest delay.
+    pub max_delay_seconds: u64,
+    /// Passwords hashed at once, server-wide; a sign-in beyond this is answered `busy`.
+    /// Unset: twice the machine's cores.
+    pub max_concurrent_hashes: Option<usize>,
 }
 
 impl Default for LoginLimit {
@@ -204,13 +215,52 @@ impl Default for LoginLimit {
             window_seconds: 900,
             max_failures_per_account: 5,
             max_failures_per_address: 30,
+            base_delay_seconds: 1,
+            max_delay_seconds: 900,
+            max_concurrent_hashes: None,
         }
+    }
+}
+
+impl LoginLimit {
+    /// How long to wait after an attempt that brings a key to `failures`, given how many
+    /// are allowed freely (milliseconds).
+    pub fn delay_ms(&self, failures: i64, allowed: usize) -> i64 {
+        let over = failures - allowed as i64;
+        if over < 0 {
+            return 0;
+        }
+        let cap = self.max_delay_seconds.saturating_mul(1000);
+        let delay = self
+            .base_delay_seconds
+            .saturating_mul(1000)
+            .saturating_mul(1u64.checked_shl(over.min(62) as u32).unwrap_or(u64::MAX));
+        delay.min(cap).min(i64::MAX as u64) as i64
+    }
+
+    /// Passwords hashed at once: the setting, or twice the machine's cores.
+    pub fn hash_pool_size(&self) -> usize {
+        self.max_concurrent_hashes
+            .unwrap_or_else(|| 2 * std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sign_in_delay_doubles_past_the_allowed_failures_up_to_the_cap() {
+        let l = LoginLimit {
+            base_delay_seconds: 2,
+            max_delay_seconds: 10,
+            ..LoginLimit::default()
+        };
+        let delays: Vec<i64> = (1..=7).map(|f| l.delay_ms(f, 3)).collect();
+        assert_eq!(delays, [0, 0, 2000, 4000, 8000, 10_000, 10_000]);
+        assert_eq!(l.delay_ms(i64::MAX, 0), 10_000, "no overflow");
+    }
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults() {

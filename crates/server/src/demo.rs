@@ -113,6 +113,28 @@ async fn apply(
     Ok(())
 }
 
+/// Like [`load`], but refuses to add the demo people (with their well-known password)
+/// to a database that already has other users, unless `force`: on a real helpdesk
+/// that would open accounts anyone can sign in to. Demo data already loaded is fine.
+pub async fn load_unless_in_use(
+    store: &Store,
+    settings: &Settings,
+    force: bool,
+) -> anyhow::Result<bool> {
+    let loaded = match store.organisation_by_name(PAID_ORG).await {
+        Ok(_) => true,
+        Err(StoreError::NotFound) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !loaded && !force && store.has_users().await? {
+        anyhow::bail!(
+            "this database already has users, so the demo data (whose sign-ins share one \
+             well-known password) was not added; pass --force to add it anyway"
+        );
+    }
+    load(store, settings).await
+}
+
 /// Loads the demo data unless it is there already; answers whether it loaded.
 pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
     match store.organisation_by_name(PAID_ORG).await {

@@ -57,6 +57,8 @@ enum Text {
 pub struct AppError {
     code: ErrorCode,
     text: Text,
+    /// Seconds for a `Retry-After` header (slowed or busy answers).
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -66,6 +68,7 @@ impl AppError {
         Self {
             code,
             text: Text::Detail(message.into()),
+            retry_after: None,
         }
     }
 
@@ -74,7 +77,14 @@ impl AppError {
         Self {
             code,
             text: Text::Message(id, args.to_vec()),
+            retry_after: None,
         }
+    }
+
+    /// The same error, answered with `Retry-After: seconds` (at least 1).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     /// The stable code.
@@ -118,6 +128,7 @@ impl AppError {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -125,7 +136,13 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = self.body(request_locale());
-        (Self::status(body.code), axum::Json(body)).into_response()
+        let mut response = (Self::status(body.code), axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

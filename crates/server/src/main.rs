@@ -70,7 +70,11 @@ enum Command {
         db: Db,
     },
     /// Load the demo data (does nothing if it is there) and print the demo sign-ins.
+    /// Refuses a database that has other users unless `--force`.
     Demo {
+        /// Add the demo users even though the database has other users.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -206,9 +210,9 @@ async fn main() -> anyhow::Result<()> {
             out.flush()?;
             app.run_until(shutdown_signal()).await?;
         }
-        Command::Demo { db } => {
+        Command::Demo { force, db } => {
             let (store, settings) = db.open().await?;
-            if demo::load(&store, &settings).await? {
+            if demo::load_unless_in_use(&store, &settings, force).await? {
                 println!("Demo data loaded.");
             } else {
                 println!("Demo data was already loaded.");

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::auth::{hash_password, LoginLimiter};
+use crate::auth::{hash_password, HashingPool};
 use crate::config::Config;
 use crate::db::Store;
 use crate::state::AppState;
@@ -37,9 +37,9 @@ impl Application {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             store,
-            limiter: Arc::new(LoginLimiter::new(settings.login_limit)),
-            settings: Arc::new(settings),
+            hashing: Arc::new(HashingPool::new(settings.login_limit.hash_pool_size())),
             dummy_hash: Arc::new(dummy_hash),
+            settings: Arc::new(settings),
             shutdown,
         };
         Ok(Self {

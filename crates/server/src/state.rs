@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::auth::LoginLimiter;
+use crate::auth::HashingPool;
 use crate::config::Settings;
 use crate::db::Store;
 
@@ -17,8 +17,8 @@ pub struct AppState {
     pub store: Store,
     /// Tunable policies.
     pub settings: Arc<Settings>,
-    /// Sign-in slowing.
-    pub limiter: Arc<LoginLimiter>,
+    /// Password checks: at most a few at once, in reused memory (the memory bound).
+    pub hashing: Arc<HashingPool>,
     /// Verified against when the e-mail is unknown, so timing does not reveal accounts.
     pub dummy_hash: Arc<String>,
     /// Becomes `true` when the server stops; long-lived streams end on it.

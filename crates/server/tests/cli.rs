@@ -153,6 +153,42 @@ async fn demo_then_serve(db_args: &[&str]) {
     stop(child);
 }
 
+#[test]
+fn demo_refuses_a_database_with_other_users_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "l2@help.example",
+            "--name",
+            "Lina",
+            "--role",
+            "agent",
+            "--tier",
+            "2",
+            "--data-dir",
+            d,
+        ],
+        &[("TADHKIRA_PASSWORD", "first-pass")],
+    );
+    let refused = Command::new(BIN)
+        .args(["demo", "--data-dir", d])
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success(), "demo must refuse");
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("already has users") && why.contains("--force"),
+        "{why}"
+    );
+    assert!(run(&["demo", "--force", "--data-dir", d], &[]).contains("Demo data loaded."));
+    // Loaded once, a later run (as `cargo xtask run` does each time) is fine.
+    assert!(run(&["demo", "--data-dir", d], &[]).contains("Demo data was already loaded."));
+}
+
 #[tokio::test]
 async fn demo_and_serve_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();

@@ -22,6 +22,7 @@ const SERVER_CODES: Record<ErrorCode, true> = {
   too_large: true,
   bad_credentials: true,
   internal: true,
+  busy: true,
 };
 const KINDS: Record<EngineErrorCode, true> = {
   not_signed_in: true,

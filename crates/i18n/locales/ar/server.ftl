@@ -14,6 +14,7 @@ error-rate-limited = محاولات كثيرة جدًا؛ حاول لاحقًا
 error-too-large = الطلب كبير جدًا
 error-bad-credentials = البريد الإلكتروني أو كلمة المرور غير صحيحة
 error-internal = تعذّر على الخادم إتمام الطلب
+error-busy = الخادم مشغول؛ حاول بعد قليل
 # رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
 error-with-detail = { $message }: { $detail }
 
@@ -21,6 +22,7 @@ error-with-detail = { $message }: { $detail }
 
 error-no-token = سجّل الدخول أولًا: لا يوجد رمز دخول صالح
 error-too-many-sign-ins = محاولات دخول فاشلة كثيرة؛ حاول لاحقًا
+error-sign-in-busy = عمليات دخول كثيرة في آن واحد؛ حاول بعد قليل
 error-no-route = لا توجد نقطة نهاية بهذا العنوان
 error-method-not-allowed = هذه الطريقة غير مسموح بها هنا
 error-directory-staff-only = الدليل مخصّص لفريق الدعم

@@ -16,6 +16,7 @@ error-rate-limited = too many attempts; try again later
 error-too-large = the request is too large
 error-bad-credentials = wrong e-mail or password
 error-internal = the server could not complete the request
+error-busy = the server is busy; try again in a moment
 # A code's message followed by an untranslated (English) detail.
 error-with-detail = { $message }: { $detail }
 
@@ -23,6 +24,7 @@ error-with-detail = { $message }: { $detail }
 
 error-no-token = sign in first: no valid token
 error-too-many-sign-ins = too many failed sign-ins; try again later
+error-sign-in-busy = too many sign-ins at once; try again in a moment
 error-no-route = no such endpoint
 error-method-not-allowed = method not allowed here
 error-directory-staff-only = the directory is for staff

@@ -17,6 +17,7 @@ mod listen;
 mod people;
 mod rows;
 mod schema;
+mod slowing;
 mod tickets;
 mod writer;
 
@@ -29,6 +30,7 @@ use uuid::Uuid;
 pub use feed::Notice;
 pub use people::{Caller, NewUser, TokenIssued};
 pub use schema::Checks;
+pub use slowing::SignInClaim;
 pub use tickets::TicketFilter;
 pub use writer::Rejection;
 
@@ -70,6 +72,7 @@ pub struct Store {
     backend: Backend,
     /// SQLite has one writer at a time anyway; taking it in-process avoids
     /// `SQLITE_BUSY` on lock upgrades. PostgreSQL serialises on the counter row.
+    /// Sign-in claims take it on both engines (see `slowing.rs`).
     write_gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Uuid,
     notices: tokio::sync::broadcast::Sender<Notice>,

@@ -255,6 +255,33 @@ impl Store {
         Ok(Some(Caller { user, organisation }))
     }
 
+    /// Whether any user exists.
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM users LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Whether `token` was ever issued to the user with this e-mail (expired and revoked
+    /// tokens too): proof that the device presenting it once signed in to the account
+    /// with its password.
+    pub async fn token_was_issued_to(
+        &self,
+        token: &str,
+        email: &Email,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM tokens k JOIN users u ON u.id = k.user_id \
+             WHERE k.hash = $1 AND u.email = $2",
+        )
+        .bind(token_hash(token))
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Revokes one token (sign-out).
     pub async fn revoke_token(&self, token: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL")

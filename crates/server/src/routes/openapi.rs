@@ -22,7 +22,7 @@ pub type Route = (
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
     ("get", "/api/v1/health", "anyone", "Checks now that the database answers and its migrations are this server's; with the version and database epoch. 503 with the same body when a check fails", None, "Health"),
-    ("post", "/api/v1/auth/login", "anyone", "Sign in with e-mail and password; slowed after repeated failures (429 rate_limited)", Some("LoginRequest"), "LoginResponse"),
+    ("post", "/api/v1/auth/login", "anyone", "Sign in with e-mail and password. Each attempt is counted before its password is checked; past the allowed failures per account and per address the next one waits an exponentially growing delay (429 rate_limited with Retry-After seconds). A device that sends a token once issued for the account (Authorization: Bearer, even expired or revoked) is not slowed by others' guesses on it. When the server is hashing as many passwords as it allows, 503 busy with Retry-After", Some("LoginRequest"), "LoginResponse"),
     ("post", "/api/v1/auth/logout", "signed in", "Revoke the token of this request", None, "empty (204)"),
     ("get", "/api/v1/me", "signed in", "Who the token belongs to", None, "Me"),
     ("post", "/api/v1/sync/push", "signed in", "Apply an ordered batch of mutations (at most 500); one result per mutation", Some("PushRequest"), "PushResponse"),
@@ -37,6 +37,9 @@ pub const ROUTES: &[Route] = &[
     ("get", "/api/v1/people", "staff", "Directory of users with their organisation; filters ?role ?q ?limit (to pick a requester or assignee)", None, "PeoplePage"),
     ("get", "/api/v1/openapi.json", "anyone", "This document", None, "OpenAPI document"),
 ];
+
+/// Sign-in: slowed (429) and busy (503) answers carry `Retry-After`.
+const LOGIN: &str = "/api/v1/auth/login";
 
 /// The one route that answers its own body on a server error (503).
 const HEALTH: &str = "/api/v1/health";
@@ -68,6 +71,24 @@ pub fn openapi() -> Value {
                 (*body).into(),
                 json!({ "description": format!("tadhkira_proto::{body}") }),
             );
+        }
+        if *path == LOGIN {
+            let retry_after = json!({
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again",
+                    "schema": { "type": "integer", "minimum": 1 }
+                }
+            });
+            let mut slowed = schema_ref("ApiError");
+            slowed["description"] =
+                json!("rate_limited: too many failed sign-ins for this account or address");
+            slowed["headers"] = retry_after.clone();
+            let mut busy = schema_ref("ApiError");
+            busy["description"] =
+                json!("busy: the server is hashing as many passwords as it allows");
+            busy["headers"] = retry_after;
+            op["responses"]["429"] = slowed;
+            op["responses"]["503"] = busy;
         }
         if *path == HEALTH {
             // A failed check is still a Health answer, not an ApiError.
@@ -112,4 +133,23 @@ pub fn openapi() -> Value {
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> impl IntoResponse {
     axum::Json(openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_documents_its_slowed_and_busy_answers_with_retry_after() {
+        let doc = openapi();
+        let responses = &doc["paths"][LOGIN]["post"]["responses"];
+        for status in ["429", "503"] {
+            assert_eq!(
+                responses[status]["headers"]["Retry-After"]["schema"]["type"], "integer",
+                "{status}"
+            );
+        }
+        let codes = &doc["components"]["schemas"]["ApiError"]["properties"]["code"]["enum"];
+        assert!(codes.as_array().unwrap().iter().any(|c| c == "busy"));
+    }
 }

@@ -4,45 +4,59 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
 
-use crate::auth::{bearer, verify_password};
+use crate::auth::{bearer, bearer_of, claim_sign_in, sign_in_not_checked, sign_in_succeeded};
 use crate::db::Caller;
 use crate::error::{AppError, Json};
 use crate::state::AppState;
 
-/// `POST /api/v1/auth/login`: checks the slowing first, then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
+/// `POST /api/v1/auth/login`: claims an attempt first (counted as a failure until the password proves right, so parallel guesses gain nothing; `rate_limited` with `Retry-After` while slowed), then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
     let email = Email::parse(&req.email).map_err(|_| bad())?;
     let ip = peer.ip();
-    if state.limiter.is_limited(ip, email.as_str()) {
-        tracing::warn!(%ip, "sign-in slowed: too many failures");
-        return Err(AppError::message(
-            ErrorCode::RateLimited,
-            "error-too-many-sign-ins",
-            &[],
-        ));
-    }
+    // A device that signed in to this account before is not slowed by someone else's
+    // guesses on it. It proves that with a token it was once issued for the account
+    // (sent as `Authorization: Bearer`, as the client does with the token it holds;
+    // expired or revoked ones count): tokens are 256 random bits stored hashed and were
+    // only ever issued after the right password, so a guesser cannot make one up. Such a
+    // device is still counted per address and its password is still checked.
+    let known_device = match bearer_of(&headers) {
+        Some(token) => state.store.token_was_issued_to(token, &email).await?,
+        None => false,
+    };
+    // Counted before the password is checked, so parallel guesses gain nothing.
+    claim_sign_in(
+        &state.store,
+        &state.settings.login_limit,
+        ip,
+        email.as_str(),
+        known_device,
+    )
+    .await?;
     let found = state.store.credentials(&email).await?;
     let hash = found
         .as_ref()
         .map(|(_, h)| h.clone())
         .unwrap_or_else(|| state.dummy_hash.to_string());
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .unwrap_or(false);
+    // Bounded hashing (see `HashingPool` for the memory bound): a sign-in that finds the
+    // pool full is answered `busy` at once instead of queueing without bound; the
+    // attempt it claimed is taken back, as its password was not checked.
+    let Some(ok) = state.hashing.try_verify(hash, req.password.clone()).await else {
+        sign_in_not_checked(&state.store, ip, email.as_str(), known_device).await?;
+        return Err(AppError::message(ErrorCode::Busy, "error-sign-in-busy", &[]).retry_after(1));
+    };
     let Some((user, _)) = found.filter(|_| ok) else {
-        state.limiter.record_failure(ip, email.as_str());
         return Err(bad());
     };
-    state.limiter.record_success(email.as_str());
+    sign_in_succeeded(&state.store, ip, email.as_str()).await?;
     let ttl = chrono::Duration::hours(state.settings.token_ttl_hours);
     // The device label is only a hint for the user: keep it short and printable.
     let device: Option<String> = req

@@ -176,6 +176,23 @@ impl TestApp {
         conn.close().await.expect("close");
     }
 
+    /// Runs one `SELECT COUNT(*) AS n …` on the server's database behind its back.
+    pub async fn count_on_database(&self, sql: &str) -> i64 {
+        use sqlx::{Connection, Row};
+        let url = self.config.effective_database_url();
+        let mut conn = sqlx::AnyConnection::connect(url.expose())
+            .await
+            .expect("connect to the server's database");
+        let n: i64 = sqlx::query(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect(sql)
+            .try_get("n")
+            .expect("n");
+        conn.close().await.expect("close");
+        n
+    }
+
     /// `http://127.0.0.1:PORT/api/v1` + path.
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server.url())

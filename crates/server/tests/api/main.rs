@@ -9,5 +9,6 @@ mod events;
 mod health;
 mod helpers;
 mod input;
+mod login;
 mod sync;
 mod tickets;

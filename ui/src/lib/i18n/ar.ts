@@ -42,6 +42,7 @@ export const ar: Record<MessageKey, Message> = {
   "error.code.too_large": "هذا أكبر من أن يُرسل.",
   "error.code.bad_credentials": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
   "error.code.internal": "حدثت مشكلة في الخادم. حاول لاحقًا.",
+  "error.code.busy": "الخادم مشغول. حاول بعد قليل.",
   "nav.label": "القائمة الرئيسية",
   "nav.tickets": "التذاكر",
   "nav.new": "تذكرة جديدة",

@@ -44,6 +44,7 @@ export const en = {
   "error.code.too_large": "This is too large to send.",
   "error.code.bad_credentials": "The e-mail or password is wrong.",
   "error.code.internal": "The server had a problem. Try again later.",
+  "error.code.busy": "The server is busy. Try again in a moment.",
   "nav.label": "Main",
   "nav.tickets": "Tickets",
   "nav.new": "New ticket",
