@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
-use tadhkira_proto::{Message, Mutation, MutationEnvelope, Ticket, User};
+use tadhkira_proto::{Message, Mutation, MutationEnvelope, Ticket, User, Visibility};
 use uuid::Uuid;
 
 use super::outbox::append;
@@ -22,13 +22,16 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a new local message and queues it; its ticket counts as updated at the
-    /// message's time. Fails with [`EngineError::NotFound`] when the ticket is not here.
+    /// Stores a new local message and queues it; a public reply makes its ticket count
+    /// as updated at the message's time, as the server will (an internal note does not,
+    /// on either side). Fails with [`EngineError::NotFound`] when the ticket is not here.
     pub async fn add_message(&self, message: &Message, mutation: Mutation) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let mut ticket = ticket_in(&mut tx, message.ticket_id).await?;
         upsert_message(&mut tx, message).await?;
-        ticket.updated_at = ticket.updated_at.max(message.created_at);
+        if message.visibility == Visibility::Public {
+            ticket.updated_at = ticket.updated_at.max(message.created_at);
+        }
         save_and_queue(&mut tx, &ticket, mutation).await?;
         tx.commit().await?;
         Ok(())

@@ -321,7 +321,10 @@ async fn add_message(
         .append_change(&t, EntityKind::Message, new.id, internal)
         .await?;
     let now = rows::to_time(w.now);
-    let mut touched = false;
+    // A public reply updates the ticket for everyone (lists sort by it, and each device
+    // counted its own reply as an update until the server's copy said otherwise). An
+    // internal note does not: a customer would see a change with nothing behind it.
+    let mut touched = !internal;
     let mut fields: &[TicketField] = &[];
     if caller.is_staff() && !internal && t.first_response_at.is_none() {
         // The first public reply by staff is the first response.

@@ -217,3 +217,60 @@ async fn reusing_a_ticket_or_message_id_is_a_conflict_and_wastes_no_number(db: D
     app.finish().await;
 }
 on_both!(reusing_a_ticket_or_message_id_is_a_conflict_and_wastes_no_number);
+
+async fn a_public_reply_updates_the_ticket_for_everyone_and_an_internal_note_does_not(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let cast = app.cast().await;
+    let ticket = Uuid::now_v7();
+    app.push(
+        &cast.customer_a,
+        &[m::envelope(m::new_ticket(ticket, "VPN drops", None))],
+    )
+    .await;
+    let updated_at = |who| {
+        let app = &app;
+        async move {
+            let (status, body) = app.get(who, &format!("/tickets/{ticket}")).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["ticket"]["updated_at"].as_str().unwrap().to_owned()
+        }
+    };
+    let filed = updated_at(&cast.customer_a).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let note = app
+        .push(
+            &cast.agent,
+            &[m::envelope(m::message(
+                ticket,
+                "checking logs",
+                Visibility::Internal,
+            ))],
+        )
+        .await;
+    assert_eq!(note[0]["outcome"], "applied", "{note:?}");
+    // The customer cannot tell that staff wrote anything.
+    assert_eq!(updated_at(&cast.customer_a).await, filed);
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let reply = app
+        .push(
+            &cast.customer_a,
+            &[m::envelope(m::message(
+                ticket,
+                "still dropping",
+                Visibility::Public,
+            ))],
+        )
+        .await;
+    assert_eq!(reply[0]["outcome"], "applied", "{reply:?}");
+    let replied = updated_at(&cast.agent).await;
+    assert!(replied > filed, "{replied} after {filed}");
+    assert_eq!(updated_at(&cast.customer_a).await, replied);
+    // And the ticket's new state is in the feed, after the message.
+    let feed = app.pull_all(&cast.customer_a).await;
+    let last = feed.last().expect("changes");
+    assert_eq!(last["entity"]["kind"], "ticket", "{last}");
+    app.finish().await;
+}
+on_both!(a_public_reply_updates_the_ticket_for_everyone_and_an_internal_note_does_not);
