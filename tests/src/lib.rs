@@ -3,6 +3,7 @@
 //! - [`server`]: start a real `tadhkira-server` process on a loopback port with a
 //!   fresh database, and stop it by process id.
 //! - [`app`]: start the real desktop app under Xvfb and drive it through tauri-driver.
+//! - [`faults`]: a fault-injecting TCP proxy to put between engines and the server.
 //!
 //! Starting the processes (the binaries, the server, Xvfb and the bus) is
 //! `tadhkira-testkit`'s, shared with the bench; what is here is the suites' own: the
@@ -13,6 +14,7 @@
 //! never passes silently.
 
 pub mod app;
+pub mod faults;
 pub mod server;
 
 /// Path of a workspace binary of this build, or a panic that says how to build it.

@@ -63,6 +63,11 @@ impl TestServer {
         format!("http://{}", self.addr.expect("the server has started once"))
     }
 
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr.expect("the server has started once")
+    }
+
     /// The server's data folder.
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
@@ -203,10 +208,20 @@ pub async fn open_device(
     dir: &Path,
     alerts: std::sync::Arc<tadhkira_client::RecordingNotifier>,
 ) -> tadhkira_client::Engine {
+    open_device_with(dir, alerts, Default::default()).await
+}
+
+/// [`open_device`] with the engine's network timeouts set (short ones for fault tests).
+pub async fn open_device_with(
+    dir: &Path,
+    alerts: std::sync::Arc<tadhkira_client::RecordingNotifier>,
+    timeouts: tadhkira_client::api::Timeouts,
+) -> tadhkira_client::Engine {
     let config = tadhkira_client::EngineConfig {
         notifier: alerts,
         token_store: None,
         device_name: "test".into(),
+        timeouts,
     };
     tadhkira_client::Engine::open(dir, config)
         .await

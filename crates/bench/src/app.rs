@@ -49,6 +49,7 @@ pub async fn prepare_profile(url: &str) -> Result<(Home, i64)> {
         home.app_data_dir().join("engine"),
         EngineConfig {
             device_name: "tadhkira-bench".into(),
+            timeouts: Default::default(),
             ..EngineConfig::default()
         },
     )

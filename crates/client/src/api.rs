@@ -33,6 +33,25 @@ pub struct ApiClient {
     language: Language,
 }
 
+/// How long the engine waits on the network. The defaults suit people; tests that
+/// inject network faults shorten them so a stalled call fails in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// To open a connection.
+    pub connect: Duration,
+    /// For a whole request and its answer (never applied to the event stream).
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(60),
+        }
+    }
+}
+
 /// The user's language for the server's messages (a tag such as `ar`), shared by the
 /// engine's clients and changed at run time (`Engine::set_language`).
 pub type Language = std::sync::Arc<std::sync::RwLock<Option<String>>>;
@@ -49,6 +68,11 @@ impl std::fmt::Debug for ApiClient {
 impl ApiClient {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base_url: &str) -> Result<Self, ApiCallError> {
+        Self::with_timeouts(base_url, Timeouts::default())
+    }
+
+    /// A client for the server at `base_url` that waits as long as `timeouts` say.
+    pub fn with_timeouts(base_url: &str, timeouts: Timeouts) -> Result<Self, ApiCallError> {
         let mut base = reqwest::Url::parse(base_url.trim())
             .map_err(|e| ApiCallError::BadUrl(format!("{base_url:?}: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
@@ -61,12 +85,12 @@ impl ApiClient {
             base.set_path(&p);
         }
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
             .build()
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         let sse = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(timeouts.connect)
             .build()
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         Ok(Self {

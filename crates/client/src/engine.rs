@@ -17,7 +17,7 @@ use tadhkira_proto::{LoginRequest, Role, User};
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, Timeouts};
 use crate::error::{EngineError, Result};
 use crate::model::{
     Account, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
@@ -35,6 +35,8 @@ pub struct EngineConfig {
     pub token_store: Option<Arc<dyn TokenStore>>,
     /// A label for the sign-in token (shown in session lists), e.g. "tadhkira-cli".
     pub device_name: String,
+    /// How long calls to the server may take.
+    pub timeouts: Timeouts,
 }
 
 impl Default for EngineConfig {
@@ -43,6 +45,7 @@ impl Default for EngineConfig {
             notifier: Arc::new(NoopNotifier),
             token_store: None,
             device_name: "tadhkira".into(),
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -66,6 +69,7 @@ pub(crate) struct Inner {
     pub notifier: Arc<dyn Notifier>,
     pub tokens: Arc<dyn TokenStore>,
     pub device_name: String,
+    pub timeouts: Timeouts,
     pub events: broadcast::Sender<EngineEvent>,
     pub session: Mutex<Option<Arc<Session>>>,
     /// Only one sync round at a time.
@@ -127,6 +131,7 @@ impl Engine {
                 notifier: config.notifier,
                 tokens,
                 device_name: config.device_name,
+                timeouts: config.timeouts,
                 events,
                 session: Mutex::new(None),
                 sync_lock: tokio::sync::Mutex::new(()),
@@ -148,7 +153,7 @@ impl Engine {
     }
 
     async fn attach(&self, account: Account, token: &str) -> Result<()> {
-        let api = ApiClient::new(&account.server_url)?
+        let api = ApiClient::with_timeouts(&account.server_url, self.inner.timeouts)?
             .with_token(token)
             .with_language(self.inner.language.clone());
         let dir = self
@@ -220,7 +225,8 @@ impl Engine {
     /// Signs in (needs the network), stores the token and opens the account's store.
     /// Signing in as another user switches stores; each account keeps its own.
     pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<Account> {
-        let api = ApiClient::new(server_url)?.with_language(self.inner.language.clone());
+        let api = ApiClient::with_timeouts(server_url, self.inner.timeouts)?
+            .with_language(self.inner.language.clone());
         api.health().await?;
         let req = LoginRequest {
             email: email.trim().to_owned(),
