@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
-use tadhkira_client::api::ApiClient;
+use tadhkira_client::api::{ApiClient, PlainHttp};
 use tadhkira_client::{
     Account, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
     TicketListPage, TicketView,
@@ -32,10 +32,15 @@ pub fn default_server_url() -> String {
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned())
 }
 
-/// Checks that `url` is a Tadhkira server this app can talk to.
+/// Checks that `url` is a Tadhkira server this app can talk to. Plain HTTP to another
+/// machine is refused unless `insecure` (the sign-in screen's "lab use" choice).
 #[tauri::command]
-pub async fn check_server(url: String) -> Result<Health> {
-    let client = ApiClient::new(&url)?;
+pub async fn check_server(url: String, insecure: Option<bool>) -> Result<Health> {
+    let client = ApiClient::new_with(
+        &url,
+        plain_http(insecure.unwrap_or(false)),
+        Default::default(),
+    )?;
     let health = client.health().await?;
     tracing::info!(server = %client.base_url(), version = %health.version, "server checked");
     Ok(health)
@@ -47,7 +52,17 @@ pub fn session(state: State<'_, AppState>) -> Option<Account> {
     state.engine.account()
 }
 
-/// Signs in, stores the token and starts syncing.
+fn plain_http(insecure: bool) -> PlainHttp {
+    if insecure {
+        PlainHttp::Allowed
+    } else {
+        PlainHttp::LoopbackOnly
+    }
+}
+
+/// Signs in, stores the token and starts syncing. `insecure`: the user ticked "lab
+/// use", allowing plain HTTP to another machine (the account then says so, and the
+/// status bar warns while it is signed in).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sign_in(
     app: AppHandle,
@@ -55,7 +70,11 @@ pub async fn sign_in(
     server_url: String,
     email: String,
     password: String,
+    insecure: Option<bool>,
 ) -> Result<Account> {
+    state
+        .engine
+        .set_plain_http(plain_http(insecure.unwrap_or(false)));
     let account = state.engine.sign_in(&server_url, &email, &password).await?;
     // The profile's language counts now, unless the settings chose one.
     locale::apply_to_engine(&app);

@@ -47,6 +47,8 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         token_store: Some(token_store),
         device_name: "tadhkira-app".into(),
         timeouts: Default::default(),
+        // The sign-in screen's "lab use" choice sets it per sign-in.
+        plain_http: Default::default(),
     };
     let engine = tauri::async_runtime::block_on(Engine::open(data_dir, config))?;
     let unread_changed = Arc::new(Notify::new());

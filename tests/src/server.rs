@@ -26,12 +26,27 @@ pub struct TestServer {
     _pg: Option<PgDatabase>,
     db: ServerDb,
     addr: Option<SocketAddr>,
+    /// More `serve` arguments (TLS).
+    extra: Vec<std::ffi::OsString>,
+    /// `http`, or `https` with TLS.
+    scheme: String,
     dir: tempfile::TempDir,
 }
 
 /// Starts a server on SQLite in a fresh temporary folder.
 pub fn spawn_server() -> TestServer {
     TestServer::new(None)
+}
+
+/// Starts a server on SQLite serving HTTPS with this PEM certificate chain and key.
+pub fn spawn_server_tls(cert: &Path, key: &Path) -> TestServer {
+    let extra = vec![
+        "--tls-cert".into(),
+        cert.as_os_str().to_owned(),
+        "--tls-key".into(),
+        key.as_os_str().to_owned(),
+    ];
+    TestServer::with_args(None, extra)
 }
 
 /// Starts a server on a fresh PostgreSQL database (trust auth, user postgres).
@@ -42,6 +57,10 @@ pub fn spawn_server_pg() -> TestServer {
 
 impl TestServer {
     fn new(pg: Option<PgDatabase>) -> Self {
+        Self::with_args(pg, Vec::new())
+    }
+
+    fn with_args(pg: Option<PgDatabase>, extra: Vec<std::ffi::OsString>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = ServerDb {
             data_dir: dir.path().to_path_buf(),
@@ -52,18 +71,21 @@ impl TestServer {
             _pg: pg,
             db,
             addr: None,
+            extra,
+            scheme: "http".into(),
             dir,
         };
         s.start();
         s
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// `http://127.0.0.1:PORT` (`https://` with TLS; no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr.expect("the server has started once"))
+        let addr = self.addr.expect("the server has started once");
+        format!("{}://{addr}", self.scheme)
     }
 
-    /// The address the server listens on.
+    /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr.expect("the server has started once")
     }
@@ -89,9 +111,10 @@ impl TestServer {
         let log = self.dir.path().join("server.log");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            match ServerProcess::start(&self.db, &bind, Some(&log)) {
+            match ServerProcess::start_with(&self.db, &bind, Some(&log), &self.extra) {
                 Ok(process) => {
                     self.addr = Some(process.addr());
+                    self.scheme = process.url().split("://").next().unwrap_or("http").into();
                     self.process = Some(process);
                     return;
                 }
@@ -222,6 +245,7 @@ pub async fn open_device_with(
         token_store: None,
         device_name: "test".into(),
         timeouts,
+        plain_http: Default::default(),
     };
     tadhkira_client::Engine::open(dir, config)
         .await

@@ -69,6 +69,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         token_store: None,
         device_name: "tadhkira-cli".into(),
         timeouts: Default::default(),
+        // `login --insecure` allows it for that sign-in.
+        plain_http: Default::default(),
     };
     let engine = Engine::open(&dir, config).await?;
     engine.set_language(Some(i18n::locale().tag()));
@@ -84,7 +86,13 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             server,
             email,
             password,
-        } => account::login(cli, engine, server, email, password.as_deref()).await,
+            insecure,
+        } => {
+            if *insecure {
+                engine.set_plain_http(tadhkira_client::api::PlainHttp::Allowed);
+            }
+            account::login(cli, engine, server, email, password.as_deref()).await
+        }
         Command::Logout => account::logout(cli, engine).await,
         Command::Whoami => account::whoami(cli, engine),
         Command::New(a) => tickets::new(cli, engine, a).await,

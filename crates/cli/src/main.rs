@@ -53,9 +53,13 @@ pub enum Command {
         server: String,
         #[arg(long)]
         email: String,
-        /// The password (else env TADHKIRA_PASSWORD, else read from standard input).
+        /// The password (else env TADHKIRA_PASSWORD, else asked without echo on a
+        /// terminal, else read from standard input).
         #[arg(long, env = "TADHKIRA_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Allow plain http:// to another machine (lab use only).
+        #[arg(long, env = "TADHKIRA_INSECURE")]
+        insecure: bool,
     },
     /// Sign out (the local data stays).
     Logout,

@@ -1,5 +1,13 @@
 //! The typed HTTP client for the central helpdesk's REST API (`/api/v1`).
+//!
+//! Plain `http://` is refused for any host but this machine (127.0.0.0/8, `::1`,
+//! `localhost`): passwords and tokens would cross the network readable by anyone on the
+//! path. [`PlainHttp::Allowed`] is the explicit opt-in for lab use. HTTPS trusts the
+//! operating system's certificate store (on Linux, `SSL_CERT_FILE` / `SSL_CERT_DIR` or
+//! the distribution's bundle) as well as the bundled Mozilla roots, so a company CA
+//! installed on the machine works.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use tadhkira_proto::{ApiError, ErrorCode, Health, API_VERSION};
@@ -19,6 +27,36 @@ pub enum ApiCallError {
     /// The given server address is not a URL.
     #[error("invalid server address: {0}")]
     BadUrl(String),
+    /// Plain `http://` to another machine, without the lab-use opt-in.
+    #[error("refusing plain http:// to {0}: passwords and tokens would cross the network unencrypted; use https://, or allow insecure HTTP for lab use")]
+    PlainHttpRefused(String),
+}
+
+/// Whether plain `http://` may reach a host other than this machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PlainHttp {
+    /// Only to loopback (127.0.0.0/8, `::1`, `localhost`); HTTPS anywhere.
+    #[default]
+    LoopbackOnly,
+    /// Anywhere: the explicit opt-in for lab use.
+    Allowed,
+}
+
+/// Whether `url` is plain HTTP to a host that is not this machine.
+pub fn is_plain_http_to_another_host(url: &reqwest::Url) -> bool {
+    if url.scheme() != "http" {
+        return false;
+    }
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+    };
+    !loopback
 }
 
 /// A client for one server, optionally signed in with a bearer token.
@@ -66,19 +104,31 @@ impl std::fmt::Debug for ApiClient {
 }
 
 impl ApiClient {
-    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
+    /// A client for the server at `base_url` (e.g. `https://help.example.com`, or
+    /// `http://127.0.0.1:8080` on this machine); plain HTTP to another host is refused.
     pub fn new(base_url: &str) -> Result<Self, ApiCallError> {
-        Self::with_timeouts(base_url, Timeouts::default())
+        Self::new_with(base_url, PlainHttp::LoopbackOnly, Timeouts::default())
     }
 
-    /// A client for the server at `base_url` that waits as long as `timeouts` say.
-    pub fn with_timeouts(base_url: &str, timeouts: Timeouts) -> Result<Self, ApiCallError> {
+    /// A client for the server at `base_url`, with plain HTTP to other hosts allowed or
+    /// not (the refusal comes before any connection is tried), waiting on the network as
+    /// long as `timeouts` say.
+    pub fn new_with(
+        base_url: &str,
+        plain_http: PlainHttp,
+        timeouts: Timeouts,
+    ) -> Result<Self, ApiCallError> {
         let mut base = reqwest::Url::parse(base_url.trim())
             .map_err(|e| ApiCallError::BadUrl(format!("{base_url:?}: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(ApiCallError::BadUrl(format!(
                 "{base_url:?}: use http or https"
             )));
+        }
+        if plain_http == PlainHttp::LoopbackOnly && is_plain_http_to_another_host(&base) {
+            return Err(ApiCallError::PlainHttpRefused(
+                base.host_str().unwrap_or_default().to_owned(),
+            ));
         }
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
@@ -112,6 +162,11 @@ impl ApiClient {
     pub fn with_language(mut self, language: Language) -> Self {
         self.language = language;
         self
+    }
+
+    /// Whether this client talks plain HTTP to another machine (allowed for lab use).
+    pub fn is_insecure(&self) -> bool {
+        is_plain_http_to_another_host(&self.base)
     }
 
     /// The server's address.
@@ -305,5 +360,42 @@ impl ApiClient {
         Err(serde_json::from_slice::<ApiError>(&bytes)
             .map(ApiCallError::Api)
             .unwrap_or_else(|_| ApiCallError::Incompatible(format!("events: HTTP {status}"))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_to_other_hosts_unless_allowed() {
+        for url in [
+            "http://192.0.2.1:1",
+            "http://help.example.com",
+            "http://[2001:db8::1]:8080",
+            "http://127.example.com",
+        ] {
+            let e = ApiClient::new(url).unwrap_err();
+            assert!(
+                matches!(e, ApiCallError::PlainHttpRefused(_)),
+                "{url}: {e:?}"
+            );
+            assert!(e.to_string().contains("unencrypted"), "{e}");
+            let allowed =
+                ApiClient::new_with(url, PlainHttp::Allowed, Timeouts::default()).unwrap();
+            assert!(allowed.is_insecure(), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+            "http://LOCALHOST.",
+            "https://192.0.2.1",
+            "https://help.example.com",
+        ] {
+            let client = ApiClient::new(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert!(!client.is_insecure(), "{url}");
+        }
     }
 }

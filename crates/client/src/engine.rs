@@ -17,7 +17,7 @@ use tadhkira_proto::{LoginRequest, Role, User};
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
 
-use crate::api::{ApiClient, Timeouts};
+use crate::api::{ApiClient, PlainHttp, Timeouts};
 use crate::error::{EngineError, Result};
 use crate::model::{
     Account, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
@@ -37,6 +37,9 @@ pub struct EngineConfig {
     pub device_name: String,
     /// How long calls to the server may take.
     pub timeouts: Timeouts,
+    /// Whether a sign-in may use plain HTTP to another machine (the lab-use opt-in;
+    /// also [`Engine::set_plain_http`]).
+    pub plain_http: PlainHttp,
 }
 
 impl Default for EngineConfig {
@@ -46,6 +49,7 @@ impl Default for EngineConfig {
             token_store: None,
             device_name: "tadhkira".into(),
             timeouts: Timeouts::default(),
+            plain_http: PlainHttp::LoopbackOnly,
         }
     }
 }
@@ -81,6 +85,8 @@ pub(crate) struct Inner {
     pub background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The language asked of the server (`Accept-Language`).
     pub language: crate::api::Language,
+    /// Whether the next sign-in may use plain HTTP to another machine.
+    pub plain_http: Mutex<PlainHttp>,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -139,6 +145,7 @@ impl Engine {
                 state: Mutex::new(SyncState::default()),
                 background: Mutex::new(Vec::new()),
                 language: Default::default(),
+                plain_http: Mutex::new(config.plain_http),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");
@@ -146,14 +153,27 @@ impl Engine {
             let account: Account = serde_json::from_str(&text)?;
             let token = engine.inner.tokens.load().map_err(EngineError::Storage)?;
             if let Some(token) = token {
-                engine.attach(account, &token).await?;
+                match engine.attach(account, &token).await {
+                    // An account kept from before plain HTTP was refused: signed out
+                    // until the user signs in again (with the lab-use opt-in).
+                    Err(EngineError::PlainHttpRefused(host)) => {
+                        tracing::warn!(%host, "stored account uses plain HTTP; sign in again");
+                    }
+                    other => other?,
+                }
             }
         }
         Ok(engine)
     }
 
     async fn attach(&self, account: Account, token: &str) -> Result<()> {
-        let api = ApiClient::with_timeouts(&account.server_url, self.inner.timeouts)?
+        // Plain HTTP to another machine only when the user allowed it at sign-in.
+        let plain_http = if account.insecure {
+            PlainHttp::Allowed
+        } else {
+            PlainHttp::LoopbackOnly
+        };
+        let api = ApiClient::new_with(&account.server_url, plain_http, self.inner.timeouts)?
             .with_token(token)
             .with_language(self.inner.language.clone());
         let dir = self
@@ -222,10 +242,21 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// Whether sign-ins from now on may use plain HTTP to another machine (the app's
+    /// "lab use" choice, the CLI's `--insecure`). Refused by default: see [`crate::api`].
+    pub fn set_plain_http(&self, plain_http: PlainHttp) {
+        if let Ok(mut p) = self.inner.plain_http.lock() {
+            *p = plain_http;
+        }
+    }
+
     /// Signs in (needs the network), stores the token and opens the account's store.
-    /// Signing in as another user switches stores; each account keeps its own.
+    /// Signing in as another user switches stores; each account keeps its own. Plain
+    /// HTTP to another machine fails with [`EngineError::PlainHttpRefused`] before any
+    /// connection, unless allowed ([`Engine::set_plain_http`]).
     pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<Account> {
-        let api = ApiClient::with_timeouts(server_url, self.inner.timeouts)?
+        let plain_http = self.inner.plain_http.lock().map(|p| *p).unwrap_or_default();
+        let api = ApiClient::new_with(server_url, plain_http, self.inner.timeouts)?
             .with_language(self.inner.language.clone());
         api.health().await?;
         let req = LoginRequest {
@@ -238,6 +269,7 @@ impl Engine {
             server_url: api.base_url().to_owned(),
             user: resp.user,
             organisation: resp.organisation,
+            insecure: api.is_insecure(),
         };
         self.stop_background_sync();
         self.inner
@@ -488,5 +520,36 @@ mod tests {
             serde_json::to_value(EngineError::NotSignedIn.code()).unwrap(),
             "not_signed_in"
         );
+    }
+
+    #[tokio::test]
+    async fn signing_in_over_plain_http_to_another_host_is_refused_before_connecting() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path(), EngineConfig::default())
+            .await
+            .unwrap();
+        // 192.0.2.1 (TEST-NET-1) answers nothing: a connection attempt would hang for
+        // the connect timeout, so a quick answer means none was tried.
+        let started = std::time::Instant::now();
+        let e = engine
+            .sign_in("http://192.0.2.1:1", "a@b.example", "pw")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, EngineError::PlainHttpRefused(ref h) if h == "192.0.2.1"),
+            "{e:?}"
+        );
+        assert_eq!(
+            serde_json::to_value(e.code()).unwrap(),
+            "plain_http_refused"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // With the lab-use opt-in it tries the network (and finds nobody there).
+        engine.set_plain_http(PlainHttp::Allowed);
+        let e = engine
+            .sign_in("http://192.0.2.1:1", "a@b.example", "pw")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, EngineError::Offline(_)), "{e:?}");
     }
 }

@@ -21,12 +21,13 @@ pub enum EngineErrorCode {
     Server,
     Incompatible,
     Storage,
+    PlainHttpRefused,
 }
 
 impl EngineErrorCode {
     /// Every code, in a fixed order (the pinned list; its length makes adding a code
     /// here a deliberate change, and the test checks every error maps into it).
-    pub const ALL: [EngineErrorCode; 8] = [
+    pub const ALL: [EngineErrorCode; 9] = [
         EngineErrorCode::NotSignedIn,
         EngineErrorCode::Locked,
         EngineErrorCode::Invalid,
@@ -35,6 +36,7 @@ impl EngineErrorCode {
         EngineErrorCode::Server,
         EngineErrorCode::Incompatible,
         EngineErrorCode::Storage,
+        EngineErrorCode::PlainHttpRefused,
     ];
 }
 
@@ -65,6 +67,9 @@ pub enum EngineError {
     /// The local database or data folder failed.
     #[error("local storage: {0}")]
     Storage(String),
+    /// Plain `http://` to another machine without the lab-use opt-in (the host).
+    #[error("refusing plain http:// to {0}: passwords and tokens would cross the network unencrypted; use https://, or allow insecure HTTP for lab use")]
+    PlainHttpRefused(String),
 }
 
 impl EngineError {
@@ -79,6 +84,7 @@ impl EngineError {
             EngineError::Server(_) => EngineErrorCode::Server,
             EngineError::Incompatible(_) => EngineErrorCode::Incompatible,
             EngineError::Storage(_) => EngineErrorCode::Storage,
+            EngineError::PlainHttpRefused(_) => EngineErrorCode::PlainHttpRefused,
         }
     }
 
@@ -128,6 +134,7 @@ impl From<ApiCallError> for EngineError {
             ApiCallError::Api(e) => EngineError::Server(e),
             ApiCallError::Incompatible(m) => EngineError::Incompatible(m),
             ApiCallError::BadUrl(m) => EngineError::Invalid(m),
+            ApiCallError::PlainHttpRefused(host) => EngineError::PlainHttpRefused(host),
         }
     }
 }
@@ -161,7 +168,8 @@ mod tests {
                 "offline",
                 "server",
                 "incompatible",
-                "storage"
+                "storage",
+                "plain_http_refused"
             ]
         );
         // Each error has its own code, in the list's order; a new error variant makes
@@ -175,6 +183,7 @@ mod tests {
             EngineError::Server(ApiError::new(ErrorCode::Forbidden, "f")),
             EngineError::Incompatible("c".into()),
             EngineError::Storage("s".into()),
+            EngineError::PlainHttpRefused("h".into()),
         ];
         let codes: Vec<EngineErrorCode> = errors.iter().map(EngineError::code).collect();
         assert_eq!(codes, EngineErrorCode::ALL);

@@ -20,6 +20,11 @@ pub struct Account {
     pub server_url: String,
     pub user: User,
     pub organisation: Option<Organisation>,
+    /// Signed in over plain HTTP to another machine, allowed by the user's lab-use
+    /// opt-in: passwords and tokens cross the network unencrypted, and the app says so
+    /// while it lasts.
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 /// Which slice of tickets a list shows.

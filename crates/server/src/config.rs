@@ -91,6 +91,8 @@ pub struct Settings {
     pub login_limit: LoginLimit,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Connections, TLS and trusted proxies (`[transport]`).
+    pub transport: crate::transport::TransportSettings,
 }
 
 impl Default for Settings {
@@ -101,6 +103,7 @@ impl Default for Settings {
             argon2: Argon2Params::default(),
             login_limit: LoginLimit::default(),
             body_limit_bytes: 1024 * 1024,
+            transport: Default::default(),
         }
     }
 }
@@ -286,6 +289,28 @@ mod tests {
         assert_eq!(
             s.login_limit.max_failures_per_account,
             d.login_limit.max_failures_per_account
+        );
+        assert_eq!(
+            s.transport.header_timeout_seconds,
+            d.transport.header_timeout_seconds
+        );
+        assert_eq!(s.transport.max_connections, d.transport.max_connections);
+        assert_eq!(
+            s.transport.tls_reload_check_ms,
+            d.transport.tls_reload_check_ms
+        );
+        assert!(s.transport.trusted_proxies.is_empty() && s.transport.tls_cert.is_none());
+    }
+
+    #[test]
+    fn a_bad_trusted_proxy_is_refused_when_the_file_is_read() {
+        let e = toml::from_str::<Settings>(
+            "[transport]\ntrusted_proxies = [\"10.0.0.0/8\", \"nope\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("\"nope\" is not an IP address"),
+            "{e}"
         );
     }
 

@@ -8,7 +8,9 @@
 //! - [`startup`]: [`Application::build`] and [`spawn`] (tests run the real server
 //!   in-process on port 0);
 //! - [`demo`]: the demo organisations, people and tickets;
-//! - [`admin`]: the admin subcommands' work.
+//! - [`admin`]: the admin subcommands' work;
+//! - [`transport`]: the accept loop (connection cap, header timeout), TLS with
+//!   certificate reload, trusted proxies.
 
 #![warn(missing_docs)]
 
@@ -22,6 +24,7 @@ pub mod routes;
 pub mod sla;
 pub mod startup;
 pub mod state;
+pub mod transport;
 
 pub use config::{Config, Settings};
 pub use startup::{spawn, Application, RunningServer};

@@ -66,6 +66,12 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// PEM certificate chain: serve HTTPS (with --tls-key); reloaded when it changes.
+        #[arg(long, env = "TADHKIRA_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, env = "TADHKIRA_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         #[command(flatten)]
         db: Db,
     },
@@ -203,10 +209,21 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { bind, db } => {
-            let app = Application::build(db.config(bind)?).await?;
+        Command::Serve {
+            bind,
+            tls_cert,
+            tls_key,
+            db,
+        } => {
+            let mut config = db.config(bind)?;
+            // The flags win over the configuration file's [transport] keys.
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                config.settings.transport.tls_cert = Some(cert);
+                config.settings.transport.tls_key = Some(key);
+            }
+            let app = Application::build(config).await?;
             let mut out = std::io::stdout();
-            writeln!(out, "listening on http://{}", app.address())?;
+            writeln!(out, "listening on {}://{}", app.scheme(), app.address())?;
             out.flush()?;
             app.run_until(shutdown_signal()).await?;
         }

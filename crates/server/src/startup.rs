@@ -1,6 +1,7 @@
 //! Building and running the server: [`Application::build`] connects the store, binds
-//! the listener (port 0 in tests) and assembles the router; [`spawn`] runs it in the
-//! background for tests in this and other crates. The handlers' shared state lives in
+//! the listener (port 0 in tests), loads the TLS certificate when one is configured and
+//! assembles the router; [`spawn`] runs it in the background for tests in this and
+//! other crates. How connections are taken is [`crate::transport`]'s job. The handlers' shared state lives in
 //! [`crate::state`]; this module builds it and gives it to [`crate::routes::router`].
 
 use std::future::Future;
@@ -14,12 +15,15 @@ use crate::auth::{hash_password, HashingPool};
 use crate::config::Config;
 use crate::db::Store;
 use crate::state::AppState;
+use crate::transport::accept;
+use crate::transport::tls::ReloadingTls;
 
 /// A server ready to run.
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     stop: watch::Sender<bool>,
+    tls: Option<ReloadingTls>,
 }
 
 impl Application {
@@ -28,6 +32,11 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             anyhow::anyhow!("cannot create data dir {}: {e}", config.data_dir.display())
         })?;
+        // A bad certificate fails start-up before anything else is touched.
+        let tls = match config.settings.transport.tls_files()? {
+            Some(files) => Some(ReloadingTls::load(files)?),
+            None => None,
+        };
         let url = config.effective_database_url();
         tracing::info!(database = ?url, "connecting");
         let store = Store::connect(&url).await?;
@@ -46,6 +55,7 @@ impl Application {
             listener,
             state,
             stop,
+            tls,
         })
     }
 
@@ -54,6 +64,15 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The store, for admin tasks and tests.
@@ -67,16 +86,22 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = crate::routes::router(self.state.clone());
-        let stop = self.stop;
-        axum::serve(
+        let reload = self.tls.clone().map(|tls| {
+            let transport = &self.state.settings.transport;
+            tls.watch(transport.tls_reload_check(), self.stop.subscribe())
+        });
+        accept::serve_until(
             self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app,
+            self.tls,
+            &self.state.settings.transport,
+            self.stop,
+            signal,
         )
-        .with_graceful_shutdown(async move {
-            signal.await;
-            let _ = stop.send(true);
-        })
-        .await?;
+        .await;
+        if let Some(task) = reload {
+            task.abort();
+        }
         self.state.store.close().await;
         Ok(())
     }
@@ -86,6 +111,8 @@ impl Application {
 pub struct RunningServer {
     /// Where it listens.
     pub address: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
     /// Its store (tests seed data through it).
     pub store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -93,9 +120,9 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.scheme, self.address)
     }
 
     /// Stops the server and waits for it.
@@ -111,6 +138,7 @@ impl RunningServer {
 pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let app = Application::build(config).await?;
     let address = app.address();
+    let scheme = app.scheme();
     let store = app.store();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
@@ -118,6 +146,7 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     }));
     Ok(RunningServer {
         address,
+        scheme,
         store,
         stop: Some(stop),
         task,

@@ -68,6 +68,8 @@ impl ServerDb {
 pub struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    /// `http`, or `https` when started with a certificate.
+    scheme: String,
 }
 
 impl ServerProcess {
@@ -76,6 +78,16 @@ impl ServerProcess {
     /// appended to `log` when given (an error then quotes its last lines), else it goes
     /// to this process's stderr.
     pub fn start(db: &ServerDb, bind: &str, log: Option<&Path>) -> Result<Self> {
+        Self::start_with(db, bind, log, &[])
+    }
+
+    /// [`ServerProcess::start`] with more `serve` arguments (e.g. `--tls-cert`).
+    pub fn start_with(
+        db: &ServerDb,
+        bind: &str,
+        log: Option<&Path>,
+        extra: &[OsString],
+    ) -> Result<Self> {
         let stderr = match log {
             Some(path) => Stdio::from(
                 std::fs::OpenOptions::new()
@@ -89,6 +101,7 @@ impl ServerProcess {
         let mut child = Command::new(workspace_bin("tadhkira-server")?)
             .args(["serve", "--bind", bind])
             .args(db.args())
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -96,7 +109,11 @@ impl ServerProcess {
             .spawn()
             .context("starting tadhkira-server")?;
         match listening(&mut child) {
-            Ok(addr) => Ok(Self { child, addr }),
+            Ok((scheme, addr)) => Ok(Self {
+                child,
+                addr,
+                scheme,
+            }),
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -117,9 +134,9 @@ impl ServerProcess {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// `http://127.0.0.1:PORT` (`https://` with TLS; no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Whether the process is still running.
@@ -161,17 +178,19 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Reads the server's stdout until `listening on http://ADDR`; then keeps draining it so
-/// the server never blocks on a full pipe. Fails at once if the server exits first.
-fn listening(child: &mut Child) -> Result<SocketAddr> {
+/// Reads the server's stdout until `listening on http://ADDR` (or `https://`); then keeps
+/// draining it so the server never blocks on a full pipe. Fails at once if the server
+/// exits first. Answers the scheme and the address.
+fn listening(child: &mut Child) -> Result<(String, SocketAddr)> {
     let stdout = child.stdout.take().context("piped stdout")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut sent = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if !sent {
-                if let Some(rest) = line.strip_prefix("listening on http://") {
-                    let _ = tx.send(rest.trim().to_owned());
+                let url = line.strip_prefix("listening on ").unwrap_or_default();
+                if let Some((scheme, rest)) = url.split_once("://") {
+                    let _ = tx.send((scheme.to_owned(), rest.trim().to_owned()));
                     sent = true;
                 }
             }
@@ -179,10 +198,11 @@ fn listening(child: &mut Child) -> Result<SocketAddr> {
     });
     let deadline = Instant::now() + LISTEN_TIMEOUT;
     loop {
-        if let Ok(addr) = rx.recv_timeout(Duration::from_millis(50)) {
-            return addr
+        if let Ok((scheme, addr)) = rx.recv_timeout(Duration::from_millis(50)) {
+            let addr = addr
                 .parse()
-                .with_context(|| format!("tadhkira-server printed {addr:?} as its address"));
+                .with_context(|| format!("tadhkira-server printed {addr:?} as its address"))?;
+            return Ok((scheme, addr));
         }
         if let Some(status) = child.try_wait()? {
             bail!("tadhkira-server exited before listening ({status})");

@@ -9,4 +9,10 @@ export type Account = {
 /**
  * The server's base address, e.g. `http://127.0.0.1:8080/`.
  */
-server_url: string, user: User, organisation: Organisation | null, };
+server_url: string, user: User, organisation: Organisation | null, 
+/**
+ * Signed in over plain HTTP to another machine, allowed by the user's lab-use
+ * opt-in: passwords and tokens cross the network unencrypted, and the app says so
+ * while it lasts.
+ */
+insecure: boolean, };

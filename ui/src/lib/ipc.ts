@@ -40,15 +40,18 @@ export function asIpcError(e: unknown): IpcError {
 /** The server address to start with (`TADHKIRA_SERVER_URL` or the local demo helpdesk). */
 export const defaultServerUrl = (): Promise<string> => invoke('default_server_url');
 
-/** Checks that `url` is a Tadhkira server this app can talk to. */
-export const checkServer = (url: string): Promise<Health> => invoke('check_server', { url });
+/**
+ * Checks that `url` is a Tadhkira server this app can talk to; plain http:// to another
+ * machine only with `insecure` (the sign-in screen's lab-use choice).
+ */
+export const checkServer = (url: string, insecure = false): Promise<Health> => invoke('check_server', { url, insecure });
 
 /** The signed-in account, if any. */
 export const session = (): Promise<Account | null> => invoke('session');
 
-/** Signs in, stores the token and starts syncing. */
-export const signIn = (server_url: string, email: string, password: string): Promise<Account> =>
-  invoke('sign_in', { server_url, email, password });
+/** Signs in, stores the token and starts syncing (`insecure`: the lab-use choice). */
+export const signIn = (server_url: string, email: string, password: string, insecure = false): Promise<Account> =>
+  invoke('sign_in', { server_url, email, password, insecure });
 
 /** Signs out and forgets the token. */
 export const signOut = (): Promise<void> => invoke('sign_out');

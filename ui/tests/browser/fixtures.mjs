@@ -44,6 +44,7 @@ export const CUSTOMER = {
     phone: '+20 100 000 0000',
   },
   organisation: ORG,
+  insecure: false,
 };
 
 /** @type {Wire<Account>} */
@@ -60,6 +61,7 @@ export const AGENT = {
     phone: null,
   },
   organisation: null,
+  insecure: false,
 };
 
 /** The staff directory (agents and admins), as the engine gives it: by name.

@@ -28,7 +28,7 @@ describe('sign-in screen', () => {
     const calls = await page.evaluate(() => window.__calls);
     assert.deepEqual(
       calls.filter(([c]) => c === 'check_server'),
-      [['check_server', { url: SERVER }]],
+      [['check_server', { url: SERVER, insecure: false }]],
     );
     assert.deepEqual(errors, []);
     await context.close();
@@ -113,8 +113,43 @@ describe('sign-in screen', () => {
     await page.getByTestId('sign-in').click();
     await page.getByTestId('ticket-list').waitFor();
     const calls = await page.evaluate(() => window.__calls.filter(([c]) => c === 'sign_in'));
-    assert.deepEqual(calls[1], ['sign_in', { server_url: SERVER, email: 'customer@nile.example', password: 'demo1234' }]);
+    assert.deepEqual(calls[1], ['sign_in', { server_url: SERVER, email: 'customer@nile.example', password: 'demo1234', insecure: false }]);
+    assert.equal(await page.getByTestId('insecure-warning').count(), 0, 'no warning over a safe connection');
     assert.match(await page.getByTestId('signed-in-as').innerText(), /Salma Hassan/);
+    await context.close();
+  });
+
+  it('refuses plain HTTP to another machine by its kind, and warns while lab use is on', async () => {
+    const remote = 'http://192.0.2.1:8080';
+    const { page, context } = await openApp(harness, {
+      ...SIGNED_OUT,
+      default_server_url: { ok: remote },
+      check_server: [
+        { err: { kind: 'plain_http_refused', code: null, message: 'refusing plain http:// to 192.0.2.1' } },
+        { ok: HEALTH },
+      ],
+      sign_in: { ok: { ...CUSTOMER, server_url: `${remote}/`, insecure: true } },
+      sync_state: { ok: SYNC },
+      list_tickets: { ok: PAGE },
+    });
+    const status = page.getByTestId('server-status');
+    await page.locator('[data-testid="server-status"][data-state="error"]').waitFor();
+    assert.match(await status.innerText(), /unencrypted http:\/\/ to another machine/);
+    assert.equal(await page.getByTestId('insecure-hint').count(), 0);
+    await page.getByTestId('insecure').check();
+    await page.locator('[data-testid="server-status"][data-state="ok"]').waitFor();
+    assert.match(await page.getByTestId('insecure-hint').innerText(), /unencrypted/);
+    await page.getByTestId('email').fill('customer@nile.example');
+    await page.getByTestId('password').fill('demo1234');
+    await page.getByTestId('sign-in').click();
+    await page.getByTestId('ticket-list').waitFor();
+    const calls = await page.evaluate(() => window.__calls.filter(([c]) => c === 'check_server' || c === 'sign_in'));
+    assert.deepEqual(calls.at(-2), ['check_server', { url: remote, insecure: true }]);
+    assert.deepEqual(calls.at(-1), ['sign_in', { server_url: remote, email: 'customer@nile.example', password: 'demo1234', insecure: true }]);
+    const warning = page.getByTestId('insecure-warning');
+    assert.equal(await warning.innerText(), 'Unencrypted connection (lab use)');
+    await page.getByTestId('language').selectOption('ar');
+    assert.equal(await warning.innerText(), 'اتصال غير مشفّر (للاستخدام المخبري)');
     await context.close();
   });
 

@@ -33,6 +33,7 @@ const KINDS: Record<EngineErrorCode, true> = {
   server: true,
   incompatible: true,
   storage: true,
+  plain_http_refused: true,
 };
 const codes = Object.keys(SERVER_CODES) as ErrorCode[];
 const kinds = Object.keys(KINDS) as EngineErrorCode[];

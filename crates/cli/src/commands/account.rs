@@ -1,6 +1,6 @@
 //! `login`, `logout` and `whoami`: the account a data folder is signed in with.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 use tadhkira_client::{Engine, EngineError};
 
@@ -8,8 +8,9 @@ use super::after_change;
 use crate::i18n::{self, t};
 use crate::{exit, output, Cli};
 
-/// `tadhkira login`: signs in (asking for the password on standard input when neither
-/// `--password` nor `TADHKIRA_PASSWORD` gives it), then runs the first sync.
+/// `tadhkira login`: signs in, then runs the first sync. The password comes from
+/// `--password` or `TADHKIRA_PASSWORD`, else it is asked for on the terminal without
+/// echo, else (a script piping it) read as one line of standard input.
 pub async fn login(
     cli: &Cli,
     engine: &Engine,
@@ -19,14 +20,18 @@ pub async fn login(
 ) -> anyhow::Result<u8> {
     let password = match password {
         Some(p) => p.to_owned(),
-        None => {
-            eprint!("{} ", t("cli-password-prompt", &[("email", email.into())]));
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
+        None => read_password(email)?,
     };
     let account = engine.sign_in(server, email, &password).await?;
+    if account.insecure {
+        eprintln!(
+            "{}",
+            t(
+                "cli-warning-insecure",
+                &[("server", account.server_url.to_string().into())]
+            )
+        );
+    }
     if cli.json {
         output::json(&account)?;
     } else {
@@ -44,6 +49,20 @@ pub async fn login(
     }
     // The first sync fills the local store (it raises no alerts).
     after_change(cli, engine).await
+}
+
+/// The password typed by the user: without echo when standard input is a terminal
+/// (the prompt goes to the terminal, not to standard output), else one line of
+/// standard input, so `echo pw | tadhkira login …` keeps working.
+fn read_password(email: &str) -> anyhow::Result<String> {
+    let prompt = format!("{} ", t("cli-password-prompt", &[("email", email.into())]));
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(prompt)?);
+    }
+    eprint!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// `tadhkira logout`: signs out; the local data stays.

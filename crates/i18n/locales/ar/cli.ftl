@@ -120,6 +120,8 @@ cli-error-offline = تعذّر الوصول إلى الخادم: { $detail }
 cli-error-server = { $code }: { $message }
 cli-error-incompatible = خادم غير متوافق: { $detail }
 cli-error-storage = التخزين المحلي: { $detail }
+cli-error-plain-http = رُفض اتصال http:// غير المشفّر بـ { $host }: كانت كلمة المرور والرمز سيعبران الشبكة دون تشفير. استخدم https://، أو --insecure للاستخدام المخبري فقط
+cli-warning-insecure = تحذير: اتصال HTTP غير مشفّر بـ { $server }: كلمة المرور والرمز يعبران الشبكة دون تشفير (للاستخدام المخبري فقط)
 
 ## --help (crates/cli/src/help.rs)
 
@@ -135,9 +137,10 @@ cli-help-json = اطبع JSON بدلًا من النص
 cli-help-offline = لا تحاول المزامنة بعد التغيير (يبقى في الانتظار)
 cli-help-lang = اللغة: en أو ar (وإلا TADHKIRA_LANG، وإلا LC_ALL / LC_MESSAGES / LANG، وإلا الإنجليزية)
 cli-help-login = سجّل الدخول إلى خادم
-cli-help-login-server = عنوان الخادم، مثل http://127.0.0.1:8080
+cli-help-login-server = عنوان الخادم، مثل https://help.example.com (http:// غير المشفّر لهذا الجهاز فقط)
 cli-help-login-email = بريدك الإلكتروني
-cli-help-login-password = كلمة المرور (وإلا TADHKIRA_PASSWORD، وإلا تُقرأ من الإدخال القياسي)
+cli-help-login-password = كلمة المرور (وإلا TADHKIRA_PASSWORD، وإلا تُطلب دون إظهارها في الطرفية، وإلا تُقرأ من الإدخال القياسي)
+cli-help-login-insecure = اسمح بـ http:// غير المشفّر إلى جهاز آخر (للاستخدام المخبري فقط: كلمة المرور والرمز يعبران الشبكة دون تشفير)
 cli-help-logout = سجّل الخروج (تبقى البيانات المحلية)
 cli-help-whoami = من المسجّل دخوله
 cli-help-new = افتح تذكرة جديدة

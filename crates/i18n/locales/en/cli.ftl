@@ -111,6 +111,8 @@ cli-error-offline = server unreachable: { $detail }
 cli-error-server = { $code }: { $message }
 cli-error-incompatible = incompatible server: { $detail }
 cli-error-storage = local storage: { $detail }
+cli-error-plain-http = refusing plain http:// to { $host }: the password and token would cross the network unencrypted. Use https://, or --insecure for lab use only
+cli-warning-insecure = warning: plain HTTP to { $server }: the password and token cross the network unencrypted (lab use only)
 
 ## --help (crates/cli/src/help.rs): ids are cli-help-COMMAND[-SUBCOMMAND][-OPTION]
 
@@ -126,9 +128,10 @@ cli-help-json = Print JSON instead of text
 cli-help-offline = Do not try to sync after a change (it stays queued)
 cli-help-lang = Language: en or ar (else TADHKIRA_LANG, else LC_ALL / LC_MESSAGES / LANG, else English)
 cli-help-login = Sign in to a server
-cli-help-login-server = The server's address, e.g. http://127.0.0.1:8080
+cli-help-login-server = The server's address, e.g. https://help.example.com (plain http:// only to this machine)
 cli-help-login-email = Your e-mail address
-cli-help-login-password = The password (else TADHKIRA_PASSWORD, else read from standard input)
+cli-help-login-password = The password (else TADHKIRA_PASSWORD, else asked without echo on a terminal, else read from standard input)
+cli-help-login-insecure = Allow plain http:// to another machine (lab use only: the password and token cross the network unencrypted)
 cli-help-logout = Sign out (the local data stays)
 cli-help-whoami = Who is signed in
 cli-help-new = Open a new ticket

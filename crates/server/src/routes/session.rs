@@ -1,8 +1,6 @@
 //! Signing in and out, and `GET /api/v1/me`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
@@ -11,17 +9,17 @@ use crate::auth::{bearer, bearer_of, claim_sign_in, sign_in_not_checked, sign_in
 use crate::db::Caller;
 use crate::error::{AppError, Json};
 use crate::state::AppState;
+use crate::transport::ClientAddress;
 
-/// `POST /api/v1/auth/login`: claims an attempt first (counted as a failure until the password proves right, so parallel guesses gain nothing; `rate_limited` with `Retry-After` while slowed), then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token.
+/// `POST /api/v1/auth/login`: claims an attempt first (counted as a failure until the password proves right, so parallel guesses gain nothing; `rate_limited` with `Retry-After` while slowed), then the password (against a dummy hash when the e-mail is unknown, so timing does not tell), then issues a token. The address counted is the peer's, or behind a trusted proxy the client's it reports (`transport::proxy`).
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(ip): ClientAddress,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
     let email = Email::parse(&req.email).map_err(|_| bad())?;
-    let ip = peer.ip();
     // A device that signed in to this account before is not slowed by someone else's
     // guesses on it. It proves that with a token it was once issued for the account
     // (sent as `Authorization: Bearer`, as the client does with the token it holds;

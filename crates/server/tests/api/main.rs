@@ -12,3 +12,5 @@ mod input;
 mod login;
 mod sync;
 mod tickets;
+mod tls;
+mod transport;
