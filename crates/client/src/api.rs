@@ -113,6 +113,9 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
+            // The server closes keep-alive connections idle for its header timeout
+            // (30 s by default); dropping ours first avoids sending on one it is closing.
+            .pool_idle_timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         let sse = reqwest::Client::builder()
