@@ -137,6 +137,9 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.request)
+            // The server closes keep-alive connections idle for its header timeout
+            // (30 s by default); dropping ours first avoids sending on one it is closing.
+            .pool_idle_timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         let sse = reqwest::Client::builder()
