@@ -39,6 +39,10 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// tickets are announced with no ids ("many: reload everything").
 pub const MAX_NAMED_CHANGES: usize = 1_000;
 
+/// A live-event stream that stayed open this long ended normally; one that ended
+/// sooner makes the next reconnect wait longer.
+pub const HEALTHY_STREAM: Duration = Duration::from_secs(30);
+
 /// Rounds run at least this often while connected, in case a live event was missed.
 pub const IDLE_ROUND: Duration = Duration::from_secs(60);
 
@@ -271,7 +275,7 @@ async fn listen(engine: Engine) {
         let Ok(s) = engine.session() else { return };
         match s.api.events().await {
             Ok(resp) => {
-                failures = 0;
+                let opened = std::time::Instant::now();
                 engine.refresh_state(|s| s.live = true).await;
                 engine.inner.wake.notify_one();
                 let mut stream = resp.bytes_stream();
@@ -285,6 +289,13 @@ async fn listen(engine: Engine) {
                             engine.inner.wake.notify_one();
                         }
                     }
+                }
+                // A stream the server closed soon after opening it (this user opened
+                // more streams than the server allows and this was the oldest, or the
+                // token was revoked) counts as a failure, so devices that keep closing
+                // each other's streams reconnect ever more slowly, not in a loop.
+                if opened.elapsed() >= HEALTHY_STREAM {
+                    failures = 0;
                 }
             }
             Err(e) => tracing::debug!(error = %e, "live events unavailable"),

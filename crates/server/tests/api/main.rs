@@ -10,5 +10,8 @@ mod health;
 mod helpers;
 mod input;
 mod login;
+mod paging;
+mod quota;
 mod sync;
+mod text;
 mod tickets;
