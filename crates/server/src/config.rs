@@ -160,8 +160,8 @@ pub struct WriteQuotaSettings {
 impl Default for WriteQuotaSettings {
     fn default() -> Self {
         Self {
-            mutations_per_minute: 1_200,
-            burst: 2_000,
+            mutations_per_minute: 6_000,
+            burst: 10_000,
         }
     }
 }
