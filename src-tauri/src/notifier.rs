@@ -5,7 +5,9 @@
 //! notification server's layout; this adds the click action's label from `app.ftl`.
 //! Each notification is shown from its own thread: the D-Bus call (and, on Linux,
 //! waiting for a click) must never hold up the sync task. A click on the notification
-//! shows the window and asks it to open that ticket ([`OPEN_TICKET_EVENT`]).
+//! shows the window and asks it to open that ticket ([`OPEN_TICKET_EVENT`]). On a
+//! freedesktop daemon that reads markup, the body's `<`, `>` and `&` are sent as
+//! entities so a reply shows as written.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -53,10 +55,15 @@ impl Notifier for NativeNotifier {
 fn show(app: AppHandle<Wry>, alert: Alert) {
     let ticket_id = alert.ticket_id;
     let open = locale::catalogue(locale::current(&app)).text("notification-open", &[]);
+    let body = if daemon_reads_markup() {
+        tadhkira_client::escape_markup(&alert.body)
+    } else {
+        alert.body.clone()
+    };
     let mut n = notify_rust::Notification::new();
     n.appname("Tadhkira")
         .summary(&alert.title)
-        .body(&alert.body)
+        .body(&body)
         .action("default", &open);
     match n.show() {
         Ok(_handle) => {
@@ -73,4 +80,20 @@ fn show(app: AppHandle<Wry>, alert: Alert) {
         Err(e) => tracing::warn!(error = %e, "could not show a notification"),
     }
     let _ = &app;
+}
+
+/// Whether the notification daemon reads bodies as markup (freedesktop `body-markup`):
+/// then a reply's `<`, `>` and `&` must go as entities or they would be taken as tags.
+/// Asked each time (from the notification's own thread): the daemon may change.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn daemon_reads_markup() -> bool {
+    notify_rust::get_capabilities()
+        .map(|caps| caps.iter().any(|c| c == "body-markup"))
+        .unwrap_or(false)
+}
+
+/// Other platforms show notification text as plain text.
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn daemon_reads_markup() -> bool {
+    false
 }

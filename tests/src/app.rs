@@ -99,7 +99,7 @@ class Notifications(dbus.service.Object):
         self.ActionInvoked(dbus.UInt32(id), action)
     @dbus.service.method('org.freedesktop.Notifications', out_signature='as')
     def GetCapabilities(self):
-        return ['body', 'actions']
+        return ['body', 'body-markup', 'actions']
     @dbus.service.method('org.freedesktop.Notifications', out_signature='ssss')
     def GetServerInformation(self):
         return ('tadhkira-test', 'tadhkira', '1', '1.2')

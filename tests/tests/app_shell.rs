@@ -213,7 +213,8 @@ async fn clicking_a_reply_notification_opens_that_ticket() {
         .iter()
         .find(|r| r.org_name == "Nile Logistics" && r.number.is_some())
         .expect("a ticket of the customer's organisation");
-    let reply = "The replacement router ships today.";
+    // Markup characters: the notification daemon reads the body as markup.
+    let reply = "The replacement router <b>ships</b> today & tomorrow.";
     agent
         .engine
         .add_message(ticket.id, reply, Visibility::Public)
@@ -235,7 +236,11 @@ async fn clicking_a_reply_notification_opens_that_ticket() {
         n.summary.contains(&number) && n.summary.contains(&ticket.title),
         "the summary names the ticket: {n:?}"
     );
-    assert!(n.body.contains(reply), "the body starts the reply: {n:?}");
+    assert!(
+        n.body
+            .contains("The replacement router &lt;b&gt;ships&lt;/b&gt; today &amp; tomorrow."),
+        "the body starts the reply, its markup characters as entities: {n:?}"
+    );
     assert_eq!(n.actions, ["default", "Open"], "a click action: {n:?}");
 
     app.click_notification(n.id);

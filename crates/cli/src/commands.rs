@@ -31,10 +31,10 @@ impl Notifier for PrintNotifier {
     fn notify(&self, alert: &Alert) {
         if self.json {
             if let Ok(line) = serde_json::to_string(alert) {
-                println!("{line}");
+                println!("{}", crate::output::json_text(line));
             }
         } else {
-            println!("{} — {}", alert.title, alert.body);
+            crate::output::say(&format!("{} — {}", alert.title, alert.body));
         }
     }
 }

@@ -1,13 +1,59 @@
 //! Text and JSON output of the CLI. Text lines come from the `cli.ftl` catalogues.
+//!
+//! Everything printed passes through [`escape_controls`]: the server refuses control
+//! characters in text, but a ticket stored before that rule (or by an older server) may
+//! still hold an ESC, and printed raw it would drive the reader's terminal (move the
+//! cursor, rewrite the title bar, hide lines). Printed escaped, the reader sees it.
+
+use std::borrow::Cow;
 
 use tadhkira_client::{OutboxItem, OutboxState, TicketRow, TicketView};
-use tadhkira_proto::EventKind;
+use tadhkira_proto::{is_forbidden_char, EventKind};
 
 use crate::i18n::{t, value};
 
+/// `text` with every character the server's text rule forbids (control characters
+/// other than newline and tab, bidi overrides) written as a visible `\u{…}` escape.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_forbidden_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_forbidden_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Prints one line (or block) of text on stdout, escaped.
+pub fn say(text: &str) {
+    println!("{}", escape_controls(text));
+}
+
+/// JSON text with the characters serde_json leaves raw but a terminal may act on (C1
+/// controls, DEL, bidi overrides) written as `\uXXXX` escapes: still the same JSON.
+pub fn json_text(json: String) -> String {
+    if !json.chars().any(is_forbidden_char) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if is_forbidden_char(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    println!("{}", json_text(serde_json::to_string_pretty(value)?));
     Ok(())
 }
 
@@ -37,7 +83,7 @@ pub fn rows(rows: &[TicketRow], total: i64) {
                 " "
             },
         );
-        println!(
+        say(&format!(
             "{flags} {:>9}  {} {} {}  {}  [{}]",
             number(r.number),
             pad(&value("cli-status", r.status), 8),
@@ -45,17 +91,14 @@ pub fn rows(rows: &[TicketRow], total: i64) {
             r.tier,
             r.title,
             r.id
-        );
+        ));
     }
     let shown = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     if shown < total {
-        println!(
-            "{}",
-            t(
-                "cli-list-count",
-                &[("shown", shown.into()), ("total", total.into())]
-            )
-        );
+        say(&t(
+            "cli-list-count",
+            &[("shown", shown.into()), ("total", total.into())],
+        ));
     } else {
         println!("{}", t("cli-tickets-count", &[("count", total.into())]));
     }
@@ -64,40 +107,34 @@ pub fn rows(rows: &[TicketRow], total: i64) {
 /// A ticket with its timeline.
 pub fn detail(d: &TicketView) {
     let tk = &d.ticket;
-    println!(
+    say(&format!(
         "{} {}  [{}]",
         number((tk.number > 0).then_some(tk.number)),
         tk.title,
         tk.id
-    );
+    ));
     let nobody = t("cli-nobody", &[]);
-    println!(
-        "{}",
-        t(
-            "cli-detail-fields",
-            &[
-                ("status", value("cli-status", tk.status).into()),
-                ("priority", value("cli-priority", tk.priority).into()),
-                ("tier", tk.tier.to_string().into()),
-                ("channel", value("cli-channel", tk.channel).into()),
-                (
-                    "assignee",
-                    tk.assignee_name.as_deref().unwrap_or(&nobody).into()
-                ),
-            ]
-        )
-    );
-    println!(
-        "{}",
-        t(
-            "cli-detail-requester",
-            &[
-                ("name", tk.requester_name.as_str().into()),
-                ("org", tk.org_name.as_str().into())
-            ]
-        )
-    );
-    println!("\n{}\n", tk.description);
+    say(&t(
+        "cli-detail-fields",
+        &[
+            ("status", value("cli-status", tk.status).into()),
+            ("priority", value("cli-priority", tk.priority).into()),
+            ("tier", tk.tier.to_string().into()),
+            ("channel", value("cli-channel", tk.channel).into()),
+            (
+                "assignee",
+                tk.assignee_name.as_deref().unwrap_or(&nobody).into(),
+            ),
+        ],
+    ));
+    say(&t(
+        "cli-detail-requester",
+        &[
+            ("name", tk.requester_name.as_str().into()),
+            ("org", tk.org_name.as_str().into()),
+        ],
+    ));
+    say(&format!("\n{}\n", tk.description));
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     for m in &d.messages {
         let id = if m.visibility == tadhkira_proto::Visibility::Internal {
@@ -170,7 +207,7 @@ pub fn detail(d: &TicketView) {
     }
     lines.sort_by_key(|l| l.0);
     for (at, l) in lines {
-        println!("{}  {l}", at.format("%Y-%m-%d %H:%M"));
+        say(&format!("{}  {l}", at.format("%Y-%m-%d %H:%M")));
     }
     for p in &d.pending {
         outbox_line(p);
@@ -190,16 +227,41 @@ pub fn outbox_line(i: &OutboxItem) {
         ),
         (OutboxState::Rejected, None) => t("cli-outbox-rejected", &[]),
     };
-    println!(
-        "{}",
-        t(
-            "cli-outbox-line",
-            &[
-                ("id", i.id.to_string().into()),
-                ("kind", pad(&i.kind.to_string(), 14).into()),
-                ("ticket", i.ticket_id.to_string().into()),
-                ("state", state.into()),
-            ]
-        )
-    );
+    say(&t(
+        "cli-outbox-line",
+        &[
+            ("id", i.id.to_string().into()),
+            ("kind", pad(&i.kind.to_string(), 14).into()),
+            ("ticket", i.ticket_id.to_string().into()),
+            ("state", state.into()),
+        ],
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_print_as_visible_escapes() {
+        assert_eq!(
+            escape_controls("Printer \u{1b}[2J offline"),
+            "Printer \\u{1b}[2J offline"
+        );
+        assert_eq!(escape_controls("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+        // Text stays as it is: newlines, tabs, Arabic, the isolates Fluent adds.
+        let plain = "line\n\t\u{2068}سطر\u{2069}";
+        assert!(matches!(escape_controls(plain), Cow::Borrowed(p) if p == plain));
+    }
+
+    #[test]
+    fn json_output_escapes_what_serde_leaves_raw_and_stays_the_same_json() {
+        let value = serde_json::json!({"title": "a\u{9b}b\u{202e}c\u{1b}"});
+        let text = json_text(serde_json::to_string(&value).unwrap());
+        assert!(!text.chars().any(is_forbidden_char), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+    }
 }

@@ -20,7 +20,7 @@ mod wording;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, EngineErrorCode, Result};
 pub use model::*;
-pub use notifier::{NoopNotifier, Notifier, RecordingNotifier};
+pub use notifier::{escape_markup, NoopNotifier, Notifier, RecordingNotifier};
 #[cfg(feature = "keychain")]
 pub use token::KeychainTokenStore;
 pub use token::{open_token_store, FileTokenStore, TokenStorage, TokenStore};

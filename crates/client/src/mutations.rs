@@ -52,6 +52,8 @@ impl Engine {
             system_info: input.system_info,
             requester_id: input.requester_id,
         };
+        // Refused here, before it is queued, by the rule the server applies.
+        new.check_free_text()?;
         let filing = Filing {
             org_id: me.org_id.unwrap_or_default(),
             org_name: s
@@ -140,7 +142,9 @@ impl Engine {
                         }
                     })
                     .collect();
-                Ok(Mutation::UpdateTicket(TicketUpdate { ticket_id, changes }))
+                let update = Mutation::UpdateTicket(TicketUpdate { ticket_id, changes });
+                update.check()?;
+                Ok(update)
             })
             .await?;
         self.after_local_change(ticket_id).await;
@@ -178,6 +182,9 @@ impl Engine {
     /// Queues a rejected entry again (edited, if `edited` is given) with the entries held
     /// behind it, and wakes the sync.
     pub async fn resend(&self, id: Uuid, edited: Option<Mutation>) -> Result<()> {
+        if let Some(m) = &edited {
+            m.check()?;
+        }
         let s = self.session()?;
         s.store.resend(id, edited).await?;
         let ticket = s

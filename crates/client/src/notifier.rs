@@ -26,6 +26,23 @@ pub trait Notifier: Send + Sync {
     }
 }
 
+/// `text` for a notification daemon that reads the body as markup (freedesktop
+/// servers advertising `body-markup` take a small HTML subset): `&`, `<` and `>` as
+/// entities, so a reply that says `<b>` or `a & b` shows as written and cannot restyle,
+/// link or hide the rest of the notification.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A notifier that shows nothing (alerts still reach `Engine::subscribe`).
 #[derive(Debug, Default)]
 pub struct NoopNotifier;
@@ -52,5 +69,20 @@ impl Notifier for RecordingNotifier {
         if let Ok(mut a) = self.alerts.lock() {
             a.push(alert.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_characters_become_entities_and_the_rest_stays() {
+        assert_eq!(
+            escape_markup("<a href=\"x\">click</a> & <b>now</b>"),
+            "&lt;a href=\"x\"&gt;click&lt;/a&gt; &amp; &lt;b&gt;now&lt;/b&gt;"
+        );
+        assert_eq!(escape_markup("الطابعة 3 > 2"), "الطابعة 3 &gt; 2");
+        assert_eq!(escape_markup("&amp;"), "&amp;amp;");
     }
 }

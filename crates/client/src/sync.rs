@@ -13,8 +13,9 @@ use chrono::Utc;
 use futures::StreamExt;
 use rand::Rng;
 use tadhkira_i18n::Catalogue;
-use tadhkira_proto::{PushRequest, MAX_PUSH_BATCH};
+use tadhkira_proto::{ErrorCode, PushRequest, MAX_PUSH_BATCH};
 
+use crate::api::ApiCallError;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::model::{EngineEvent, SyncReport};
@@ -38,6 +39,14 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// At most this many ticket ids in one [`EngineEvent::TicketsChanged`]; more changed
 /// tickets are announced with no ids ("many: reload everything").
 pub const MAX_NAMED_CHANGES: usize = 1_000;
+
+/// Pushes answered `rate_limited` (the server's per-user write quota) are sent again
+/// this many times within one round, after a growing wait, before the round fails.
+pub const QUOTA_RETRIES: u32 = 6;
+
+/// A live-event stream that stayed open this long ended normally; one that ended
+/// sooner makes the next reconnect wait longer.
+pub const HEALTHY_STREAM: Duration = Duration::from_secs(30);
 
 /// Rounds run at least this often while connected, in case a live event was missed.
 pub const IDLE_ROUND: Duration = Duration::from_secs(60);
@@ -94,13 +103,29 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             break;
         }
         let ids: Vec<_> = batch.iter().map(|m| m.id).collect();
-        let resp = s
-            .api
-            .push(&PushRequest {
-                client_id: s.client_id,
-                mutations: batch,
-            })
-            .await?;
+        let req = PushRequest {
+            client_id: s.client_id,
+            mutations: batch,
+        };
+        // Past the server's write quota nothing of the batch was applied: wait and send
+        // the same batch again, a few times, before leaving it to the next round.
+        let mut waits = 0;
+        let resp = loop {
+            match s.api.push(&req).await {
+                Err(ApiCallError::Api(e))
+                    if e.code == ErrorCode::RateLimited && waits < QUOTA_RETRIES =>
+                {
+                    let wait = backoff(waits);
+                    tracing::info!(
+                        wait_ms = wait.as_millis() as u64,
+                        "push over the server's write quota; waiting"
+                    );
+                    tokio::time::sleep(wait).await;
+                    waits += 1;
+                }
+                answer => break answer?,
+            }
+        };
         if resp.results.len() != ids.len()
             || resp.results.iter().zip(&ids).any(|(r, id)| r.id != *id)
         {
@@ -271,7 +296,7 @@ async fn listen(engine: Engine) {
         let Ok(s) = engine.session() else { return };
         match s.api.events().await {
             Ok(resp) => {
-                failures = 0;
+                let opened = std::time::Instant::now();
                 engine.refresh_state(|s| s.live = true).await;
                 engine.inner.wake.notify_one();
                 let mut stream = resp.bytes_stream();
@@ -285,6 +310,13 @@ async fn listen(engine: Engine) {
                             engine.inner.wake.notify_one();
                         }
                     }
+                }
+                // A stream the server closed soon after opening it (this user opened
+                // more streams than the server allows and this was the oldest, or the
+                // token was revoked) counts as a failure, so devices that keep closing
+                // each other's streams reconnect ever more slowly, not in a loop.
+                if opened.elapsed() >= HEALTHY_STREAM {
+                    failures = 0;
                 }
             }
             Err(e) => tracing::debug!(error = %e, "live events unavailable"),

@@ -162,6 +162,28 @@ impl std::fmt::Display for Tier {
     }
 }
 
+/// Why a character may not appear in stored text: control characters (C0 other than
+/// newline and tab, DEL, C1) can move a terminal's cursor, recolour it or hide text in
+/// a log; the bidi override and embedding characters (U+202A–U+202E) can make a title
+/// read differently from what it says. The bidi isolates (U+2066–U+2069), which Arabic
+/// and English mixed in one line legitimately need, are allowed.
+pub fn is_forbidden_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || ('\u{202A}'..='\u{202E}').contains(&c)
+}
+
+/// Checks that `text` (the field named `what`) holds no [forbidden
+/// character](is_forbidden_char); the error names the field and the first such
+/// character as `U+XXXX`.
+pub fn check_clean_text(what: &str, text: &str) -> Result<(), FieldError> {
+    match text.chars().find(|c| is_forbidden_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(FieldError(format!(
+            "{what} must not contain the control character U+{:04X}",
+            u32::from(c)
+        ))),
+    }
+}
+
 /// Defines a trimmed, length-limited text newtype.
 macro_rules! bounded_text {
     ($(#[$m:meta])* $name:ident, what = $what:literal, min = $min:expr, max = $max:expr) => {
@@ -175,9 +197,18 @@ macro_rules! bounded_text {
             /// Longest accepted value, in characters.
             pub const MAX_CHARS: usize = $max;
 
-            /// Trims surrounding white space and checks the length.
+            /// Trims surrounding white space, turns Windows line ends (CR LF) into
+            /// newlines, and checks the length and that no [forbidden
+            /// character](is_forbidden_char) is left.
             pub fn parse(s: impl AsRef<str>) -> Result<Self, FieldError> {
-                let t = s.as_ref().trim();
+                let raw = s.as_ref();
+                let unixed;
+                let t = if raw.contains("\r\n") {
+                    unixed = raw.replace("\r\n", "\n");
+                    unixed.trim()
+                } else {
+                    raw.trim()
+                };
                 let n = t.chars().count();
                 if n < $min {
                     return Err(FieldError(if $min <= 1 {
@@ -192,9 +223,7 @@ macro_rules! bounded_text {
                         n, $max
                     )));
                 }
-                if t.chars().any(|c| c == '\0') {
-                    return Err(FieldError(concat!($what, " must not contain NUL characters").to_string()));
-                }
+                check_clean_text($what, t)?;
                 Ok($name(t.to_string()))
             }
 
@@ -326,6 +355,28 @@ mod tests {
             serde_json::from_str::<Status>("\"on_hold\"").unwrap(),
             Status::OnHold
         );
+    }
+
+    #[test]
+    fn control_and_bidi_override_characters_are_refused_by_name() {
+        let err = TicketTitle::parse("Printer \u{1b}[31m offline").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "title must not contain the control character U+001B"
+        );
+        for bad in [
+            "\0", "\u{7f}", "\u{85}", "\u{9b}", "\r", "\u{202A}", "\u{202E}",
+        ] {
+            let err = MessageBody::parse(format!("a{bad}b")).unwrap_err();
+            assert!(
+                err.to_string().starts_with("message must not"),
+                "{bad:?}: {err}"
+            );
+        }
+        // Newlines, tabs, Windows line ends and the bidi isolates are text.
+        let body = MessageBody::parse("line one\r\n\tline two \u{2067}عربي\u{2069}").unwrap();
+        assert_eq!(body.as_str(), "line one\n\tline two \u{2067}عربي\u{2069}");
+        assert!(check_clean_text("x", "\u{2066}\u{2068}\u{200F}").is_ok());
     }
 
     #[test]

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    Channel, Contact, Description, ErrorCode, Message, MessageBody, Priority, ShortText, Status,
-    Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
+    check_clean_text, Channel, Contact, Description, ErrorCode, FieldError, Message, MessageBody,
+    Priority, ShortText, Status, Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -28,6 +28,8 @@ pub const MAX_PULL_LIMIT: i64 = 5_000;
 pub const MAX_SYSTEM_INFO_CHARS: usize = 4_000;
 /// Most first-line checks on one ticket.
 pub const MAX_CHECKS: usize = 20;
+/// Longest contact detail (name, e-mail, phone) accepted, in characters.
+pub const MAX_CONTACT_CHARS: usize = 254;
 
 /// A new ticket, as filed by a customer or logged by an agent on a customer's behalf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +54,42 @@ pub struct NewTicket {
     /// Staff only: the customer the ticket is for. Customers file for themselves.
     #[serde(default)]
     pub requester_id: Option<Uuid>,
+}
+
+impl NewTicket {
+    /// Checks the parts a newtype does not guard (contact details, system information,
+    /// the number of checks): bounded, and free of [forbidden
+    /// characters](crate::is_forbidden_char). Both the engine (before queueing) and the
+    /// server (before applying) ask this, so they agree on what may be filed.
+    pub fn check_free_text(&self) -> Result<(), FieldError> {
+        if self.checks.len() > MAX_CHECKS {
+            return Err(FieldError(format!("at most {MAX_CHECKS} checks")));
+        }
+        let contact = [
+            ("contact name", &self.contact.name),
+            ("contact e-mail", &self.contact.email),
+            ("contact phone", &self.contact.phone),
+        ];
+        for (what, value) in contact {
+            if let Some(v) = value {
+                if v.chars().count() > MAX_CONTACT_CHARS {
+                    return Err(FieldError(format!(
+                        "{what} is longer than {MAX_CONTACT_CHARS} characters"
+                    )));
+                }
+                check_clean_text(what, v)?;
+            }
+        }
+        if let Some(info) = &self.system_info {
+            if info.chars().count() > MAX_SYSTEM_INFO_CHARS {
+                return Err(FieldError(format!(
+                    "system information is longer than {MAX_SYSTEM_INFO_CHARS} characters"
+                )));
+            }
+            check_clean_text("system information", info)?;
+        }
+        Ok(())
+    }
 }
 
 /// A reply (public) or internal note (staff only) on a ticket.
@@ -106,6 +144,25 @@ pub struct TicketUpdate {
     pub changes: Vec<FieldChange>,
 }
 
+impl TicketUpdate {
+    /// An update changes each field at most once: with a field named twice, which value
+    /// wins (and which overwritten value the timeline shows) would depend on the order
+    /// in which the server happened to read them.
+    pub fn check_fields_once(&self) -> Result<(), FieldError> {
+        let mut seen = Vec::with_capacity(self.changes.len());
+        for change in &self.changes {
+            let field = change.value.field();
+            if seen.contains(&field) {
+                return Err(FieldError(format!(
+                    "the field {field} is changed more than once in one update"
+                )));
+            }
+            seen.push(field);
+        }
+        Ok(())
+    }
+}
+
 /// Moving a ticket to a higher support tier, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -134,6 +191,18 @@ impl Mutation {
             Mutation::AddMessage(m) => m.ticket_id,
             Mutation::UpdateTicket(u) => u.ticket_id,
             Mutation::Escalate(e) => e.ticket_id,
+        }
+    }
+
+    /// Checks the rules the field types alone cannot hold: a new ticket's free text
+    /// ([`NewTicket::check_free_text`]) and an update naming each field at most once
+    /// ([`TicketUpdate::check_fields_once`]). The engine asks before queueing (or
+    /// resending an edited mutation) and the server before applying.
+    pub fn check(&self) -> Result<(), FieldError> {
+        match self {
+            Mutation::CreateTicket(t) => t.check_free_text(),
+            Mutation::UpdateTicket(u) => u.check_fields_once(),
+            Mutation::AddMessage(_) | Mutation::Escalate(_) => Ok(()),
         }
     }
 
@@ -288,6 +357,44 @@ mod tests {
             let json = serde_json::to_value(&v).unwrap();
             assert_eq!(json["field"], v.field().as_str(), "{json}");
         }
+    }
+
+    #[test]
+    fn an_update_may_name_each_field_once() {
+        let change = |value| FieldChange {
+            value,
+            seen_version: 1,
+        };
+        let mut u = TicketUpdate {
+            ticket_id: Uuid::nil(),
+            changes: vec![
+                change(FieldValue::Status(Status::Open)),
+                change(FieldValue::Priority(Priority::Low)),
+            ],
+        };
+        assert!(Mutation::UpdateTicket(u.clone()).check().is_ok());
+        u.changes.push(change(FieldValue::Status(Status::Solved)));
+        let err = Mutation::UpdateTicket(u).check().unwrap_err();
+        assert!(err.to_string().contains("field status"), "{err}");
+    }
+
+    #[test]
+    fn a_new_ticket_refuses_control_characters_in_its_free_text() {
+        let json = r#"{"id":"0190a8a0-0000-7000-8000-000000000001","title":"Printer",
+            "description":"d","priority":"high","channel":"desktop"}"#;
+        let mut t: NewTicket = serde_json::from_str(json).unwrap();
+        assert!(t.check_free_text().is_ok());
+        t.system_info = Some("OS\u{1b}]0;pwned\u{7}".into());
+        let err = t.check_free_text().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "system information must not contain the control character U+001B"
+        );
+        t.system_info = Some("Debian 12\n\tkernel 6.1".into());
+        t.contact.name = Some("Sara\u{202E}".into());
+        let err = Mutation::CreateTicket(t).check().unwrap_err();
+        assert!(err.to_string().contains("contact name"), "{err}");
+        assert!(err.to_string().contains("U+202E"), "{err}");
     }
 
     #[test]

@@ -93,6 +93,13 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// Connections, TLS and trusted proxies (`[transport]`).
     pub transport: crate::transport::TransportSettings,
+    /// Live event streams: how many per user, how often their token is re-checked.
+    pub event_streams: EventStreamLimits,
+    /// About the most JSON one pull answers, in bytes (besides its `limit` of changes);
+    /// a page always carries at least one change.
+    pub pull_page_bytes: usize,
+    /// Mutations one user may have applied per minute (push and REST writes).
+    pub write_quota: WriteQuotaSettings,
 }
 
 impl Default for Settings {
@@ -104,6 +111,9 @@ impl Default for Settings {
             login_limit: LoginLimit::default(),
             body_limit_bytes: 1024 * 1024,
             transport: Default::default(),
+            event_streams: EventStreamLimits::default(),
+            pull_page_bytes: 2 * 1024 * 1024,
+            write_quota: WriteQuotaSettings::default(),
         }
     }
 }
@@ -114,6 +124,48 @@ impl Settings {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))
+    }
+}
+
+/// Bounds on live event streams (`GET /api/v1/events`): at most `max_per_user` open
+/// per user (opening one more closes that user's oldest), and each stream re-checks its
+/// token every `token_recheck_seconds`, ending once it was revoked or expired.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventStreamLimits {
+    /// Streams one user may hold open at once.
+    pub max_per_user: usize,
+    /// Seconds between checks that a stream's token is still good.
+    pub token_recheck_seconds: u64,
+}
+
+impl Default for EventStreamLimits {
+    fn default() -> Self {
+        Self {
+            max_per_user: 8,
+            token_recheck_seconds: 30,
+        }
+    }
+}
+
+/// Per-user write quota (see `quota.rs`): a bucket of `burst` mutations refilled at
+/// `mutations_per_minute`; a write that does not fit is answered 429 `rate_limited`
+/// with `Retry-After`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WriteQuotaSettings {
+    /// Sustained mutations per minute per user.
+    pub mutations_per_minute: u32,
+    /// Mutations a user may send at once after a pause (an offline outbox catching up).
+    pub burst: u32,
+}
+
+impl Default for WriteQuotaSettings {
+    fn default() -> Self {
+        Self {
+            mutations_per_minute: 6_000,
+            burst: 10_000,
+        }
     }
 }
 
@@ -285,6 +337,17 @@ mod tests {
         assert_eq!(s.sla.low, d.sla.low);
         assert_eq!(s.token_ttl_hours, d.token_ttl_hours);
         assert_eq!(s.body_limit_bytes, d.body_limit_bytes);
+        assert_eq!(s.pull_page_bytes, d.pull_page_bytes);
+        assert_eq!(
+            s.write_quota.mutations_per_minute,
+            d.write_quota.mutations_per_minute
+        );
+        assert_eq!(s.write_quota.burst, d.write_quota.burst);
+        assert_eq!(s.event_streams.max_per_user, d.event_streams.max_per_user);
+        assert_eq!(
+            s.event_streams.token_recheck_seconds,
+            d.event_streams.token_recheck_seconds
+        );
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
         assert_eq!(
             s.login_limit.max_failures_per_account,

@@ -87,6 +87,13 @@ impl AppError {
         self
     }
 
+    /// The answer to a write past the user's quota: 429 `rate_limited`, retry after
+    /// `wait` (rounded up to whole seconds).
+    pub fn write_quota(wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        AppError::message(ErrorCode::RateLimited, "error-too-many-writes", &[]).retry_after(seconds)
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code

@@ -5,6 +5,9 @@
 //!   single apply path for every change and the change feed;
 //! - [`routes`]: the REST API under `/api/v1` (one file per resource);
 //! - [`state`]: [`AppState`], what every handler can reach;
+//! - [`quota`]: per-user write quotas;
+//! - [`streams`]: the open live event streams, bounded per user and closed with their
+//!   token;
 //! - [`startup`]: [`Application::build`] and [`spawn`] (tests run the real server
 //!   in-process on port 0);
 //! - [`demo`]: the demo organisations, people and tickets;
@@ -20,10 +23,12 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod quota;
 pub mod routes;
 pub mod sla;
 pub mod startup;
 pub mod state;
+pub mod streams;
 pub mod transport;
 
 pub use config::{Config, Settings};

@@ -14,7 +14,9 @@ use tokio::sync::watch;
 use crate::auth::{hash_password, HashingPool};
 use crate::config::Config;
 use crate::db::Store;
+use crate::quota::WriteQuota;
 use crate::state::AppState;
+use crate::streams::EventStreams;
 use crate::transport::accept;
 use crate::transport::tls::ReloadingTls;
 
@@ -48,6 +50,8 @@ impl Application {
             store,
             hashing: Arc::new(HashingPool::new(settings.login_limit.hash_pool_size())),
             dummy_hash: Arc::new(dummy_hash),
+            streams: Arc::new(EventStreams::new(settings.event_streams)),
+            quota: Arc::new(WriteQuota::new(settings.write_quota)),
             settings: Arc::new(settings),
             shutdown,
         };

@@ -9,6 +9,8 @@ use tokio::sync::watch;
 use crate::auth::HashingPool;
 use crate::config::Settings;
 use crate::db::Store;
+use crate::quota::WriteQuota;
+use crate::streams::EventStreams;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -23,4 +25,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Becomes `true` when the server stops; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
+    /// The open live event streams, bounded per user and closed on sign-out.
+    pub streams: Arc<EventStreams>,
+    /// Per-user write quotas (push and REST writes).
+    pub quota: Arc<WriteQuota>,
 }

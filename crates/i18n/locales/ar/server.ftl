@@ -22,12 +22,14 @@ error-with-detail = { $message }: { $detail }
 
 error-no-token = سجّل الدخول أولًا: لا يوجد رمز دخول صالح
 error-too-many-sign-ins = محاولات دخول فاشلة كثيرة؛ حاول لاحقًا
+error-too-many-writes = تغييرات كثيرة في وقت قصير؛ حاول لاحقًا
 error-sign-in-busy = عمليات دخول كثيرة في آن واحد؛ حاول بعد قليل
 error-request-timeout = استغرق الطلب وقتًا أطول من اللازم (وصل محتواه ببطء شديد، أو الخادم مثقل)؛ حاول بعد قليل
 error-no-route = لا توجد نقطة نهاية بهذا العنوان
 error-method-not-allowed = هذه الطريقة غير مسموح بها هنا
 error-directory-staff-only = الدليل مخصّص لفريق الدعم
 error-limit-range = يجب أن يكون الحد بين 1 و{ $max }
+error-query-too-long = يجب ألا يزيد نص البحث على { $max } حرفًا
 error-cursor-negative = يجب ألا يكون المؤشر سالبًا
 error-push-too-large = عدد التغييرات في الدفعة { $count }، والحد الأقصى { $max }
 error-body-too-large = جسم الطلب كبير جدًا

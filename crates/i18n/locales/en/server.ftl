@@ -24,12 +24,14 @@ error-with-detail = { $message }: { $detail }
 
 error-no-token = sign in first: no valid token
 error-too-many-sign-ins = too many failed sign-ins; try again later
+error-too-many-writes = too many changes in a short time; try again later
 error-sign-in-busy = too many sign-ins at once; try again in a moment
 error-request-timeout = the request took too long (its body arrived too slowly, or the server is overloaded); try again in a moment
 error-no-route = no such endpoint
 error-method-not-allowed = method not allowed here
 error-directory-staff-only = the directory is for staff
 error-limit-range = limit must be 1 to { $max }
+error-query-too-long = search text must be at most { $max } characters
 error-cursor-negative = cursor must not be negative
 error-push-too-large = { $count } mutations in one push; at most { $max }
 error-body-too-large = the request body is too large

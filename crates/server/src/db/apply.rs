@@ -12,8 +12,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use tadhkira_proto::{
     Applied, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope, MutationResult, NewMessage,
-    NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility, MAX_CHECKS,
-    MAX_SYSTEM_INFO_CHARS,
+    NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility,
 };
 use uuid::Uuid;
 
@@ -78,6 +77,9 @@ async fn apply_one(
             "the ticket's creation was rejected earlier in this batch",
         )));
     }
+    if let Err(e) = env.mutation.check() {
+        return Ok(rejected(Rejection::new(ErrorCode::Invalid, e.to_string())));
+    }
     let step = match &env.mutation {
         Mutation::CreateTicket(t) => create_ticket(w, caller, t, targets).await?,
         Mutation::AddMessage(m) => add_message(w, caller, m, targets).await?,
@@ -98,42 +100,6 @@ async fn apply_one(
     }
 }
 
-/// Longest contact detail accepted, in characters.
-const MAX_CONTACT_CHARS: usize = 254;
-
-/// The free-text fields without a newtype: bounded, and without NUL characters (which
-/// PostgreSQL cannot store in TEXT).
-fn check_free_text(new: &NewTicket) -> Result<(), Rejection> {
-    let contact = [
-        ("contact name", &new.contact.name),
-        ("contact e-mail", &new.contact.email),
-        ("contact phone", &new.contact.phone),
-    ];
-    for (what, value) in contact {
-        if let Some(v) = value {
-            if v.chars().count() > MAX_CONTACT_CHARS {
-                return Err(Rejection::new(
-                    ErrorCode::Invalid,
-                    format!("{what} is longer than {MAX_CONTACT_CHARS} characters"),
-                ));
-            }
-        }
-    }
-    let all = contact
-        .iter()
-        .filter_map(|(_, v)| v.as_deref())
-        .chain(new.system_info.as_deref());
-    for v in all {
-        if v.contains('\0') {
-            return Err(Rejection::new(
-                ErrorCode::Invalid,
-                "text must not contain NUL characters",
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn rejected(r: Rejection) -> Outcome {
     Outcome::Rejected {
         code: r.code,
@@ -147,25 +113,6 @@ async fn create_ticket(
     new: &NewTicket,
     targets: &SlaTargets,
 ) -> Result<Step, StoreError> {
-    if new.checks.len() > MAX_CHECKS {
-        return Ok(Err(Rejection::new(
-            ErrorCode::Invalid,
-            format!("at most {MAX_CHECKS} checks"),
-        )));
-    }
-    if new
-        .system_info
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > MAX_SYSTEM_INFO_CHARS)
-    {
-        return Ok(Err(Rejection::new(
-            ErrorCode::Invalid,
-            format!("system information is longer than {MAX_SYSTEM_INFO_CHARS} characters"),
-        )));
-    }
-    if let Err(r) = check_free_text(new) {
-        return Ok(Err(r));
-    }
     // Who the ticket is for, and which organisation it belongs to.
     let (requester_id, org) = if caller.is_staff() {
         let Some(rid) = new.requester_id else {

@@ -4,6 +4,15 @@
 //! Each feed row names an entity; a pull answers the entity's CURRENT state. Customers
 //! get only rows of their organisation that are not staff-only (internal notes and
 //! events that reveal internal handling); staff get every row.
+//!
+//! Bounded pages. Since a pull answers current state, a row whose entity has a newer
+//! row (up to the committed head, visible to the caller) would only repeat what that
+//! newer row brings: such rows are skipped, so a ticket updated 1,000 times is carried
+//! once, at its newest seq. A page stops at `limit` rows or at `max_bytes` of JSON,
+//! whichever comes first (always at least one change, so a huge entity still moves the
+//! cursor); the cursor then stops at the last change sent and the next pull continues
+//! there. Nothing is lost: a skipped row's entity comes with its newer row, which is
+//! above the cursor and at most the head, so it is in this page or a later one.
 
 use std::collections::HashMap;
 
@@ -52,12 +61,14 @@ impl Store {
         super::counter(&self.pool, "seq").await
     }
 
-    /// Changes after `cursor` that `caller` may see, oldest first, at most `limit`.
+    /// Changes after `cursor` that `caller` may see, oldest first, each entity once (at
+    /// its newest seq), at most `limit` of them and about `max_bytes` of JSON.
     pub async fn changes_after(
         &self,
         caller: &Caller,
         cursor: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> Result<FeedPage, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
         // Writers commit in seq order (see writer.rs), so every seq up to the committed
@@ -65,8 +76,11 @@ impl Store {
         let head = self.head_seq().await?;
         let feed_rows = if caller.is_staff() {
             sqlx::query(
-                "SELECT seq, entity_kind, entity_id FROM changes WHERE seq > $1 AND seq <= $2 \
-                 ORDER BY seq LIMIT $3",
+                "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
+                 WHERE c.seq > $1 AND c.seq <= $2 AND NOT EXISTS (SELECT 1 FROM changes n \
+                   WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
+                   AND n.seq > c.seq AND n.seq <= $2) \
+                 ORDER BY c.seq LIMIT $3",
             )
             .bind(cursor)
             .bind(head)
@@ -80,8 +94,12 @@ impl Store {
                 .map(|o| o.to_string())
                 .unwrap_or_default();
             sqlx::query(
-                "SELECT seq, entity_kind, entity_id FROM changes WHERE seq > $1 AND seq <= $2 \
-                 AND org_id = $4 AND staff_only = 0 ORDER BY seq LIMIT $3",
+                "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
+                 WHERE c.seq > $1 AND c.seq <= $2 AND c.org_id = $4 AND c.staff_only = 0 \
+                 AND NOT EXISTS (SELECT 1 FROM changes n \
+                   WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
+                   AND n.seq > c.seq AND n.seq <= $2 AND n.org_id = $4 AND n.staff_only = 0) \
+                 ORDER BY c.seq LIMIT $3",
             )
             .bind(cursor)
             .bind(head)
@@ -119,6 +137,10 @@ impl Store {
             .load_by_ids(rows::EVENT_SELECT, "e.id", &ids("event"))
             .await?;
         let mut changes = Vec::with_capacity(wanted.len());
+        let mut bytes = 0usize;
+        // The seq of the last row dealt with, when the byte cap stopped the page early.
+        let mut stopped_after: Option<i64> = None;
+        let mut previous = cursor;
         for (seq, kind, id) in &wanted {
             let entity = match kind.as_str() {
                 "ticket" => tickets
@@ -131,16 +153,27 @@ impl Store {
                 _ => None,
             };
             if let Some(entity) = entity {
-                changes.push(Change {
+                let change = Change {
                     seq: *seq,
                     entity: entity?,
-                });
+                };
+                let size = serde_json::to_vec(&change)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    .len();
+                if !changes.is_empty() && bytes + size > max_bytes {
+                    stopped_after = Some(previous);
+                    break;
+                }
+                bytes += size;
+                changes.push(change);
             }
+            previous = *seq;
         }
         let full = wanted.len() as i64 == limit;
         let last = wanted.last().map(|w| w.0);
-        let (cursor, has_more) = match last {
-            Some(last) if full => (last, last < head),
+        let (cursor, has_more) = match (stopped_after, last) {
+            (Some(stop), _) => (stop, true),
+            (None, Some(last)) if full => (last, last < head),
             _ => (cursor.max(head), false),
         };
         Ok(FeedPage {

@@ -89,6 +89,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The longest a statement may run on PostgreSQL (requests only; not migrations).
+const PG_STATEMENT_TIMEOUT: &str = "SET statement_timeout = '30s'";
+
 impl Store {
     /// Connects, runs the embedded migrations of the engine and reads (or makes) the
     /// server epoch.
@@ -109,12 +112,24 @@ impl Store {
                              PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
                         )
                         .await?;
+                    } else {
+                        // No request may hold a connection (and its locks) longer than
+                        // this: a runaway query is cancelled and answered `internal`.
+                        conn.execute(PG_STATEMENT_TIMEOUT).await?;
                     }
                     Ok(())
                 })
             });
         let pool = options.connect(url.expose()).await?;
-        schema::migrator(backend).run(&pool).await?;
+        if backend == Backend::Postgres {
+            // Migrations (an index on a big table) may take longer than any request.
+            let mut conn = pool.acquire().await?;
+            conn.execute("SET statement_timeout = 0").await?;
+            schema::migrator(backend).run(&mut *conn).await?;
+            conn.execute(PG_STATEMENT_TIMEOUT).await?;
+        } else {
+            schema::migrator(backend).run(&pool).await?;
+        }
         let epoch = Self::load_epoch(&pool).await?;
         let (notices, _) = tokio::sync::broadcast::channel(1024);
         let (stop_listener, stopped) = tokio::sync::watch::channel(false);

@@ -2,20 +2,25 @@
 //! `ChangesAvailable {seq}` and means "pull now"; it is sent only to callers who may see
 //! something in the change. One event is sent on connect (so a client that reconnects
 //! pulls at once), keep-alive comments keep proxies from closing the stream, and the
-//! stream ends when the server stops.
+//! stream ends when the server stops, when its user opens one stream too many (the
+//! oldest closes), or when its token is signed out, revoked or expires (see
+//! [`crate::streams`]).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use tadhkira_proto::ChangesAvailable;
 use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 
+use crate::auth::bearer_of;
 use crate::db::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::streams::token_lapsed;
 
 fn changes_event(seq: i64) -> Event {
     Event::default()
@@ -28,7 +33,12 @@ fn changes_event(seq: i64) -> Event {
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    // The extractor accepted it, so the token is there.
+    let token = bearer_of(&headers).unwrap_or_default().to_owned();
+    let (slot, closed) = state.streams.open(caller.user.id, &token);
+    let lapsed = token_lapsed(state.store.clone(), token, state.streams.recheck_every());
     let receiver = state.store.subscribe();
     let head = state.store.head_seq().await?;
     let store = state.store.clone();
@@ -45,7 +55,13 @@ pub async fn events(
     });
     let mut shutdown = state.shutdown.clone();
     let stopped = async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
+        // The slot is held for as long as the stream is open.
+        let _slot = slot;
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => {}
+            _ = closed => {}
+            _ = lapsed => {}
+        }
     };
     let stream = futures::stream::once(futures::future::ready(Ok(changes_event(head))))
         .chain(live)

@@ -36,6 +36,7 @@ pub async fn list(
         .map(Role::parse)
         .transpose()
         .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+    super::tickets::check_query_length(q.q.as_deref())?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(AppError::message(

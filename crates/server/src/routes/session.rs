@@ -97,6 +97,8 @@ pub async fn logout(
     Token(token): Token,
 ) -> Result<StatusCode, AppError> {
     state.store.revoke_token(&token).await?;
+    // Its live streams end now (on other server processes, at their next check).
+    state.streams.close_token(&token);
     Ok(StatusCode::NO_CONTENT)
 }
 

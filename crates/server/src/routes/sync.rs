@@ -29,6 +29,11 @@ pub async fn push(
             ],
         ));
     }
+    // Nothing of a push past the quota is applied: the client sends it all again.
+    if let Err(wait) = state.quota.take(caller.user.id, req.mutations.len()) {
+        tracing::warn!(user = %caller.user.id, n = req.mutations.len(), wait_ms = wait.as_millis() as u64, "push over the write quota");
+        return Err(AppError::write_quota(wait));
+    }
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
     let mut results = state
         .store
@@ -84,7 +89,10 @@ pub async fn pull(
             &[("max", MAX_PULL_LIMIT.to_string())],
         ));
     }
-    let page = state.store.changes_after(&caller, q.cursor, limit).await?;
+    let page = state
+        .store
+        .changes_after(&caller, q.cursor, limit, state.settings.pull_page_bytes)
+        .await?;
     Ok(Json(PullResponse {
         epoch: state.store.epoch(),
         changes: page.changes,

@@ -18,6 +18,21 @@ use crate::state::AppState;
 
 /// Most tickets in one page of the list.
 pub const MAX_PAGE: i64 = 500;
+/// Longest search text `q` accepted (tickets and people), in characters: a search
+/// scans text, and nobody types a longer one.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Refuses a search text longer than [`MAX_QUERY_CHARS`] with a clear `invalid`.
+pub(super) fn check_query_length(q: Option<&str>) -> Result<(), AppError> {
+    match q {
+        Some(q) if q.chars().count() > MAX_QUERY_CHARS => Err(AppError::message(
+            ErrorCode::Invalid,
+            "error-query-too-long",
+            &[("max", MAX_QUERY_CHARS.to_string())],
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Query of `GET /api/v1/tickets` (all optional; words as on the wire).
 #[derive(Debug, Deserialize)]
@@ -54,6 +69,7 @@ pub async fn list(
             })?))
         }
     };
+    check_query_length(q.q.as_deref())?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) || q.offset.is_some_and(|o| o < 0) {
         return Err(invalid(format!(
@@ -104,6 +120,10 @@ async fn apply(
     caller: &Caller,
     mutation: Mutation,
 ) -> Result<Json<TicketDetail>, AppError> {
+    state
+        .quota
+        .take(caller.user.id, 1)
+        .map_err(AppError::write_quota)?;
     let env = MutationEnvelope {
         id: Uuid::now_v7(),
         mutation,

@@ -110,3 +110,112 @@ async fn changes_on_one_server_reach_subscribers_of_another_on_postgres() {
     peer.stop().await.unwrap();
     app.finish().await;
 }
+
+/// Reads a stream for up to `window`: answers whether it ended (the server closed it)
+/// and the seqs of the `changes` events it carried.
+async fn ends_within(resp: reqwest::Response, window: Duration) -> (bool, Vec<i64>) {
+    let mut stream = resp.bytes_stream();
+    let mut text = String::new();
+    let ended = tokio::time::timeout(window, async {
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(chunk) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => break,
+            }
+        }
+    })
+    .await
+    .is_ok();
+    let seqs = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
+        .filter_map(|v| v["seq"].as_i64())
+        .collect();
+    (ended, seqs)
+}
+
+async fn the_ninth_stream_of_a_user_closes_the_first(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let url = app.url("/events");
+    let mut streams = Vec::new();
+    for _ in 0..8 {
+        streams.push(open(&app, &url, &c.customer_a).await);
+    }
+    let other_user = open(&app, &url, &c.customer_b).await;
+    let first = streams.remove(0);
+    // Eight are allowed: the first is still open.
+    let ninth = open(&app, &url, &c.customer_a).await;
+    streams.push(ninth);
+    let (ended, seqs) = ends_within(first, Duration::from_secs(5)).await;
+    assert!(ended, "the first stream was closed when the ninth opened");
+    assert_eq!(seqs, vec![0]);
+    // The other eight still hear changes and stay open.
+    app.push(
+        &c.customer_a,
+        &[m::envelope(m::new_ticket(
+            Uuid::now_v7(),
+            "Still heard",
+            None,
+        ))],
+    )
+    .await;
+    let mut all = streams;
+    all.push(other_user);
+    let got = futures::future::join_all(
+        all.into_iter()
+            .map(|s| ends_within(s, Duration::from_millis(1500))),
+    )
+    .await;
+    for (i, (ended, seqs)) in got.iter().enumerate().take(8) {
+        assert!(!ended, "stream {} of the eight left was closed", i + 2);
+        assert_eq!(seqs, &vec![0, 2], "stream {}", i + 2);
+    }
+    assert_eq!(
+        got[8],
+        (false, vec![0]),
+        "another user's stream is untouched"
+    );
+    app.finish().await;
+}
+on_both!(the_ninth_stream_of_a_user_closes_the_first);
+
+async fn a_revoked_tokens_stream_ends(db: Db) {
+    let mut settings = crate::helpers::test_settings();
+    settings.event_streams.token_recheck_seconds = 1;
+    let app = TestApp::spawn_with(db, settings).await;
+    let c = app.cast().await;
+    let url = app.url("/events");
+
+    // Signing out ends the token's stream at once; another person's stays.
+    let signed_out = open(&app, &url, &c.customer_a).await;
+    let bystander = open(&app, &url, &c.customer_b).await;
+    let (s, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/auth/logout",
+            Some(&c.customer_a.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (ended, _) = ends_within(signed_out, Duration::from_millis(800)).await;
+    assert!(ended, "the signed-out token's stream ended at once");
+
+    // Revoked elsewhere (the admin command, another server process): ended at the
+    // stream's next check of its token.
+    let revoked = open(&app, &url, &c.agent).await;
+    let email = tadhkira_proto::Email::parse(&c.agent.email).unwrap();
+    assert_eq!(
+        app.server.store.revoke_user_tokens(&email).await.unwrap(),
+        1
+    );
+    let (ended, _) = ends_within(revoked, Duration::from_secs(4)).await;
+    assert!(ended, "the revoked token's stream ended at its next check");
+
+    let (ended, _) = ends_within(bystander, Duration::from_millis(1500)).await;
+    assert!(!ended, "customer B's stream is still open");
+    app.finish().await;
+}
+on_both!(a_revoked_tokens_stream_ends);
