@@ -165,6 +165,14 @@ pub fn detail(d: &TicketView) {
                     ("value", value.to_string().into()),
                 ],
             ),
+            EventKind::LapsedOverride { org_name, reason } => t(
+                "cli-event-lapsed-override",
+                &[
+                    actor,
+                    ("org", org_name.as_str().into()),
+                    ("reason", reason.as_str().into()),
+                ],
+            ),
         };
         lines.push((e.created_at, line));
     }

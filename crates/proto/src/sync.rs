@@ -52,6 +52,12 @@ pub struct NewTicket {
     /// Staff only: the customer the ticket is for. Customers file for themselves.
     #[serde(default)]
     pub requester_id: Option<Uuid>,
+    /// Staff only: why this ticket is logged although the requester's organisation's
+    /// subscription is not active. Without it such a ticket is refused
+    /// `subscription_inactive`; with it, it is accepted and the reason goes on the
+    /// timeline (staff only). Ignored when the subscription is active.
+    #[serde(default)]
+    pub lapsed_override: Option<ShortText>,
 }
 
 /// A reply (public) or internal note (staff only) on a ticket.

@@ -49,6 +49,7 @@ pub async fn new(cli: &Cli, engine: &Engine, a: &NewArgs) -> anyhow::Result<u8> 
         checks: vec![],
         system_info: None,
         requester_id: a.requester,
+        lapsed_override: None,
     };
     let id = engine.create_ticket(input).await?;
     let code = after_change(cli, engine).await?;

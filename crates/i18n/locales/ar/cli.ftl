@@ -64,6 +64,7 @@ cli-event-category = { $actor } التصنيف { $category }
 cli-event-title = { $actor } العنوان ← { $title }
 cli-event-escalated = { $actor } صعّدها إلى { $tier }: { $reason }
 cli-event-overwritten = { $actor } استبدل { $field } (كانت { $value })
+cli-event-lapsed-override = { $actor } سجّلها رغم أن اشتراك { $org } غير ساري: { $reason }
 cli-outbox-line = { $id }  { $kind }  التذكرة { $ticket }  { $state }
 cli-outbox-queued = في الانتظار
 cli-outbox-rejected = مرفوض
@@ -95,7 +96,8 @@ cli-channel =
         [phone] الهاتف
         [remote] جلسة عن بُعد
         [whatsapp] واتساب
-       *[other] { $value }
+        [other] حضور شخصي / غير ذلك
+       *[unknown] { $value }
     }
 cli-role =
     { $value ->
@@ -144,7 +146,7 @@ cli-help-new = افتح تذكرة جديدة
 cli-help-new-title = سطر واحد واضح: ما المشكلة وأين
 cli-help-new-description = ماذا حدث، وما الذي توقعته، وما الذي جرّبته
 cli-help-new-priority = low أو normal أو high أو urgent
-cli-help-new-channel = desktop أو portal أو email أو phone أو remote أو whatsapp
+cli-help-new-channel = desktop أو portal أو email أو phone أو remote أو whatsapp أو other (حضور شخصي)
 cli-help-new-category = فئة، مثل network
 cli-help-new-contact-name = اسم جهة التواصل (وإلا الاسم في ملفك)
 cli-help-new-contact-email = بريد جهة التواصل (وإلا البريد في ملفك)

@@ -54,6 +54,7 @@ cli-event-category = { $actor } category { $category }
 cli-event-title = { $actor } title → { $title }
 cli-event-escalated = { $actor } escalated to { $tier }: { $reason }
 cli-event-overwritten = { $actor } overwrote { $field } (was { $value })
+cli-event-lapsed-override = { $actor } logged it although { $org }'s subscription is not active: { $reason }
 cli-outbox-line = { $id }  { $kind }  ticket { $ticket }  { $state }
 cli-outbox-queued = queued
 cli-outbox-rejected = rejected
@@ -86,7 +87,8 @@ cli-channel =
         [phone] phone
         [remote] remote session
         [whatsapp] WhatsApp
-       *[other] { $value }
+        [other] walk-in / other
+       *[unknown] { $value }
     }
 cli-role =
     { $value ->
@@ -135,7 +137,7 @@ cli-help-new = Open a new ticket
 cli-help-new-title = One clear line: what is wrong, and where
 cli-help-new-description = What happened, what you expected, and what you already tried
 cli-help-new-priority = low, normal, high or urgent
-cli-help-new-channel = desktop, portal, email, phone, remote or whatsapp
+cli-help-new-channel = desktop, portal, email, phone, remote, whatsapp or other (walk-in)
 cli-help-new-category = A category, e.g. network
 cli-help-new-contact-name = Contact name (else your profile's)
 cli-help-new-contact-email = Contact e-mail (else your profile's)

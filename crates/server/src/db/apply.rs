@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use tadhkira_proto::{
-    Applied, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope, MutationResult, NewMessage,
+    contact, Applied, Contact, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope, MutationResult, NewMessage,
     NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility, MAX_CHECKS,
     MAX_SYSTEM_INFO_CHARS,
 };
@@ -98,40 +98,21 @@ async fn apply_one(
     }
 }
 
-/// Longest contact detail accepted, in characters.
-const MAX_CONTACT_CHARS: usize = 254;
-
-/// The free-text fields without a newtype: bounded, and without NUL characters (which
-/// PostgreSQL cannot store in TEXT).
-fn check_free_text(new: &NewTicket) -> Result<(), Rejection> {
-    let contact = [
-        ("contact name", &new.contact.name),
-        ("contact e-mail", &new.contact.email),
-        ("contact phone", &new.contact.phone),
-    ];
-    for (what, value) in contact {
-        if let Some(v) = value {
-            if v.chars().count() > MAX_CONTACT_CHARS {
-                return Err(Rejection::new(
-                    ErrorCode::Invalid,
-                    format!("{what} is longer than {MAX_CONTACT_CHARS} characters"),
-                ));
-            }
-        }
+/// The free-text fields without a newtype: the contact by its one rule
+/// ([`Contact::checked`], which answers the contact as stored), the system information
+/// without NUL characters (which PostgreSQL cannot store in TEXT).
+fn check_free_text(new: &NewTicket) -> Result<Contact, Rejection> {
+    let contact = new
+        .contact
+        .checked()
+        .map_err(|e| Rejection::new(ErrorCode::Invalid, contact::describe(&e)))?;
+    if new.system_info.as_deref().is_some_and(|v| v.contains('\0')) {
+        return Err(Rejection::new(
+            ErrorCode::Invalid,
+            "text must not contain NUL characters",
+        ));
     }
-    let all = contact
-        .iter()
-        .filter_map(|(_, v)| v.as_deref())
-        .chain(new.system_info.as_deref());
-    for v in all {
-        if v.contains('\0') {
-            return Err(Rejection::new(
-                ErrorCode::Invalid,
-                "text must not contain NUL characters",
-            ));
-        }
-    }
-    Ok(())
+    Ok(contact)
 }
 
 fn rejected(r: Rejection) -> Outcome {
@@ -163,9 +144,10 @@ async fn create_ticket(
             format!("system information is longer than {MAX_SYSTEM_INFO_CHARS} characters"),
         )));
     }
-    if let Err(r) = check_free_text(new) {
-        return Ok(Err(r));
-    }
+    let contact = match check_free_text(new) {
+        Ok(contact) => contact,
+        Err(r) => return Ok(Err(r)),
+    };
     // Who the ticket is for, and which organisation it belongs to.
     let (requester_id, org) = if caller.is_staff() {
         let Some(rid) = new.requester_id else {
@@ -187,12 +169,29 @@ async fn create_ticket(
                 "requester_id is not a customer",
             )));
         };
-        (rid, rows::organisation(&row)?)
+        let org = rows::organisation(&row)?;
+        if !org.subscription_active(Utc::now()) && new.lapsed_override.is_none() {
+            return Ok(Err(Rejection::new(
+                ErrorCode::SubscriptionInactive,
+                format!(
+                    "{}'s subscription is not active: give an override reason \
+                     (lapsed_override) to log this ticket anyway",
+                    org.name
+                ),
+            )));
+        }
+        (rid, org)
     } else {
         if new.requester_id.is_some_and(|r| r != caller.user.id) {
             return Ok(Err(Rejection::new(
                 ErrorCode::Forbidden,
                 "customers file tickets for themselves",
+            )));
+        }
+        if new.lapsed_override.is_some() {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Forbidden,
+                "only staff may log a ticket for a lapsed subscription",
             )));
         }
         let Some(org) = caller.organisation.clone() else {
@@ -206,6 +205,16 @@ async fn create_ticket(
         }
         (caller.user.id, org)
     };
+    // Recorded only when it was needed: for an active subscription there is nothing
+    // to override (a directory kept offline may have been older than a renewal).
+    let lapsed_override = new
+        .lapsed_override
+        .as_ref()
+        .filter(|_| !org.subscription_active(Utc::now()))
+        .map(|reason| EventKind::LapsedOverride {
+            org_name: org.name.clone(),
+            reason: reason.as_str().to_owned(),
+        });
     let number = w.next_number();
     let filing = Filing {
         org_id: org.id,
@@ -217,6 +226,7 @@ async fn create_ticket(
     };
     let mut t = Ticket::new(new, filing, rows::to_time(w.now));
     t.number = number;
+    t.contact = contact;
     sla::recompute_dues(&mut t, 0, targets);
     let version = w.peek_seq();
     let checks =
@@ -265,7 +275,7 @@ async fn create_ticket(
     let ticket_seq = w.append_change(&t, EntityKind::Ticket, t.id, false).await?;
     debug_assert_eq!(ticket_seq, version);
     let on_behalf = caller.user.role != Role::Customer;
-    let seq = w
+    let mut seq = w
         .insert_event(
             &t,
             &caller.user,
@@ -275,6 +285,9 @@ async fn create_ticket(
             },
         )
         .await?;
+    if let Some(kind) = lapsed_override {
+        seq = w.insert_event(&t, &caller.user, kind).await?;
+    }
     Ok(Ok(Applied {
         ticket_id: t.id,
         ticket_number: number,

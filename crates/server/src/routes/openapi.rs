@@ -29,7 +29,7 @@ pub const ROUTES: &[Route] = &[
     ("get", "/api/v1/sync/pull", "signed in", "Changes after ?cursor (at most ?limit), filtered to what the caller may see", None, "PullResponse"),
     ("get", "/api/v1/events", "signed in", "Server-Sent Events: event `changes` with ChangesAvailable means pull now", None, "text/event-stream"),
     ("get", "/api/v1/tickets", "signed in", "Ticket list; filters ?status ?priority ?channel ?tier ?assignee (id|me|none) ?breaching ?q ?limit ?offset", None, "TicketPage"),
-    ("post", "/api/v1/tickets", "signed in", "File a ticket (staff: requester_id required, on behalf of any organisation; customers: paid subscription required)", Some("NewTicket"), "TicketDetail"),
+    ("post", "/api/v1/tickets", "signed in", "File a ticket (staff: requester_id required, on behalf of any organisation; for an organisation whose subscription is not active also lapsed_override, the reason, kept on the timeline for staff only, else 402 subscription_inactive; customers: paid subscription required, lapsed_override forbidden). Contact details are checked: e-mail shape, phone characters (digits, spaces, + - ( ) .; Arabic-Indic digits become ASCII), lengths; else 400 invalid naming the field", Some("NewTicket"), "TicketDetail"),
     ("get", "/api/v1/tickets/{id}", "signed in", "A ticket with its visible messages and timeline", None, "TicketDetail"),
     ("patch", "/api/v1/tickets/{id}", "signed in", "Change fields, last writer wins per field (customers: on tickets they requested, title, category, status solved/open only)", Some("TicketChanges"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/messages", "signed in", "Add a public reply or (staff) an internal note", Some("NewMessage"), "TicketDetail"),
