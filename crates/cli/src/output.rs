@@ -1,7 +1,7 @@
 //! Text and JSON output of the CLI. Text lines come from the `cli.ftl` catalogues.
 
 use tadhkira_client::{OutboxItem, OutboxState, TicketRow, TicketView};
-use tadhkira_proto::EventKind;
+use tadhkira_proto::{EventKind, Ticket, FIRST_LINE_CHECKS};
 
 use crate::i18n::{t, value};
 
@@ -97,6 +97,7 @@ pub fn detail(d: &TicketView) {
             ]
         )
     );
+    given(tk);
     println!("\n{}\n", tk.description);
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     for m in &d.messages {
@@ -182,6 +183,68 @@ pub fn detail(d: &TicketView) {
     }
     for p in &d.pending {
         outbox_line(p);
+    }
+}
+
+/// A first-line check and whether the requester did it.
+#[derive(Debug, serde::Serialize)]
+pub struct CheckDone {
+    pub id: String,
+    pub done: bool,
+}
+
+/// Every check the app asks about, done or not, then any other check the ticket holds.
+pub fn check_list(ticked: &[String]) -> Vec<CheckDone> {
+    let known = FIRST_LINE_CHECKS.iter().map(|id| CheckDone {
+        id: (*id).to_owned(),
+        done: ticked.iter().any(|t| t == id),
+    });
+    let other = ticked
+        .iter()
+        .filter(|t| !FIRST_LINE_CHECKS.contains(&t.as_str()))
+        .map(|t| CheckDone {
+            id: t.clone(),
+            done: true,
+        });
+    known.chain(other).collect()
+}
+
+/// What the requester gave when filing: contact, category, checks, system information.
+fn given(tk: &Ticket) {
+    let none = t("cli-none", &[]);
+    let contact: Vec<&str> = [&tk.contact.name, &tk.contact.email, &tk.contact.phone]
+        .into_iter()
+        .filter_map(|v| v.as_deref())
+        .collect();
+    let contact = if contact.is_empty() {
+        none.clone()
+    } else {
+        contact.join(" · ")
+    };
+    println!(
+        "{}",
+        t("cli-detail-contact", &[("contact", contact.into())])
+    );
+    println!(
+        "{}",
+        t(
+            "cli-detail-category",
+            &[("category", tk.category.as_deref().unwrap_or(&none).into())]
+        )
+    );
+    println!("{}", t("cli-detail-checks", &[]));
+    for c in check_list(&tk.checks) {
+        let mark = if c.done { "[x]" } else { "[ ]" };
+        println!("  {mark} {}", value("cli-check", &c.id));
+    }
+    match &tk.system_info {
+        Some(info) => {
+            println!("{}", t("cli-detail-system-info", &[]));
+            for line in info.lines() {
+                println!("  {line}");
+            }
+        }
+        None => println!("{}", t("cli-detail-no-system-info", &[])),
     }
 }
 

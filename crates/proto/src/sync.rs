@@ -28,6 +28,10 @@ pub const MAX_PULL_LIMIT: i64 = 5_000;
 pub const MAX_SYSTEM_INFO_CHARS: usize = 4_000;
 /// Most first-line checks on one ticket.
 pub const MAX_CHECKS: usize = 20;
+/// The first-line checks the app asks about before filing, by the id a ticket stores
+/// when one is ticked (the app's list is `ui/src/lib/checks.ts`, same ids, same order).
+/// Listed so that a reader (the CLI's `show`) can say which were NOT done as well.
+pub const FIRST_LINE_CHECKS: [&str; 3] = ["restarted", "network_checked", "help_articles_read"];
 
 /// A new ticket, as filed by a customer or logged by an agent on a customer's behalf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,6 +53,12 @@ cli-watching = المتابعة باسم { $email }
 cli-number-queued = (في الانتظار)
 cli-detail-fields = الحالة { $status }  الأولوية { $priority }  المستوى { $tier }  القناة { $channel }  المسؤول { $assignee }
 cli-detail-requester = صاحب الطلب { $name } ({ $org })
+cli-none = لا شيء
+cli-detail-contact = جهة التواصل { $contact }
+cli-detail-category = الفئة { $category }
+cli-detail-checks = الفحوص الأولية:
+cli-detail-system-info = معلومات النظام:
+cli-detail-no-system-info = معلومات النظام: لم تُرفق
 cli-nobody = لا أحد
 cli-timeline-reply = ردّ من { $author }: { $body }
 cli-timeline-note = ملاحظة داخلية من { $author }: { $body }
@@ -99,6 +105,13 @@ cli-channel =
         [other] حضور شخصي / غير ذلك
        *[unknown] { $value }
     }
+cli-check =
+    { $value ->
+        [restarted] أعاد تشغيل التطبيق أو الجهاز
+        [network_checked] تحقق من الاتصال بالشبكة
+        [help_articles_read] اطّلع على مقالات المساعدة
+       *[unknown] { $value }
+    }
 cli-role =
     { $value ->
         [customer] عميل
@@ -122,6 +135,8 @@ cli-error-offline = تعذّر الوصول إلى الخادم: { $detail }
 cli-error-server = { $code }: { $message }
 cli-error-incompatible = خادم غير متوافق: { $detail }
 cli-error-storage = التخزين المحلي: { $detail }
+cli-error-for-needs-staff = الخيار --for للموظفين حين يفتحون تذكرة نيابة عن عميل؛ العملاء يفتحون تذاكرهم بأنفسهم
+cli-error-unknown-customer = لا يوجد عميل بالبريد { $email } في دليل العملاء
 
 ## --help (crates/cli/src/help.rs)
 
@@ -152,6 +167,8 @@ cli-help-new-contact-name = اسم جهة التواصل (وإلا الاسم ف
 cli-help-new-contact-email = بريد جهة التواصل (وإلا البريد في ملفك)
 cli-help-new-contact-phone = هاتف جهة التواصل (وإلا الهاتف في ملفك)
 cli-help-new-requester = للموظفين: العميل (معرّف المستخدم) الذي تُفتح له التذكرة
+cli-help-new-for-whom = للموظفين: العميل (البريد الإلكتروني) الذي تُفتح له التذكرة؛ بيانات التواصل افتراضيًا بياناته والقناة الهاتف
+cli-help-new-override-reason = للموظفين: سبب تسجيل التذكرة رغم انتهاء اشتراك العميل (مطلوب حينها)
 cli-help-list = اعرض التذاكر من المخزن المحلي
 cli-help-list-queue = all أو mine أو unassigned أو my_tier أو breaching
 cli-help-list-status = هذه الحالة فقط

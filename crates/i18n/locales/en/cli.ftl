@@ -44,6 +44,12 @@ cli-number-queued = (queued)
 cli-detail-fields = status { $status }  priority { $priority }  tier { $tier }  channel { $channel }  assignee { $assignee }
 cli-detail-requester = requester { $name } ({ $org })
 cli-nobody = nobody
+cli-none = none
+cli-detail-contact = contact { $contact }
+cli-detail-category = category { $category }
+cli-detail-checks = first-line checks:
+cli-detail-system-info = system information:
+cli-detail-no-system-info = system information: not attached
 cli-timeline-reply = reply by { $author }: { $body }
 cli-timeline-note = note by { $author }: { $body }
 cli-event-created = { $actor } created via { $channel }
@@ -90,6 +96,13 @@ cli-channel =
         [other] walk-in / other
        *[unknown] { $value }
     }
+cli-check =
+    { $value ->
+        [restarted] restarted the application or device
+        [network_checked] checked the network connection
+        [help_articles_read] looked in the help articles
+       *[unknown] { $value }
+    }
 cli-role =
     { $value ->
         [customer] customer
@@ -113,6 +126,8 @@ cli-error-offline = server unreachable: { $detail }
 cli-error-server = { $code }: { $message }
 cli-error-incompatible = incompatible server: { $detail }
 cli-error-storage = local storage: { $detail }
+cli-error-for-needs-staff = --for is for staff filing on a customer's behalf; customers file for themselves
+cli-error-unknown-customer = no customer with the e-mail { $email } in the customer directory
 
 ## --help (crates/cli/src/help.rs): ids are cli-help-COMMAND[-SUBCOMMAND][-OPTION]
 
@@ -143,6 +158,8 @@ cli-help-new-contact-name = Contact name (else your profile's)
 cli-help-new-contact-email = Contact e-mail (else your profile's)
 cli-help-new-contact-phone = Contact phone (else your profile's)
 cli-help-new-requester = Staff: the customer (user id) the ticket is for
+cli-help-new-for-whom = Staff: the customer (e-mail) the ticket is for; the contact details default to theirs and the channel to phone
+cli-help-new-override-reason = Staff: why the ticket is logged although the customer's subscription has lapsed (required then)
 cli-help-list = List tickets from the local store
 cli-help-list-queue = all, mine, unassigned, my_tier or breaching
 cli-help-list-status = Only this status
