@@ -249,7 +249,12 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
             description: Description::parse(description)?,
             priority: priorities[i % priorities.len()],
             channel: if lapsed {
-                [Channel::Phone, Channel::Remote, Channel::Email][(i / 3) % 3]
+                [
+                    Channel::Phone,
+                    Channel::Remote,
+                    Channel::Email,
+                    Channel::Other,
+                ][(i / 3) % 4]
             } else {
                 [
                     Channel::Desktop,
