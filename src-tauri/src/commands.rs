@@ -9,9 +9,7 @@ use tadhkira_client::{
     Account, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
     TicketListPage, TicketView,
 };
-use tadhkira_proto::{
-    Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility,
-};
+use tadhkira_proto::{Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility};
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 

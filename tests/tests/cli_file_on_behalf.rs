@@ -94,25 +94,47 @@ fn staff_file_for_a_customer_by_e_mail_and_show_prints_what_was_given() {
     let walk_in = cli(
         a,
         &[
-            "--json", "new", "--for", "customer@nile.example", "--channel", "other",
-            "--title", "Brought the laptop to the desk", "--description", "Fan noise",
-            "--contact-phone", "+٢٠ ١٠٠ ٥٥٥ ٠١٠٠",
+            "--json",
+            "new",
+            "--for",
+            "customer@nile.example",
+            "--channel",
+            "other",
+            "--title",
+            "Brought the laptop to the desk",
+            "--description",
+            "Fan noise",
+            "--contact-phone",
+            "+٢٠ ١٠٠ ٥٥٥ ٠١٠٠",
         ],
     );
     assert_eq!(code(&walk_in), 0, "{walk_in:?}");
     let walk_in = json(&walk_in)["number"].as_i64().unwrap();
     let text = stdout(&cli(a, &["show", &format!("#{walk_in}")]));
     assert!(text.contains("channel walk-in / other"), "{text}");
-    assert!(text.contains("+20 100 555 0100"), "normalised phone: {text}");
-    assert!(text.contains("[ ] restarted the application or device"), "{text}");
+    assert!(
+        text.contains("+20 100 555 0100"),
+        "normalised phone: {text}"
+    );
+    assert!(
+        text.contains("[ ] restarted the application or device"),
+        "{text}"
+    );
     assert!(text.contains("system information: not attached"), "{text}");
 
     // A bad contact detail is refused before anything is queued, naming the field.
     let bad = cli(
         a,
         &[
-            "new", "--for", "customer@nile.example", "--title", "Bad contact",
-            "--description", "x", "--contact-email", "nile@",
+            "new",
+            "--for",
+            "customer@nile.example",
+            "--title",
+            "Bad contact",
+            "--description",
+            "x",
+            "--contact-email",
+            "nile@",
         ],
     );
     assert_eq!(code(&bad), 1, "{bad:?}");
@@ -121,7 +143,15 @@ fn staff_file_for_a_customer_by_e_mail_and_show_prints_what_was_given() {
     // Unknown e-mail: a clear error, nothing filed.
     let unknown = cli(
         a,
-        &["new", "--for", "nobody@nowhere.example", "--title", "Who?", "--description", "x"],
+        &[
+            "new",
+            "--for",
+            "nobody@nowhere.example",
+            "--title",
+            "Who?",
+            "--description",
+            "x",
+        ],
     );
     assert_eq!(code(&unknown), 1, "{unknown:?}");
     assert!(
@@ -132,7 +162,15 @@ fn staff_file_for_a_customer_by_e_mail_and_show_prints_what_was_given() {
 
     // A lapsed organisation: refused without a reason, accepted with one, the reason
     // on the timeline.
-    let lapsed = ["new", "--for", "customer@dunes.example", "--title", "Customs portal down", "--description", "since 9"];
+    let lapsed = [
+        "new",
+        "--for",
+        "customer@dunes.example",
+        "--title",
+        "Customs portal down",
+        "--description",
+        "since 9",
+    ];
     let refused = cli(a, &lapsed);
     assert_eq!(code(&refused), 1, "{refused:?}");
     assert!(
@@ -177,10 +215,22 @@ fn staff_file_for_a_customer_by_e_mail_and_show_prints_what_was_given() {
     login(c, &server.url(), "customer@nile.example");
     let theirs = cli(
         c,
-        &["new", "--for", "customer@nile.example", "--title", "For me", "--description", "x"],
+        &[
+            "new",
+            "--for",
+            "customer@nile.example",
+            "--title",
+            "For me",
+            "--description",
+            "x",
+        ],
     );
     assert_eq!(code(&theirs), 1, "{theirs:?}");
-    assert!(stderr(&theirs).contains("--for is for staff"), "{}", stderr(&theirs));
+    assert!(
+        stderr(&theirs).contains("--for is for staff"),
+        "{}",
+        stderr(&theirs)
+    );
     // The customer's own ticket shows the contact they gave.
     assert_eq!(code(&cli(c, &["sync"])), 0);
     let shown = stdout(&cli(c, &["show", &number.to_string()]));

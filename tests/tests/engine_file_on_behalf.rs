@@ -56,7 +56,10 @@ async fn offline_staff_need_a_reason_for_a_lapsed_organisation_and_valid_contact
         .expect_err("bad contact");
     match &err {
         EngineError::Invalid(m) => {
-            assert!(m.contains("contact e-mail") && m.contains("contact phone"), "{m}")
+            assert!(
+                m.contains("contact e-mail") && m.contains("contact phone"),
+                "{m}"
+            )
         }
         other => panic!("not invalid: {other:?}"),
     }
@@ -73,7 +76,10 @@ async fn offline_staff_need_a_reason_for_a_lapsed_organisation_and_valid_contact
         .await
         .expect("queued");
     let local = agent.engine.ticket(&id.to_string()).await.expect("local");
-    assert_eq!(local.ticket.contact.phone.as_deref(), Some("+971 4 555 0100"));
+    assert_eq!(
+        local.ticket.contact.phone.as_deref(),
+        Some("+971 4 555 0100")
+    );
 
     server.start();
     agent.engine.sync_now().await.expect("sync");
@@ -95,7 +101,11 @@ async fn offline_staff_need_a_reason_for_a_lapsed_organisation_and_valid_contact
 
     // The customer sees the ticket, not how support handled the account.
     let customer = server.device("customer@dunes.example").await;
-    let theirs = customer.engine.ticket(&id.to_string()).await.expect("theirs");
+    let theirs = customer
+        .engine
+        .ticket(&id.to_string())
+        .await
+        .expect("theirs");
     assert!(
         !theirs
             .events

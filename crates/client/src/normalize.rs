@@ -80,7 +80,16 @@ mod tests {
         for typed in ["1042", "#1042", " # 1042 ", "١٠٤٢", "#١٠٤٢", "۱۰۴۲"] {
             assert_eq!(ticket_number(typed), Some(1042), "{typed:?}");
         }
-        for not_one in ["", "#", "10 42", "1042a", "#-1", "0", "printer", "99999999999999999999"] {
+        for not_one in [
+            "",
+            "#",
+            "10 42",
+            "1042a",
+            "#-1",
+            "0",
+            "printer",
+            "99999999999999999999",
+        ] {
             assert_eq!(ticket_number(not_one), None, "{not_one:?}");
         }
         assert_eq!(normalize("رقم ١٠٤٢"), "رقم 1042");

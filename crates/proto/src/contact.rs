@@ -101,7 +101,8 @@ impl Contact {
                 None
             }
         });
-        let phone = present(&self.phone).and_then(|p| normalise_phone(p).map_err(|e| errors.push(e)).ok());
+        let phone =
+            present(&self.phone).and_then(|p| normalise_phone(p).map_err(|e| errors.push(e)).ok());
         if errors.is_empty() {
             Ok(Contact { name, email, phone })
         } else {
@@ -226,9 +227,15 @@ mod tests {
     #[test]
     fn arabic_indic_digits_become_ascii() {
         let c = contact("أمل", "amal@nile.example", "+٢٠ ١٠٠ ٥٥٥ ٠١٠٠");
-        assert_eq!(c.checked().unwrap().phone.as_deref(), Some("+20 100 555 0100"));
+        assert_eq!(
+            c.checked().unwrap().phone.as_deref(),
+            Some("+20 100 555 0100")
+        );
         let persian = contact("x", "a@b.cd", "۰۹۱۲ ۳۴۵ ۶۷۸۹");
-        assert_eq!(persian.checked().unwrap().phone.as_deref(), Some("0912 345 6789"));
+        assert_eq!(
+            persian.checked().unwrap().phone.as_deref(),
+            Some("0912 345 6789")
+        );
     }
 
     #[test]
@@ -251,8 +258,14 @@ mod tests {
     #[test]
     fn phone_rules() {
         let bad = |p: &str| problems(&contact("x", "a@b.cd", p));
-        assert_eq!(bad("20+100"), [(ContactField::Phone, ContactProblem::PhoneCharacters)]);
-        assert_eq!(bad("12"), [(ContactField::Phone, ContactProblem::PhoneDigits)]);
+        assert_eq!(
+            bad("20+100"),
+            [(ContactField::Phone, ContactProblem::PhoneCharacters)]
+        );
+        assert_eq!(
+            bad("12"),
+            [(ContactField::Phone, ContactProblem::PhoneDigits)]
+        );
         assert_eq!(
             bad(&"1".repeat(21)),
             [(ContactField::Phone, ContactProblem::PhoneDigits)]
@@ -261,7 +274,10 @@ mod tests {
             bad(&"1 ".repeat(21)),
             [(ContactField::Phone, ContactProblem::TooLong)]
         );
-        assert_eq!(bad("100\n200"), [(ContactField::Phone, ContactProblem::PhoneCharacters)]);
+        assert_eq!(
+            bad("100\n200"),
+            [(ContactField::Phone, ContactProblem::PhoneCharacters)]
+        );
         assert!(contact("x", "a@b.cd", "100").checked().is_ok());
         assert!(contact("x", "a@b.cd", "+1.800.555.0199").checked().is_ok());
     }

@@ -11,9 +11,9 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use tadhkira_proto::{
-    contact, Applied, Contact, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope, MutationResult, NewMessage,
-    NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility, MAX_CHECKS,
-    MAX_SYSTEM_INFO_CHARS,
+    contact, Applied, Contact, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope,
+    MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility,
+    MAX_CHECKS, MAX_SYSTEM_INFO_CHARS,
 };
 use uuid::Uuid;
 

@@ -26,7 +26,12 @@ async fn contact_details_are_checked_per_field_and_stored_normalised(db: Db) {
         (json!({"name": "Amal\nNabil"}), "contact name"),
     ] {
         let (status, body) = app
-            .call(Method::POST, "/tickets", token, Some(ticket(contact.clone())))
+            .call(
+                Method::POST,
+                "/tickets",
+                token,
+                Some(ticket(contact.clone())),
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{contact}: {body}");
         assert_eq!(body["code"], "invalid");

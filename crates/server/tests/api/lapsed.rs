@@ -23,7 +23,10 @@ async fn staff_need_a_reason_to_log_a_ticket_for_a_lapsed_organisation(db: Db) {
         message.contains("Lapsed Org") && message.contains("override"),
         "{message}"
     );
-    assert!(app.pull_all(&cast.agent).await.is_empty(), "nothing created");
+    assert!(
+        app.pull_all(&cast.agent).await.is_empty(),
+        "nothing created"
+    );
 
     // The same mutation id, fixed: rejections are not recorded.
     let reason = "Renewal paid by bank transfer, not yet booked";
