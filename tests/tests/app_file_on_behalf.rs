@@ -267,10 +267,11 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
     theirs
         .type_into(r#"[data-testid="search"]"#, "scanner will not pair")
         .await;
+    // The first row once the search applied (the whole list may show it before).
     until_text(
         &theirs,
-        "the agent-filed ticket in the customer's list",
-        r#"[data-testid="ticket-list"]"#,
+        "the agent-filed ticket found in the customer's list",
+        r#"[data-testid="ticket-row"]"#,
         title,
     )
     .await;
