@@ -114,4 +114,17 @@ async fn offline_staff_need_a_reason_for_a_lapsed_organisation_and_valid_contact
         "{:?}",
         theirs.events
     );
+    // Nor can the customer override their own lapse: refused before queueing.
+    let own: NewTicketInput = serde_json::from_value(serde_json::json!({
+        "title": "Please let me file", "description": "I will pay next week",
+        "lapsed_override": "paying next week",
+    }))
+    .expect("input");
+    let err = customer
+        .engine
+        .create_ticket(own)
+        .await
+        .expect_err("staff only");
+    assert!(matches!(err, EngineError::Invalid(_)), "{err:?}");
+    assert_eq!(customer.engine.sync_state().queued, 0);
 }

@@ -322,4 +322,17 @@ mod tests {
         let err = serde_json::from_str::<NewTicket>(json).unwrap_err();
         assert!(err.to_string().contains("title"), "{err}");
     }
+
+    #[test]
+    fn the_apps_first_line_checks_have_the_ids_listed_here_in_order() {
+        // The app's list and this one are written twice (TypeScript and Rust); this
+        // keeps them one list.
+        let ts = include_str!("../../../ui/src/lib/checks.ts");
+        let ids: Vec<&str> = ts
+            .split("id: '")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .collect();
+        assert_eq!(ids, FIRST_LINE_CHECKS);
+    }
 }
