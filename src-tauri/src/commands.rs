@@ -9,7 +9,7 @@ use tadhkira_client::{
     Account, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
     TicketListPage, TicketView,
 };
-use tadhkira_proto::{FieldValue, Health, Mutation, Tier, User, Visibility};
+use tadhkira_proto::{Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility};
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
@@ -185,6 +185,14 @@ pub fn system_info(app: AppHandle, locale: String) -> String {
         tauri::VERSION,
         locale
     )
+}
+
+/// The problems of contact details by the one rule the engine and the server apply
+/// (`Contact::checked`); empty when they are fine. The form marks each field with its
+/// problem before filing.
+#[tauri::command]
+pub fn check_contact(contact: Contact) -> Vec<ContactError> {
+    contact.checked().err().unwrap_or_default()
 }
 
 /// The stored settings.

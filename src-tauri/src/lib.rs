@@ -149,6 +149,7 @@ pub fn run() {
             commands::resend,
             commands::discard,
             commands::system_info,
+            commands::check_contact,
             commands::get_settings,
             commands::set_settings,
             commands::token_storage,

@@ -4,15 +4,29 @@
 //! call with the caller's contact prefilled, and files it; when the server is back the
 //! ticket reaches it with that requester and channel, and the agent's outbox is empty.
 //!
-//! With `TADHKIRA_SCREENSHOTS=DIR`, the staff new-ticket form is saved there in English
-//! (light) and Arabic (dark).
+//! Then, online, a lapsed organisation: the form will not file without an override
+//! reason, files with one, and the reason shows on the ticket's timeline. The agent
+//! finds a customer's ticket by its number and sees everything the customer gave
+//! (contact, checks done and not done, system information). Last the customer's own app
+//! starts fresh: its first sync shows the agent-filed ticket and raises no notification.
+//!
+//! With `TADHKIRA_SCREENSHOTS=DIR`, the staff new-ticket form and the ticket page are
+//! saved there in English (light) and Arabic (dark).
 
 use std::time::Duration;
 
-use tadhkira_client::ListQuery;
+use tadhkira_client::{ListQuery, NewTicketInput};
 use tadhkira_proto::Channel;
-use tadhkira_tests::app::{eventually, launch_app};
+use tadhkira_tests::app::{eventually, launch_app, App};
 use tadhkira_tests::server::spawn_server;
+
+/// Waits until the page's text at `css` contains `wanted`.
+async fn until_text(app: &App, what: &str, css: &str, wanted: &str) {
+    eventually(what, 60, || async {
+        app.inner_text(css).await.contains(wanted)
+    })
+    .await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the_server() {
@@ -112,6 +126,123 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
     app.click(r#"[data-testid="nav-outbox"]"#).await;
     app.wait_for(r#"[data-testid="outbox-empty"]"#).await;
 
+    // A lapsed organisation, online: no reason, no filing; with one, filed, and the
+    // reason is on the timeline.
+    app.click(r#"[data-testid="nav-new"]"#).await;
+    app.type_into(r#"[data-testid="for-whom"]"#, "customer@dunes")
+        .await;
+    app.click(r#"[data-testid="customer-option"]"#).await;
+    app.wait_for(r#"[data-testid="lapsed-warning"]"#).await;
+    let lapsed_title = "Customs portal rejects every declaration (logged call)";
+    app.type_into(r#"[data-testid="new-title"]"#, lapsed_title)
+        .await;
+    app.type_into(
+        r#"[data-testid="new-description"]"#,
+        "Called in: every declaration is rejected since this morning.",
+    )
+    .await;
+    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.wait_for(r#"[data-testid="lapsed-reason-required"]"#)
+        .await;
+    assert_eq!(
+        app.inner_text(r#"[data-testid="ticket-number"]"#).await,
+        "",
+        "not filed: still on the form"
+    );
+    let reason = "Renewal paid by transfer, finance to confirm";
+    app.type_into(r#"[data-testid="lapsed-reason"]"#, reason)
+        .await;
+    app.click(r#"[data-testid="file-ticket"]"#).await;
+    eventually("the lapsed ticket gets its server number", 60, || async {
+        app.inner_text(r#"[data-testid="ticket-number"]"#)
+            .await
+            .starts_with('#')
+    })
+    .await;
+    until_text(
+        &app,
+        "the override and its reason on the timeline",
+        r#"[data-testid="timeline"]"#,
+        reason,
+    )
+    .await;
+    let timeline = app.inner_text(r#"[data-testid="timeline"]"#).await;
+    assert!(
+        timeline.contains("Dunes Trading") && timeline.contains("not active"),
+        "{timeline}"
+    );
+
+    // A customer files with checks and system information; the agent finds it by its
+    // number and sees everything that was given.
+    let given_id = customer
+        .create_ticket(
+            serde_json::from_value::<NewTicketInput>(serde_json::json!({
+                "title": "Label printer prints blank labels",
+                "description": "Since the driver update every label comes out blank.",
+                "category": "Printing",
+                "contact": {
+                    "name": "Salma Hassan",
+                    "email": "salma.hassan@nile.example",
+                    "phone": "+20 100 555 0199",
+                },
+                "checks": ["restarted", "help_articles_read"],
+                "system_info": "OS: windows (x86_64)\nApp: Tadhkira 0.1.0\nTauri: 2.9.2\nLocale: ar-EG\nPrinter driver: ZDesigner ZD421-203dpi ZPL 10.6.8.25742 (installed 2026-11-28)",
+            }))
+            .expect("input"),
+        )
+        .await
+        .expect("filed");
+    customer.sync_now().await.expect("customer sync");
+    let given_number = customer
+        .ticket(&given_id.to_string())
+        .await
+        .expect("the ticket")
+        .ticket
+        .number;
+    assert!(given_number > 0);
+    app.click(r#"[data-testid="nav-tickets"]"#).await;
+    app.type_into(r#"[data-testid="search"]"#, &format!("#{given_number}"))
+        .await;
+    until_text(
+        &app,
+        "the ticket found by its number",
+        r#"[data-testid="ticket-list"]"#,
+        "Label printer prints blank labels",
+    )
+    .await;
+    app.click(r#"[data-testid="ticket-row"]"#).await;
+    app.wait_for(r#"[data-testid="ticket-given"]"#).await;
+    let given = app.inner_text(r#"[data-testid="ticket-given"]"#).await;
+    for part in [
+        "Salma Hassan",
+        "salma.hassan@nile.example",
+        "+20 100 555 0199",
+        "Printing",
+        "Restarted the application or device",
+        "Checked the network connection",
+        "Looked in the help articles",
+        "Not done",
+        "ZDesigner ZD421",
+    ] {
+        assert!(given.contains(part), "{part:?} in {given}");
+    }
+    app.screenshot_if_asked("ticket-details-en-light");
+    if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
+        app.select(r#"[data-testid="language"]"#, "ar").await;
+        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        until_text(
+            &app,
+            "the ticket page in Arabic",
+            r#"[data-testid="ticket-given"]"#,
+            "لم يتم",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.screenshot_if_asked("ticket-details-ar-dark");
+        app.select(r#"[data-testid="language"]"#, "en").await;
+        app.select(r#"[data-testid="theme"]"#, "light").await;
+    }
+
     // The same form in Arabic, dark, for a customer of the lapsed organisation.
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
         app.select(r#"[data-testid="language"]"#, "ar").await;
@@ -128,4 +259,36 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
 
     customer.close().await;
     app.close().await;
+
+    // The customer's own app, first start: the agent-filed ticket is there, and a first
+    // sync raises no notification (everything in it is old news).
+    let theirs = launch_app(&server.url()).await;
+    theirs.sign_in("customer@nile.example", "demo1234").await;
+    theirs
+        .type_into(r#"[data-testid="search"]"#, "scanner will not pair")
+        .await;
+    // The first row once the search applied (the whole list may show it before).
+    until_text(
+        &theirs,
+        "the agent-filed ticket found in the customer's list",
+        r#"[data-testid="ticket-row"]"#,
+        title,
+    )
+    .await;
+    theirs.click(r#"[data-testid="ticket-row"]"#).await;
+    until_text(
+        &theirs,
+        "the contact the agent took down",
+        r#"[data-testid="ticket-given"]"#,
+        "+20 100 555 0101",
+    )
+    .await;
+    // Give a notification every chance to arrive before saying there is none.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        theirs.notifications(),
+        vec![],
+        "a first sync raises no notification"
+    );
+    theirs.close().await;
 }

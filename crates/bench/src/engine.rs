@@ -37,6 +37,7 @@ pub async fn push_outbox(url: &str, tickets: usize) -> Result<f64> {
                 checks: vec![],
                 system_info: None,
                 requester_id: None,
+                lapsed_override: None,
             })
             .await?;
         engine
@@ -151,6 +152,7 @@ pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
             checks: vec![],
             system_info: None,
             requester_id: None,
+            lapsed_override: None,
         })
         .await?;
     customer.sync_now().await?;

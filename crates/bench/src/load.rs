@@ -30,6 +30,7 @@ pub fn new_ticket(i: usize) -> NewTicket {
         checks: vec![],
         system_info: None,
         requester_id: None,
+        lapsed_override: None,
     }
 }
 

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use tadhkira_client::{OutboxItem, OutboxState, TicketRow, TicketView};
-use tadhkira_proto::{is_forbidden_char, EventKind};
+use tadhkira_proto::{is_forbidden_char, EventKind, Ticket, FIRST_LINE_CHECKS};
 
 use crate::i18n::{t, value};
 
@@ -134,6 +134,7 @@ pub fn detail(d: &TicketView) {
             ("org", tk.org_name.as_str().into()),
         ],
     ));
+    given(tk);
     say(&format!("\n{}\n", tk.description));
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     for m in &d.messages {
@@ -202,6 +203,14 @@ pub fn detail(d: &TicketView) {
                     ("value", value.to_string().into()),
                 ],
             ),
+            EventKind::LapsedOverride { org_name, reason } => t(
+                "cli-event-lapsed-override",
+                &[
+                    actor,
+                    ("org", org_name.as_str().into()),
+                    ("reason", reason.as_str().into()),
+                ],
+            ),
         };
         lines.push((e.created_at, line));
     }
@@ -211,6 +220,62 @@ pub fn detail(d: &TicketView) {
     }
     for p in &d.pending {
         outbox_line(p);
+    }
+}
+
+/// A first-line check and whether the requester did it.
+#[derive(Debug, serde::Serialize)]
+pub struct CheckDone {
+    pub id: String,
+    pub done: bool,
+}
+
+/// Every check the app asks about, done or not, then any other check the ticket holds.
+pub fn check_list(ticked: &[String]) -> Vec<CheckDone> {
+    let known = FIRST_LINE_CHECKS.iter().map(|id| CheckDone {
+        id: (*id).to_owned(),
+        done: ticked.iter().any(|t| t == id),
+    });
+    let other = ticked
+        .iter()
+        .filter(|t| !FIRST_LINE_CHECKS.contains(&t.as_str()))
+        .map(|t| CheckDone {
+            id: t.clone(),
+            done: true,
+        });
+    known.chain(other).collect()
+}
+
+/// What the requester gave when filing: contact, category, checks, system information.
+fn given(tk: &Ticket) {
+    let none = t("cli-none", &[]);
+    let contact: Vec<&str> = [&tk.contact.name, &tk.contact.email, &tk.contact.phone]
+        .into_iter()
+        .filter_map(|v| v.as_deref())
+        .collect();
+    let contact = if contact.is_empty() {
+        none.clone()
+    } else {
+        contact.join(" · ")
+    };
+    say(&t("cli-detail-contact", &[("contact", contact.into())]));
+    say(&t(
+        "cli-detail-category",
+        &[("category", tk.category.as_deref().unwrap_or(&none).into())],
+    ));
+    say(&t("cli-detail-checks", &[]));
+    for c in check_list(&tk.checks) {
+        let mark = if c.done { "[x]" } else { "[ ]" };
+        say(&format!("  {mark} {}", value("cli-check", &c.id)));
+    }
+    match &tk.system_info {
+        Some(info) => {
+            say(&t("cli-detail-system-info", &[]));
+            for line in info.lines() {
+                say(&format!("  {line}"));
+            }
+        }
+        None => say(&t("cli-detail-no-system-info", &[])),
     }
 }
 

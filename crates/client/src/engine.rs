@@ -402,6 +402,24 @@ impl Engine {
             .collect())
     }
 
+    /// The name of `customer`'s organisation when the customer directory kept in the
+    /// store (no network) says its subscription is not active now; `None` when it is
+    /// active or the customer is not in the kept list (the server decides then).
+    pub(crate) async fn kept_lapsed_organisation(&self, customer: Uuid) -> Result<Option<String>> {
+        let s = self.session()?;
+        let Some(kept) = s.store.meta(CUSTOMER_DIRECTORY).await? else {
+            return Ok(None);
+        };
+        let people: Vec<tadhkira_proto::Me> = serde_json::from_str(&kept)?;
+        let now = chrono::Utc::now();
+        Ok(people
+            .into_iter()
+            .find(|p| p.user.id == customer)
+            .and_then(|p| p.organisation)
+            .filter(|o| !o.subscription_active(now))
+            .map(|o| o.name))
+    }
+
     /// A ticket with its messages, timeline and pending local changes. `reference` is a
     /// ticket id, or a number (`#1042` / `1042`) once the server gave one.
     pub async fn ticket(&self, reference: &str) -> Result<TicketView> {

@@ -191,6 +191,10 @@ pub struct NewTicketInput {
     /// Staff only: the customer the ticket is for.
     #[serde(default)]
     pub requester_id: Option<Uuid>,
+    /// Staff only: why the ticket is logged although the customer's subscription is not
+    /// active (required then; see `tadhkira_proto::NewTicket::lapsed_override`).
+    #[serde(default)]
+    pub lapsed_override: Option<String>,
 }
 
 fn default_priority() -> Priority {

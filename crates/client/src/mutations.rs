@@ -35,10 +35,35 @@ impl Engine {
             .iter()
             .map(ShortText::parse)
             .collect::<Result<Vec<_>, _>>()?;
+        // The server's rule, here too: an offline user hears at once, not from the outbox.
+        let contact = input
+            .contact
+            .checked()
+            .map_err(|e| EngineError::Invalid(tadhkira_proto::contact::describe(&e)))?;
         if input.requester_id.is_some() && !me.role.is_staff() {
             return Err(EngineError::Invalid(
                 "only staff file tickets for someone else".into(),
             ));
+        }
+        let lapsed_override = input
+            .lapsed_override
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .map(ShortText::parse)
+            .transpose()?;
+        if lapsed_override.is_some() && !me.role.is_staff() {
+            return Err(EngineError::Invalid(
+                "only staff log a ticket for a lapsed subscription".into(),
+            ));
+        }
+        if let (Some(rid), None) = (input.requester_id, &lapsed_override) {
+            // Refused here, at once and offline, rather than later in the outbox.
+            if let Some(org) = self.kept_lapsed_organisation(rid).await? {
+                return Err(EngineError::Invalid(format!(
+                    "{org}'s subscription is not active: give an override reason to log this \
+                     ticket anyway"
+                )));
+            }
         }
         let new = NewTicket {
             id,
@@ -47,10 +72,11 @@ impl Engine {
             priority: input.priority,
             channel: input.channel,
             category,
-            contact: input.contact,
+            contact,
             checks,
             system_info: input.system_info,
             requester_id: input.requester_id,
+            lapsed_override,
         };
         // Refused here, before it is queued, by the rule the server applies.
         new.check_free_text()?;

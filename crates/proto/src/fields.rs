@@ -81,6 +81,8 @@ wire_enum!(
         Phone = "phone",
         Remote = "remote",
         Whatsapp = "whatsapp",
+        /// In person at the desk, or any way not listed.
+        Other = "other",
     }
 );
 

@@ -8,6 +8,7 @@
 //! whose constructors validate: past the edge, an invalid value cannot exist.
 
 pub mod auth;
+pub mod contact;
 pub mod error;
 pub mod fields;
 pub mod health;
@@ -16,6 +17,7 @@ pub mod sync;
 pub mod ticket;
 
 pub use auth::*;
+pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;
 pub use fields::*;
 pub use health::*;

@@ -30,6 +30,10 @@ pub const MAX_SYSTEM_INFO_CHARS: usize = 4_000;
 pub const MAX_CHECKS: usize = 20;
 /// Longest contact detail (name, e-mail, phone) accepted, in characters.
 pub const MAX_CONTACT_CHARS: usize = 254;
+/// The first-line checks the app asks about before filing, by the id a ticket stores
+/// when one is ticked (the app's list is `ui/src/lib/checks.ts`, same ids, same order).
+/// Listed so that a reader (the CLI's `show`) can say which were NOT done as well.
+pub const FIRST_LINE_CHECKS: [&str; 3] = ["restarted", "network_checked", "help_articles_read"];
 
 /// A new ticket, as filed by a customer or logged by an agent on a customer's behalf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +58,12 @@ pub struct NewTicket {
     /// Staff only: the customer the ticket is for. Customers file for themselves.
     #[serde(default)]
     pub requester_id: Option<Uuid>,
+    /// Staff only: why this ticket is logged although the requester's organisation's
+    /// subscription is not active. Without it such a ticket is refused
+    /// `subscription_inactive`; with it, it is accepted and the reason goes on the
+    /// timeline (staff only). Ignored when the subscription is active.
+    #[serde(default)]
+    pub lapsed_override: Option<ShortText>,
 }
 
 impl NewTicket {
@@ -418,5 +428,18 @@ mod tests {
             "description":"d","priority":"high","channel":"desktop"}"#;
         let err = serde_json::from_str::<NewTicket>(json).unwrap_err();
         assert!(err.to_string().contains("title"), "{err}");
+    }
+
+    #[test]
+    fn the_apps_first_line_checks_have_the_ids_listed_here_in_order() {
+        // The app's list and this one are written twice (TypeScript and Rust); this
+        // keeps them one list.
+        let ts = include_str!("../../../ui/src/lib/checks.ts");
+        let ids: Vec<&str> = ts
+            .split("id: '")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .collect();
+        assert_eq!(ids, FIRST_LINE_CHECKS);
     }
 }

@@ -285,6 +285,12 @@ pub enum EventKind {
         field: String,
         value: String,
     },
+    /// Staff logged the ticket although the organisation's subscription was not active,
+    /// for this reason. Staff only: it is about how support handles the account.
+    LapsedOverride {
+        org_name: String,
+        reason: String,
+    },
 }
 
 /// One entry of a ticket's timeline.
@@ -354,6 +360,7 @@ mod tests {
             checks: vec![ShortText::parse("restarted").unwrap()],
             system_info: Some("Debian 12".into()),
             requester_id: None,
+            lapsed_override: None,
         }
     }
 

@@ -249,7 +249,12 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
             description: Description::parse(description)?,
             priority: priorities[i % priorities.len()],
             channel: if lapsed {
-                [Channel::Phone, Channel::Remote, Channel::Email][(i / 3) % 3]
+                [
+                    Channel::Phone,
+                    Channel::Remote,
+                    Channel::Email,
+                    Channel::Other,
+                ][(i / 3) % 4]
             } else {
                 [
                     Channel::Desktop,
@@ -275,6 +280,16 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
             })?],
             system_info: Some("Windows 11 23H2, Tadhkira 0.1.0".into()),
             requester_id: lapsed.then_some(customer.user.id),
+            // Logged while the renewal is being processed: the override says so.
+            lapsed_override: lapsed
+                .then(|| {
+                    ShortText::parse(if ar {
+                        "التجديد قيد المعالجة لدى قسم المالية"
+                    } else {
+                        "Renewal is being processed by finance"
+                    })
+                })
+                .transpose()?,
         };
         let overdue = i % 5 == 1;
         let filed_under = if overdue { &tight } else { settings };

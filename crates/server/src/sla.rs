@@ -63,6 +63,7 @@ mod tests {
             checks: vec![],
             system_info: None,
             requester_id: None,
+            lapsed_override: None,
         };
         let filing = Filing {
             org_id: Uuid::nil(),

@@ -3,4 +3,4 @@
 /**
  * The way a ticket reached support.
  */
-export type Channel = "desktop" | "portal" | "email" | "phone" | "remote" | "whatsapp";
+export type Channel = "desktop" | "portal" | "email" | "phone" | "remote" | "whatsapp" | "other";

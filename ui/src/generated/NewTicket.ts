@@ -25,4 +25,11 @@ system_info: string | null,
 /**
  * Staff only: the customer the ticket is for. Customers file for themselves.
  */
-requester_id: string | null, };
+requester_id: string | null, 
+/**
+ * Staff only: why this ticket is logged although the requester's organisation's
+ * subscription is not active. Without it such a ticket is refused
+ * `subscription_inactive`; with it, it is accepted and the reason goes on the
+ * timeline (staff only). Ignored when the subscription is active.
+ */
+lapsed_override: ShortText | null, };

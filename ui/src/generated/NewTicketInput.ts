@@ -10,4 +10,9 @@ export type NewTicketInput = { title: string, description: string, priority: Pri
 /**
  * Staff only: the customer the ticket is for.
  */
-requester_id: string | null, };
+requester_id: string | null, 
+/**
+ * Staff only: why the ticket is logged although the customer's subscription is not
+ * active (required then; see `tadhkira_proto::NewTicket::lapsed_override`).
+ */
+lapsed_override: string | null, };

@@ -6,6 +6,8 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Account } from '../generated/Account';
+import type { Contact } from '../generated/Contact';
+import type { ContactError } from '../generated/ContactError';
 import type { Customer } from '../generated/Customer';
 import type { EngineEvent } from '../generated/EngineEvent';
 import type { FieldValue } from '../generated/FieldValue';
@@ -109,6 +111,10 @@ export const tokenStorage = (): Promise<string> => invoke('token_storage');
 
 /** The staff a ticket can be assigned to, by name (the last list kept when offline). */
 export const staffDirectory = (): Promise<User[]> => invoke('staff_directory');
+
+/** The problems of contact details by the rule the engine and server apply (empty when
+ * they are fine); pure, so it answers offline. */
+export const checkContact = (contact: Contact): Promise<ContactError[]> => invoke('check_contact', { contact });
 
 /** The customers staff can file a ticket for, by name, with their organisation and
  * whether it is paid (the last list kept when offline; empty for customers). */

@@ -244,6 +244,7 @@ const QUEUED_CREATE = {
       checks: [],
       system_info: null,
       requester_id: null,
+      lapsed_override: null,
     },
   },
 };
@@ -297,6 +298,7 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     staff_directory: { ok: STAFF },
     customer_directory: { ok: account.user.role === 'customer' ? [] : CUSTOMERS },
     system_info: { ok: 'OS: linux (x86_64)\nApp: Tadhkira 0.1.0\nLocale: en' },
+    check_contact: { ok: [] },
     ...extra,
   };
 }
@@ -325,6 +327,7 @@ export const REJECTED_CREATE = {
       checks: ['restarted'],
       system_info: null,
       requester_id: null,
+      lapsed_override: null,
     },
   },
 };

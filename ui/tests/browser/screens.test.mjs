@@ -99,7 +99,11 @@ describe('signed-in screens', () => {
     await page.getByTestId('for-whom').fill('dunes');
     await page.getByTestId('customer-option').filter({ hasText: 'Dunes Trading' }).click();
     assert.match(await page.getByTestId('chosen-customer').innerText(), /Subscription lapsed/);
-    assert.match(await page.getByTestId('lapsed-warning').innerText(), /Dunes Trading.*refuse/);
+    assert.match(await page.getByTestId('lapsed-warning').innerText(), /Dunes Trading.*reason/);
+    // A lapsed organisation's ticket is not filed without the reason.
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('lapsed-reason-required').waitFor();
+    assert.deepEqual(await calls(page, 'create_ticket'), []);
     await page.getByTestId('change-customer').click();
 
     await page.getByTestId('for-whom').fill('SALMA');
@@ -120,7 +124,112 @@ describe('signed-in screens', () => {
     assert.equal(input.channel, 'whatsapp');
     assert.deepEqual(input.contact, { name: 'Salma Hassan', email: 'customer@nile.example', phone: '+20 122 222 2222' });
     assert.equal(input.system_info, null);
+    assert.equal(input.lapsed_override, null, 'no override for a paid organisation');
     assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it("files a lapsed organisation's ticket with the reason, and offers walk-in as a channel", async () => {
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn(AGENT, { create_ticket: { ok: LOCAL_DETAIL.ticket.id }, ticket: { ok: LOCAL_DETAIL } }),
+    );
+    await page.getByTestId('nav-new').click();
+    await page.getByTestId('new-title').fill('Customs portal down');
+    await page.getByTestId('new-description').fill('Came to the desk: the portal is down.');
+    await page.getByTestId('for-whom').fill('dunes');
+    await page.getByTestId('customer-option').filter({ hasText: 'Dunes Trading' }).click();
+    await page.getByTestId('lapsed-reason').fill('  Renewal paid, finance to confirm ');
+    await page.getByTestId('new-channel').selectOption('other');
+    assert.match(await page.getByTestId('new-channel').locator('option:checked').innerText(), /Walk-in \/ other/);
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('ticket-number').waitFor();
+    const [input] = (await calls(page, 'create_ticket')).map((a) => a.input);
+    assert.equal(input.lapsed_override, 'Renewal paid, finance to confirm');
+    assert.equal(input.channel, 'other');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('marks each contact field with its problem from the shared rule and files nothing', async () => {
+    const { page, context } = await openApp(
+      harness,
+      signedIn(CUSTOMER, {
+        create_ticket: { ok: LOCAL_DETAIL.ticket.id },
+        ticket: { ok: LOCAL_DETAIL },
+        check_contact: [
+          {
+            ok: [
+              { field: 'email', problem: 'not_an_email', message: 'contact e-mail "salma@" is not an e-mail address' },
+              { field: 'phone', problem: 'phone_characters', message: 'contact phone may hold only digits' },
+            ],
+          },
+          { ok: [] },
+        ],
+      }),
+    );
+    await page.getByTestId('nav-new').click();
+    await page.getByTestId('new-title').fill('VPN drops');
+    await page.getByTestId('new-description').fill('Hourly.');
+    await page.getByTestId('contact-email').fill('salma@');
+    await page.getByTestId('contact-phone').fill('ask reception');
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('contact-email-error').waitFor();
+    assert.match(await page.getByTestId('contact-email-error').innerText(), /e-mail address such as name@example.com/);
+    assert.match(await page.getByTestId('contact-phone-error').innerText(), /digits, spaces/);
+    assert.equal(await page.getByTestId('contact-name-error').count(), 0);
+    assert.equal(await page.getByTestId('contact-email').getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(await calls(page, 'create_ticket'), []);
+    const [asked] = await calls(page, 'check_contact');
+    assert.deepEqual(asked.contact, { name: 'Salma Hassan', email: 'salma@', phone: 'ask reception' });
+    // Fixed: the second check passes and the ticket is filed.
+    await page.getByTestId('contact-email').fill('salma@nile.example');
+    await page.getByTestId('contact-phone').fill('+20 100');
+    await page.getByTestId('file-ticket').click();
+    await page.getByTestId('ticket-number').waitFor();
+    assert.equal((await calls(page, 'create_ticket')).length, 1);
+    await context.close();
+  });
+
+  it('shows what the customer gave: contact, checks done and not done, system information, in both languages', async () => {
+    const given = {
+      ...DETAIL,
+      ticket: {
+        ...DETAIL.ticket,
+        contact: { name: 'Salma Hassan', email: 'customer@nile.example', phone: '+20 100 000 0000' },
+        checks: ['restarted', 'help_articles_read'],
+        system_info: 'OS: windows (x86_64)\nApp: Tadhkira 0.1.0\nLocale: ar',
+      },
+    };
+    const { page, context } = await openApp(harness, signedIn(AGENT, { ticket: { ok: given } }));
+    await page.getByTestId('ticket-row').first().click();
+    await page.getByTestId('ticket-given').waitFor();
+    assert.equal(await page.getByTestId('given-contact-email').innerText(), 'customer@nile.example');
+    assert.equal(await page.getByTestId('given-contact-phone').innerText(), '+20 100 000 0000');
+    assert.equal(await page.getByTestId('given-category').innerText(), 'Printing');
+    const checks = page.getByTestId('given-check');
+    assert.deepEqual(
+      await checks.evaluateAll((els) => els.map((e) => [e.dataset.check, e.dataset.done])),
+      [
+        ['restarted', 'true'],
+        ['network_checked', 'false'],
+        ['help_articles_read', 'true'],
+      ],
+    );
+    assert.match(await checks.nth(1).innerText(), /Not done:\s*Checked the network connection/);
+    assert.match(await page.getByTestId('given-sysinfo').innerText(), /OS: windows[\s\S]*Locale: ar/);
+    await page.getByTestId('language').selectOption('ar');
+    await page.getByText('ما قُدّم عند فتح التذكرة').waitFor();
+    assert.match(await checks.nth(1).innerText(), /لم يتم/);
+    assert.equal(await page.getByTestId('given-sysinfo').getAttribute('dir'), 'ltr');
+    await context.close();
+  });
+
+  it('searches by ticket number as typed, Arabic-Indic digits included', async () => {
+    const { page, context } = await openApp(harness, signedIn());
+    await page.getByTestId('ticket-list').waitFor();
+    await page.getByTestId('search').fill('#١٠٤٢');
+    await page.waitForFunction(() => window.__calls.some(([c, a]) => c === 'list_tickets' && a.query.search === '#١٠٤٢'));
     await context.close();
   });
 

@@ -57,6 +57,7 @@ export type Commands = {
   resend?: Of<typeof ipc.resend>;
   discard?: Of<typeof ipc.discard>;
   system_info?: Of<typeof ipc.systemInfo>;
+  check_contact?: Of<typeof ipc.checkContact>;
   get_settings?: Of<typeof ipc.getSettings>;
   set_settings?: Of<typeof ipc.setSettings>;
   token_storage?: Of<typeof ipc.tokenStorage>;

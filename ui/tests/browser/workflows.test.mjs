@@ -149,6 +149,29 @@ describe('workflows', () => {
     await context.close();
   });
 
+  it("asks staff for the override reason when their ticket for a lapsed organisation was refused", async () => {
+    const staffs = {
+      ...REJECTED_CREATE,
+      mutation: { type: 'create_ticket', data: { ...REJECTED_CREATE.mutation.data, requester_id: CUSTOMER.user.id, channel: 'phone' } },
+    };
+    const { page, context, errors } = await openApp(harness, signedIn(AGENT, { outbox: { ok: [staffs] }, resend: { ok: null } }));
+    await page.getByTestId('nav-outbox').click();
+    await page.getByTestId('edit').click();
+    await page.getByTestId('edit-override').waitFor();
+    // No reason, nothing sent.
+    await page.getByTestId('send-edited').click();
+    await page.getByRole('alert').filter({ hasText: 'cannot be empty' }).waitFor();
+    assert.deepEqual(await calls(page, 'resend'), []);
+    await page.getByTestId('edit-override').fill(' Renewal paid, finance to confirm ');
+    await page.getByTestId('send-edited').click();
+    await page.getByTestId('outbox-edit').waitFor({ state: 'detached' });
+    const [sent] = await calls(page, 'resend');
+    assert.equal(sent.edited.data.lapsed_override, 'Renewal paid, finance to confirm');
+    assert.equal(sent.edited.data.requester_id, CUSTOMER.user.id);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it('edits a rejected reply, and cancelling an edit sends nothing', async () => {
     const { page, context } = await openApp(harness, signedIn(CUSTOMER, { resend: { ok: null } }));
     await page.getByTestId('nav-outbox').click();

@@ -1,11 +1,11 @@
 //! `new`, `list` and `show`: opening a ticket and reading the local store.
 
 use clap::Args;
-use tadhkira_client::{Engine, ListQuery, NewTicketInput, Queue, Sort};
+use tadhkira_client::{Customer, Engine, ListQuery, NewTicketInput, Queue, Sort};
 use tadhkira_proto::{Channel, Contact, Priority, Status, Tier};
 
 use super::{after_change, bad_value, parse, unknown_choice};
-use crate::i18n::t;
+use crate::i18n::{error, t};
 use crate::{exit, output, Cli};
 
 /// The fields of `tadhkira new`.
@@ -17,8 +17,9 @@ pub struct NewArgs {
     description: String,
     #[arg(long, default_value = "normal")]
     priority: String,
-    #[arg(long, default_value = "desktop")]
-    channel: String,
+    /// Default: `phone` when staff file for someone (`--for`), else `desktop`.
+    #[arg(long)]
+    channel: Option<String>,
     #[arg(long)]
     category: Option<String>,
     #[arg(long)]
@@ -28,27 +29,66 @@ pub struct NewArgs {
     #[arg(long)]
     contact_phone: Option<String>,
     /// Staff: the customer (user id) the ticket is for.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "for_whom")]
     requester: Option<uuid::Uuid>,
+    /// Staff: the customer (e-mail, from the customer directory) the ticket is for; the
+    /// contact details default to theirs.
+    #[arg(long = "for", value_name = "EMAIL")]
+    for_whom: Option<String>,
+    /// Staff: why the ticket is logged although the customer's subscription has lapsed.
+    #[arg(long)]
+    override_reason: Option<String>,
+}
+
+/// The customer `email` names in the staff's customer directory (the last list kept
+/// when offline). Customers have no `--for`: they file for themselves.
+async fn customer_by_email(engine: &Engine, email: &str) -> anyhow::Result<Customer> {
+    let staff = engine.account().is_some_and(|a| a.user.role.is_staff());
+    if !staff {
+        return Err(error("cli-error-for-needs-staff", &[]));
+    }
+    let wanted = email.trim().to_lowercase();
+    engine
+        .customer_directory()
+        .await?
+        .into_iter()
+        .find(|c| c.user.email.to_lowercase() == wanted)
+        .ok_or_else(|| error("cli-error-unknown-customer", &[("email", email.into())]))
 }
 
 /// `tadhkira new`: saves the ticket locally, syncs, and prints its number (or, while
 /// it is queued, its id).
 pub async fn new(cli: &Cli, engine: &Engine, a: &NewArgs) -> anyhow::Result<u8> {
+    let customer = match &a.for_whom {
+        Some(email) => Some(customer_by_email(engine, email).await?),
+        None => None,
+    };
+    let on_behalf = customer.is_some() || a.requester.is_some();
+    let channel = match &a.channel {
+        Some(c) => parse::<Channel>("channel", c)?,
+        None if on_behalf => Channel::Phone,
+        None => Channel::Desktop,
+    };
+    // As the app's form does: the caller's contact details start as the customer's.
+    let given = |typed: &Option<String>, theirs: Option<&str>| {
+        typed.clone().or_else(|| theirs.map(str::to_owned))
+    };
+    let who = customer.as_ref().map(|c| &c.user);
     let input = NewTicketInput {
         title: a.title.clone(),
         description: a.description.clone(),
         priority: parse::<Priority>("priority", &a.priority)?,
-        channel: parse::<Channel>("channel", &a.channel)?,
+        channel,
         category: a.category.clone(),
         contact: Contact {
-            name: a.contact_name.clone(),
-            email: a.contact_email.clone(),
-            phone: a.contact_phone.clone(),
+            name: given(&a.contact_name, who.map(|u| u.name.as_str())),
+            email: given(&a.contact_email, who.map(|u| u.email.as_str())),
+            phone: given(&a.contact_phone, who.and_then(|u| u.phone.as_deref())),
         },
         checks: vec![],
         system_info: None,
-        requester_id: a.requester,
+        requester_id: who.map(|u| u.id).or(a.requester),
+        lapsed_override: a.override_reason.clone(),
     };
     let id = engine.create_ticket(input).await?;
     let code = after_change(cli, engine).await?;
@@ -170,7 +210,11 @@ pub async fn show(cli: &Cli, engine: &Engine, ticket: &str) -> anyhow::Result<u8
     let d = engine.ticket(ticket).await?;
     engine.mark_read(d.ticket.id).await?;
     if cli.json {
-        output::json(&d)?;
+        // The view as stored, and each first-line check with whether it was done, so a
+        // script sees what was NOT tried as well.
+        let mut v = serde_json::to_value(&d)?;
+        v["first_line_checks"] = serde_json::to_value(output::check_list(&d.ticket.checks))?;
+        output::json(&v)?;
     } else {
         output::detail(&d);
     }

@@ -24,7 +24,7 @@ use super::tickets::ts;
 use super::{search, Store};
 use crate::error::Result;
 use crate::model::{ListQuery, Queue, Sort, TicketListPage, TicketRow};
-use crate::normalize::fts_query;
+use crate::normalize::{fts_query, ticket_number};
 
 /// The `ORDER BY` of each sort, and the index that holds tickets in that order.
 fn order_of(sort: Sort) -> (&'static str, &'static str) {
@@ -129,10 +129,12 @@ impl Store {
     /// A page of the ticket list for `me`.
     pub async fn list_tickets(&self, q: &ListQuery, me: &User) -> Result<TicketListPage> {
         let limit = q.limit.clamp(1, 500) as usize;
+        // What was typed, as words to find and, when it is a ticket number (`1042`,
+        // `#1042`, `١٠٤٢`), that ticket too.
         let search = match q.search.as_deref().map(str::trim) {
-            Some(s) if !s.is_empty() => match fts_query(s) {
-                Some(f) => Some(f),
-                None => return Ok(empty()),
+            Some(s) if !s.is_empty() => match (fts_query(s), ticket_number(s)) {
+                (None, None) => return Ok(empty()),
+                found => Some(found),
             },
             _ => None,
         };
@@ -160,8 +162,8 @@ impl Store {
                 page_of(&mut b);
                 count.build_query_scalar().fetch_one(&self.pool).await?
             }
-            Some(f) => {
-                let found = search::matches(&self.pool, f).await?;
+            Some((words, number)) => {
+                let found = search::matches(&self.pool, words.as_deref(), *number).await?;
                 if found.len() == 0 {
                     return Ok(empty());
                 }

@@ -201,3 +201,32 @@ async fn a_search_that_finds_nothing_shows_nothing() {
         assert_eq!((page.total, page.rows.len()), (0, 0));
     }
 }
+
+#[tokio::test]
+async fn a_ticket_number_in_any_typed_form_finds_that_ticket_and_the_words_it_starts() {
+    let (_d, s, me, tickets) = scenario().await;
+    // Ticket i has number i + 1 and the word `i` in its title: "#250" finds number 250
+    // (title word 249) and the title word 250 (number 251), never by one rule alone.
+    let hit = |t: &Ticket| t.number == 250 || t.title.split(' ').any(|w| w.starts_with("250"));
+    for typed in ["250", "#250", "٢٥٠", "#٢٥٠", " # 250 "] {
+        let q = ListQuery {
+            search: Some(typed.into()),
+            limit: 50,
+            ..Default::default()
+        };
+        let (total, rows) = shown(&s, &me, &tickets, &q).await;
+        assert_eq!((total, rows), expected(&tickets, &q, hit), "{typed:?}");
+        assert_eq!(total, 2, "{typed:?}");
+    }
+    // A number no ticket has, with no word either: nothing, not an error.
+    let q = ListQuery {
+        search: Some("#9999".into()),
+        ..Default::default()
+    };
+    assert_eq!(s.list_tickets(&q, &me).await.unwrap().total, 0);
+    // `show` resolves the same forms.
+    let id = tickets[249].id;
+    for typed in ["250", "#250", "#٢٥٠"] {
+        assert_eq!(s.resolve_ticket(typed).await.unwrap(), id, "{typed:?}");
+    }
+}

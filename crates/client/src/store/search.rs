@@ -77,21 +77,37 @@ pub(super) fn parse_list(list: Option<&str>) -> Result<Vec<i64>> {
         .collect()
 }
 
-/// The tickets an FTS5 expression finds: in their title or description, or in one of
-/// their messages. A message stored before its ticket has no ticket rowid yet and
-/// finds nothing.
-pub(super) async fn matches(pool: &SqlitePool, expr: &str) -> Result<Matches> {
-    let (tickets, messages): (Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT group_concat(rowid) FROM ticket_fts WHERE ticket_fts MATCH ?1),
-                (SELECT group_concat(ticket_rid) FROM message_fts
-                  WHERE message_fts MATCH ?1 AND ticket_rid IS NOT NULL)",
-    )
-    .bind(expr)
-    .fetch_one(pool)
-    .await?;
+/// The tickets a search finds: those an FTS5 expression finds in their title or
+/// description, or in one of their messages, and the ticket with `number` (what was
+/// typed was a ticket number). A message stored before its ticket has no ticket rowid
+/// yet and finds nothing.
+pub(super) async fn matches(
+    pool: &SqlitePool,
+    expr: Option<&str>,
+    number: Option<i64>,
+) -> Result<Matches> {
     let mut found = Matches::default();
-    found.extend_from_list(tickets.as_deref())?;
-    found.extend_from_list(messages.as_deref())?;
+    if let Some(expr) = expr {
+        let (tickets, messages): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT group_concat(rowid) FROM ticket_fts WHERE ticket_fts MATCH ?1),
+                    (SELECT group_concat(ticket_rid) FROM message_fts
+                      WHERE message_fts MATCH ?1 AND ticket_rid IS NOT NULL)",
+        )
+        .bind(expr)
+        .fetch_one(pool)
+        .await?;
+        found.extend_from_list(tickets.as_deref())?;
+        found.extend_from_list(messages.as_deref())?;
+    }
+    if let Some(number) = number {
+        let rid: Option<i64> = sqlx::query_scalar("SELECT rid FROM tickets WHERE number = ?")
+            .bind(number)
+            .fetch_optional(pool)
+            .await?;
+        if let Some(rid) = rid {
+            found.extend_from_list(Some(&rid.to_string()))?;
+        }
+    }
     Ok(found)
 }
 

@@ -40,6 +40,7 @@ pub(super) fn ticket(title: &str, me: &User) -> Ticket {
         checks: vec![],
         system_info: None,
         requester_id: None,
+        lapsed_override: None,
     };
     let filing = Filing {
         org_id: Uuid::nil(),

@@ -228,7 +228,7 @@ impl Store {
         if let Ok(id) = Uuid::parse_str(r) {
             return Ok(id);
         }
-        let n: i64 = r.parse().map_err(|_| {
+        let n = crate::normalize::ticket_number(reference).ok_or_else(|| {
             EngineError::Invalid(format!("{reference:?} is not a ticket number or id"))
         })?;
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM tickets WHERE number = ?")

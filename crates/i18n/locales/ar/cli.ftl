@@ -53,6 +53,12 @@ cli-watching = المتابعة باسم { $email }
 cli-number-queued = (في الانتظار)
 cli-detail-fields = الحالة { $status }  الأولوية { $priority }  المستوى { $tier }  القناة { $channel }  المسؤول { $assignee }
 cli-detail-requester = صاحب الطلب { $name } ({ $org })
+cli-none = لا شيء
+cli-detail-contact = جهة التواصل { $contact }
+cli-detail-category = الفئة { $category }
+cli-detail-checks = الفحوص الأولية:
+cli-detail-system-info = معلومات النظام:
+cli-detail-no-system-info = معلومات النظام: لم تُرفق
 cli-nobody = لا أحد
 cli-timeline-reply = ردّ من { $author }: { $body }
 cli-timeline-note = ملاحظة داخلية من { $author }: { $body }
@@ -64,6 +70,7 @@ cli-event-category = { $actor } التصنيف { $category }
 cli-event-title = { $actor } العنوان ← { $title }
 cli-event-escalated = { $actor } صعّدها إلى { $tier }: { $reason }
 cli-event-overwritten = { $actor } استبدل { $field } (كانت { $value })
+cli-event-lapsed-override = { $actor } سجّلها رغم أن اشتراك { $org } غير ساري: { $reason }
 cli-outbox-line = { $id }  { $kind }  التذكرة { $ticket }  { $state }
 cli-outbox-queued = في الانتظار
 cli-outbox-rejected = مرفوض
@@ -95,7 +102,15 @@ cli-channel =
         [phone] الهاتف
         [remote] جلسة عن بُعد
         [whatsapp] واتساب
-       *[other] { $value }
+        [other] حضور شخصي / غير ذلك
+       *[unknown] { $value }
+    }
+cli-check =
+    { $value ->
+        [restarted] أعاد تشغيل التطبيق أو الجهاز
+        [network_checked] تحقق من الاتصال بالشبكة
+        [help_articles_read] اطّلع على مقالات المساعدة
+       *[unknown] { $value }
     }
 cli-role =
     { $value ->
@@ -122,6 +137,8 @@ cli-error-incompatible = خادم غير متوافق: { $detail }
 cli-error-storage = التخزين المحلي: { $detail }
 cli-error-plain-http = رُفض اتصال http:// غير المشفّر بـ { $host }: كانت كلمة المرور والرمز سيعبران الشبكة دون تشفير. استخدم https://، أو --insecure للاستخدام المخبري فقط
 cli-warning-insecure = تحذير: اتصال HTTP غير مشفّر بـ { $server }: كلمة المرور والرمز يعبران الشبكة دون تشفير (للاستخدام المخبري فقط)
+cli-error-for-needs-staff = الخيار --for للموظفين حين يفتحون تذكرة نيابة عن عميل؛ العملاء يفتحون تذاكرهم بأنفسهم
+cli-error-unknown-customer = لا يوجد عميل بالبريد { $email } في دليل العملاء
 
 ## --help (crates/cli/src/help.rs)
 
@@ -147,12 +164,14 @@ cli-help-new = افتح تذكرة جديدة
 cli-help-new-title = سطر واحد واضح: ما المشكلة وأين
 cli-help-new-description = ماذا حدث، وما الذي توقعته، وما الذي جرّبته
 cli-help-new-priority = low أو normal أو high أو urgent
-cli-help-new-channel = desktop أو portal أو email أو phone أو remote أو whatsapp
+cli-help-new-channel = desktop أو portal أو email أو phone أو remote أو whatsapp أو other (حضور شخصي)
 cli-help-new-category = فئة، مثل network
 cli-help-new-contact-name = اسم جهة التواصل (وإلا الاسم في ملفك)
 cli-help-new-contact-email = بريد جهة التواصل (وإلا البريد في ملفك)
 cli-help-new-contact-phone = هاتف جهة التواصل (وإلا الهاتف في ملفك)
 cli-help-new-requester = للموظفين: العميل (معرّف المستخدم) الذي تُفتح له التذكرة
+cli-help-new-for-whom = للموظفين: العميل (البريد الإلكتروني) الذي تُفتح له التذكرة؛ بيانات التواصل افتراضيًا بياناته والقناة الهاتف
+cli-help-new-override-reason = للموظفين: سبب تسجيل التذكرة رغم انتهاء اشتراك العميل (مطلوب حينها)
 cli-help-list = اعرض التذاكر من المخزن المحلي
 cli-help-list-queue = all أو mine أو unassigned أو my_tier أو breaching
 cli-help-list-status = هذه الحالة فقط

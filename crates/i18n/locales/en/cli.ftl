@@ -44,6 +44,12 @@ cli-number-queued = (queued)
 cli-detail-fields = status { $status }  priority { $priority }  tier { $tier }  channel { $channel }  assignee { $assignee }
 cli-detail-requester = requester { $name } ({ $org })
 cli-nobody = nobody
+cli-none = none
+cli-detail-contact = contact { $contact }
+cli-detail-category = category { $category }
+cli-detail-checks = first-line checks:
+cli-detail-system-info = system information:
+cli-detail-no-system-info = system information: not attached
 cli-timeline-reply = reply by { $author }: { $body }
 cli-timeline-note = note by { $author }: { $body }
 cli-event-created = { $actor } created via { $channel }
@@ -54,6 +60,7 @@ cli-event-category = { $actor } category { $category }
 cli-event-title = { $actor } title → { $title }
 cli-event-escalated = { $actor } escalated to { $tier }: { $reason }
 cli-event-overwritten = { $actor } overwrote { $field } (was { $value })
+cli-event-lapsed-override = { $actor } logged it although { $org }'s subscription is not active: { $reason }
 cli-outbox-line = { $id }  { $kind }  ticket { $ticket }  { $state }
 cli-outbox-queued = queued
 cli-outbox-rejected = rejected
@@ -86,7 +93,15 @@ cli-channel =
         [phone] phone
         [remote] remote session
         [whatsapp] WhatsApp
-       *[other] { $value }
+        [other] walk-in / other
+       *[unknown] { $value }
+    }
+cli-check =
+    { $value ->
+        [restarted] restarted the application or device
+        [network_checked] checked the network connection
+        [help_articles_read] looked in the help articles
+       *[unknown] { $value }
     }
 cli-role =
     { $value ->
@@ -113,6 +128,8 @@ cli-error-incompatible = incompatible server: { $detail }
 cli-error-storage = local storage: { $detail }
 cli-error-plain-http = refusing plain http:// to { $host }: the password and token would cross the network unencrypted. Use https://, or --insecure for lab use only
 cli-warning-insecure = warning: plain HTTP to { $server }: the password and token cross the network unencrypted (lab use only)
+cli-error-for-needs-staff = --for is for staff filing on a customer's behalf; customers file for themselves
+cli-error-unknown-customer = no customer with the e-mail { $email } in the customer directory
 
 ## --help (crates/cli/src/help.rs): ids are cli-help-COMMAND[-SUBCOMMAND][-OPTION]
 
@@ -138,12 +155,14 @@ cli-help-new = Open a new ticket
 cli-help-new-title = One clear line: what is wrong, and where
 cli-help-new-description = What happened, what you expected, and what you already tried
 cli-help-new-priority = low, normal, high or urgent
-cli-help-new-channel = desktop, portal, email, phone, remote or whatsapp
+cli-help-new-channel = desktop, portal, email, phone, remote, whatsapp or other (walk-in)
 cli-help-new-category = A category, e.g. network
 cli-help-new-contact-name = Contact name (else your profile's)
 cli-help-new-contact-email = Contact e-mail (else your profile's)
 cli-help-new-contact-phone = Contact phone (else your profile's)
 cli-help-new-requester = Staff: the customer (user id) the ticket is for
+cli-help-new-for-whom = Staff: the customer (e-mail) the ticket is for; the contact details default to theirs and the channel to phone
+cli-help-new-override-reason = Staff: why the ticket is logged although the customer's subscription has lapsed (required then)
 cli-help-list = List tickets from the local store
 cli-help-list-queue = all, mine, unassigned, my_tier or breaching
 cli-help-list-status = Only this status

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use tadhkira_proto::{
-    Applied, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope, MutationResult, NewMessage,
-    NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility,
+    contact, Applied, Contact, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope,
+    MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility,
 };
 use uuid::Uuid;
 
@@ -100,6 +100,15 @@ async fn apply_one(
     }
 }
 
+/// The contact by its one rule ([`Contact::checked`], which answers the contact as
+/// stored). The other free text of a new ticket (bounds, forbidden characters) was
+/// checked with the mutation ([`tadhkira_proto::Mutation::check`]).
+fn checked_contact(new: &NewTicket) -> Result<Contact, Rejection> {
+    new.contact
+        .checked()
+        .map_err(|e| Rejection::new(ErrorCode::Invalid, contact::describe(&e)))
+}
+
 fn rejected(r: Rejection) -> Outcome {
     Outcome::Rejected {
         code: r.code,
@@ -113,6 +122,10 @@ async fn create_ticket(
     new: &NewTicket,
     targets: &SlaTargets,
 ) -> Result<Step, StoreError> {
+    let contact = match checked_contact(new) {
+        Ok(contact) => contact,
+        Err(r) => return Ok(Err(r)),
+    };
     // Who the ticket is for, and which organisation it belongs to.
     let (requester_id, org) = if caller.is_staff() {
         let Some(rid) = new.requester_id else {
@@ -134,12 +147,29 @@ async fn create_ticket(
                 "requester_id is not a customer",
             )));
         };
-        (rid, rows::organisation(&row)?)
+        let org = rows::organisation(&row)?;
+        if !org.subscription_active(Utc::now()) && new.lapsed_override.is_none() {
+            return Ok(Err(Rejection::new(
+                ErrorCode::SubscriptionInactive,
+                format!(
+                    "{}'s subscription is not active: give an override reason \
+                     (lapsed_override) to log this ticket anyway",
+                    org.name
+                ),
+            )));
+        }
+        (rid, org)
     } else {
         if new.requester_id.is_some_and(|r| r != caller.user.id) {
             return Ok(Err(Rejection::new(
                 ErrorCode::Forbidden,
                 "customers file tickets for themselves",
+            )));
+        }
+        if new.lapsed_override.is_some() {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Forbidden,
+                "only staff may log a ticket for a lapsed subscription",
             )));
         }
         let Some(org) = caller.organisation.clone() else {
@@ -153,6 +183,16 @@ async fn create_ticket(
         }
         (caller.user.id, org)
     };
+    // Recorded only when it was needed: for an active subscription there is nothing
+    // to override (a directory kept offline may have been older than a renewal).
+    let lapsed_override = new
+        .lapsed_override
+        .as_ref()
+        .filter(|_| !org.subscription_active(Utc::now()))
+        .map(|reason| EventKind::LapsedOverride {
+            org_name: org.name.clone(),
+            reason: reason.as_str().to_owned(),
+        });
     let number = w.next_number();
     let filing = Filing {
         org_id: org.id,
@@ -164,6 +204,7 @@ async fn create_ticket(
     };
     let mut t = Ticket::new(new, filing, rows::to_time(w.now));
     t.number = number;
+    t.contact = contact;
     sla::recompute_dues(&mut t, 0, targets);
     let version = w.peek_seq();
     let checks =
@@ -212,7 +253,7 @@ async fn create_ticket(
     let ticket_seq = w.append_change(&t, EntityKind::Ticket, t.id, false).await?;
     debug_assert_eq!(ticket_seq, version);
     let on_behalf = caller.user.role != Role::Customer;
-    let seq = w
+    let mut seq = w
         .insert_event(
             &t,
             &caller.user,
@@ -222,6 +263,9 @@ async fn create_ticket(
             },
         )
         .await?;
+    if let Some(kind) = lapsed_override {
+        seq = w.insert_event(&t, &caller.user, kind).await?;
+    }
     Ok(Ok(Applied {
         ticket_id: t.id,
         ticket_number: number,

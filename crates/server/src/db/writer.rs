@@ -443,11 +443,13 @@ fn mutation_kind(s: &str) -> &'static str {
     }
 }
 
-/// Events that reveal internal handling (who works on it, why it moved up a tier) are
-/// for staff only.
+/// Events that reveal internal handling (who works on it, why it moved up a tier, why
+/// it was logged despite a lapsed subscription) are for staff only.
 pub(super) fn event_is_staff_only(kind: &EventKind) -> bool {
     match kind {
-        EventKind::Assigned { .. } | EventKind::Escalated { .. } => true,
+        EventKind::Assigned { .. }
+        | EventKind::Escalated { .. }
+        | EventKind::LapsedOverride { .. } => true,
         EventKind::Overwritten { field, .. } => matches!(
             TicketField::parse(field),
             Ok(TicketField::Assignee | TicketField::Tier)

@@ -380,7 +380,17 @@ pub mod m {
             checks: vec![],
             system_info: None,
             requester_id: requester,
+            lapsed_override: None,
         })
+    }
+
+    /// `new_ticket` with a reason for logging it despite a lapsed subscription.
+    pub fn overriding(mutation: Mutation, reason: &str) -> Mutation {
+        let Mutation::CreateTicket(mut t) = mutation else {
+            panic!("only a new ticket takes an override");
+        };
+        t.lapsed_override = Some(ShortText::parse(reason).unwrap());
+        Mutation::CreateTicket(t)
     }
 
     pub fn message(ticket_id: Uuid, body: &str, visibility: Visibility) -> Mutation {

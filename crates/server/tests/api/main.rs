@@ -4,11 +4,13 @@
 mod access;
 mod bench;
 mod concurrency;
+mod contact;
 mod demo;
 mod events;
 mod health;
 mod helpers;
 mod input;
+mod lapsed;
 mod login;
 mod paging;
 mod quota;

@@ -72,14 +72,14 @@ async fn a_lapsed_customer_cannot_open_a_ticket_but_may_reply(db: Db) {
         .await;
     assert_eq!(again[0]["code"], "subscription_inactive");
 
-    // An agent logs it on the customer's behalf (a phone call); the customer may reply.
+    // An agent logs it on the customer's behalf (a phone call), with the reason the
+    // lapsed subscription is overridden (see lapsed.rs); the customer may reply.
     let logged = app
         .push(
             &cast.agent,
-            &[m::envelope(m::new_ticket(
-                ticket,
-                "Cannot print",
-                Some(cast.lapsed.id),
+            &[m::envelope(m::overriding(
+                m::new_ticket(ticket, "Cannot print", Some(cast.lapsed.id)),
+                "Renewal paid, not yet booked",
             ))],
         )
         .await;
