@@ -91,6 +91,8 @@ pub struct Settings {
     pub login_limit: LoginLimit,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Reopen window, auto-close and pending reminders.
+    pub lifecycle: Lifecycle,
 }
 
 impl Default for Settings {
@@ -101,6 +103,7 @@ impl Default for Settings {
             argon2: Argon2Params::default(),
             login_limit: LoginLimit::default(),
             body_limit_bytes: 1024 * 1024,
+            lifecycle: Lifecycle::default(),
         }
     }
 }
@@ -160,6 +163,33 @@ impl SlaTargets {
             Priority::High => self.high,
             Priority::Normal => self.normal,
             Priority::Low => self.low,
+        }
+    }
+}
+
+/// What happens to a ticket after staff answer it: how long its customer may reopen it
+/// once solved, when a solved ticket closes by itself, and when a ticket waiting on the
+/// customer reminds them (see `db/lifecycle.rs`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Days after it was solved during which the requester may reopen a ticket.
+    pub reopen_days: u32,
+    /// Days a ticket stays solved before the server closes it.
+    pub auto_close_days: u32,
+    /// Days a ticket waits on the customer (`pending`) before they are reminded, once.
+    pub pending_reminder_days: u32,
+    /// How often the server runs the auto-close and reminder jobs.
+    pub job_interval_seconds: u64,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self {
+            reopen_days: 14,
+            auto_close_days: 7,
+            pending_reminder_days: 3,
+            job_interval_seconds: 300,
         }
     }
 }
@@ -282,6 +312,7 @@ mod tests {
         assert_eq!(s.sla.low, d.sla.low);
         assert_eq!(s.token_ttl_hours, d.token_ttl_hours);
         assert_eq!(s.body_limit_bytes, d.body_limit_bytes);
+        assert_eq!(s.lifecycle, d.lifecycle);
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
         assert_eq!(
             s.login_limit.max_failures_per_account,

@@ -7,6 +7,7 @@
 //! - [`state`]: [`AppState`], what every handler can reach;
 //! - [`startup`]: [`Application::build`] and [`spawn`] (tests run the real server
 //!   in-process on port 0);
+//! - [`jobs`]: the periodic task running the lifecycle jobs (auto-close, reminders);
 //! - [`demo`]: the demo organisations, people and tickets;
 //! - [`admin`]: the admin subcommands' work.
 
@@ -18,6 +19,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod routes;
 pub mod sla;
 pub mod startup;

@@ -67,6 +67,11 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = crate::routes::router(self.state.clone());
+        let jobs = crate::jobs::spawn_lifecycle_jobs(
+            self.state.store.clone(),
+            self.state.settings.clone(),
+            self.state.shutdown.clone(),
+        );
         let stop = self.stop;
         axum::serve(
             self.listener,
@@ -77,6 +82,7 @@ impl Application {
             let _ = stop.send(true);
         })
         .await?;
+        let _ = jobs.await;
         self.state.store.close().await;
         Ok(())
     }

@@ -9,6 +9,7 @@ mod events;
 mod health;
 mod helpers;
 mod input;
+mod lifecycle;
 mod login;
 mod sync;
 mod tickets;

@@ -43,6 +43,7 @@ export const ar: Record<MessageKey, Message> = {
   "error.code.bad_credentials": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
   "error.code.internal": "حدثت مشكلة في الخادم. حاول لاحقًا.",
   "error.code.busy": "الخادم مشغول. حاول بعد قليل.",
+  "error.code.reopen_window_passed": "مضى على حلّ هذه التذكرة وقت أطول من أن يُعاد فتحها. يُرجى فتح تذكرة جديدة.",
   "nav.label": "القائمة الرئيسية",
   "nav.tickets": "التذاكر",
   "nav.new": "تذكرة جديدة",

@@ -45,6 +45,7 @@ export const en = {
   "error.code.bad_credentials": "The e-mail or password is wrong.",
   "error.code.internal": "The server had a problem. Try again later.",
   "error.code.busy": "The server is busy. Try again in a moment.",
+  "error.code.reopen_window_passed": "This ticket was solved too long ago to reopen. Please file a new ticket.",
   "nav.label": "Main",
   "nav.tickets": "Tickets",
   "nav.new": "New ticket",
