@@ -68,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         notifier,
         token_store: None,
         device_name: "tadhkira-cli".into(),
+        alerts: cli.alert_settings(),
     };
     let engine = Engine::open(&dir, config).await?;
     engine.set_language(Some(i18n::locale().tag()));

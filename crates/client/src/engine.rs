@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
+    Account, AlertSettings, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -35,6 +35,8 @@ pub struct EngineConfig {
     pub token_store: Option<Arc<dyn TokenStore>>,
     /// A label for the sign-in token (shown in session lists), e.g. "tadhkira-cli".
     pub device_name: String,
+    /// Which alerts to raise (changeable later with [`Engine::set_alert_settings`]).
+    pub alerts: AlertSettings,
 }
 
 impl Default for EngineConfig {
@@ -43,6 +45,7 @@ impl Default for EngineConfig {
             notifier: Arc::new(NoopNotifier),
             token_store: None,
             device_name: "tadhkira".into(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -77,6 +80,8 @@ pub(crate) struct Inner {
     pub background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The language asked of the server (`Accept-Language`).
     pub language: crate::api::Language,
+    /// Which alerts to raise.
+    pub alerts: Mutex<AlertSettings>,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -134,6 +139,7 @@ impl Engine {
                 state: Mutex::new(SyncState::default()),
                 background: Mutex::new(Vec::new()),
                 language: Default::default(),
+                alerts: Mutex::new(config.alerts),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");
@@ -201,6 +207,19 @@ impl Engine {
         if let Ok(mut l) = self.inner.language.write() {
             *l = tag.map(str::to_owned);
         }
+    }
+
+    /// Which alerts to raise from the next sync on (the app's settings, the CLI's
+    /// flags).
+    pub fn set_alert_settings(&self, alerts: AlertSettings) {
+        if let Ok(mut a) = self.inner.alerts.lock() {
+            *a = alerts;
+        }
+    }
+
+    /// Which alerts are raised.
+    pub fn alert_settings(&self) -> AlertSettings {
+        self.inner.alerts.lock().map(|a| *a).unwrap_or_default()
     }
 
     /// The language the user reads (alerts are worded in it): the one given to
