@@ -46,6 +46,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         notifier: Arc::new(notifier),
         token_store: Some(token_store),
         device_name: "tadhkira-app".into(),
+        alerts: Default::default(),
     };
     let engine = tauri::async_runtime::block_on(Engine::open(data_dir, config))?;
     let unread_changed = Arc::new(Notify::new());

@@ -207,6 +207,7 @@ pub async fn open_device(
         notifier: alerts,
         token_store: None,
         device_name: "test".into(),
+        alerts: Default::default(),
     };
     tadhkira_client::Engine::open(dir, config)
         .await

@@ -194,4 +194,4 @@ cli-help-outbox-resend-body = نص جديد لردّ أو ملاحظة
 cli-help-outbox-resend-title = عنوان جديد لإنشاء تذكرة
 cli-help-outbox-discard = احذف عنصرًا (حذف إنشاء تذكرة يزيل التذكرة المحلية)
 cli-help-outbox-discard-id = معرّف العنصر (من tadhkira outbox)
-cli-help-watch = ابقَ متصلًا واطبع تنبيهات الردود فور وصولها
+cli-help-watch = ابقَ متصلًا واطبع التنبيهات فور وصولها
