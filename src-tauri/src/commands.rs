@@ -182,6 +182,7 @@ pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settin
     state
         .notifications
         .store(settings.notifications, Ordering::Relaxed);
+    state.engine.set_alert_settings(settings.alerts);
     if let Some(tray) = app.try_state::<Tray>() {
         tray.set_locale(locale::current(&app));
     }

@@ -46,7 +46,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         notifier: Arc::new(notifier),
         token_store: Some(token_store),
         device_name: "tadhkira-app".into(),
-        alerts: Default::default(),
+        alerts: settings.alerts,
     };
     let engine = tauri::async_runtime::block_on(Engine::open(data_dir, config))?;
     let unread_changed = Arc::new(Notify::new());
@@ -129,6 +129,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(setup)
+        .on_window_event(tray::keep_running_on_close)
         .invoke_handler(tauri::generate_handler![
             commands::default_server_url,
             commands::check_server,
