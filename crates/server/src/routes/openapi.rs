@@ -31,7 +31,7 @@ pub const ROUTES: &[Route] = &[
     ("get", "/api/v1/tickets", "signed in", "Ticket list; filters ?status ?priority ?channel ?tier ?assignee (id|me|none) ?breaching ?q ?limit ?offset", None, "TicketPage"),
     ("post", "/api/v1/tickets", "signed in", "File a ticket (staff: requester_id required, on behalf of any organisation; customers: paid subscription required)", Some("NewTicket"), "TicketDetail"),
     ("get", "/api/v1/tickets/{id}", "signed in", "A ticket with its visible messages and timeline", None, "TicketDetail"),
-    ("patch", "/api/v1/tickets/{id}", "signed in", "Change fields, last writer wins per field (customers: on tickets they requested, title, category, status solved/open only)", Some("TicketChanges"), "TicketDetail"),
+    ("patch", "/api/v1/tickets/{id}", "signed in", "Change fields, last writer wins per field (customers: on tickets they requested, title, category, status solved, open (reopen within the reopen window) or closed (confirming a solved ticket) only)", Some("TicketChanges"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/messages", "signed in", "Add a public reply or (staff) an internal note", Some("NewMessage"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/escalate", "staff", "Move the ticket up a tier with a reason", Some("EscalateRequest"), "TicketDetail"),
     ("get", "/api/v1/people", "staff", "Directory of users with their organisation; filters ?role ?q ?limit (to pick a requester or assignee)", None, "PeoplePage"),
