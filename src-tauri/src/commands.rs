@@ -178,6 +178,15 @@ pub fn get_settings(app: AppHandle) -> Settings {
 /// language; start minimised applies at the next launch).
 #[tauri::command]
 pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settings) -> Result<()> {
+    // Only a change of this switch asks the OS (the other settings never touch it).
+    if settings::load(&app).start_at_login != settings.start_at_login {
+        crate::autostart::set(&app, settings.start_at_login).map_err(|e| {
+            IpcError::new(
+                tadhkira_client::EngineErrorCode::Storage,
+                format!("start at sign-in: {e}"),
+            )
+        })?;
+    }
     settings::save(&app, &settings)?;
     state
         .notifications
