@@ -212,7 +212,10 @@ mod tests {
         let chosen = Settings::from_stored(json!({ "keep_in_tray": true }));
         assert!(chosen.keeps_running_in_tray(false));
         let partial = Settings::from_stored(json!({ "alerts": { "reopened": false } }));
-        assert!(!partial.alerts.reopened && partial.alerts.reply, "{partial:?}");
+        assert!(
+            !partial.alerts.reopened && partial.alerts.reply,
+            "{partial:?}"
+        );
     }
 
     #[test]

@@ -89,7 +89,9 @@ async fn the_customer_solves_and_reopens_in_the_app_and_the_agent_hears_once() {
     agent.engine.sync_now().await.expect("pushes");
     app.wait_for(r#"[data-testid="confirm-banner"]"#).await;
     eventually("the customer is notified of the solve", 60, || async {
-        app.notifications().iter().any(|n| n.summary.contains("solved"))
+        app.notifications()
+            .iter()
+            .any(|n| n.summary.contains("solved"))
     })
     .await;
     app.screenshot_if_asked("ticket-confirm-en-light");

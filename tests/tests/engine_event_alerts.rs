@@ -66,17 +66,23 @@ async fn each_event_alerts_the_right_people_once() {
     sync_all(&all).await;
     assert_eq!(kinds(&customer, t), [AlertKind::Pending]);
     let pending = customer.alerts.alerts().last().cloned().unwrap();
-    assert!(pending.title.contains("Label printer offline"), "{pending:?}");
+    assert!(
+        pending.title.contains("Label printer offline"),
+        "{pending:?}"
+    );
     assert!(pending.title.contains('#'), "names the number: {pending:?}");
 
     // Three days later the server reminds them; a second run of the job is silent.
-    let later = (chrono::Utc::now() + chrono::Duration::days(3) + chrono::Duration::hours(1))
-        .to_rfc3339();
+    let later =
+        (chrono::Utc::now() + chrono::Duration::days(3) + chrono::Duration::hours(1)).to_rfc3339();
     let out = server.admin(&["jobs", "--now", &later]);
     assert!(out.contains("reminded 1"), "{out}");
     server.admin(&["jobs", "--now", &later]);
     sync_all(&all).await;
-    assert_eq!(kinds(&customer, t), [AlertKind::Pending, AlertKind::Reminder]);
+    assert_eq!(
+        kinds(&customer, t),
+        [AlertKind::Pending, AlertKind::Reminder]
+    );
 
     // Solved by staff: the requester is asked to confirm.
     set(&l1, t, Status::Solved).await;
@@ -93,11 +99,20 @@ async fn each_event_alerts_the_right_people_once() {
     assert_eq!(kinds(&l1, t), [AlertKind::Reopened]);
     assert_eq!(kinds(&l1b, t), [AlertKind::Reopened]);
     assert!(kinds(&l2, t).is_empty());
-    assert_eq!(customer.alerts.alerts().len(), 3, "nothing for my own reopen");
+    assert_eq!(
+        customer.alerts.alerts().len(),
+        3,
+        "nothing for my own reopen"
+    );
 
     // Assigned to l1b by l1: only l1b hears. Then a reopen goes to the assignee only.
     l1.engine
-        .update_ticket(t, vec![FieldValue::Assignee(Some(l1b.engine.account().unwrap().user.id))])
+        .update_ticket(
+            t,
+            vec![FieldValue::Assignee(Some(
+                l1b.engine.account().unwrap().user.id,
+            ))],
+        )
         .await
         .unwrap();
     l1.engine.sync_now().await.unwrap();
@@ -106,14 +121,25 @@ async fn each_event_alerts_the_right_people_once() {
     set(&l1b, t, Status::Solved).await;
     set(&customer, t, Status::Open).await;
     sync_all(&all).await;
-    assert_eq!(kinds(&l1, t), [AlertKind::Reopened], "no longer l1's to hear");
+    assert_eq!(
+        kinds(&l1, t),
+        [AlertKind::Reopened],
+        "no longer l1's to hear"
+    );
     assert_eq!(
         kinds(&l1b, t),
-        [AlertKind::Reopened, AlertKind::Assigned, AlertKind::Reopened]
+        [
+            AlertKind::Reopened,
+            AlertKind::Assigned,
+            AlertKind::Reopened
+        ]
     );
 
     // Escalated into L2: the L2 agent hears; the customer never sees escalations.
-    l1b.engine.escalate(t, Tier::L2, "needs a driver fix").await.unwrap();
+    l1b.engine
+        .escalate(t, Tier::L2, "needs a driver fix")
+        .await
+        .unwrap();
     l1b.engine.sync_now().await.unwrap();
     sync_all(&all).await;
     assert_eq!(kinds(&l2, t), [AlertKind::Escalated]);

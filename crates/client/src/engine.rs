@@ -20,7 +20,8 @@ use uuid::Uuid;
 use crate::api::ApiClient;
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, AlertSettings, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
+    Account, AlertSettings, Customer, EngineEvent, ListQuery, SyncReport, SyncState,
+    TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;

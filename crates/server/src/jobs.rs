@@ -31,7 +31,11 @@ pub fn spawn_lifecycle_jobs(
                 .await
             {
                 Ok(run) if run.closed > 0 || run.reminded > 0 => {
-                    tracing::info!(closed = run.closed, reminded = run.reminded, "lifecycle jobs");
+                    tracing::info!(
+                        closed = run.closed,
+                        reminded = run.reminded,
+                        "lifecycle jobs"
+                    );
                 }
                 Ok(_) => {}
                 // A database hiccup: the next tick tries again.

@@ -40,8 +40,7 @@ fn alert_kind(e: &TicketEvent, t: &Ticket, me: &User) -> Option<AlertKind> {
     let my_tier_queue = me.role == Role::Agent && me.tier == Some(t.tier);
     match &e.kind {
         EventKind::StatusChanged {
-            to: Status::Solved,
-            ..
+            to: Status::Solved, ..
         } if i_requested && !by_requester => Some(AlertKind::Solved),
         EventKind::StatusChanged {
             to: Status::Pending,
@@ -49,9 +48,7 @@ fn alert_kind(e: &TicketEvent, t: &Ticket, me: &User) -> Option<AlertKind> {
         } if i_requested && !by_requester => Some(AlertKind::Pending),
         EventKind::PendingReminder { .. } if i_requested => Some(AlertKind::Reminder),
         EventKind::Assigned { to: Some(to), .. } if *to == me.id => Some(AlertKind::Assigned),
-        EventKind::Escalated { to, .. }
-            if me.role == Role::Agent && me.tier == Some(*to) =>
-        {
+        EventKind::Escalated { to, .. } if me.role == Role::Agent && me.tier == Some(*to) => {
             Some(AlertKind::Escalated)
         }
         EventKind::StatusChanged {
@@ -177,7 +174,10 @@ mod tests {
         let own = event(&unassigned, &customer, status(Status::Open, Status::Solved));
         assert_eq!(k(&own, &unassigned, &customer), None);
         let pending = event(&unassigned, &l1, status(Status::Open, Status::Pending));
-        assert_eq!(k(&pending, &unassigned, &customer), Some(AlertKind::Pending));
+        assert_eq!(
+            k(&pending, &unassigned, &customer),
+            Some(AlertKind::Pending)
+        );
         let on_hold = event(&unassigned, &l1, status(Status::Open, Status::OnHold));
         assert_eq!(k(&on_hold, &unassigned, &customer), None);
 
@@ -188,7 +188,10 @@ mod tests {
             &system,
             EventKind::PendingReminder { after_days: 3 },
         );
-        assert_eq!(k(&reminder, &unassigned, &customer), Some(AlertKind::Reminder));
+        assert_eq!(
+            k(&reminder, &unassigned, &customer),
+            Some(AlertKind::Reminder)
+        );
         assert_eq!(k(&reminder, &unassigned, &l1), None);
 
         // Assignment to me; escalation into my tier (agents, not admins).

@@ -181,9 +181,7 @@ fn customer_may_set_status(
         Status::Closed => Err(forbidden("close a ticket that is not solved")),
         Status::Open if t.status == Status::Solved => {
             let window = chrono::Duration::days(lifecycle.reopen_days.into());
-            let until = t
-                .reopen_until
-                .or_else(|| t.solved_at.map(|at| at + window));
+            let until = t.reopen_until.or_else(|| t.solved_at.map(|at| at + window));
             match until {
                 Some(until) if rows::to_time(now) > until => Err(Rejection::new(
                     ErrorCode::ReopenWindowPassed,

@@ -82,7 +82,9 @@ impl Store {
                 };
                 // Re-checked under the feed lock: another runner may have closed it, or
                 // someone reopened it, since the candidates were read.
-                let due = t.solved_at.is_some_and(|at| at.timestamp_millis() <= cutoff);
+                let due = t
+                    .solved_at
+                    .is_some_and(|at| at.timestamp_millis() <= cutoff);
                 if t.status != Status::Solved || !due {
                     continue;
                 }

@@ -179,11 +179,13 @@ impl Store {
 
     /// A user by id.
     pub async fn user(&self, id: Uuid) -> Result<User, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND {PEOPLE}"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND {PEOPLE}"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         rows::user(&row)
     }
 
@@ -203,11 +205,13 @@ impl Store {
 
     /// Replaces a user's password hash.
     pub async fn set_password_hash(&self, email: &Email, hash: &str) -> Result<(), StoreError> {
-        let done = sqlx::query(&format!("UPDATE users SET password_hash = $1 WHERE email = $2 AND {PEOPLE}"))
-            .bind(hash)
-            .bind(email.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(&format!(
+            "UPDATE users SET password_hash = $1 WHERE email = $2 AND {PEOPLE}"
+        ))
+        .bind(hash)
+        .bind(email.as_str())
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -261,9 +265,11 @@ impl Store {
 
     /// Whether any user exists.
     pub async fn has_users(&self) -> Result<bool, StoreError> {
-        let row = sqlx::query(&format!("SELECT 1 AS one FROM users WHERE {PEOPLE} LIMIT 1"))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT 1 AS one FROM users WHERE {PEOPLE} LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.is_some())
     }
 

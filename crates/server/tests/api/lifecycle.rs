@@ -60,7 +60,10 @@ async fn a_customer_reopens_within_the_window_and_closes_by_confirming(db: Db) {
 
     // A customer may not close what staff have not solved.
     let r = set_status(&app, &c.customer_a, t, Status::Closed).await;
-    assert_eq!((&r["outcome"], &r["code"]), (&json!("rejected"), &json!("forbidden")));
+    assert_eq!(
+        (&r["outcome"], &r["code"]),
+        (&json!("rejected"), &json!("forbidden"))
+    );
 
     let before = Utc::now();
     let r = set_status(&app, &c.agent, t, Status::Solved).await;
@@ -84,7 +87,10 @@ async fn a_customer_reopens_within_the_window_and_closes_by_confirming(db: Db) {
     set_status(&app, &c.agent, t, Status::Solved).await;
     let r = set_status(&app, &c.customer_a, t, Status::Closed).await;
     assert_eq!(r["outcome"], "applied", "{r}");
-    assert_eq!(detail(&app, &c.agent, t).await["ticket"]["status"], "closed");
+    assert_eq!(
+        detail(&app, &c.agent, t).await["ticket"]["status"],
+        "closed"
+    );
 
     // Closed is final for the customer.
     for s in [Status::Open, Status::Solved] {
@@ -115,7 +121,10 @@ async fn reopening_after_the_window_is_refused_with_its_own_code(db: Db) {
     assert_eq!(r["outcome"], "rejected", "{r}");
     assert_eq!(r["code"], "reopen_window_passed");
     assert!(r["message"].as_str().unwrap().contains("new ticket"), "{r}");
-    assert_eq!(detail(&app, &c.agent, t).await["ticket"]["status"], "solved");
+    assert_eq!(
+        detail(&app, &c.agent, t).await["ticket"]["status"],
+        "solved"
+    );
     // The customer may still confirm, and staff may still reopen.
     let r = set_status(&app, &c.agent, t, Status::Open).await;
     assert_eq!(r["outcome"], "applied", "{r}");
@@ -159,10 +168,17 @@ async fn solved_tickets_close_by_themselves_once(db: Db) {
         .collect();
     assert_eq!(
         auto,
-        [(json!({"type": "auto_closed", "after_days": 7}), "Tadhkira".to_owned())],
+        [(
+            json!({"type": "auto_closed", "after_days": 7}),
+            "Tadhkira".to_owned()
+        )],
         "one event, by the system, that the customer sees"
     );
-    assert_eq!(detail(&app, &c.agent, open).await["ticket"]["status"], "open");
+    assert_eq!(
+        detail(&app, &c.agent, open).await["ticket"]["status"],
+        "new",
+        "an unsolved ticket is left alone"
+    );
 
     // It went through the change feed: the customer's pull carries the event.
     let pulled = app.pull_all(&c.customer_a).await;
@@ -226,7 +242,11 @@ async fn two_servers_running_the_jobs_at_once_do_each_once(db: Db) {
     let (lc, sla) = (app.settings.lifecycle, app.settings.sla.clone());
     for i in 0..6 {
         let t = file(&app, &c.customer_a, &format!("Ticket {i}")).await;
-        let s = if i % 2 == 0 { Status::Solved } else { Status::Pending };
+        let s = if i % 2 == 0 {
+            Status::Solved
+        } else {
+            Status::Pending
+        };
         set_status(&app, &c.agent, t, s).await;
     }
     let peer = app.spawn_peer().await;
@@ -236,7 +256,11 @@ async fn two_servers_running_the_jobs_at_once_do_each_once(db: Db) {
         peer.store.run_lifecycle_jobs(later, &lc, &sla),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!((a.closed + b.closed, a.reminded + b.reminded), (3, 3), "{a:?} {b:?}");
+    assert_eq!(
+        (a.closed + b.closed, a.reminded + b.reminded),
+        (3, 3),
+        "{a:?} {b:?}"
+    );
     let n = |kind: &str| {
         format!("SELECT COUNT(*) AS n FROM ticket_events WHERE kind LIKE '%\"{kind}\"%'")
     };
