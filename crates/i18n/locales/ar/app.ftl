@@ -60,7 +60,8 @@ notification-reminder-body = { $days ->
     [one] «{ $title }» بانتظار ردّك منذ يوم.
     [two] «{ $title }» بانتظار ردّك منذ يومين.
     [few] «{ $title }» بانتظار ردّك منذ { $days } أيام.
-   *[other] «{ $title }» بانتظار ردّك منذ { $days } يومًا.
+    [many] «{ $title }» بانتظار ردّك منذ { $days } يومًا.
+   *[other] «{ $title }» بانتظار ردّك منذ { $days } يوم.
 }
 notification-assigned-title = أُسندت إليك { $ticket }: { $title }
 notification-assigned-body = أسندها { $actor }.
