@@ -150,6 +150,7 @@ async fn each_event_alerts_the_right_people_once() {
     // A restart brings nothing back.
     let dir = customer.dir.path().to_path_buf();
     customer.engine.close().await;
+    drop(customer.engine);
     let again = Arc::new(RecordingNotifier::default());
     let reopened = open_device(&dir, again.clone()).await;
     reopened.sync_now().await.unwrap();
