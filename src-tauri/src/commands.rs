@@ -205,10 +205,20 @@ pub fn get_settings(app: AppHandle) -> Settings {
 /// language; start minimised applies at the next launch).
 #[tauri::command]
 pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settings) -> Result<()> {
+    // Only a change of this switch asks the OS (the other settings never touch it).
+    if settings::load(&app).start_at_login != settings.start_at_login {
+        crate::autostart::set(&app, settings.start_at_login).map_err(|e| {
+            IpcError::new(
+                tadhkira_client::EngineErrorCode::Storage,
+                format!("start at sign-in: {e}"),
+            )
+        })?;
+    }
     settings::save(&app, &settings)?;
     state
         .notifications
         .store(settings.notifications, Ordering::Relaxed);
+    state.engine.set_alert_settings(settings.alerts);
     if let Some(tray) = app.try_state::<Tray>() {
         tray.set_locale(locale::current(&app));
     }

@@ -5,6 +5,7 @@
 //! notifications ([`notifier`]). Everything a user relies on is implemented and tested
 //! in `tadhkira-client`, headless.
 
+pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod locale;
@@ -49,6 +50,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         timeouts: Default::default(),
         // The sign-in screen's "lab use" choice sets it per sign-in.
         plain_http: Default::default(),
+        alerts: settings.alerts,
     };
     let engine = tauri::async_runtime::block_on(Engine::open(data_dir, config))?;
     let unread_changed = Arc::new(Notify::new());
@@ -96,7 +98,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     };
     // Without a tray, a hidden window could never be reached: start minimised only
     // when the tray is there.
-    if settings.start_minimised && tray {
+    if (settings.start_minimised || autostart::started_at_login()) && tray {
         tracing::info!("starting in the tray (start minimised)");
     } else {
         tray::show_main_window(app.handle());
@@ -130,7 +132,9 @@ pub fn run() {
             tray::show_main_window(app);
         }))
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(autostart::plugin())
         .setup(setup)
+        .on_window_event(tray::keep_running_on_close)
         .invoke_handler(tauri::generate_handler![
             commands::default_server_url,
             commands::check_server,

@@ -2,6 +2,7 @@
 //! config folder.
 
 use serde::{Deserialize, Serialize};
+use tadhkira_client::AlertSettings;
 use tadhkira_i18n::Locale;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
@@ -22,10 +23,26 @@ pub struct Settings {
     pub theme: Theme,
     /// `None` uses the language's usual digits.
     pub digits: Option<Digits>,
-    /// Native notifications for replies.
+    /// Native notifications (the master switch; `alerts` chooses which kinds).
     pub notifications: bool,
     /// Start hidden in the tray.
     pub start_minimised: bool,
+    /// Which kinds of alerts to raise (replies, solved, pending, reminder, assigned,
+    /// escalated, reopened).
+    pub alerts: AlertSettings,
+    /// Closing the window keeps the app running in the tray, so alerts still come.
+    /// `None` (not chosen yet) means on for staff, off for customers.
+    pub keep_in_tray: Option<bool>,
+    /// Start the app (in the tray) when the user signs in to the computer.
+    pub start_at_login: bool,
+}
+
+impl Settings {
+    /// Whether closing the window keeps the app in the tray for a user who is
+    /// (`staff`) or is not staff: their choice, else on for staff only.
+    pub fn keeps_running_in_tray(&self, staff: bool) -> bool {
+        self.keep_in_tray.unwrap_or(staff)
+    }
 }
 
 impl Default for Settings {
@@ -36,6 +53,9 @@ impl Default for Settings {
             digits: None,
             notifications: true,
             start_minimised: false,
+            alerts: AlertSettings::default(),
+            keep_in_tray: None,
+            start_at_login: false,
         }
     }
 }
@@ -148,10 +168,15 @@ mod tests {
                 digits: Some(Digits::Latn),
                 notifications: false,
                 start_minimised: true,
+                ..Settings::default()
             }
         );
-        // Written back in the same words, so an older version reads them too.
-        assert_eq!(serde_json::to_value(&settings).unwrap(), stored);
+        // Written back in the same words, so an older version reads them too (beside
+        // the settings added since, at their defaults).
+        let written = serde_json::to_value(&settings).unwrap();
+        for (key, value) in stored.as_object().unwrap() {
+            assert_eq!(&written[key], value, "{key}");
+        }
         let unset = json!({ "language": null, "theme": "system", "digits": null });
         let settings = Settings::from_stored(unset);
         assert_eq!(settings, Settings::default());
@@ -175,6 +200,22 @@ mod tests {
         assert_eq!(settings.theme, Theme::System);
         assert_eq!(settings.language, None);
         assert_eq!(settings.digits, None);
+    }
+
+    #[test]
+    fn the_tray_keeps_staff_by_default_and_customers_only_when_asked() {
+        let unset = Settings::default();
+        assert!(unset.keeps_running_in_tray(true));
+        assert!(!unset.keeps_running_in_tray(false));
+        let chosen = Settings::from_stored(json!({ "keep_in_tray": false }));
+        assert!(!chosen.keeps_running_in_tray(true));
+        let chosen = Settings::from_stored(json!({ "keep_in_tray": true }));
+        assert!(chosen.keeps_running_in_tray(false));
+        let partial = Settings::from_stored(json!({ "alerts": { "reopened": false } }));
+        assert!(
+            !partial.alerts.reopened && partial.alerts.reply,
+            "{partial:?}"
+        );
     }
 
     #[test]

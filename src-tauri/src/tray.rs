@@ -46,6 +46,27 @@ pub fn show_main_window(app: &AppHandle<Wry>) {
     }
 }
 
+/// Closing the main window hides it instead when the app keeps running in the tray
+/// (Settings; on by default for staff) and a tray icon is there to bring it back.
+pub fn keep_running_on_close(window: &tauri::Window<Wry>, event: &tauri::WindowEvent) {
+    let tauri::WindowEvent::CloseRequested { api, .. } = event else {
+        return;
+    };
+    let app = window.app_handle();
+    if app.try_state::<Tray>().is_none() {
+        return;
+    }
+    let staff = app
+        .try_state::<AppState>()
+        .and_then(|s| s.engine.account())
+        .is_some_and(|a| a.user.role.is_staff());
+    if crate::settings::load(app).keeps_running_in_tray(staff) {
+        tracing::info!("window closed: still running in the tray");
+        api.prevent_close();
+        let _ = window.hide();
+    }
+}
+
 impl Tray {
     /// Creates the tray icon in `locale` with no unread count.
     pub fn create(app: &AppHandle<Wry>, locale: Locale) -> tauri::Result<Tray> {

@@ -246,6 +246,7 @@ pub async fn open_device_with(
         device_name: "test".into(),
         timeouts,
         plain_http: Default::default(),
+        alerts: Default::default(),
     };
     tadhkira_client::Engine::open(dir, config)
         .await

@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         timeouts: Default::default(),
         // `login --insecure` allows it for that sign-in.
         plain_http: Default::default(),
+        alerts: cli.alert_settings(),
     };
     let engine = Engine::open(&dir, config).await?;
     engine.set_language(Some(i18n::locale().tag()));

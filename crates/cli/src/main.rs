@@ -40,8 +40,44 @@ pub struct Cli {
     /// LC_ALL / LC_MESSAGES / LANG, else English).
     #[arg(long, global = true, value_name = "en|ar")]
     pub lang: Option<tadhkira_i18n::Locale>,
+    /// Alerts not to raise, comma-separated: reply, solved, pending, reminder,
+    /// assigned, escalated, reopened.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "KINDS")]
+    pub mute: Vec<MutedAlert>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// An alert kind `--mute` switches off (the engine's `AlertKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MutedAlert {
+    Reply,
+    Solved,
+    Pending,
+    Reminder,
+    Assigned,
+    Escalated,
+    Reopened,
+}
+
+impl Cli {
+    /// The alerts to raise: all but the muted ones.
+    pub fn alert_settings(&self) -> tadhkira_client::AlertSettings {
+        let mut a = tadhkira_client::AlertSettings::default();
+        for m in &self.mute {
+            let switch = match m {
+                MutedAlert::Reply => &mut a.reply,
+                MutedAlert::Solved => &mut a.solved,
+                MutedAlert::Pending => &mut a.pending,
+                MutedAlert::Reminder => &mut a.reminder,
+                MutedAlert::Assigned => &mut a.assigned,
+                MutedAlert::Escalated => &mut a.escalated,
+                MutedAlert::Reopened => &mut a.reopened,
+            };
+            *switch = false;
+        }
+        a
+    }
 }
 
 /// The subcommands.
@@ -105,7 +141,7 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<OutboxAction>,
     },
-    /// Stay connected and print reply alerts as they arrive.
+    /// Stay connected and print alerts as they arrive.
     Watch,
 }
 

@@ -211,6 +211,13 @@ pub fn detail(d: &TicketView) {
                     ("reason", reason.as_str().into()),
                 ],
             ),
+            EventKind::AutoClosed { after_days } => {
+                t("cli-event-auto-closed", &[("days", (*after_days).into())])
+            }
+            EventKind::PendingReminder { after_days } => t(
+                "cli-event-pending-reminder",
+                &[("days", (*after_days).into())],
+            ),
         };
         lines.push((e.created_at, line));
     }

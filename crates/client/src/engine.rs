@@ -20,7 +20,8 @@ use uuid::Uuid;
 use crate::api::{ApiClient, PlainHttp, Timeouts};
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, Customer, EngineEvent, ListQuery, SyncReport, SyncState, TicketListPage, TicketView,
+    Account, AlertSettings, Customer, EngineEvent, ListQuery, SyncReport, SyncState,
+    TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -40,6 +41,8 @@ pub struct EngineConfig {
     /// Whether a sign-in may use plain HTTP to another machine (the lab-use opt-in;
     /// also [`Engine::set_plain_http`]).
     pub plain_http: PlainHttp,
+    /// Which alerts to raise (changeable later with [`Engine::set_alert_settings`]).
+    pub alerts: AlertSettings,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +53,7 @@ impl Default for EngineConfig {
             device_name: "tadhkira".into(),
             timeouts: Timeouts::default(),
             plain_http: PlainHttp::LoopbackOnly,
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -87,6 +91,8 @@ pub(crate) struct Inner {
     pub language: crate::api::Language,
     /// Whether the next sign-in may use plain HTTP to another machine.
     pub plain_http: Mutex<PlainHttp>,
+    /// Which alerts to raise.
+    pub alerts: Mutex<AlertSettings>,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -146,6 +152,7 @@ impl Engine {
                 background: Mutex::new(Vec::new()),
                 language: Default::default(),
                 plain_http: Mutex::new(config.plain_http),
+                alerts: Mutex::new(config.alerts),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");
@@ -226,6 +233,19 @@ impl Engine {
         if let Ok(mut l) = self.inner.language.write() {
             *l = tag.map(str::to_owned);
         }
+    }
+
+    /// Which alerts to raise from the next sync on (the app's settings, the CLI's
+    /// flags).
+    pub fn set_alert_settings(&self, alerts: AlertSettings) {
+        if let Ok(mut a) = self.inner.alerts.lock() {
+            *a = alerts;
+        }
+    }
+
+    /// Which alerts are raised.
+    pub fn alert_settings(&self) -> AlertSettings {
+        self.inner.alerts.lock().map(|a| *a).unwrap_or_default()
     }
 
     /// The language the user reads (alerts are worded in it): the one given to

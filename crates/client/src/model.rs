@@ -274,10 +274,80 @@ pub struct SyncReport {
     pub alerts: u32,
 }
 
-/// A reply alert: one new message, or a summary of several.
+/// What an alert is about. Each kind can be switched off ([`AlertSettings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// New replies on a ticket I follow.
+    Reply,
+    /// Staff set my ticket `solved` (to its requester).
+    Solved,
+    /// Staff set my ticket `pending`: they wait on me (to its requester).
+    Pending,
+    /// The server's reminder that my ticket still waits on me (to its requester).
+    Reminder,
+    /// A ticket was assigned to me.
+    Assigned,
+    /// A ticket was escalated into my tier.
+    Escalated,
+    /// A customer reopened a solved ticket (to its assignee; to the agents of its tier
+    /// while nobody is assigned).
+    Reopened,
+}
+
+/// Which alerts the user wants: one switch per [`AlertKind`], all on by default. The
+/// host (app settings, CLI flags) passes them to [`crate::Engine::set_alert_settings`].
+/// A switched-off alert is still marked as seen, so switching it on later does not
+/// bring back old news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(default)]
+pub struct AlertSettings {
+    pub reply: bool,
+    pub solved: bool,
+    pub pending: bool,
+    pub reminder: bool,
+    pub assigned: bool,
+    pub escalated: bool,
+    pub reopened: bool,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            reply: true,
+            solved: true,
+            pending: true,
+            reminder: true,
+            assigned: true,
+            escalated: true,
+            reopened: true,
+        }
+    }
+}
+
+impl AlertSettings {
+    /// Whether alerts of `kind` are wanted.
+    pub fn wants(&self, kind: AlertKind) -> bool {
+        match kind {
+            AlertKind::Reply => self.reply,
+            AlertKind::Solved => self.solved,
+            AlertKind::Pending => self.pending,
+            AlertKind::Reminder => self.reminder,
+            AlertKind::Assigned => self.assigned,
+            AlertKind::Escalated => self.escalated,
+            AlertKind::Reopened => self.reopened,
+        }
+    }
+}
+
+/// An alert: one new message or a summary of several (kind `reply`), or one ticket
+/// event that matters to me (the other kinds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Alert {
+    pub kind: AlertKind,
     /// The ticket to open when the alert is clicked (the first one, for a summary).
     pub ticket_id: Uuid,
     pub ticket_number: Option<i64>,
@@ -287,9 +357,12 @@ pub struct Alert {
     /// Author and the start of the message, or the tickets of a summary, in the user's
     /// language.
     pub body: String,
-    /// How many messages this alert covers.
+    /// How many messages (or events) this alert covers.
     pub count: u32,
     pub message_ids: Vec<Uuid>,
+    /// The timeline event an event alert is about (none for replies).
+    #[serde(default)]
+    pub event_id: Option<Uuid>,
 }
 
 /// What the engine tells subscribers (see `Engine::subscribe`).

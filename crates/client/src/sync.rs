@@ -19,8 +19,8 @@ use crate::api::ApiCallError;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::model::{EngineEvent, SyncReport};
-use crate::store::PulledAlert;
-use crate::wording::word_alert;
+use crate::store::{PulledAlert, PulledEventAlert};
+use crate::wording::{word_alert, word_event_alert};
 
 /// Mutations per push (the protocol allows up to [`MAX_PUSH_BATCH`]).
 pub const PUSH_BATCH: usize = if MAX_PUSH_BATCH < 200 {
@@ -149,6 +149,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     // applied after this one committed, and a failure drops it unapplied.
     let me = &s.account.user;
     let mut alerts: Vec<PulledAlert> = Vec::new();
+    let mut event_alerts: Vec<PulledEventAlert> = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
     let mut prefetched = None;
     loop {
@@ -177,11 +178,12 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             .store
             .apply_pull_page(&page.changes, page.cursor, me, !first_sync);
         let (applied, next) = tokio::join!(apply, next);
-        let (ids, mut new) = applied?;
+        let (ids, mut new, mut new_events) = applied?;
         prefetched = next?;
         report.pulled += page.changes.len() as u32;
         changed.extend(ids);
         alerts.append(&mut new);
+        event_alerts.append(&mut new_events);
         if !page.has_more {
             if first_sync {
                 s.store.set_meta("first_sync_done", "1").await?;
@@ -205,8 +207,17 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             .events
             .send(EngineEvent::TicketsChanged { ticket_ids });
     }
-    if let Some(alert) = word_alert(alert_catalogue(engine), &alerts) {
-        report.alerts = 1;
+    let wanted = engine.alert_settings();
+    let replies = match wanted.reply {
+        true => word_alert(alert_catalogue(engine), &alerts),
+        false => None,
+    };
+    let events = event_alerts
+        .iter()
+        .filter(|e| wanted.wants(e.kind))
+        .map(|e| word_event_alert(alert_catalogue(engine), e));
+    for alert in replies.into_iter().chain(events) {
+        report.alerts += 1;
         engine.inner.notifier.notify(&alert);
         let _ = engine.inner.events.send(EngineEvent::Alert(alert));
     }

@@ -1,12 +1,14 @@
-//! Alerts in words: the title and body of a reply alert in the user's language, from
-//! the `notification-*` messages of the catalogue. Worded once, here, from what the
+//! Alerts in words: the title and body of a reply alert, or of an event alert (solved,
+//! pending, reminder, assigned, escalated, reopened), in the user's language, from the
+//! `notification-*` messages of the catalogue. Worded once, here, from what the
 //! pull brought; the desktop shell shows the words as native notifications and the
 //! CLI's `watch` prints them.
 
 use tadhkira_i18n::{Arg, Catalogue};
 
-use crate::model::Alert;
-use crate::store::PulledAlert;
+use crate::model::{Alert, AlertKind};
+use crate::store::{PulledAlert, PulledEventAlert};
+use tadhkira_proto::EventKind;
 
 /// How much of a reply an alert shows.
 const EXCERPT_CHARS: usize = 140;
@@ -67,13 +69,54 @@ pub(crate) fn word_alert(catalogue: &Catalogue, messages: &[PulledAlert]) -> Opt
         }
     };
     Some(Alert {
+        kind: AlertKind::Reply,
         ticket_id: first.message.ticket_id,
         ticket_number: first.ticket_number,
         title,
         body,
         count: messages.len() as u32,
         message_ids: messages.iter().map(|m| m.message.id).collect(),
+        event_id: None,
     })
+}
+
+/// One alert for one event that matters to the user (see `store/event_alerts.rs`):
+/// the title names the ticket and what happened, the body who did it (and why, for an
+/// escalation).
+pub(crate) fn word_event_alert(catalogue: &Catalogue, e: &PulledEventAlert) -> Alert {
+    let ticket = match e.ticket_number {
+        Some(n) => format!("#{n}"),
+        None => e.ticket_title.clone(),
+    };
+    let (id, mut args): (&str, Vec<(&str, Arg)>) = match e.kind {
+        AlertKind::Reply | AlertKind::Solved => ("solved", vec![]),
+        AlertKind::Pending => ("pending", vec![]),
+        AlertKind::Reminder => ("reminder", vec![]),
+        AlertKind::Assigned => ("assigned", vec![]),
+        AlertKind::Escalated => ("escalated", vec![]),
+        AlertKind::Reopened => ("reopened", vec![]),
+    };
+    args.push(("ticket", Arg::from(ticket)));
+    args.push(("title", Arg::from(&e.ticket_title)));
+    args.push(("actor", Arg::from(&e.event.actor_name)));
+    match &e.event.kind {
+        EventKind::PendingReminder { after_days } => args.push(("days", Arg::from(*after_days))),
+        EventKind::Escalated { to, reason, .. } => {
+            args.push(("tier", Arg::from(to.to_string())));
+            args.push(("reason", Arg::from(reason)));
+        }
+        _ => {}
+    }
+    Alert {
+        kind: e.kind,
+        ticket_id: e.event.ticket_id,
+        ticket_number: e.ticket_number,
+        title: catalogue.text(&format!("notification-{id}-title"), &args),
+        body: catalogue.text(&format!("notification-{id}-body"), &args),
+        count: 1,
+        message_ids: Vec::new(),
+        event_id: Some(e.event.id),
+    }
 }
 
 #[cfg(test)]

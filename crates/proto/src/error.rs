@@ -36,11 +36,15 @@ pub enum ErrorCode {
     /// The server is at its limit of this work (signing in) right now; retry after
     /// the answer's `Retry-After`.
     Busy,
+    /// The ticket was solved longer ago than the server's reopen window: the customer
+    /// may no longer reopen it (they file a new ticket instead). Also answered for a
+    /// closed ticket, which is final.
+    ReopenWindowPassed,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -53,6 +57,7 @@ impl ErrorCode {
         ErrorCode::BadCredentials,
         ErrorCode::Internal,
         ErrorCode::Busy,
+        ErrorCode::ReopenWindowPassed,
     ];
 
     /// The code as it appears on the wire.
@@ -70,6 +75,7 @@ impl ErrorCode {
             ErrorCode::BadCredentials => "bad_credentials",
             ErrorCode::Internal => "internal",
             ErrorCode::Busy => "busy",
+            ErrorCode::ReopenWindowPassed => "reopen_window_passed",
         }
     }
 
@@ -137,7 +143,8 @@ mod tests {
                 "too_large",
                 "bad_credentials",
                 "internal",
-                "busy"
+                "busy",
+                "reopen_window_passed"
             ]
         );
         for c in ErrorCode::ALL {

@@ -157,6 +157,10 @@ pub struct Ticket {
     /// When the ticket should be solved. Moves later while the ticket waits on the customer.
     pub resolution_due_at: Option<DateTime<Utc>>,
     pub solved_at: Option<DateTime<Utc>>,
+    /// While the ticket is `solved`: until when its requester may reopen it (the
+    /// server's reopen window, fixed when it was solved). `None` otherwise.
+    #[serde(default)]
+    pub reopen_until: Option<DateTime<Utc>>,
     /// Set while the response-target clock is paused (status `pending`).
     pub sla_paused_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -211,6 +215,7 @@ impl Ticket {
             first_response_at: None,
             resolution_due_at: None,
             solved_at: None,
+            reopen_until: None,
             sla_paused_at: None,
             created_at: now,
             updated_at: now,
@@ -291,7 +296,23 @@ pub enum EventKind {
         org_name: String,
         reason: String,
     },
+    /// The server closed a ticket that stayed solved for `after_days` days with nobody
+    /// reopening it (the lifecycle job; its actor is the system user).
+    AutoClosed {
+        after_days: u32,
+    },
+    /// The server reminded the requester of a ticket waiting on them for `after_days`
+    /// days: once per stay in `pending` (the lifecycle job; its actor is the system
+    /// user).
+    PendingReminder {
+        after_days: u32,
+    },
 }
+
+/// The id of the system user: the actor of what the server's own jobs write on a
+/// timeline ([`EventKind::AutoClosed`], [`EventKind::PendingReminder`]). No one signs
+/// in as it.
+pub const SYSTEM_USER_ID: Uuid = Uuid::nil();
 
 /// One entry of a ticket's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -100,6 +100,8 @@ pub struct Settings {
     pub pull_page_bytes: usize,
     /// Mutations one user may have applied per minute (push and REST writes).
     pub write_quota: WriteQuotaSettings,
+    /// Reopen window, auto-close and pending reminders.
+    pub lifecycle: Lifecycle,
 }
 
 impl Default for Settings {
@@ -114,6 +116,7 @@ impl Default for Settings {
             event_streams: EventStreamLimits::default(),
             pull_page_bytes: 2 * 1024 * 1024,
             write_quota: WriteQuotaSettings::default(),
+            lifecycle: Lifecycle::default(),
         }
     }
 }
@@ -215,6 +218,33 @@ impl SlaTargets {
             Priority::High => self.high,
             Priority::Normal => self.normal,
             Priority::Low => self.low,
+        }
+    }
+}
+
+/// What happens to a ticket after staff answer it: how long its customer may reopen it
+/// once solved, when a solved ticket closes by itself, and when a ticket waiting on the
+/// customer reminds them (see `db/lifecycle.rs`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Days after it was solved during which the requester may reopen a ticket.
+    pub reopen_days: u32,
+    /// Days a ticket stays solved before the server closes it.
+    pub auto_close_days: u32,
+    /// Days a ticket waits on the customer (`pending`) before they are reminded, once.
+    pub pending_reminder_days: u32,
+    /// How often the server runs the auto-close and reminder jobs.
+    pub job_interval_seconds: u64,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self {
+            reopen_days: 14,
+            auto_close_days: 7,
+            pending_reminder_days: 3,
+            job_interval_seconds: 300,
         }
     }
 }
@@ -348,6 +378,7 @@ mod tests {
             s.event_streams.token_recheck_seconds,
             d.event_streams.token_recheck_seconds
         );
+        assert_eq!(s.lifecycle, d.lifecycle);
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
         assert_eq!(
             s.login_limit.max_failures_per_account,

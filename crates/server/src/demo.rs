@@ -104,7 +104,7 @@ async fn apply(
         id: Uuid::now_v7(),
         mutation,
     };
-    let results = store.apply_batch(caller, &[env], &settings.sla).await?;
+    let results = store.apply_batch(caller, &[env], settings).await?;
     if let Some(tadhkira_proto::Outcome::Rejected { code, message }) =
         results.first().map(|r| &r.outcome)
     {

@@ -128,7 +128,7 @@ impl AppError {
         match code {
             ErrorCode::Invalid => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized | ErrorCode::BadCredentials => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::ReopenWindowPassed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::SubscriptionInactive => StatusCode::PAYMENT_REQUIRED,
             ErrorCode::DependsOnRejected | ErrorCode::Conflict => StatusCode::CONFLICT,

@@ -10,6 +10,7 @@
 //!   token;
 //! - [`startup`]: [`Application::build`] and [`spawn`] (tests run the real server
 //!   in-process on port 0);
+//! - [`jobs`]: the periodic task running the lifecycle jobs (auto-close, reminders);
 //! - [`demo`]: the demo organisations, people and tickets;
 //! - [`admin`]: the admin subcommands' work;
 //! - [`transport`]: the accept loop (connection cap, header timeout), TLS with
@@ -23,6 +24,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod quota;
 pub mod routes;
 pub mod sla;

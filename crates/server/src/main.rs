@@ -99,6 +99,15 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Run the lifecycle jobs once (auto-close solved tickets, remind pending
+    /// customers), as `serve` does every `lifecycle.job_interval_seconds`.
+    Jobs {
+        /// The time to run them as of (RFC 3339); default now.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand)]
@@ -300,6 +309,17 @@ async fn main() -> anyhow::Result<()> {
             let (store, _) = db.open().await?;
             let n = admin::revoke_tokens(&store, &email).await?;
             println!("revoked {n} token(s) of {email}");
+        }
+        Command::Jobs { now, db } => {
+            let (store, settings) = db.open().await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let run = store
+                .run_lifecycle_jobs(now, &settings.lifecycle, &settings.sla)
+                .await?;
+            println!(
+                "closed {} solved ticket(s), reminded {} pending customer(s)",
+                run.closed, run.reminded
+            );
         }
     }
     Ok(())

@@ -94,6 +94,12 @@ impl Application {
             let transport = &self.state.settings.transport;
             tls.watch(transport.tls_reload_check(), self.stop.subscribe())
         });
+        // The lifecycle jobs end when the stop signal goes out (self.state.shutdown).
+        let jobs = crate::jobs::spawn_lifecycle_jobs(
+            self.state.store.clone(),
+            self.state.settings.clone(),
+            self.state.shutdown.clone(),
+        );
         accept::serve_until(
             self.listener,
             app,
@@ -106,6 +112,7 @@ impl Application {
         if let Some(task) = reload {
             task.abort();
         }
+        let _ = jobs.await;
         self.state.store.close().await;
         Ok(())
     }

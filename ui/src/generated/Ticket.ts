@@ -43,6 +43,11 @@ first_response_due_at: string | null, first_response_at: string | null,
  */
 resolution_due_at: string | null, solved_at: string | null, 
 /**
+ * While the ticket is `solved`: until when its requester may reopen it (the
+ * server's reopen window, fixed when it was solved). `None` otherwise.
+ */
+reopen_until: string | null, 
+/**
  * Set while the response-target clock is paused (status `pending`).
  */
 sla_paused_at: string | null, created_at: string, updated_at: string, versions: FieldVersions, };

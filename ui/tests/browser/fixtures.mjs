@@ -104,7 +104,16 @@ export const SYNC = {
 };
 
 /** @type {Settings} */
-export const SETTINGS = { language: null, theme: 'light', digits: null, notifications: true, start_minimised: false };
+export const SETTINGS = {
+  language: null,
+  theme: 'light',
+  digits: null,
+  notifications: true,
+  start_minimised: false,
+  alerts: { reply: true, solved: true, pending: true, reminder: true, assigned: true, escalated: true, reopened: true },
+  keep_in_tray: null,
+  start_at_login: false,
+};
 
 /** Payloads that would run script if the UI ever rendered ticket text as HTML. */
 export const XSS_TITLE = '<img src=x onerror="window.__pwned=1">Printer offline';
@@ -151,7 +160,7 @@ export const ROW_AR = {
 export const PAGE = { rows: [ROW, ROW_AR], total: 2 };
 
 /** @type {Wire<Ticket>} */
-const TICKET = {
+export const TICKET = {
   id: ROW.id,
   number: 1042,
   org_id: ORG.id,
@@ -175,6 +184,7 @@ const TICKET = {
   first_response_at: null,
   resolution_due_at: ROW.resolution_due_at,
   solved_at: null,
+  reopen_until: null,
   sla_paused_at: null,
   created_at: new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString(),
   updated_at: ROW.updated_at,

@@ -23,6 +23,7 @@ const SERVER_CODES: Record<ErrorCode, true> = {
   bad_credentials: true,
   internal: true,
   busy: true,
+  reopen_window_passed: true,
 };
 const KINDS: Record<EngineErrorCode, true> = {
   not_signed_in: true,

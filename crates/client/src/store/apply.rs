@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::bulk::{
     mark_alerted, upsert_pulled_events, upsert_pulled_messages, upsert_pulled_tickets,
 };
+use super::event_alerts::{pulled_event_alerts, PulledEventAlert};
 use super::outbox::pending_for;
 use super::tickets::{apply_local, load_ticket, upsert_ticket};
 use super::{get_meta, set_meta, Store};
@@ -72,8 +73,9 @@ impl Store {
     }
 
     /// Applies one page and moves the cursor, in one transaction. `alerts` says whether
-    /// new messages may alert (not during the first sync). Returns the changed tickets
-    /// and the messages to alert about (already marked alerted).
+    /// new messages and events may alert (not during the first sync). Returns the
+    /// changed tickets, the messages to alert about and the events to alert about (both
+    /// already marked alerted; see `event_alerts.rs` for which events).
     ///
     /// The page is written kind by kind with multi-row statements ([`super::bulk`]):
     /// tickets first, so that the page's messages find their ticket for the search
@@ -85,7 +87,7 @@ impl Store {
         cursor: i64,
         me: &User,
         alerts: bool,
-    ) -> Result<(BTreeSet<Uuid>, Vec<PulledAlert>)> {
+    ) -> Result<(BTreeSet<Uuid>, Vec<PulledAlert>, Vec<PulledEventAlert>)> {
         let mut changed = BTreeSet::new();
         let (mut tickets, mut messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
         let mut seen = HashSet::new();
@@ -149,9 +151,10 @@ impl Store {
                 });
             }
         }
+        let event_alerts = pulled_event_alerts(&mut tx, &events, me, alerts).await?;
         set_meta(&mut *tx, "cursor", &cursor.to_string()).await?;
         tx.commit().await?;
-        Ok((changed, to_alert))
+        Ok((changed, to_alert, event_alerts))
     }
 
     /// The pull cursor and the server epoch it belongs to.

@@ -6,6 +6,7 @@
 
 mod apply;
 mod bulk;
+mod event_alerts;
 mod list;
 mod local;
 mod outbox;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 use crate::error::Result;
 
 pub(crate) use apply::PulledAlert;
+pub(crate) use event_alerts::PulledEventAlert;
 
 /// Handle on one account's database. Every query and transaction of the engine is a
 /// method here (or in this module's children, which share the pool); the engine above

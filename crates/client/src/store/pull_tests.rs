@@ -201,7 +201,7 @@ async fn a_reply_alerts_once_and_never_during_the_first_sync() {
     let agent = user(Role::Agent);
     let t = ticket("Laptop will not boot", &me);
     let first = message(&t, &agent, "Hold the power button for 30 s");
-    let (_, alerts) = s
+    let (_, alerts, _) = s
         .apply_pull_page(
             &changes(vec![Entity::Ticket(t.clone()), Entity::Message(first)]),
             2,
@@ -214,12 +214,12 @@ async fn a_reply_alerts_once_and_never_during_the_first_sync() {
     let reply = message(&t, &agent, "Did that help?");
     let mine = message(&t, &me, "Trying now");
     let page = changes(vec![Entity::Message(reply.clone()), Entity::Message(mine)]);
-    let (changed, alerts) = s.apply_pull_page(&page, 4, &me, true).await.unwrap();
+    let (changed, alerts, _) = s.apply_pull_page(&page, 4, &me, true).await.unwrap();
     assert_eq!(changed.into_iter().collect::<Vec<_>>(), vec![t.id]);
     let ids: Vec<Uuid> = alerts.iter().map(|a| a.message.id).collect();
     assert_eq!(ids, vec![reply.id], "only the other person's new message");
     assert_eq!(alerts[0].ticket_number, Some(1042));
-    let (_, again) = s.apply_pull_page(&page, 4, &me, true).await.unwrap();
+    let (_, again, _) = s.apply_pull_page(&page, 4, &me, true).await.unwrap();
     assert!(
         again.is_empty(),
         "a message pulled again does not alert again"

@@ -43,3 +43,31 @@ notification-replies-title = { $count ->
 # $tickets: أرقام التذاكر (أو عناوينها) مفصولة بـ notification-list-separator.
 notification-replies-body = على { $tickets }
 notification-list-separator = {"، "}
+
+## تنبيهات الأحداث: تنبيه لكل حدث يهمّ المستخدم. $ticket رقم التذكرة (#1042)،
+## و$title عنوانها، و$actor من قام بالفعل.
+
+# جعل فريق الدعم تذكرة العميل محلولة: له أن يؤكّد أو يعيد فتحها.
+notification-solved-title = حُلّت { $ticket }: { $title }
+notification-solved-body = جعلها { $actor } محلولة. هل حُلّت مشكلتك؟ افتحها لتؤكّد أو لتعيد فتحها.
+# جعل فريق الدعم تذكرة العميل بانتظار ردّه.
+notification-pending-title = { $ticket } بانتظار ردّك: { $title }
+notification-pending-body = يحتاج { $actor } إلى ردّك ليتابع.
+# تذكير الخادم. $days: مدة انتظار التذكرة.
+notification-reminder-title = تذكير: { $ticket } بانتظار ردّك
+notification-reminder-body = { $days ->
+    [zero] «{ $title }» بانتظار ردّك.
+    [one] «{ $title }» بانتظار ردّك منذ يوم.
+    [two] «{ $title }» بانتظار ردّك منذ يومين.
+    [few] «{ $title }» بانتظار ردّك منذ { $days } أيام.
+    [many] «{ $title }» بانتظار ردّك منذ { $days } يومًا.
+   *[other] «{ $title }» بانتظار ردّك منذ { $days } يوم.
+}
+notification-assigned-title = أُسندت إليك { $ticket }: { $title }
+notification-assigned-body = أسندها { $actor }.
+# $tier: مستوى الدعم (L2).
+notification-escalated-title = صُعّدت { $ticket } إلى { $tier }: { $title }
+notification-escalated-body = { $actor }: { $reason }
+# أعاد العميل فتح تذكرة محلولة.
+notification-reopened-title = أُعيد فتح { $ticket }: { $title }
+notification-reopened-body = يقول { $actor } إنها لم تُحلّ بعد.

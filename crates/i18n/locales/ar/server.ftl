@@ -15,6 +15,7 @@ error-too-large = الطلب كبير جدًا
 error-bad-credentials = البريد الإلكتروني أو كلمة المرور غير صحيحة
 error-internal = تعذّر على الخادم إتمام الطلب
 error-busy = الخادم مشغول؛ حاول بعد قليل
+error-reopen-window-passed = لم يعد ممكنًا إعادة فتح هذه التذكرة؛ افتح تذكرة جديدة بدلًا منها
 # رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
 error-with-detail = { $message }: { $detail }
 

@@ -35,3 +35,27 @@ notification-replies-title = { $count ->
 # $tickets: the tickets' numbers (or titles), joined by notification-list-separator.
 notification-replies-body = On { $tickets }
 notification-list-separator = {", "}
+
+## Event alerts: one per event that matters to the user. $ticket is the ticket's number
+## (#1042), $title its title, $actor who did it.
+
+# Staff set the customer's ticket solved: they may confirm or reopen it.
+notification-solved-title = { $ticket } solved: { $title }
+notification-solved-body = { $actor } marked it solved. Was it resolved? Open it to confirm or reopen.
+# Staff set the customer's ticket pending: support waits on the customer.
+notification-pending-title = { $ticket } waits on you: { $title }
+notification-pending-body = { $actor } needs an answer from you to go on.
+# The server's reminder. $days: how long the ticket has waited.
+notification-reminder-title = Reminder: { $ticket } waits on you
+notification-reminder-body = { $days ->
+    [one] “{ $title }” has waited for your answer for 1 day.
+   *[other] “{ $title }” has waited for your answer for { $days } days.
+}
+notification-assigned-title = { $ticket } assigned to you: { $title }
+notification-assigned-body = Assigned by { $actor }.
+# $tier: the agent's tier (L2).
+notification-escalated-title = { $ticket } escalated to { $tier }: { $title }
+notification-escalated-body = { $actor }: { $reason }
+# A customer reopened a solved ticket.
+notification-reopened-title = { $ticket } reopened: { $title }
+notification-reopened-body = { $actor } says it is not resolved yet.

@@ -17,6 +17,7 @@ error-too-large = the request is too large
 error-bad-credentials = wrong e-mail or password
 error-internal = the server could not complete the request
 error-busy = the server is busy; try again in a moment
+error-reopen-window-passed = this ticket can no longer be reopened; file a new ticket instead
 # A code's message followed by an untranslated (English) detail.
 error-with-detail = { $message }: { $detail }
 

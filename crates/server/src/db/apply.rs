@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::edit;
 use super::writer::{AppliedRecord, EntityKind, Rejection, Step, Writer};
 use super::{rows, Caller, Store, StoreError};
-use crate::config::SlaTargets;
+use crate::config::{Settings, SlaTargets};
 use crate::sla;
 
 impl Store {
@@ -29,7 +29,7 @@ impl Store {
         &self,
         caller: &Caller,
         batch: &[MutationEnvelope],
-        targets: &SlaTargets,
+        policy: &Settings,
     ) -> Result<Vec<MutationResult>, StoreError> {
         let mut w = Writer::begin(self).await?;
         let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
@@ -37,7 +37,7 @@ impl Store {
         let mut rejected_creates = HashSet::new();
         let mut results = Vec::with_capacity(batch.len());
         for env in batch {
-            let outcome = apply_one(&mut w, caller, env, targets, &rejected_creates).await?;
+            let outcome = apply_one(&mut w, caller, env, policy, &rejected_creates).await?;
             if let (Outcome::Rejected { .. }, Mutation::CreateTicket(t)) = (&outcome, &env.mutation)
             {
                 rejected_creates.insert(t.id);
@@ -56,9 +56,10 @@ async fn apply_one(
     w: &mut Writer,
     caller: &Caller,
     env: &MutationEnvelope,
-    targets: &SlaTargets,
+    policy: &Settings,
     rejected_creates: &HashSet<Uuid>,
 ) -> Result<Outcome, StoreError> {
+    let targets = &policy.sla;
     if let Some(earlier) = w.applied(env.id) {
         if earlier.user_id != caller.user.id {
             return Ok(rejected(Rejection::new(
@@ -83,7 +84,7 @@ async fn apply_one(
     let step = match &env.mutation {
         Mutation::CreateTicket(t) => create_ticket(w, caller, t, targets).await?,
         Mutation::AddMessage(m) => add_message(w, caller, m, targets).await?,
-        Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, targets).await?,
+        Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, policy).await?,
         Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
     };
     match step {

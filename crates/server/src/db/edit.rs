@@ -4,10 +4,15 @@
 //! Who may change what (decided here, documented in the OpenAPI text too):
 //! - staff (agents and admins) may change every field and escalate;
 //! - customers may change the title and category of tickets they requested, and the
-//!   status only to `solved` (they are happy) or `open` (reopen / not solved yet);
-//!   priority, assignee, escalation and changes to a colleague's ticket are
-//!   `forbidden` to them (they may still read and reply on their organisation's
-//!   tickets).
+//!   status only to `solved` (they are happy), `open` (reopen / not solved yet) or
+//!   `closed` (their "yes, it is resolved" to a ticket staff solved: closing is the
+//!   confirmation, so only a `solved` ticket may be closed by them); priority,
+//!   assignee, escalation and changes to a colleague's ticket are `forbidden` to them
+//!   (they may still read and reply on their organisation's tickets).
+//! - a customer reopens a `solved` ticket only within the reopen window (until the
+//!   ticket's `reopen_until`, set to solved + `lifecycle.reopen_days` when it was
+//!   solved); later, or on a `closed` ticket (final for them), the answer is
+//!   `reopen_window_passed`. Staff may still reopen either.
 
 use tadhkira_proto::{
     Applied, ErrorCode, Escalation, EventKind, FieldValue, Status, Ticket, TicketField,
@@ -16,7 +21,7 @@ use tadhkira_proto::{
 
 use super::writer::{Rejection, Step, Writer};
 use super::{rows, Caller, StoreError};
-use crate::config::SlaTargets;
+use crate::config::{Lifecycle, Settings};
 use crate::sla;
 
 fn forbidden(what: &str) -> Rejection {
@@ -38,8 +43,9 @@ pub(super) async fn update_ticket(
     w: &mut Writer,
     caller: &Caller,
     update: &TicketUpdate,
-    targets: &SlaTargets,
+    policy: &Settings,
 ) -> Result<Step, StoreError> {
+    let targets = &policy.sla;
     let (mut t, mut paused) = match w.visible_ticket(caller, update.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
@@ -59,10 +65,10 @@ pub(super) async fn update_ticket(
             FieldValue::Assignee(_) if !caller.is_staff() => {
                 return Ok(Err(forbidden("assign tickets")))
             }
-            FieldValue::Status(s)
-                if !caller.is_staff() && !matches!(s, Status::Solved | Status::Open) =>
-            {
-                return Ok(Err(forbidden("set this status")));
+            FieldValue::Status(s) if !caller.is_staff() && *s != t.status => {
+                if let Err(r) = customer_may_set_status(&t, *s, w.now, &policy.lifecycle) {
+                    return Ok(Err(r));
+                }
             }
             _ => {}
         }
@@ -92,6 +98,8 @@ pub(super) async fn update_ticket(
             FieldValue::Status(s) if *s != t.status => {
                 let from = t.status;
                 sla::on_status_change(&mut t, &mut paused, *s, now, targets);
+                t.reopen_until = (*s == Status::Solved)
+                    .then(|| now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
                 EventKind::StatusChanged { from, to: *s }
             }
             FieldValue::Priority(p) if *p != t.priority => {
@@ -151,6 +159,43 @@ pub(super) async fn update_ticket(
         ticket_number: t.number,
         seq,
     }))
+}
+
+/// Whether a customer may move their ticket `t` to status `to` at `now` (unix ms): see
+/// the module comment for the rules.
+fn customer_may_set_status(
+    t: &Ticket,
+    to: Status,
+    now: i64,
+    lifecycle: &Lifecycle,
+) -> Result<(), Rejection> {
+    if t.status == Status::Closed {
+        return Err(Rejection::new(
+            ErrorCode::ReopenWindowPassed,
+            "this ticket is closed, which is final: file a new ticket instead",
+        ));
+    }
+    match to {
+        Status::Solved => Ok(()),
+        Status::Closed if t.status == Status::Solved => Ok(()),
+        Status::Closed => Err(forbidden("close a ticket that is not solved")),
+        Status::Open if t.status == Status::Solved => {
+            let window = chrono::Duration::days(lifecycle.reopen_days.into());
+            let until = t.reopen_until.or_else(|| t.solved_at.map(|at| at + window));
+            match until {
+                Some(until) if rows::to_time(now) > until => Err(Rejection::new(
+                    ErrorCode::ReopenWindowPassed,
+                    format!(
+                        "this ticket was solved more than {} days ago and can no longer be reopened: file a new ticket instead",
+                        lifecycle.reopen_days
+                    ),
+                )),
+                _ => Ok(()),
+            }
+        }
+        Status::Open => Ok(()),
+        _ => Err(forbidden("set this status")),
+    }
 }
 
 async fn w_staff_name(w: &mut Writer, id: uuid::Uuid) -> Result<Option<String>, StoreError> {

@@ -13,6 +13,7 @@
 mod apply;
 mod edit;
 mod feed;
+mod lifecycle;
 mod listen;
 mod people;
 mod rows;
@@ -28,6 +29,7 @@ use sqlx::{AnyPool, Executor, Row};
 use uuid::Uuid;
 
 pub use feed::Notice;
+pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};
 pub use schema::Checks;
 pub use slowing::SignInClaim;

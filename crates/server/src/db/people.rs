@@ -59,6 +59,10 @@ pub struct TokenIssued {
 
 const USER_COLUMNS: &str = "id, email, name, role, org_id, tier, locale, phone";
 
+/// Leaves out the system user (the actor of the server's own jobs, added by migration
+/// 0004): it is nobody's colleague, signs in with no password and is never listed.
+const PEOPLE: &str = "role <> 'system'";
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -175,18 +179,20 @@ impl Store {
 
     /// A user by id.
     pub async fn user(&self, id: Uuid) -> Result<User, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND {PEOPLE}"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         rows::user(&row)
     }
 
     /// The user with this e-mail and their password hash, for signing in.
     pub async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND {PEOPLE}"
         ))
         .bind(email.as_str())
         .fetch_optional(&self.pool)
@@ -199,11 +205,13 @@ impl Store {
 
     /// Replaces a user's password hash.
     pub async fn set_password_hash(&self, email: &Email, hash: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
-            .bind(hash)
-            .bind(email.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(&format!(
+            "UPDATE users SET password_hash = $1 WHERE email = $2 AND {PEOPLE}"
+        ))
+        .bind(hash)
+        .bind(email.as_str())
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -257,9 +265,11 @@ impl Store {
 
     /// Whether any user exists.
     pub async fn has_users(&self) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 AS one FROM users LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT 1 AS one FROM users WHERE {PEOPLE} LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.is_some())
     }
 
@@ -333,7 +343,7 @@ impl Store {
             })
             .unwrap_or_else(|| "%".into());
         let found = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE ($1 = '' OR role = $1) \
+            "SELECT {USER_COLUMNS} FROM users WHERE ($1 = '' OR role = $1) AND {PEOPLE} \
              AND (LOWER(name) LIKE $2 OR email LIKE $2) ORDER BY name, email LIMIT $3"
         ))
         .bind(role.map(|r| r.as_str()).unwrap_or(""))

@@ -20,7 +20,7 @@ pub const TICKET_COLUMNS: &str = "t.id, t.number, t.org_id, o.name AS org_name, 
     t.contact_phone, t.checks, t.system_info, t.tier, t.assignee_id, a.name AS assignee_name, \
     t.first_response_due_at, t.first_response_at, t.resolution_due_at, t.solved_at, \
     t.sla_paused_at, t.sla_paused_ms, t.created_at, t.updated_at, t.v_title, t.v_status, \
-    t.v_priority, t.v_assignee, t.v_category, t.v_tier";
+    t.v_priority, t.v_assignee, t.v_category, t.v_tier, t.reopen_until";
 
 /// The joins [`TICKET_COLUMNS`] needs.
 pub const TICKET_FROM: &str = "tickets t JOIN organisations o ON o.id = t.org_id \
@@ -112,6 +112,7 @@ pub fn ticket(row: &AnyRow) -> Result<(Ticket, i64), StoreError> {
         first_response_at: opt_time(row, "first_response_at")?,
         resolution_due_at: opt_time(row, "resolution_due_at")?,
         solved_at: opt_time(row, "solved_at")?,
+        reopen_until: opt_time(row, "reopen_until")?,
         sla_paused_at: opt_time(row, "sla_paused_at")?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,

@@ -273,6 +273,25 @@ impl Writer {
         actor: &User,
         kind: EventKind,
     ) -> Result<i64, StoreError> {
+        self.insert_event_by(ticket, actor.id, kind).await
+    }
+
+    /// Adds an event the server's own jobs wrote (its actor is the system user).
+    pub async fn insert_system_event(
+        &mut self,
+        ticket: &Ticket,
+        kind: EventKind,
+    ) -> Result<i64, StoreError> {
+        self.insert_event_by(ticket, tadhkira_proto::SYSTEM_USER_ID, kind)
+            .await
+    }
+
+    async fn insert_event_by(
+        &mut self,
+        ticket: &Ticket,
+        actor_id: Uuid,
+        kind: EventKind,
+    ) -> Result<i64, StoreError> {
         let staff_only = event_is_staff_only(&kind);
         let id = Uuid::now_v7();
         let json = serde_json::to_string(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -282,7 +301,7 @@ impl Writer {
         )
         .bind(id.to_string())
         .bind(ticket.id.to_string())
-        .bind(actor.id.to_string())
+        .bind(actor_id.to_string())
         .bind(json)
         .bind(staff_only as i64)
         .bind(self.now)
@@ -345,7 +364,7 @@ impl Writer {
              category = $5, tier = $6, first_response_due_at = $7, first_response_at = $8, \
              resolution_due_at = $9, solved_at = $10, sla_paused_at = $11, sla_paused_ms = $12, \
              updated_at = $13, v_title = $14, v_status = $15, v_priority = $16, v_assignee = $17, \
-             v_category = $18, v_tier = $19 WHERE id = $20",
+             v_category = $18, v_tier = $19, reopen_until = $20 WHERE id = $21",
         )
         .bind(&t.title)
         .bind(t.status.as_str())
@@ -366,6 +385,7 @@ impl Writer {
         .bind(t.versions.assignee)
         .bind(t.versions.category)
         .bind(t.versions.tier)
+        .bind(ms(t.reopen_until))
         .bind(t.id.to_string())
         .execute(&mut *self.tx)
         .await?;

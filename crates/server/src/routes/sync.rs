@@ -37,7 +37,7 @@ pub async fn push(
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
     let mut results = state
         .store
-        .apply_batch(&caller, &req.mutations, &state.settings.sla)
+        .apply_batch(&caller, &req.mutations, &state.settings)
         .instrument(span)
         .await?;
     // Reasons are written in English by the apply path; in another language the code's

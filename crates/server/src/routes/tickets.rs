@@ -130,7 +130,7 @@ async fn apply(
     };
     let mut results = state
         .store
-        .apply_batch(caller, std::slice::from_ref(&env), &state.settings.sla)
+        .apply_batch(caller, std::slice::from_ref(&env), &state.settings)
         .await?;
     match results.pop().map(|r| r.outcome) {
         Some(Outcome::Applied { result } | Outcome::Duplicate { result }) => Ok(Json(

@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod input;
 mod lapsed;
+mod lifecycle;
 mod login;
 mod paging;
 mod quota;
