@@ -83,6 +83,9 @@ pub struct Schedule {
 
 struct Shared {
     upstream: SocketAddr,
+    /// Bumped by [`FaultProxy::strike`]: every open connection closes, so none made
+    /// while healed outlives the start of the faults in a client's pool.
+    generation: tokio::sync::watch::Sender<u64>,
     schedule: Schedule,
     faulty: AtomicBool,
     rng: Mutex<StdRng>,
@@ -144,6 +147,7 @@ impl FaultProxy {
         let shared = Arc::new(Shared {
             upstream,
             schedule,
+            generation: tokio::sync::watch::channel(0).0,
             faulty: AtomicBool::new(true),
             rng: Mutex::new(StdRng::seed_from_u64(schedule.seed)),
             counts: Default::default(),
@@ -154,9 +158,14 @@ impl FaultProxy {
                 let fault = accept.draw();
                 accept.counts[fault.kind()].fetch_add(1, Ordering::Relaxed);
                 let upstream = accept.upstream;
+                let mut generation = accept.generation.subscribe();
+                generation.mark_unchanged();
                 tokio::spawn(async move {
                     // A failed connection is the point of the exercise: nothing to report.
-                    let _ = serve(client, upstream, fault).await;
+                    tokio::select! {
+                        _ = serve(client, upstream, fault) => {}
+                        _ = generation.changed() => {}
+                    }
                 });
             }
         });
@@ -173,9 +182,11 @@ impl FaultProxy {
         self.shared.faulty.store(false, Ordering::SeqCst);
     }
 
-    /// New connections meet faults again (the state a proxy starts in).
+    /// Closes every open connection, and new ones meet faults again (the state a proxy
+    /// starts in).
     pub fn strike(&self) {
         self.shared.faulty.store(true, Ordering::SeqCst);
+        self.shared.generation.send_modify(|g| *g += 1);
     }
 
     /// Connections handled so far, by kind (in the order of [`FAULT_KINDS`]).
@@ -425,6 +436,7 @@ mod tests {
         let draws = |seed| {
             let shared = Shared {
                 upstream: "127.0.0.1:1".parse().unwrap(),
+                generation: tokio::sync::watch::channel(0).0,
                 schedule: Schedule {
                     seed,
                     fault_rate: 0.5,

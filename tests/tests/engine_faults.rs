@@ -128,7 +128,10 @@ async fn faults(server: TestServer, sqlite: bool) {
             work_once(w, &mut rng, &mut queued, &tag).await;
             if rng.gen_bool(0.5) {
                 syncs += 1;
-                if w.engine.sync_now().await.is_err() {
+                if let Err(e) = w.engine.sync_now().await {
+                    if failed_syncs < 5 {
+                        eprintln!("a sync failed (expected under faults): {e}");
+                    }
                     failed_syncs += 1;
                 }
             }
@@ -239,7 +242,8 @@ async fn faults(server: TestServer, sqlite: bool) {
     }
     assert!(
         enough(&proxy),
-        "seed {seed}: too few faults to prove anything ({}; {ops} operations, {syncs} syncs)",
+        "seed {seed}: too few faults to prove anything ({}; {ops} operations, {syncs} syncs, \
+         {failed_syncs} failed)",
         proxy.summary()
     );
     eprintln!(

@@ -35,11 +35,6 @@ impl Engine {
             .iter()
             .map(ShortText::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        // The server's rule, here too: an offline user hears at once, not from the outbox.
-        let contact = input
-            .contact
-            .checked()
-            .map_err(|e| EngineError::Invalid(tadhkira_proto::contact::describe(&e)))?;
         if input.requester_id.is_some() && !me.role.is_staff() {
             return Err(EngineError::Invalid(
                 "only staff file tickets for someone else".into(),
@@ -65,21 +60,27 @@ impl Engine {
                 )));
             }
         }
-        let new = NewTicket {
+        let mut new = NewTicket {
             id,
             title,
             description,
             priority: input.priority,
             channel: input.channel,
             category,
-            contact,
+            contact: input.contact,
             checks,
             system_info: input.system_info,
             requester_id: input.requester_id,
             lapsed_override,
         };
-        // Refused here, before it is queued, by the rule the server applies.
+        // Refused here, before it is queued, by the rules the server applies, in its
+        // order: forbidden characters first (named as such), then the contact's shape. An
+        // offline user hears at once, not from the outbox.
         new.check_free_text()?;
+        new.contact = new
+            .contact
+            .checked()
+            .map_err(|e| EngineError::Invalid(tadhkira_proto::contact::describe(&e)))?;
         let filing = Filing {
             org_id: me.org_id.unwrap_or_default(),
             org_name: s

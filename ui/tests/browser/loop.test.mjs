@@ -112,6 +112,19 @@ describe('closing the loop', () => {
     await context.close();
   });
 
+  it('shows the response target while the ticket is open, and no empty one once solved', async () => {
+    for (const [status, shown] of [
+      ['open', 1],
+      ['solved', 0],
+      ['closed', 0],
+    ]) {
+      const { page, context, errors } = await openTicket(harness, CUSTOMER, detail(status));
+      assert.equal(await page.getByTestId('response-target').count(), shown, status);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+
   it('never shows the bar to staff', async () => {
     const { page, context } = await openTicket(harness, AGENT, detail('solved'));
     for (const id of ['confirm-banner', 'mark-solved', 'reopen', 'loop-closed']) assert.equal(await page.getByTestId(id).count(), 0, id);
