@@ -240,11 +240,26 @@ fn tool(name: &str, install: &str) -> PathBuf {
     require_tool(name, install).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A loopback port that is free now and that the kernel will not hand out on its own.
+///
+/// tauri-driver's ports are only bound some time after they are chosen (WebKitWebDriver's
+/// when the session starts). A port from the ephemeral range (what `bind(":0")` gives)
+/// can be taken meanwhile by any of the suites' thousands of connections and servers,
+/// and the session then fails with an incomplete answer. Below the ephemeral range
+/// only ports chosen on purpose are bound, so a random one that binds now stays free.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let below = (ephemeral_from / 2)..ephemeral_from;
+    for _ in 0..1000 {
+        let port = rand::Rng::gen_range(&mut rand::thread_rng(), below.clone());
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port below the ephemeral range {ephemeral_from}")
 }
 
 /// Starts Xvfb, a private session bus with the fake notification service, tauri-driver,
@@ -311,7 +326,12 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
     }
 
     let port = free_port();
-    let native_port = free_port();
+    let native_port = loop {
+        let p = free_port();
+        if p != port {
+            break p;
+        }
+    };
     let driver = Command::new(driver_bin)
         .args([
             "--port",
