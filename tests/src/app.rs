@@ -349,13 +349,15 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
     // tauri-driver, WebKitWebDriver and the app: the group made for them.
     desktop.keep_group("tauri-driver", driver);
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    // tauri-driver listens at once and starts WebKitWebDriver on the native port; a
+    // session asked for before WebKitWebDriver listens is dropped unanswered (seen on a
+    // loaded machine as IncompleteMessage), so wait for both.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (who, p) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+        while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+            assert!(Instant::now() < deadline, "{who} did not listen on {p}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     let driver = connect(port, &app_bin).await;
