@@ -156,6 +156,8 @@ describe('workflows', () => {
     };
     const { page, context, errors } = await openApp(harness, signedIn(AGENT, { outbox: { ok: [staffs] }, resend: { ok: null } }));
     await page.getByTestId('nav-outbox').click();
+    // Worded for staff: it is the customer's subscription, not "your organisation's".
+    assert.match(await page.getByTestId('outbox-reason').first().innerText(), /customer’s organisation’s subscription has lapsed/);
     await page.getByTestId('edit').click();
     await page.getByTestId('edit-override').waitFor();
     // No reason, nothing sent.

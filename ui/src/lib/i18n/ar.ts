@@ -39,6 +39,7 @@ export const ar: Record<MessageKey, Message> = {
   "error.code.forbidden": "ليس لديك إذن بهذا الإجراء.",
   "error.code.not_found": "غير موجود.",
   "error.code.subscription_inactive": "انتهى اشتراك مؤسستك: لا يمكن فتح تذاكر جديدة.",
+  "outbox.lapsed_for_staff": "انتهى اشتراك مؤسسة العميل: عدّل التذكرة واذكر سببًا لتسجيلها رغم ذلك.",
   "error.code.depends_on_rejected": "رُفض تغيير سابق يعتمد عليه هذا التغيير.",
   "error.code.conflict": "يتعارض هذا التغيير مع تغيير آخر.",
   "error.code.rate_limited": "محاولات كثيرة. يُرجى الانتظار قليلًا.",

@@ -41,6 +41,7 @@ export const en = {
   "error.code.forbidden": "You are not allowed to do this.",
   "error.code.not_found": "Not found.",
   "error.code.subscription_inactive": "Your organisation’s subscription has lapsed: new tickets cannot be filed.",
+  "outbox.lapsed_for_staff": "The customer’s organisation’s subscription has lapsed: edit the ticket and give a reason to log it anyway.",
   "error.code.depends_on_rejected": "An earlier change this depends on was rejected.",
   "error.code.conflict": "This change conflicts with another one.",
   "error.code.rate_limited": "Too many attempts. Please wait a moment.",
