@@ -42,39 +42,24 @@ pub struct Cli {
     pub lang: Option<tadhkira_i18n::Locale>,
     /// Alerts not to raise, comma-separated: reply, solved, pending, reminder,
     /// assigned, escalated, reopened.
-    #[arg(long, global = true, value_delimiter = ',', value_name = "KINDS")]
-    pub mute: Vec<MutedAlert>,
+    #[arg(long, global = true, value_delimiter = ',', value_name = "KINDS", value_parser = alert_kind)]
+    pub mute: Vec<tadhkira_client::AlertKind>,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// An alert kind `--mute` switches off (the engine's `AlertKind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MutedAlert {
-    Reply,
-    Solved,
-    Pending,
-    Reminder,
-    Assigned,
-    Escalated,
-    Reopened,
+/// An alert kind by the engine's word for it (`reply`, `solved`, …), for `--mute`.
+fn alert_kind(word: &str) -> Result<tadhkira_client::AlertKind, String> {
+    serde_json::from_value(serde_json::Value::String(word.to_owned()))
+        .map_err(|_| format!("unknown alert kind {word:?}"))
 }
 
 impl Cli {
     /// The alerts to raise: all but the muted ones.
     pub fn alert_settings(&self) -> tadhkira_client::AlertSettings {
         let mut a = tadhkira_client::AlertSettings::default();
-        for m in &self.mute {
-            let switch = match m {
-                MutedAlert::Reply => &mut a.reply,
-                MutedAlert::Solved => &mut a.solved,
-                MutedAlert::Pending => &mut a.pending,
-                MutedAlert::Reminder => &mut a.reminder,
-                MutedAlert::Assigned => &mut a.assigned,
-                MutedAlert::Escalated => &mut a.escalated,
-                MutedAlert::Reopened => &mut a.reopened,
-            };
-            *switch = false;
+        for kind in &self.mute {
+            a.set(*kind, false);
         }
         a
     }

@@ -340,6 +340,20 @@ impl AlertSettings {
             AlertKind::Reopened => self.reopened,
         }
     }
+
+    /// Turns alerts of `kind` on or off.
+    pub fn set(&mut self, kind: AlertKind, on: bool) {
+        let switch = match kind {
+            AlertKind::Reply => &mut self.reply,
+            AlertKind::Solved => &mut self.solved,
+            AlertKind::Pending => &mut self.pending,
+            AlertKind::Reminder => &mut self.reminder,
+            AlertKind::Assigned => &mut self.assigned,
+            AlertKind::Escalated => &mut self.escalated,
+            AlertKind::Reopened => &mut self.reopened,
+        };
+        *switch = on;
+    }
 }
 
 /// An alert: one new message or a summary of several (kind `reply`), or one ticket
