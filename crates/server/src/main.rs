@@ -55,7 +55,8 @@ impl Db {
         let config = self.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-        let store = Store::connect(&config.effective_database_url()).await?;
+        let store =
+            Store::connect_with(&config.effective_database_url(), config.settings.database).await?;
         Ok((store, config.settings))
     }
 }
