@@ -53,6 +53,8 @@ pub struct FeedPage {
     pub changes: Vec<Change>,
     pub cursor: i64,
     pub has_more: bool,
+    /// The asked cursor is past the committed head (then `cursor` is the head).
+    pub ahead: bool,
 }
 
 impl Store {
@@ -74,6 +76,7 @@ impl Store {
         // Writers commit in seq order (see writer.rs), so every seq up to the committed
         // head is visible: reading only up to it never skips a change.
         let head = self.head_seq().await?;
+        let ahead = cursor > head;
         let feed_rows = if caller.is_staff() {
             sqlx::query(
                 "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
@@ -178,8 +181,9 @@ impl Store {
         };
         Ok(FeedPage {
             changes,
-            cursor,
+            cursor: if ahead { head } else { cursor },
             has_more,
+            ahead,
         })
     }
 

@@ -178,6 +178,47 @@ impl Store {
         self.epoch
     }
 
+    /// Gives the database a new epoch (after a restore): every client then resyncs
+    /// from the start instead of trusting a cursor of the replaced database. Takes
+    /// effect for a server started after it (a running one keeps the epoch it read).
+    pub async fn rotate_epoch(&self) -> Result<Uuid, StoreError> {
+        let epoch = Uuid::new_v4();
+        sqlx::query("UPDATE meta SET value = $1 WHERE key = 'epoch'")
+            .bind(epoch.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(epoch)
+    }
+
+    /// Writes a consistent copy of an SQLite database to `path` (which must not
+    /// exist) while the server may keep running: `VACUUM INTO`, one read transaction.
+    /// PostgreSQL is backed up with its own tools (`pg_dump`).
+    pub async fn backup_sqlite_into(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Corrupt(
+                "backup --to is for SQLite; back up PostgreSQL with pg_dump".into(),
+            ));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check` on SQLite (`ok` or the problems found); PostgreSQL
+    /// checks its own pages, so it answers `ok`.
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok("ok".into());
+        }
+        let rows = sqlx::query("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        let lines: Result<Vec<String>, _> = rows.iter().map(|r| r.try_get::<String, _>(0)).collect();
+        Ok(lines?.join("; "))
+    }
+
     /// The engine in use.
     pub fn backend(&self) -> Backend {
         self.backend
