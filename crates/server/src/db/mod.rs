@@ -20,6 +20,7 @@ mod rows;
 mod schema;
 mod slowing;
 mod tickets;
+pub mod visibility;
 mod writer;
 
 use std::sync::Arc;

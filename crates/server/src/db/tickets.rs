@@ -2,10 +2,10 @@
 //! tickets, search) and one ticket with its conversation and timeline.
 
 use sqlx::Row;
-use tadhkira_proto::{Channel, Priority, Status, TicketDetail, TicketPage, Tier, Visibility};
+use tadhkira_proto::{Channel, Priority, Status, TicketDetail, TicketPage, Tier};
 use uuid::Uuid;
 
-use super::writer::customer_may_see;
+use super::visibility::{view_of, Audience};
 use super::{rows, Caller, Store, StoreError};
 
 /// Filters of `GET /api/v1/tickets`, already parsed.
@@ -59,12 +59,8 @@ impl Store {
         f: &TicketFilter,
     ) -> Result<TicketPage, StoreError> {
         let mut w = Where::default();
-        if !caller.is_staff() {
-            let org = caller
-                .user
-                .org_id
-                .map(|o| o.to_string())
-                .unwrap_or_default();
+        let audience = Audience::of(caller);
+        if let Some(org) = audience.org_limit() {
             w.add("t.org_id = $?", Bind::Text(org));
         }
         if let Some(s) = f.status {
@@ -135,7 +131,7 @@ impl Store {
         let total: i64 = count.fetch_one(&self.pool).await?.try_get("n")?;
         let tickets = found
             .iter()
-            .map(|r| rows::ticket(r).map(|t| t.0))
+            .map(|r| rows::ticket(r).map(|t| view_of(audience, t.0)))
             .collect::<Result<_, _>>()?;
         Ok(TicketPage { tickets, total })
     }
@@ -160,7 +156,8 @@ impl Store {
             .map(rows::ticket)
             .transpose()?
             .ok_or(StoreError::NotFound)?;
-        if !caller.is_staff() && Some(ticket.org_id) != caller.user.org_id {
+        let audience = Audience::of(caller);
+        if !audience.may_see_ticket(ticket.org_id) {
             return Err(StoreError::NotFound);
         }
         let msgs = sqlx::query(&format!(
@@ -182,12 +179,10 @@ impl Store {
             .map(rows::message)
             .collect::<Result<Vec<_>, _>>()?;
         let mut events = evs.iter().map(rows::event).collect::<Result<Vec<_>, _>>()?;
-        if !caller.is_staff() {
-            messages.retain(|m| m.visibility == Visibility::Public);
-            events.retain(customer_may_see);
-        }
+        messages.retain(|m| audience.may_see_message(m));
+        events.retain(|e| audience.may_see_event(e));
         Ok(TicketDetail {
-            ticket,
+            ticket: view_of(audience, ticket),
             messages,
             events,
         })

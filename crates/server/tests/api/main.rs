@@ -20,3 +20,4 @@ mod text;
 mod tickets;
 mod tls;
 mod transport;
+mod visibility;
