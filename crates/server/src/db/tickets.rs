@@ -6,7 +6,7 @@ use tadhkira_proto::{Channel, Priority, Status, TicketDetail, TicketPage, Tier};
 use uuid::Uuid;
 
 use super::visibility::{view_of, Audience};
-use super::{rows, Caller, Store, StoreError};
+use super::{rows, Backend, Caller, Store, StoreError};
 
 /// Filters of `GET /api/v1/tickets`, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -93,12 +93,23 @@ impl Store {
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let n = binds.len() + 1;
             let number = q.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
-            conds.push(format!(
-                "(LOWER(t.title) LIKE ${n} OR LOWER(t.description) LIKE ${n} OR t.number = ${})",
-                n + 1
-            ));
-            let escaped = q.to_lowercase().replace(['%', '_', '\0'], "");
-            binds.push(Bind::Text(format!("%{escaped}%")));
+            let folded = q.to_lowercase().replace('\0', "");
+            // Both engines answer a substring search from a trigram index (migration
+            // 0009); a query shorter than a trigram has no index to use and reads the
+            // rows, as every engine must.
+            let indexed = folded.chars().count() >= 3;
+            let text = match (self.backend, indexed) {
+                (Backend::Sqlite, true) => {
+                    binds.push(Bind::Text(format!("\"{}\"", folded.replace('"', "\"\""))));
+                    format!("t.number IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${n})")
+                }
+                _ => {
+                    let escaped = folded.replace(['%', '_', '\\'], "");
+                    binds.push(Bind::Text(format!("%{escaped}%")));
+                    format!("LOWER(t.title) LIKE ${n} OR LOWER(t.description) LIKE ${n}")
+                }
+            };
+            conds.push(format!("({text} OR t.number = ${})", n + 1));
             binds.push(Bind::Int(number));
         }
         let where_sql = if conds.is_empty() {

@@ -15,6 +15,7 @@ mod lifecycle;
 mod login;
 mod paging;
 mod quota;
+mod search;
 mod sync;
 mod text;
 mod tickets;
