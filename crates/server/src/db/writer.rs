@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use sqlx::{Any, Row, Transaction};
-use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketEvent, TicketField, User};
+use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketField, User};
 use uuid::Uuid;
 
 use super::visibility::{self, Audience};
