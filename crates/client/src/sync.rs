@@ -160,7 +160,9 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
                 // The server's database was put back to an older copy without a new
                 // epoch: what it writes now would sit below our cursor. Start over.
                 Err(ApiCallError::Api(e)) if e.code == ErrorCode::CursorAhead && cursor != 0 => {
-                    tracing::warn!("our pull cursor is ahead of the server's feed; resyncing from the start");
+                    tracing::warn!(
+                        "our pull cursor is ahead of the server's feed; resyncing from the start"
+                    );
                     s.store.restart_pull(None).await?;
                     continue;
                 }

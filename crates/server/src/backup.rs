@@ -52,6 +52,11 @@ pub async fn restore_sqlite(data_dir: &Path, from: &Path) -> anyhow::Result<Rest
     if !from.is_file() {
         bail!("{} is not a file", from.display());
     }
+    let mut magic = [0u8; 16];
+    let read = std::io::Read::read(&mut std::fs::File::open(from)?, &mut magic)?;
+    if read < magic.len() || &magic != b"SQLite format 3\0" {
+        bail!("{} is not a Tadhkira database (not SQLite)", from.display());
+    }
     std::fs::create_dir_all(data_dir)?;
     let staged = data_dir.join(format!("{DB_FILE}.restoring"));
     for f in sidecars(&staged) {
@@ -73,7 +78,7 @@ pub async fn restore_sqlite(data_dir: &Path, from: &Path) -> anyhow::Result<Rest
             bail!("{} is damaged: {check}", from.display());
         }
         let epoch = store.rotate_epoch().await?;
-        // Closing the last connection checkpoints the WAL into the file.
+        store.checkpoint().await?;
         store.close().await;
         epoch
     };
@@ -120,10 +125,7 @@ mod tests {
     use super::*;
 
     async fn store_in(dir: &Path) -> Store {
-        let url = DatabaseUrl(format!(
-            "sqlite://{}?mode=rwc",
-            dir.join(DB_FILE).display()
-        ));
+        let url = DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join(DB_FILE).display()));
         Store::connect(&url).await.unwrap()
     }
 
@@ -136,7 +138,10 @@ mod tests {
         let store = store_in(data.path()).await;
         let original = store.epoch();
         backup(&store, &backup_file).await.unwrap();
-        assert!(backup(&store, &backup_file).await.is_err(), "overwrote a backup");
+        assert!(
+            backup(&store, &backup_file).await.is_err(),
+            "overwrote a backup"
+        );
         store.close().await;
 
         let restored = restore_sqlite(data.path(), &backup_file).await.unwrap();
@@ -158,7 +163,10 @@ mod tests {
         std::fs::write(&junk, b"this is not SQLite, just some bytes of text").unwrap();
 
         let err = restore_sqlite(data.path(), &junk).await.unwrap_err();
-        assert!(format!("{err:#}").contains("not a Tadhkira database"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not a Tadhkira database"),
+            "{err:#}"
+        );
         let store = store_in(data.path()).await;
         assert_eq!(store.epoch(), epoch, "the live database was touched");
         store.close().await;

@@ -115,7 +115,11 @@ enum Command {
     /// `--new-epoch` after the restore. The new epoch makes every app resync.
     Restore {
         /// The SQLite backup to restore.
-        #[arg(long, conflicts_with = "new_epoch", required_unless_present = "new_epoch")]
+        #[arg(
+            long,
+            conflicts_with = "new_epoch",
+            required_unless_present = "new_epoch"
+        )]
         from: Option<PathBuf>,
         /// Only give the (already restored) database a new epoch.
         #[arg(long)]

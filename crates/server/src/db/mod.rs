@@ -207,6 +207,17 @@ impl Store {
         Ok(())
     }
 
+    /// Copies SQLite's write-ahead log into the database file and empties it, so the
+    /// file alone holds everything (before moving it). Nothing on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check` on SQLite (`ok` or the problems found); PostgreSQL
     /// checks its own pages, so it answers `ok`.
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
@@ -216,7 +227,8 @@ impl Store {
         let rows = sqlx::query("PRAGMA integrity_check")
             .fetch_all(&self.pool)
             .await?;
-        let lines: Result<Vec<String>, _> = rows.iter().map(|r| r.try_get::<String, _>(0)).collect();
+        let lines: Result<Vec<String>, _> =
+            rows.iter().map(|r| r.try_get::<String, _>(0)).collect();
         Ok(lines?.join("; "))
     }
 

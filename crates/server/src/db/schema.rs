@@ -258,8 +258,14 @@ mod schema_tests {
         for file in &sqlite {
             let (a, b) = (read("sqlite", file), read("postgres", file));
             if ENGINE_SPECIFIC.iter().any(|(f, _)| f == file) {
-                assert!(a.starts_with("-- SQLite copy"), "{file}: SQLite copy unnamed");
-                assert!(b.starts_with("-- PostgreSQL copy"), "{file}: PostgreSQL copy unnamed");
+                assert!(
+                    a.starts_with("-- SQLite copy"),
+                    "{file}: SQLite copy unnamed"
+                );
+                assert!(
+                    b.starts_with("-- PostgreSQL copy"),
+                    "{file}: PostgreSQL copy unnamed"
+                );
                 continue;
             }
             let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());

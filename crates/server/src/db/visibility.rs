@@ -151,6 +151,8 @@ mod tests {
         let f = FeedFilter::new(lost, "c", 4);
         assert_eq!(f.condition, " AND c.org_id = $4 AND c.staff_only = 0");
         assert_eq!(f.binds, [String::new()]);
-        assert!(FeedFilter::new(Audience::Staff, "c", 4).condition.is_empty());
+        assert!(FeedFilter::new(Audience::Staff, "c", 4)
+            .condition
+            .is_empty());
     }
 }

@@ -334,9 +334,7 @@ impl Writer {
         id: Uuid,
     ) -> Result<Result<(Ticket, i64), Rejection>, StoreError> {
         Ok(match self.ticket(id).await? {
-            Some((t, paused)) if Audience::of(caller).may_see_ticket(t.org_id) => {
-                Ok((t, paused))
-            }
+            Some((t, paused)) if Audience::of(caller).may_see_ticket(t.org_id) => Ok((t, paused)),
             _ => Err(Rejection::new(
                 ErrorCode::NotFound,
                 format!("no ticket {id}"),

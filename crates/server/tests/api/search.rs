@@ -29,9 +29,7 @@ async fn ticket_search_finds_substrings_from_an_index_that_follows_edits(db: Db)
         let app = &app;
         let who = &c.agent;
         async move {
-            let (status, body) = app
-                .get(who, &format!("/tickets?q={}", urlencode(&q)))
-                .await;
+            let (status, body) = app.get(who, &format!("/tickets?q={}", urlencode(&q))).await;
             assert_eq!(status, reqwest::StatusCode::OK, "{q}: {body}");
             let mut titles: Vec<String> = body["tickets"]
                 .as_array()
@@ -47,7 +45,10 @@ async fn ticket_search_finds_substrings_from_an_index_that_follows_edits(db: Db)
     assert_eq!(found("PRINTER").await, ["Printer jams on tray 2"]);
     assert_eq!(found("jams on tr").await, ["Printer jams on tray 2"]);
     assert_eq!(found("الطابعة").await, ["الطابعة لا تطبع بعد التحديث"]);
-    assert_eq!(found("\"restart\"").await, ["He said \"restart\" and it worked"]);
+    assert_eq!(
+        found("\"restart\"").await,
+        ["He said \"restart\" and it worked"]
+    );
     // In the description of every ticket (the test builder's text).
     assert_eq!(found("details of the").await.len(), 4);
     // Shorter than a trigram: still found, by reading the rows.

@@ -300,7 +300,10 @@ async fn a_pull_with_a_cursor_ahead_of_the_feed_is_told_so(db: Db) {
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["code"], "cursor_ahead");
-        assert!(body["message"].as_str().unwrap().contains("restored"), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("restored"),
+            "{body}"
+        );
     }
     app.finish().await;
 }

@@ -37,10 +37,16 @@ async fn by_pull(app: &TestApp, who: &Person) -> BTreeMap<String, Seen> {
     for change in app.pull_all(who).await {
         let data = change["entity"]["data"].clone();
         match change["entity"]["kind"].as_str().expect("kind") {
-            "ticket" => out.entry(id_of(&data)).or_default().ticket = Some(data),
+            "ticket" => {
+                let id = id_of(&data);
+                out.entry(id).or_default().ticket = Some(data);
+            }
             "message" => {
                 let t = data["ticket_id"].as_str().unwrap().to_owned();
-                out.entry(t).or_default().messages.insert(id_of(&data), data);
+                out.entry(t)
+                    .or_default()
+                    .messages
+                    .insert(id_of(&data), data);
             }
             "event" => {
                 let t = data["ticket_id"].as_str().unwrap().to_owned();
@@ -107,10 +113,16 @@ fn random_change(
     if tickets.is_empty() || rng.gen_bool(0.2) {
         let (who, requester) = customers[rng.gen_range(0..customers.len())];
         return if rng.gen_bool(0.5) {
-            (who, m::new_ticket(Uuid::now_v7(), "A customer's ticket", None))
+            (
+                who,
+                m::new_ticket(Uuid::now_v7(), "A customer's ticket", None),
+            )
         } else {
             let by = pick_staff(rng);
-            (by, m::new_ticket(Uuid::now_v7(), "Logged by phone", Some(requester)))
+            (
+                by,
+                m::new_ticket(Uuid::now_v7(), "Logged by phone", Some(requester)),
+            )
         };
     }
     let (ticket, owner) = tickets[rng.gen_range(0..tickets.len())];
@@ -142,7 +154,10 @@ fn random_change(
         ),
         4 => {
             let status = [Status::Open, Status::Pending, Status::Solved][rng.gen_range(0..3)];
-            (pick_staff(rng), m::set(ticket, FieldValue::Status(status), 0))
+            (
+                pick_staff(rng),
+                m::set(ticket, FieldValue::Status(status), 0),
+            )
         }
         5 => (owner, m::set(ticket, FieldValue::Status(Status::Solved), 0)),
         _ => (
@@ -171,7 +186,12 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
         )
         .await;
     let l3 = app
-        .person("l3@help.example", tadhkira_proto::Role::Agent, None, Some(3))
+        .person(
+            "l3@help.example",
+            tadhkira_proto::Role::Agent,
+            None,
+            Some(3),
+        )
         .await;
     let people = [
         &cast.customer_a,
@@ -204,7 +224,9 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
                     .requester_id
                     .and_then(|r| customers.iter().find(|c| c.1 == r).map(|c| c.0))
                     .unwrap_or(who);
-                let results = app.push(people[who], &[m::envelope(mutation.clone())]).await;
+                let results = app
+                    .push(people[who], &[m::envelope(mutation.clone())])
+                    .await;
                 if results[0]["outcome"] == "applied" {
                     tickets.push((t.id, owner));
                 }
@@ -222,7 +244,11 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
                 .filter(|(_, s)| s.ticket.is_some())
                 .map(|(id, _)| id.clone())
                 .collect();
-            assert_eq!(listed, with_ticket, "seed {seed} round {round}: {} list vs pull", who.email);
+            assert_eq!(
+                listed, with_ticket,
+                "seed {seed} round {round}: {} list vs pull",
+                who.email
+            );
             for id in everything.keys() {
                 let detail = by_detail(&app, who, id).await;
                 let feed = pulled.get(id);
@@ -241,13 +267,25 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
                 let Some(seen) = detail else { continue };
                 if let Some(org) = org_of(i) {
                     let t = seen.ticket.as_ref().unwrap();
-                    assert_eq!(t["org_name"], org, "seed {seed}: another organisation's ticket");
-                    assert!(t["assignee_id"].is_null() && t["assignee_name"].is_null(), "seed {seed}: assignee shown to a customer: {t}");
+                    assert_eq!(
+                        t["org_name"], org,
+                        "seed {seed}: another organisation's ticket"
+                    );
+                    assert!(
+                        t["assignee_id"].is_null() && t["assignee_name"].is_null(),
+                        "seed {seed}: assignee shown to a customer: {t}"
+                    );
                     for msg in seen.messages.values() {
-                        assert_eq!(msg["visibility"], "public", "seed {seed}: internal note shown to a customer");
+                        assert_eq!(
+                            msg["visibility"], "public",
+                            "seed {seed}: internal note shown to a customer"
+                        );
                     }
                     for e in seen.events.values() {
-                        assert!(!internal_event(e), "seed {seed}: internal event shown to a customer: {e}");
+                        assert!(
+                            !internal_event(e),
+                            "seed {seed}: internal event shown to a customer: {e}"
+                        );
                     }
                 }
             }
@@ -265,7 +303,10 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
         .flat_map(|s| s.events.values())
         .filter(|e| internal_event(e))
         .count();
-    assert!(notes > 0 && internal > 0, "seed {seed}: a run without internal items proves little");
+    assert!(
+        notes > 0 && internal > 0,
+        "seed {seed}: a run without internal items proves little"
+    );
     app.finish().await;
 }
 on_both!(rest_and_feed_agree_for_every_role_on_random_data);
