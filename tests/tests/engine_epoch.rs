@@ -1,9 +1,9 @@
-//! A restored server database (new epoch) makes the client resync from the start
-//! instead of silently missing changes below its old cursor; and the same sync suites
+//! A restored server database makes the client resync from the start instead of
+//! silently missing changes below its old cursor (a new epoch from `tadhkira-server
+//! restore`, or `cursor_ahead` when the files were put back by hand); and the same sync suites
 //! hold on PostgreSQL.
 
 use std::path::Path;
-use std::process::Command;
 
 use tadhkira_client::{ListQuery, NewTicketInput};
 use tadhkira_proto::Visibility;
@@ -13,45 +13,50 @@ fn input(title: &str) -> NewTicketInput {
     serde_json::from_value(serde_json::json!({ "title": title, "description": "epoch" })).unwrap()
 }
 
-/// Restores the server's SQLite files from `backup` and gives the database a new epoch,
-/// as a restore procedure does (python3's sqlite3 writes the `meta` row).
-fn restore_with_new_epoch(data: &Path, backup: &Path) {
+/// Copies a stopped server's SQLite files from one folder to another by hand (a
+/// restore this way keeps the epoch, as an operator who forgot `tadhkira-server
+/// restore` would).
+fn copy_db_files(from: &Path, to: &Path) {
     for f in ["tadhkira.db", "tadhkira.db-wal", "tadhkira.db-shm"] {
-        let _ = std::fs::remove_file(data.join(f));
-        if backup.join(f).exists() {
-            std::fs::copy(backup.join(f), data.join(f)).unwrap();
+        let _ = std::fs::remove_file(to.join(f));
+        if from.join(f).exists() {
+            std::fs::copy(from.join(f), to.join(f)).unwrap();
         }
     }
-    let script = format!(
-        "import sqlite3; c = sqlite3.connect('{}'); \
-         c.execute(\"UPDATE meta SET value = '{}' WHERE key = 'epoch'\"); c.commit()",
-        data.join("tadhkira.db").display(),
-        uuid::Uuid::new_v4()
-    );
-    let ok = Command::new("python3")
-        .args(["-c", &script])
-        .status()
-        .unwrap();
-    assert!(ok.success());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restored_server_with_a_new_epoch_makes_the_client_resync_from_zero() {
+/// How the database is put back in each test.
+#[derive(Clone, Copy)]
+enum Restore {
+    /// `tadhkira-server restore --from` a `tadhkira-server backup` file: new epoch.
+    Command,
+    /// Files copied back by hand, epoch unchanged: the client's cursor is ahead.
+    ByHand,
+}
+
+/// The client synced well past a backup; the server is restored to it; an agent replies
+/// on the restored server; the client's next sync must bring that reply.
+async fn restored_server_makes_the_client_resync(how: Restore) {
     let mut server = spawn_server();
     server.demo();
     let customer = server.device("customer@nile.example").await;
     let c = &customer.engine;
     let ticket = c.list_tickets(&ListQuery::default()).await.unwrap().rows[0].id;
 
-    // Back up the server, then move the client's cursor well past the backup.
-    server.stop();
     let backup = tempfile::tempdir().unwrap();
-    for f in ["tadhkira.db", "tadhkira.db-wal", "tadhkira.db-shm"] {
-        if server.data_dir().join(f).exists() {
-            std::fs::copy(server.data_dir().join(f), backup.path().join(f)).unwrap();
+    let backup_file = backup.path().join("backup.db");
+    match how {
+        Restore::Command => {
+            // Taken while the server runs.
+            let out = server.admin(&["backup", "--to", backup_file.to_str().unwrap()]);
+            assert!(out.contains("backed up"), "{out}");
+        }
+        Restore::ByHand => {
+            server.stop();
+            copy_db_files(server.data_dir(), backup.path());
+            server.start();
         }
     }
-    server.start();
     for i in 0..50 {
         c.create_ticket(input(&format!("after the backup {i}")))
             .await
@@ -59,9 +64,25 @@ async fn a_restored_server_with_a_new_epoch_makes_the_client_resync_from_zero() 
     }
     c.sync_now().await.unwrap();
 
-    // Restore: the server's feed is now behind the client's cursor.
     server.stop();
-    restore_with_new_epoch(server.data_dir(), backup.path());
+    match how {
+        Restore::Command => {
+            let out = server.admin(&["restore", "--from", backup_file.to_str().unwrap()]);
+            assert!(out.contains("new epoch"), "{out}");
+            let kept = std::fs::read_dir(server.data_dir())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("tadhkira.db.replaced-")
+                })
+                .count();
+            assert_eq!(kept, 1, "the replaced database is kept beside it");
+        }
+        Restore::ByHand => copy_db_files(backup.path(), server.data_dir()),
+    }
     server.start();
     let agent = server.device("l1@tadhkira.example").await;
     agent
@@ -84,6 +105,16 @@ async fn a_restored_server_with_a_new_epoch_makes_the_client_resync_from_zero() 
             .any(|m| m.body == "reply written after the restore"),
         "the change below the old cursor was missed"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_with_the_restore_command_makes_the_client_resync_from_zero() {
+    restored_server_makes_the_client_resync(Restore::Command).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_put_back_by_hand_without_a_new_epoch_is_caught_by_the_cursor_check() {
+    restored_server_makes_the_client_resync(Restore::ByHand).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

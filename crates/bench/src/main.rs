@@ -175,6 +175,24 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
         ));
     }
 
+    // What the server's fsync at every commit costs (`synchronous = FULL`, the default,
+    // so nothing acknowledged is lost on a power cut): the same push without it.
+    let size = b.scale(10_000);
+    let mut runs = Vec::new();
+    for _ in 0..b.args.runs {
+        let s = server::BenchServer::start_configured(
+            None,
+            Some("[database]\nsqlite_synchronous = \"normal\"\n"),
+        )?;
+        runs.push(engine::push_outbox(&s.url, size / 2).await?);
+    }
+    b.add(Figure::from_runs(
+        format!("push {size} mutations from the outbox, SQLite synchronous=NORMAL (not durable; the cost of FULL)"),
+        "mut/s",
+        runs,
+        Goal::None,
+    ));
+
     Ok(())
 }
 

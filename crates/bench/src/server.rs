@@ -20,13 +20,24 @@ impl BenchServer {
     /// Starts the release server binary next to this one, with the demo data, on SQLite
     /// or on `database_url`.
     pub fn start(database_url: Option<&str>) -> Result<Self> {
+        Self::start_configured(database_url, None)
+    }
+
+    /// [`BenchServer::start`] with a server config file of this TOML text.
+    pub fn start_configured(database_url: Option<&str>, config: Option<&str>) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let db = ServerDb {
             data_dir: dir.path().to_path_buf(),
             database_url: database_url.map(str::to_owned),
         };
         db.admin(&["demo"]).context("loading the demo data")?;
-        let process = ServerProcess::start(&db, "127.0.0.1:0", None)?;
+        let mut extra: Vec<std::ffi::OsString> = Vec::new();
+        if let Some(text) = config {
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, text)?;
+            extra = vec!["--config".into(), path.into_os_string()];
+        }
+        let process = ServerProcess::start_with(&db, "127.0.0.1:0", None, &extra)?;
         Ok(Self {
             url: process.url(),
             process: Some(process),

@@ -156,7 +156,18 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         let (cursor, epoch) = s.store.cursor().await?;
         let page = match prefetched.take() {
             Some(page) => page,
-            None => s.api.pull(cursor, PULL_PAGE).await?,
+            None => match s.api.pull(cursor, PULL_PAGE).await {
+                // The server's database was put back to an older copy without a new
+                // epoch: what it writes now would sit below our cursor. Start over.
+                Err(ApiCallError::Api(e)) if e.code == ErrorCode::CursorAhead && cursor != 0 => {
+                    tracing::warn!(
+                        "our pull cursor is ahead of the server's feed; resyncing from the start"
+                    );
+                    s.store.restart_pull(None).await?;
+                    continue;
+                }
+                other => other?,
+            },
         };
         if epoch != Some(page.epoch) {
             if epoch.is_some() || cursor != 0 {

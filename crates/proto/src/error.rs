@@ -40,11 +40,15 @@ pub enum ErrorCode {
     /// may no longer reopen it (they file a new ticket instead). Also answered for a
     /// closed ticket, which is final.
     ReopenWindowPassed,
+    /// A pull's cursor is ahead of the server's newest change: the server's database
+    /// was replaced by an older copy without a new epoch. The client starts its pull
+    /// over from 0 (nothing is skipped silently).
+    CursorAhead,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -58,6 +62,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::Busy,
         ErrorCode::ReopenWindowPassed,
+        ErrorCode::CursorAhead,
     ];
 
     /// The code as it appears on the wire.
@@ -76,6 +81,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::Busy => "busy",
             ErrorCode::ReopenWindowPassed => "reopen_window_passed",
+            ErrorCode::CursorAhead => "cursor_ahead",
         }
     }
 
@@ -144,7 +150,8 @@ mod tests {
                 "bad_credentials",
                 "internal",
                 "busy",
-                "reopen_window_passed"
+                "reopen_window_passed",
+                "cursor_ahead"
             ]
         );
         for c in ErrorCode::ALL {

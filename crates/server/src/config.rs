@@ -102,6 +102,8 @@ pub struct Settings {
     pub write_quota: WriteQuotaSettings,
     /// Reopen window, auto-close and pending reminders.
     pub lifecycle: Lifecycle,
+    /// How the embedded SQLite database makes commits durable (`[database]`).
+    pub database: DatabaseSettings,
 }
 
 impl Default for Settings {
@@ -117,6 +119,7 @@ impl Default for Settings {
             pull_page_bytes: 2 * 1024 * 1024,
             write_quota: WriteQuotaSettings::default(),
             lifecycle: Lifecycle::default(),
+            database: DatabaseSettings::default(),
         }
     }
 }
@@ -127,6 +130,39 @@ impl Settings {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))
+    }
+}
+
+/// `[database]`: durability of the embedded SQLite database (PostgreSQL has its own
+/// `synchronous_commit`, set on its server).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `full` (the default): a commit is on disk before the server acknowledges it, so
+    /// a power cut never loses a change a client was told is stored. `normal` skips
+    /// that fsync in WAL mode (faster; a power cut may lose the last commits, which
+    /// clients then believe delivered). Only for throwaway data and for measuring.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `PRAGMA synchronous` levels the server allows.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// fsync at every commit (WAL): nothing acknowledged is lost on a power cut.
+    #[default]
+    Full,
+    /// fsync only at checkpoints: survives a crash of the process, not of the machine.
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// The pragma's value.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
+        }
     }
 }
 
@@ -379,6 +415,8 @@ mod tests {
             d.event_streams.token_recheck_seconds
         );
         assert_eq!(s.lifecycle, d.lifecycle);
+        assert_eq!(s.database, d.database);
+        assert_eq!(d.database.sqlite_synchronous, SqliteSynchronous::Full);
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
         assert_eq!(
             s.login_limit.max_failures_per_account,

@@ -131,7 +131,9 @@ impl AppError {
             ErrorCode::Forbidden | ErrorCode::ReopenWindowPassed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::SubscriptionInactive => StatusCode::PAYMENT_REQUIRED,
-            ErrorCode::DependsOnRejected | ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::DependsOnRejected | ErrorCode::Conflict | ErrorCode::CursorAhead => {
+                StatusCode::CONFLICT
+            }
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -13,6 +13,8 @@
 //! - [`jobs`]: the periodic task running the lifecycle jobs (auto-close, reminders);
 //! - [`demo`]: the demo organisations, people and tickets;
 //! - [`admin`]: the admin subcommands' work;
+//! - [`backup`]: backup and restore of the SQLite database, and the epoch a restore
+//!   rotates;
 //! - [`transport`]: the accept loop (connection cap, header timeout), TLS with
 //!   certificate reload, trusted proxies.
 
@@ -20,6 +22,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod demo;

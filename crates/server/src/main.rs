@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use tadhkira_proto::Role;
 use tadhkira_server::config::{Config, DatabaseUrl, Settings};
 use tadhkira_server::db::Store;
-use tadhkira_server::{admin, demo, Application};
+use tadhkira_server::{admin, backup, demo, Application};
 
 #[derive(Parser)]
 #[command(
@@ -55,7 +55,8 @@ impl Db {
         let config = self.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-        let store = Store::connect(&config.effective_database_url()).await?;
+        let store =
+            Store::connect_with(&config.effective_database_url(), config.settings.database).await?;
         Ok((store, config.settings))
     }
 }
@@ -98,6 +99,33 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: TokensCommand,
+    },
+    /// Write a consistent copy of the SQLite database to a new file (the server may
+    /// keep running). PostgreSQL: use pg_dump (see the README's Deploying section).
+    Backup {
+        /// The file to write; must not exist.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Put a backup back (stop the server first). SQLite: `--from FILE` checks the
+    /// backup, moves it into the data folder (the replaced database is kept beside it)
+    /// and gives it a new epoch. PostgreSQL, or files copied back by hand:
+    /// `--new-epoch` after the restore. The new epoch makes every app resync.
+    Restore {
+        /// The SQLite backup to restore.
+        #[arg(
+            long,
+            conflicts_with = "new_epoch",
+            required_unless_present = "new_epoch"
+        )]
+        from: Option<PathBuf>,
+        /// Only give the (already restored) database a new epoch.
+        #[arg(long)]
+        new_epoch: bool,
+        #[command(flatten)]
+        db: Db,
     },
     /// Run the lifecycle jobs once (auto-close solved tickets, remind pending
     /// customers), as `serve` does every `lifecycle.job_interval_seconds`.
@@ -310,6 +338,40 @@ async fn main() -> anyhow::Result<()> {
             let n = admin::revoke_tokens(&store, &email).await?;
             println!("revoked {n} token(s) of {email}");
         }
+        Command::Backup { to, db } => {
+            let (store, _) = db.open().await?;
+            backup::backup(&store, &to).await?;
+            store.close().await;
+            println!("backed up into {}", to.display());
+        }
+        Command::Restore {
+            from,
+            new_epoch: _,
+            db,
+        } => match from {
+            Some(from) => {
+                if db.database_url.is_some() {
+                    anyhow::bail!(
+                        "--from restores the SQLite database; for PostgreSQL use pg_restore, then restore --new-epoch"
+                    );
+                }
+                let done = backup::restore_sqlite(&db.data_dir, &from).await?;
+                if let Some(old) = &done.replaced {
+                    println!("the replaced database is kept as {}", old.display());
+                }
+                println!(
+                    "restored {} with the new epoch {}; every app will resync",
+                    from.display(),
+                    done.epoch
+                );
+            }
+            None => {
+                let (store, _) = db.open().await?;
+                let epoch = store.rotate_epoch().await?;
+                store.close().await;
+                println!("new epoch {epoch}; every app will resync");
+            }
+        },
         Command::Jobs { now, db } => {
             let (store, settings) = db.open().await?;
             let now = now.unwrap_or_else(chrono::Utc::now);

@@ -41,7 +41,7 @@ impl Application {
         };
         let url = config.effective_database_url();
         tracing::info!(database = ?url, "connecting");
-        let store = Store::connect(&url).await?;
+        let store = Store::connect_with(&url, config.settings.database).await?;
         let listener = TcpListener::bind(config.bind).await?;
         let settings = config.settings;
         let dummy_hash = hash_password(settings.argon2, "no such user")?;

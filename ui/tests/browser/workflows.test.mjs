@@ -67,6 +67,24 @@ describe('workflows', () => {
     await context.close();
   });
 
+  it("shows a customer the ticket's channel but not its tier or assignee (internal handling)", async () => {
+    const detail = { ...DETAIL, ticket: { ...DETAIL.ticket, tier: 2, assignee_id: null, assignee_name: null } };
+    const { page, context, errors } = await openApp(harness, signedIn(CUSTOMER, { ticket: { ok: detail } }));
+    await page.getByTestId('ticket-row').first().click();
+    await page.getByTestId('ticket-title').waitFor();
+    const facts = await page.locator('dl.facts').innerText();
+    assert.match(facts, /Channel/);
+    assert.doesNotMatch(facts, /Tier|Assignee|Unassigned/);
+    await context.close();
+    // Staff see both.
+    const staffView = await openApp(harness, signedIn(AGENT, { ticket: { ok: detail } }));
+    await staffView.page.getByTestId('ticket-row').first().click();
+    await staffView.page.getByTestId('ticket-title').waitFor();
+    assert.match(await staffView.page.locator('dl.facts').innerText(), /Tier 2[\s\S]*Assignee/);
+    assert.deepEqual(errors, []);
+    await staffView.context.close();
+  });
+
   it('counts response targets down live, in the list and the detail, without refetching', async () => {
     const start = Date.parse('2026-11-25T10:00:00Z');
     const row = {

@@ -173,8 +173,16 @@ impl Store {
     /// Starts over against a (new) server epoch: cursor 0, and the next sync counts as a
     /// first sync (no alerts for what is already there).
     pub async fn reset_epoch(&self, epoch: Uuid) -> Result<()> {
+        self.restart_pull(Some(epoch)).await
+    }
+
+    /// Pulls from 0 again, as a first sync; with `epoch`, against that epoch (else the
+    /// one stored stays: the server said our cursor is ahead of its feed).
+    pub async fn restart_pull(&self, epoch: Option<Uuid>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        set_meta(&mut *tx, "epoch", &epoch.to_string()).await?;
+        if let Some(epoch) = epoch {
+            set_meta(&mut *tx, "epoch", &epoch.to_string()).await?;
+        }
         set_meta(&mut *tx, "cursor", "0").await?;
         sqlx::query("DELETE FROM meta WHERE key = 'first_sync_done'")
             .execute(&mut *tx)

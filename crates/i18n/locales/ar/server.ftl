@@ -32,5 +32,6 @@ error-directory-staff-only = الدليل مخصّص لفريق الدعم
 error-limit-range = يجب أن يكون الحد بين 1 و{ $max }
 error-query-too-long = يجب ألا يزيد نص البحث على { $max } حرفًا
 error-cursor-negative = يجب ألا يكون المؤشر سالبًا
+error-cursor-ahead = المؤشر {$cursor} يسبق أحدث تغيير ({$head}): استُعيد هذا الخادم من نسخة أقدم؛ اسحب من جديد من 0
 error-push-too-large = عدد التغييرات في الدفعة { $count }، والحد الأقصى { $max }
 error-body-too-large = جسم الطلب كبير جدًا

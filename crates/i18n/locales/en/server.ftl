@@ -34,5 +34,6 @@ error-directory-staff-only = the directory is for staff
 error-limit-range = limit must be 1 to { $max }
 error-query-too-long = search text must be at most { $max } characters
 error-cursor-negative = cursor must not be negative
+error-cursor-ahead = cursor {$cursor} is ahead of the newest change ({$head}): this server was restored from an older copy; pull again from 0
 error-push-too-large = { $count } mutations in one push; at most { $max }
 error-body-too-large = the request body is too large

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::edit;
 use super::writer::{AppliedRecord, EntityKind, Rejection, Step, Writer};
-use super::{rows, Caller, Store, StoreError};
+use super::{rows, visibility, Caller, Store, StoreError};
 use crate::config::{Settings, SlaTargets};
 use crate::sla;
 
@@ -308,7 +308,7 @@ async fn add_message(
             "a message with this id already exists",
         )));
     }
-    let internal = new.visibility == Visibility::Internal;
+    let internal = visibility::message_is_staff_only(new.visibility);
     let mut seq = w
         .append_change(&t, EntityKind::Message, new.id, internal)
         .await?;

@@ -1,9 +1,10 @@
 //! The change feed: what a client pulls, filtered to what it may see, and the live
 //! notices that tell SSE subscribers to pull.
 //!
-//! Each feed row names an entity; a pull answers the entity's CURRENT state. Customers
-//! get only rows of their organisation that are not staff-only (internal notes and
-//! events that reveal internal handling); staff get every row.
+//! Each feed row names an entity; a pull answers the entity's CURRENT state. Who gets
+//! which rows, and which view of a ticket, is `visibility.rs`'s: customers get only
+//! rows of their organisation that are not staff-only (internal notes and events that
+//! reveal internal handling), and tickets in the customer view; staff get every row.
 //!
 //! Bounded pages. Since a pull answers current state, a row whose entity has a newer
 //! row (up to the committed head, visible to the caller) would only repeat what that
@@ -21,6 +22,7 @@ use sqlx::Row;
 use tadhkira_proto::{Change, Entity, MAX_PULL_LIMIT};
 use uuid::Uuid;
 
+use super::visibility::{view_of, Audience, FeedFilter};
 use super::{rows, Caller, Store, StoreError};
 
 /// Sent after each commit that wrote to the feed: in-process on SQLite, through
@@ -40,10 +42,11 @@ pub struct Notice {
 impl Notice {
     /// The seq to announce to this caller, or `None` if nothing here is theirs to see.
     pub fn seq_for(&self, caller: &Caller) -> Option<i64> {
-        if caller.is_staff() || self.all {
-            return Some(self.seq);
-        }
-        let org = caller.user.org_id?;
+        let org = match Audience::of(caller) {
+            Audience::Staff => return Some(self.seq),
+            _ if self.all => return Some(self.seq),
+            Audience::Customer(org) => org?,
+        };
         self.orgs.iter().find(|(o, _)| *o == org).map(|(_, s)| *s)
     }
 }
@@ -53,6 +56,8 @@ pub struct FeedPage {
     pub changes: Vec<Change>,
     pub cursor: i64,
     pub has_more: bool,
+    /// The asked cursor is past the committed head (then `cursor` is the head).
+    pub ahead: bool,
 }
 
 impl Store {
@@ -74,40 +79,29 @@ impl Store {
         // Writers commit in seq order (see writer.rs), so every seq up to the committed
         // head is visible: reading only up to it never skips a change.
         let head = self.head_seq().await?;
-        let feed_rows = if caller.is_staff() {
-            sqlx::query(
-                "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
-                 WHERE c.seq > $1 AND c.seq <= $2 AND NOT EXISTS (SELECT 1 FROM changes n \
-                   WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
-                   AND n.seq > c.seq AND n.seq <= $2) \
-                 ORDER BY c.seq LIMIT $3",
-            )
-            .bind(cursor)
-            .bind(head)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
-        } else {
-            let org = caller
-                .user
-                .org_id
-                .map(|o| o.to_string())
-                .unwrap_or_default();
-            sqlx::query(
-                "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
-                 WHERE c.seq > $1 AND c.seq <= $2 AND c.org_id = $4 AND c.staff_only = 0 \
-                 AND NOT EXISTS (SELECT 1 FROM changes n \
-                   WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
-                   AND n.seq > c.seq AND n.seq <= $2 AND n.org_id = $4 AND n.staff_only = 0) \
-                 ORDER BY c.seq LIMIT $3",
-            )
-            .bind(cursor)
-            .bind(head)
-            .bind(limit)
-            .bind(org)
-            .fetch_all(&self.pool)
-            .await?
-        };
+        let ahead = cursor > head;
+        // What the caller may see, on the row and on the newer row that would
+        // supersede it (both filtered alike, or a customer's row could be skipped for
+        // a newer staff-only one).
+        let audience = Audience::of(caller);
+        let (mine, newer) = (
+            FeedFilter::new(audience, "c", 4),
+            FeedFilter::new(audience, "n", 4),
+        );
+        let sql = format!(
+            "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
+             WHERE c.seq > $1 AND c.seq <= $2{} \
+             AND NOT EXISTS (SELECT 1 FROM changes n \
+               WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
+               AND n.seq > c.seq AND n.seq <= $2{}) \
+             ORDER BY c.seq LIMIT $3",
+            mine.condition, newer.condition
+        );
+        let mut query = sqlx::query(&sql).bind(cursor).bind(head).bind(limit);
+        for b in mine.binds {
+            query = query.bind(b);
+        }
+        let feed_rows = query.fetch_all(&self.pool).await?;
         let mut wanted: Vec<(i64, String, Uuid)> = Vec::with_capacity(feed_rows.len());
         for r in &feed_rows {
             wanted.push((
@@ -145,7 +139,7 @@ impl Store {
             let entity = match kind.as_str() {
                 "ticket" => tickets
                     .get(id)
-                    .map(|r| rows::ticket(r).map(|t| Entity::Ticket(t.0))),
+                    .map(|r| rows::ticket(r).map(|t| Entity::Ticket(view_of(audience, t.0)))),
                 "message" => messages
                     .get(id)
                     .map(|r| rows::message(r).map(Entity::Message)),
@@ -178,8 +172,9 @@ impl Store {
         };
         Ok(FeedPage {
             changes,
-            cursor,
+            cursor: if ahead { head } else { cursor },
             has_more,
+            ahead,
         })
     }
 

@@ -2,11 +2,11 @@
 //! tickets, search) and one ticket with its conversation and timeline.
 
 use sqlx::Row;
-use tadhkira_proto::{Channel, Priority, Status, TicketDetail, TicketPage, Tier, Visibility};
+use tadhkira_proto::{Channel, Priority, Status, TicketDetail, TicketPage, Tier};
 use uuid::Uuid;
 
-use super::writer::customer_may_see;
-use super::{rows, Caller, Store, StoreError};
+use super::visibility::{view_of, Audience};
+use super::{rows, Backend, Caller, Store, StoreError};
 
 /// Filters of `GET /api/v1/tickets`, already parsed.
 #[derive(Debug, Clone, Default)]
@@ -59,12 +59,8 @@ impl Store {
         f: &TicketFilter,
     ) -> Result<TicketPage, StoreError> {
         let mut w = Where::default();
-        if !caller.is_staff() {
-            let org = caller
-                .user
-                .org_id
-                .map(|o| o.to_string())
-                .unwrap_or_default();
+        let audience = Audience::of(caller);
+        if let Some(org) = audience.org_limit() {
             w.add("t.org_id = $?", Bind::Text(org));
         }
         if let Some(s) = f.status {
@@ -97,12 +93,23 @@ impl Store {
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let n = binds.len() + 1;
             let number = q.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
-            conds.push(format!(
-                "(LOWER(t.title) LIKE ${n} OR LOWER(t.description) LIKE ${n} OR t.number = ${})",
-                n + 1
-            ));
-            let escaped = q.to_lowercase().replace(['%', '_', '\0'], "");
-            binds.push(Bind::Text(format!("%{escaped}%")));
+            let folded = q.to_lowercase().replace('\0', "");
+            // Both engines answer a substring search from a trigram index (migration
+            // 0009); a query shorter than a trigram has no index to use and reads the
+            // rows, as every engine must.
+            let indexed = folded.chars().count() >= 3;
+            let text = match (self.backend, indexed) {
+                (Backend::Sqlite, true) => {
+                    binds.push(Bind::Text(format!("\"{}\"", folded.replace('"', "\"\""))));
+                    format!("t.number IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${n})")
+                }
+                _ => {
+                    let escaped = folded.replace(['%', '_', '\\'], "");
+                    binds.push(Bind::Text(format!("%{escaped}%")));
+                    format!("LOWER(t.title) LIKE ${n} OR LOWER(t.description) LIKE ${n}")
+                }
+            };
+            conds.push(format!("({text} OR t.number = ${})", n + 1));
             binds.push(Bind::Int(number));
         }
         let where_sql = if conds.is_empty() {
@@ -135,7 +142,7 @@ impl Store {
         let total: i64 = count.fetch_one(&self.pool).await?.try_get("n")?;
         let tickets = found
             .iter()
-            .map(|r| rows::ticket(r).map(|t| t.0))
+            .map(|r| rows::ticket(r).map(|t| view_of(audience, t.0)))
             .collect::<Result<_, _>>()?;
         Ok(TicketPage { tickets, total })
     }
@@ -160,7 +167,8 @@ impl Store {
             .map(rows::ticket)
             .transpose()?
             .ok_or(StoreError::NotFound)?;
-        if !caller.is_staff() && Some(ticket.org_id) != caller.user.org_id {
+        let audience = Audience::of(caller);
+        if !audience.may_see_ticket(ticket.org_id) {
             return Err(StoreError::NotFound);
         }
         let msgs = sqlx::query(&format!(
@@ -182,12 +190,10 @@ impl Store {
             .map(rows::message)
             .collect::<Result<Vec<_>, _>>()?;
         let mut events = evs.iter().map(rows::event).collect::<Result<Vec<_>, _>>()?;
-        if !caller.is_staff() {
-            messages.retain(|m| m.visibility == Visibility::Public);
-            events.retain(customer_may_see);
-        }
+        messages.retain(|m| audience.may_see_message(m));
+        events.retain(|e| audience.may_see_event(e));
         Ok(TicketDetail {
-            ticket,
+            ticket: view_of(audience, ticket),
             messages,
             events,
         })

@@ -16,9 +16,10 @@
 use std::collections::HashMap;
 
 use sqlx::{Any, Row, Transaction};
-use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketEvent, TicketField, User};
+use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketField, User};
 use uuid::Uuid;
 
+use super::visibility::{self, Audience};
 use super::{feed::Notice, rows, Backend, Caller, Store, StoreError};
 
 /// The PostgreSQL channel that carries [`Notice`]s between server processes.
@@ -292,7 +293,7 @@ impl Writer {
         actor_id: Uuid,
         kind: EventKind,
     ) -> Result<i64, StoreError> {
-        let staff_only = event_is_staff_only(&kind);
+        let staff_only = visibility::event_is_staff_only(&kind);
         let id = Uuid::now_v7();
         let json = serde_json::to_string(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
@@ -333,9 +334,7 @@ impl Writer {
         id: Uuid,
     ) -> Result<Result<(Ticket, i64), Rejection>, StoreError> {
         Ok(match self.ticket(id).await? {
-            Some((t, paused)) if caller.is_staff() || Some(t.org_id) == caller.user.org_id => {
-                Ok((t, paused))
-            }
+            Some((t, paused)) if Audience::of(caller).may_see_ticket(t.org_id) => Ok((t, paused)),
             _ => Err(Rejection::new(
                 ErrorCode::NotFound,
                 format!("no ticket {id}"),
@@ -463,26 +462,6 @@ fn mutation_kind(s: &str) -> &'static str {
     }
 }
 
-/// Events that reveal internal handling (who works on it, why it moved up a tier, why
-/// it was logged despite a lapsed subscription) are for staff only.
-pub(super) fn event_is_staff_only(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Assigned { .. }
-        | EventKind::Escalated { .. }
-        | EventKind::LapsedOverride { .. } => true,
-        EventKind::Overwritten { field, .. } => matches!(
-            TicketField::parse(field),
-            Ok(TicketField::Assignee | TicketField::Tier)
-        ),
-        _ => false,
-    }
-}
-
-/// Whether a customer may see this event.
-pub fn customer_may_see(event: &TicketEvent) -> bool {
-    !event_is_staff_only(&event.kind)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,18 +470,5 @@ mod tests {
     fn value_rows_number_every_placeholder_once_in_order() {
         assert_eq!(value_rows(1, 3), "($1, $2, $3)");
         assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
-    }
-
-    #[test]
-    fn overwritten_assignees_and_tiers_are_for_staff_only() {
-        let overwritten = |f: TicketField| EventKind::Overwritten {
-            field: f.as_str().to_owned(),
-            value: String::new(),
-        };
-        let staff_only: Vec<TicketField> = TicketField::ALL
-            .into_iter()
-            .filter(|f| event_is_staff_only(&overwritten(*f)))
-            .collect();
-        assert_eq!(staff_only, [TicketField::Assignee, TicketField::Tier]);
     }
 }

@@ -93,6 +93,19 @@ pub async fn pull(
         .store
         .changes_after(&caller, q.cursor, limit, state.settings.pull_page_bytes)
         .await?;
+    // A cursor past everything this database ever wrote was given by another copy of
+    // it (a restore without a new epoch): say so, rather than answer "nothing new"
+    // while the changes written since the restore sit below the client's cursor.
+    if page.ahead {
+        return Err(AppError::message(
+            ErrorCode::CursorAhead,
+            "error-cursor-ahead",
+            &[
+                ("cursor", q.cursor.to_string()),
+                ("head", page.cursor.to_string()),
+            ],
+        ));
+    }
     Ok(Json(PullResponse {
         epoch: state.store.epoch(),
         changes: page.changes,

@@ -274,3 +274,37 @@ async fn a_public_reply_updates_the_ticket_for_everyone_and_an_internal_note_doe
     app.finish().await;
 }
 on_both!(a_public_reply_updates_the_ticket_for_everyone_and_an_internal_note_does_not);
+
+/// A cursor past the feed's head comes from another copy of the database (restored
+/// without a new epoch): answered `cursor_ahead`, never an empty page that would let
+/// the client skip what this database writes next.
+async fn a_pull_with_a_cursor_ahead_of_the_feed_is_told_so(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let cast = app.cast().await;
+    let batch: Vec<_> = (0..3)
+        .map(|i| m::envelope(m::new_ticket(Uuid::now_v7(), &format!("Ticket {i}"), None)))
+        .collect();
+    app.push(&cast.customer_a, &batch).await;
+    let (_, page) = app.get(&cast.agent, "/sync/pull?cursor=0").await;
+    let head = page["cursor"].as_i64().unwrap();
+
+    let (status, body) = app
+        .get(&cast.customer_a, &format!("/sync/pull?cursor={head}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["changes"].as_array().unwrap().len(), 0);
+
+    for who in [&cast.customer_a, &cast.agent] {
+        let (status, body) = app
+            .get(who, &format!("/sync/pull?cursor={}", head + 1))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["code"], "cursor_ahead");
+        assert!(
+            body["message"].as_str().unwrap().contains("restored"),
+            "{body}"
+        );
+    }
+    app.finish().await;
+}
+on_both!(a_pull_with_a_cursor_ahead_of_the_feed_is_told_so);
