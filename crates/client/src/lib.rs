@@ -5,7 +5,9 @@
 //! every local mutation is written there first, with its outbox entry, in one
 //! transaction. (A "change" is an entry of the server's feed, which a sync pulls.)
 
+pub mod admin_api;
 pub mod api;
+mod administration;
 mod engine;
 pub mod error;
 pub mod model;
