@@ -197,8 +197,11 @@ impl ApiClient {
             current_password: current_password.into(),
             new_password: new_password.into(),
         };
-        self.send_empty(self.request(Method::POST, "api/v1/me/password")?.json(&body))
-            .await
+        self.send_empty(
+            self.request(Method::POST, "api/v1/me/password")?
+                .json(&body),
+        )
+        .await
     }
 
     /// `POST /api/v1/auth/password`: replaces a one-time password before signing in.
@@ -213,7 +216,10 @@ impl ApiClient {
             current_password: current_password.into(),
             new_password: new_password.into(),
         };
-        self.send_empty(self.request(Method::POST, "api/v1/auth/password")?.json(&body))
-            .await
+        self.send_empty(
+            self.request(Method::POST, "api/v1/auth/password")?
+                .json(&body),
+        )
+        .await
     }
 }

@@ -34,12 +34,7 @@ impl Engine {
         current: &str,
         new: &str,
     ) -> Result<()> {
-        let plain_http = self
-            .inner
-            .plain_http
-            .lock()
-            .map(|p| *p)
-            .unwrap_or_default();
+        let plain_http = self.inner.plain_http.lock().map(|p| *p).unwrap_or_default();
         let api = ApiClient::new_with(server_url, plain_http, self.inner.timeouts)?
             .with_language(self.inner.language.clone());
         Ok(api

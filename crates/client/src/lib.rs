@@ -6,8 +6,8 @@
 //! transaction. (A "change" is an entry of the server's feed, which a sync pulls.)
 
 pub mod admin_api;
-pub mod api;
 mod administration;
+pub mod api;
 mod engine;
 pub mod error;
 pub mod model;

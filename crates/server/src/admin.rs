@@ -63,7 +63,9 @@ fn check_locale(locale: &str) -> Result<(), AdminError> {
 
 fn check_note(note: Option<&str>) -> Result<Option<String>, AdminError> {
     match note.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) if n.chars().count() > 500 => Err(invalid("the note must be at most 500 characters")),
+        Some(n) if n.chars().count() > 500 => {
+            Err(invalid("the note must be at most 500 characters"))
+        }
         other => Ok(other.map(str::to_owned)),
     }
 }
@@ -131,7 +133,14 @@ pub async fn change_agreement(
         ),
     };
     Ok(store
-        .change_agreement(actor, org_id, change.action, ends_at, note.as_deref(), Utc::now())
+        .change_agreement(
+            actor,
+            org_id,
+            change.action,
+            ends_at,
+            note.as_deref(),
+            Utc::now(),
+        )
         .await?)
 }
 
@@ -349,11 +358,7 @@ pub async fn set_password(
 /// Revokes every token of a user; answers how many were live.
 pub async fn revoke_tokens(store: &Store, email: &str) -> anyhow::Result<u64> {
     let email = Email::parse(email)?;
-    let user = store
-        .credentials(&email)
-        .await?
-        .context("no such user")?
-        .0;
+    let user = store.credentials(&email).await?.context("no such user")?.0;
     let n = store.revoke_user_tokens(&email).await?;
     store
         .append_audit(&AuditRecord {

@@ -228,7 +228,20 @@ impl Store {
         .await
         .map_err(|e| unique(e, format!("organisation {name:?}")))?;
         if let Some(end) = paid_until {
-            insert_agreement(&mut a.tx, org.id, AgreementAction::Renew, now, end.timestamp_millis(), note, actor, now).await?;
+            // A first agreement from now (or, for one already over, its end).
+            let end = end.timestamp_millis();
+            let start = now.min(end);
+            insert_agreement(
+                &mut a.tx,
+                org.id,
+                AgreementAction::Renew,
+                start,
+                end,
+                note,
+                actor,
+                now,
+            )
+            .await?;
         }
         a.commit(AuditRecord {
             actor,
@@ -275,7 +288,8 @@ impl Store {
 
     /// Records a renewal, extension or lapse of an organisation's subscription at
     /// `now` and makes its end the organisation's `paid_until`. `ends_at` is required
-    /// for a renewal and an extension; an extension needs a current agreement.
+    /// for a renewal and an extension (an extension needs a current agreement); a lapse
+    /// ends now, or at `ends_at` if that is earlier.
     pub async fn change_agreement(
         &self,
         actor: Uuid,
@@ -291,7 +305,8 @@ impl Store {
         let now_ms = now.timestamp_millis();
         let (starts, ends) = match action {
             AgreementAction::Renew => {
-                let end = ends_at.ok_or_else(|| StoreError::Invalid("a renewal needs ends_at".into()))?;
+                let end =
+                    ends_at.ok_or_else(|| StoreError::Invalid("a renewal needs ends_at".into()))?;
                 // A renewal before the end follows the current term without a gap.
                 let start = current
                     .as_ref()
@@ -307,21 +322,32 @@ impl Store {
                 (start.timestamp_millis(), end.timestamp_millis())
             }
             AgreementAction::Extend => {
-                let end = ends_at.ok_or_else(|| StoreError::Invalid("an extension needs ends_at".into()))?;
+                let end = ends_at
+                    .ok_or_else(|| StoreError::Invalid("an extension needs ends_at".into()))?;
                 let c = current.ok_or_else(|| {
                     StoreError::Invalid("there is no agreement to extend: renew instead".into())
                 })?;
                 if end <= c.starts_at {
-                    return Err(StoreError::Invalid("the new end is before the agreement starts".into()));
+                    return Err(StoreError::Invalid(
+                        "the new end is before the agreement starts".into(),
+                    ));
                 }
                 (c.starts_at.timestamp_millis(), end.timestamp_millis())
             }
             AgreementAction::Lapse => {
-                let start = current.map(|c| c.starts_at.timestamp_millis().min(now_ms)).unwrap_or(now_ms);
-                (start, now_ms)
+                // Now, or an earlier end (the command line sets a past date).
+                let end = ends_at
+                    .map(|e| e.timestamp_millis())
+                    .filter(|e| *e <= now_ms)
+                    .unwrap_or(now_ms);
+                let start = current
+                    .map(|c| c.starts_at.timestamp_millis().min(end))
+                    .unwrap_or(end);
+                (start, end)
             }
         };
-        let id = insert_agreement(&mut a.tx, org_id, action, starts, ends, note, actor, now_ms).await?;
+        let id =
+            insert_agreement(&mut a.tx, org_id, action, starts, ends, note, actor, now_ms).await?;
         sqlx::query("UPDATE organisations SET paid_until = $1 WHERE id = $2")
             .bind(ends)
             .bind(org_id.to_string())
@@ -375,9 +401,10 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let contacts = sqlx::query("SELECT org_id, user_id FROM designated_contacts ORDER BY created_at")
-            .fetch_all(&self.pool)
-            .await?;
+        let contacts =
+            sqlx::query("SELECT org_id, user_id FROM designated_contacts ORDER BY created_at")
+                .fetch_all(&self.pool)
+                .await?;
         let mut out = Vec::with_capacity(orgs.len());
         for row in &orgs {
             let organisation = rows::organisation(row)?;
@@ -407,22 +434,28 @@ impl Store {
         let mut a = AdminTx::begin(self).await?;
         org_in(&mut a.tx, org_id).await?;
         for id in user_ids {
-            let row = sqlx::query("SELECT 1 AS one FROM users WHERE id = $1 AND org_id = $2 AND role = 'customer'")
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&mut *a.tx)
-                .await?;
+            let row = sqlx::query(
+                "SELECT 1 AS one FROM users WHERE id = $1 AND org_id = $2 AND role = 'customer'",
+            )
+            .bind(id.to_string())
+            .bind(org_id.to_string())
+            .fetch_optional(&mut *a.tx)
+            .await?;
             if row.is_none() {
-                return Err(StoreError::Invalid(format!("{id} is not a customer of this organisation")));
+                return Err(StoreError::Invalid(format!(
+                    "{id} is not a customer of this organisation"
+                )));
             }
         }
-        let before: Vec<Uuid> = sqlx::query("SELECT user_id FROM designated_contacts WHERE org_id = $1 ORDER BY created_at")
-            .bind(org_id.to_string())
-            .fetch_all(&mut *a.tx)
-            .await?
-            .iter()
-            .map(|r| rows::uuid(r, "user_id"))
-            .collect::<Result<_, _>>()?;
+        let before: Vec<Uuid> = sqlx::query(
+            "SELECT user_id FROM designated_contacts WHERE org_id = $1 ORDER BY created_at",
+        )
+        .bind(org_id.to_string())
+        .fetch_all(&mut *a.tx)
+        .await?
+        .iter()
+        .map(|r| rows::uuid(r, "user_id"))
+        .collect::<Result<_, _>>()?;
         sqlx::query("DELETE FROM designated_contacts WHERE org_id = $1")
             .bind(org_id.to_string())
             .execute(&mut *a.tx)
@@ -432,12 +465,14 @@ impl Store {
             if after.contains(id) {
                 continue;
             }
-            sqlx::query("INSERT INTO designated_contacts (org_id, user_id, created_at) VALUES ($1, $2, $3)")
-                .bind(org_id.to_string())
-                .bind(id.to_string())
-                .bind(rows::now_ms())
-                .execute(&mut *a.tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO designated_contacts (org_id, user_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(org_id.to_string())
+            .bind(id.to_string())
+            .bind(rows::now_ms())
+            .execute(&mut *a.tx)
+            .await?;
             after.push(*id);
         }
         a.commit(AuditRecord {
@@ -531,14 +566,16 @@ impl Store {
                 e => e,
             })?;
         }
-        sqlx::query("UPDATE users SET role = $1, tier = $2, org_id = $3, locale = $4 WHERE id = $5")
-            .bind(change.role.as_str())
-            .bind(change.tier.map(i64::from))
-            .bind(change.org_id.map(|o| o.to_string()))
-            .bind(&change.locale)
-            .bind(id.to_string())
-            .execute(&mut *a.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE users SET role = $1, tier = $2, org_id = $3, locale = $4 WHERE id = $5",
+        )
+        .bind(change.role.as_str())
+        .bind(change.tier.map(i64::from))
+        .bind(change.org_id.map(|o| o.to_string()))
+        .bind(&change.locale)
+        .bind(id.to_string())
+        .execute(&mut *a.tx)
+        .await?;
         // A customer who moved is no longer a designated contact of the old organisation.
         if before.user.org_id != change.org_id {
             sqlx::query("DELETE FROM designated_contacts WHERE user_id = $1")
@@ -606,11 +643,13 @@ impl Store {
             .execute(&mut *a.tx)
             .await?;
         if one_time {
-            sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(rows::now_ms())
-                .bind(id.to_string())
-                .execute(&mut *a.tx)
-                .await?;
+            sqlx::query(
+                "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(rows::now_ms())
+            .bind(id.to_string())
+            .execute(&mut *a.tx)
+            .await?;
         }
         // Never the hash: only whether a change is pending.
         a.commit(AuditRecord {

@@ -215,8 +215,14 @@ pub async fn one_time_password(
     Path(id): Path<Uuid>,
     Json(body): Json<OneTimePassword>,
 ) -> Result<StatusCode, AppError> {
-    admin::set_one_time_password(&state.store, &state.settings, admin.id(), id, &body.password)
-        .await?;
+    admin::set_one_time_password(
+        &state.store,
+        &state.settings,
+        admin.id(),
+        id,
+        &body.password,
+    )
+    .await?;
     state.streams.close_user(id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -249,7 +255,10 @@ pub async fn audit(
     }
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
-        return Err(AppError::new(ErrorCode::Invalid, "offset must not be negative"));
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            "offset must not be negative",
+        ));
     }
     super::tickets::check_query_length(q.action.as_deref())?;
     super::tickets::check_query_length(q.target.as_deref())?;

@@ -54,7 +54,10 @@ pub fn router(state: AppState) -> Router {
             get(admin::users).post(admin::create_user),
         )
         .route("/api/v1/admin/users/{id}", patch(admin::update_user))
-        .route("/api/v1/admin/users/{id}/disable", post(admin::disable_user))
+        .route(
+            "/api/v1/admin/users/{id}/disable",
+            post(admin::disable_user),
+        )
         .route(
             "/api/v1/admin/users/{id}/password",
             post(admin::one_time_password),
