@@ -198,7 +198,7 @@ async fn a_renewal_lifts_the_lapsed_gate_and_is_in_the_audit_log(db: Db) {
         .id;
     let ticket = Uuid::now_v7();
     let filing = m::envelope(m::new_ticket(ticket, "Printer jams", None));
-    let refused = app.push(&c.lapsed, &[filing.clone()]).await;
+    let refused = app.push(&c.lapsed, std::slice::from_ref(&filing)).await;
     assert_eq!(refused[0]["code"], "subscription_inactive", "{refused:?}");
 
     // A renewal that ends before it starts is refused, and audited nowhere.
