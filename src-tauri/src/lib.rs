@@ -5,6 +5,7 @@
 //! notifications ([`notifier`]). Everything a user relies on is implemented and tested
 //! in `tadhkira-client`, headless.
 
+pub mod admin_commands;
 pub mod autostart;
 pub mod commands;
 pub mod error;
@@ -160,6 +161,20 @@ pub fn run() {
             commands::staff_directory,
             commands::customer_directory,
             commands::list_painted,
+            admin_commands::admin_organisations,
+            admin_commands::admin_create_organisation,
+            admin_commands::admin_rename_organisation,
+            admin_commands::admin_agreements,
+            admin_commands::admin_change_agreement,
+            admin_commands::admin_set_contacts,
+            admin_commands::admin_users,
+            admin_commands::admin_create_user,
+            admin_commands::admin_update_user,
+            admin_commands::admin_disable_user,
+            admin_commands::admin_one_time_password,
+            admin_commands::admin_audit,
+            admin_commands::change_password,
+            admin_commands::replace_one_time_password,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -5,6 +5,8 @@
 //! every local mutation is written there first, with its outbox entry, in one
 //! transaction. (A "change" is an entry of the server's feed, which a sync pulls.)
 
+pub mod admin_api;
+mod administration;
 pub mod api;
 mod engine;
 pub mod error;

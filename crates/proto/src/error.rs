@@ -44,11 +44,14 @@ pub enum ErrorCode {
     /// was replaced by an older copy without a new epoch. The client starts its pull
     /// over from 0 (nothing is skipped silently).
     CursorAhead,
+    /// The password is a one-time password set by an admin: it must be changed
+    /// (`POST /api/v1/auth/password`) before signing in.
+    PasswordChangeRequired,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -63,6 +66,7 @@ impl ErrorCode {
         ErrorCode::Busy,
         ErrorCode::ReopenWindowPassed,
         ErrorCode::CursorAhead,
+        ErrorCode::PasswordChangeRequired,
     ];
 
     /// The code as it appears on the wire.
@@ -82,6 +86,7 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::ReopenWindowPassed => "reopen_window_passed",
             ErrorCode::CursorAhead => "cursor_ahead",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
         }
     }
 
@@ -151,7 +156,8 @@ mod tests {
                 "internal",
                 "busy",
                 "reopen_window_passed",
-                "cursor_ahead"
+                "cursor_ahead",
+                "password_change_required"
             ]
         );
         for c in ErrorCode::ALL {

@@ -128,7 +128,9 @@ impl AppError {
         match code {
             ErrorCode::Invalid => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized | ErrorCode::BadCredentials => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden | ErrorCode::ReopenWindowPassed => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden
+            | ErrorCode::ReopenWindowPassed
+            | ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::SubscriptionInactive => StatusCode::PAYMENT_REQUIRED,
             ErrorCode::DependsOnRejected | ErrorCode::Conflict | ErrorCode::CursorAhead => {
@@ -159,6 +161,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::message(ErrorCode::NotFound, "error-not-found", &[]),
+            StoreError::Invalid(what) => AppError::new(ErrorCode::Invalid, what),
             StoreError::AlreadyExists(what) => {
                 AppError::new(ErrorCode::Conflict, format!("{what} already exists"))
             }

@@ -8,7 +8,8 @@
 //! - a user holds at most [`EventStreamLimits::max_per_user`] streams; opening one more
 //!   closes their oldest (a device that reconnects after a network change must not be
 //!   locked out by its own dead connection, so the newest wins);
-//! - signing out on this server closes the streams of that token at once;
+//! - signing out on this server closes the streams of that token at once, and
+//!   disabling a user closes all of theirs;
 //! - every stream re-checks its token every
 //!   [`EventStreamLimits::token_recheck_seconds`] and ends when it was revoked (also by
 //!   another server process or the admin command), expired, or its user is gone.
@@ -129,6 +130,18 @@ impl EventStreams {
         close_all(closed);
     }
 
+    /// Closes every stream of `user` (they were disabled); answers how many. Other
+    /// server processes close theirs at the next token check, as the tokens are revoked.
+    pub fn close_user(&self, user: Uuid) -> usize {
+        let closed: Vec<OpenStream> = match self.open.lock() {
+            Ok(mut open) => open.remove(&user).map(Vec::from).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let n = closed.len();
+        close_all(closed);
+        n
+    }
+
     /// How many streams are open, all users together.
     pub fn count(&self) -> usize {
         self.open
@@ -206,6 +219,19 @@ mod tests {
         r.close_token("laptop");
         assert!(c2.try_recv().is_ok());
         assert!(c3.try_recv().is_err());
+        assert_eq!(r.count(), 1);
+    }
+
+    #[test]
+    fn disabling_a_user_closes_every_stream_of_theirs_and_no_one_elses() {
+        let r = registry(4);
+        let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let (_a1, mut c1) = r.open(alice, "laptop");
+        let (_a2, mut c2) = r.open(alice, "phone");
+        let (_b1, mut b1) = r.open(bob, "tb");
+        assert_eq!(r.close_user(alice), 2);
+        assert!(c1.try_recv().is_ok() && c2.try_recv().is_ok());
+        assert!(b1.try_recv().is_err());
         assert_eq!(r.count(), 1);
     }
 }

@@ -6,6 +6,19 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Account } from '../generated/Account';
+import type { AdminOrganisation } from '../generated/AdminOrganisation';
+import type { AdminOrganisationList } from '../generated/AdminOrganisationList';
+import type { AdminUser } from '../generated/AdminUser';
+import type { AdminUserList } from '../generated/AdminUserList';
+import type { Agreement } from '../generated/Agreement';
+import type { AgreementChange } from '../generated/AgreementChange';
+import type { AgreementHistory } from '../generated/AgreementHistory';
+import type { AuditPage } from '../generated/AuditPage';
+import type { AuditQuery } from '../generated/AuditQuery';
+import type { DesignatedContacts } from '../generated/DesignatedContacts';
+import type { NewAdminUser } from '../generated/NewAdminUser';
+import type { NewOrganisation } from '../generated/NewOrganisation';
+import type { UserChanges } from '../generated/UserChanges';
 import type { Contact } from '../generated/Contact';
 import type { ContactError } from '../generated/ContactError';
 import type { Customer } from '../generated/Customer';
@@ -54,6 +67,59 @@ export const session = (): Promise<Account | null> => invoke('session');
 /** Signs in, stores the token and starts syncing (`insecure`: the lab-use choice). */
 export const signIn = (server_url: string, email: string, password: string, insecure = false): Promise<Account> =>
   invoke('sign_in', { server_url, email, password, insecure });
+
+/** Replaces a one-time password set by an admin (sign in with the new one after). */
+export const replaceOneTimePassword = (server_url: string, email: string, current_password: string, new_password: string): Promise<void> =>
+  invoke('replace_one_time_password', { server_url, email, current_password, new_password });
+
+/** The signed-in user's own password change (needs the network). */
+export const changePassword = (current_password: string, new_password: string): Promise<void> =>
+  invoke('change_password', { current_password, new_password });
+
+// Administration (admins only). Never queued: each needs the server, and fails with
+// kind `offline` without it.
+
+/** Every organisation with its subscription end and designated contacts. */
+export const adminOrganisations = (): Promise<AdminOrganisationList> => invoke('admin_organisations');
+
+/** Creates an organisation. */
+export const adminCreateOrganisation = (neu: NewOrganisation): Promise<AdminOrganisation> =>
+  invoke('admin_create_organisation', { new: neu });
+
+/** Renames an organisation. */
+export const adminRenameOrganisation = (id: string, name: string): Promise<AdminOrganisation> =>
+  invoke('admin_rename_organisation', { id, name });
+
+/** An organisation's subscription history, newest first. */
+export const adminAgreements = (id: string): Promise<AgreementHistory> => invoke('admin_agreements', { id });
+
+/** Renews, extends or lapses a subscription. */
+export const adminChangeAgreement = (id: string, change: AgreementChange): Promise<Agreement> =>
+  invoke('admin_change_agreement', { id, change });
+
+/** Sets an organisation's designated contacts (none: every customer may file). */
+export const adminSetContacts = (id: string, user_ids: string[]): Promise<DesignatedContacts> =>
+  invoke('admin_set_contacts', { id, user_ids });
+
+/** Every user. */
+export const adminUsers = (): Promise<AdminUserList> => invoke('admin_users');
+
+/** Creates a user with a one-time password. */
+export const adminCreateUser = (neu: NewAdminUser): Promise<AdminUser> => invoke('admin_create_user', { new: neu });
+
+/** Changes a user's role, tier, organisation or language. */
+export const adminUpdateUser = (id: string, changes: UserChanges): Promise<AdminUser> =>
+  invoke('admin_update_user', { id, changes });
+
+/** Disables a user (tokens revoked, live streams closed, history kept). */
+export const adminDisableUser = (id: string): Promise<AdminUser> => invoke('admin_disable_user', { id });
+
+/** Sets a one-time password for a user. */
+export const adminOneTimePassword = (id: string, password: string): Promise<void> =>
+  invoke('admin_one_time_password', { id, password });
+
+/** A page of the audit log, newest first. */
+export const adminAudit = (query: AuditQuery): Promise<AuditPage> => invoke('admin_audit', { query });
 
 /** Signs out and forgets the token. */
 export const signOut = (): Promise<void> => invoke('sign_out');

@@ -5,7 +5,10 @@ export type Screen =
   | { name: 'ticket'; id: string }
   | { name: 'outbox' }
   | { name: 'settings' }
-  | { name: 'shortcuts' };
+  | { name: 'shortcuts' }
+  | { name: 'organisations' }
+  | { name: 'users' }
+  | { name: 'audit' };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

@@ -56,6 +56,12 @@ export function dateTime(iso: string): string {
   );
 }
 
+/** A date alone for `iso` (a subscription's end, say), in UTC: subscriptions end at the
+ * end of a UTC day, and that day must not read as the next one east of Greenwich. */
+export function dateOnly(iso: string): string {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC', numberingSystem: digits() }).format(new Date(iso));
+}
+
 /** The response-target state of a ticket, for the countdown. */
 export type TargetState =
   | { state: 'none' }

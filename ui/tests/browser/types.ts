@@ -63,4 +63,18 @@ export type Commands = {
   token_storage?: Of<typeof ipc.tokenStorage>;
   staff_directory?: Of<typeof ipc.staffDirectory>;
   customer_directory?: Of<typeof ipc.customerDirectory>;
+  replace_one_time_password?: Of<typeof ipc.replaceOneTimePassword>;
+  change_password?: Of<typeof ipc.changePassword>;
+  admin_organisations?: Of<typeof ipc.adminOrganisations>;
+  admin_create_organisation?: Of<typeof ipc.adminCreateOrganisation>;
+  admin_rename_organisation?: Of<typeof ipc.adminRenameOrganisation>;
+  admin_agreements?: Of<typeof ipc.adminAgreements>;
+  admin_change_agreement?: Of<typeof ipc.adminChangeAgreement>;
+  admin_set_contacts?: Of<typeof ipc.adminSetContacts>;
+  admin_users?: Of<typeof ipc.adminUsers>;
+  admin_create_user?: Of<typeof ipc.adminCreateUser>;
+  admin_update_user?: Of<typeof ipc.adminUpdateUser>;
+  admin_disable_user?: Of<typeof ipc.adminDisableUser>;
+  admin_one_time_password?: Of<typeof ipc.adminOneTimePassword>;
+  admin_audit?: Of<typeof ipc.adminAudit>;
 };

@@ -25,6 +25,7 @@ const SERVER_CODES: Record<ErrorCode, true> = {
   busy: true,
   reopen_window_passed: true,
   cursor_ahead: true,
+  password_change_required: true,
 };
 const KINDS: Record<EngineErrorCode, true> = {
   not_signed_in: true,

@@ -16,6 +16,7 @@ error-bad-credentials = البريد الإلكتروني أو كلمة المر
 error-internal = تعذّر على الخادم إتمام الطلب
 error-busy = الخادم مشغول؛ حاول بعد قليل
 error-reopen-window-passed = لم يعد ممكنًا إعادة فتح هذه التذكرة؛ افتح تذكرة جديدة بدلًا منها
+error-password-change-required = عيّن مسؤول هذه الكلمة لاستعمال واحد: اختر كلمة مرور جديدة لتسجيل الدخول
 # رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
 error-with-detail = { $message }: { $detail }
 
@@ -29,6 +30,9 @@ error-request-timeout = استغرق الطلب وقتًا أطول من الل�
 error-no-route = لا توجد نقطة نهاية بهذا العنوان
 error-method-not-allowed = هذه الطريقة غير مسموح بها هنا
 error-directory-staff-only = الدليل مخصّص لفريق الدعم
+error-admin-only = الإدارة للمسؤولين فقط
+error-disable-self = لا يمكنك تعطيل حسابك
+error-password-unchanged = اختر كلمة مرور مختلفة عن الحالية
 error-limit-range = يجب أن يكون الحد بين 1 و{ $max }
 error-query-too-long = يجب ألا يزيد نص البحث على { $max } حرفًا
 error-cursor-negative = يجب ألا يكون المؤشر سالبًا

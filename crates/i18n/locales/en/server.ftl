@@ -18,6 +18,7 @@ error-bad-credentials = wrong e-mail or password
 error-internal = the server could not complete the request
 error-busy = the server is busy; try again in a moment
 error-reopen-window-passed = this ticket can no longer be reopened; file a new ticket instead
+error-password-change-required = this password was set by an administrator for one use: choose a new password to sign in
 # A code's message followed by an untranslated (English) detail.
 error-with-detail = { $message }: { $detail }
 
@@ -31,6 +32,9 @@ error-request-timeout = the request took too long (its body arrived too slowly, 
 error-no-route = no such endpoint
 error-method-not-allowed = method not allowed here
 error-directory-staff-only = the directory is for staff
+error-admin-only = administration is for admins
+error-disable-self = you cannot disable your own account
+error-password-unchanged = choose a password different from the current one
 error-limit-range = limit must be 1 to { $max }
 error-query-too-long = search text must be at most { $max } characters
 error-cursor-negative = cursor must not be negative

@@ -182,6 +182,15 @@ async fn create_ticket(
                 format!("{}'s subscription is not active: no new tickets", org.name),
             )));
         }
+        if !super::admin::may_file_for(&mut w.tx, org.id, caller.user.id).await? {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "only {}'s designated contacts may file tickets for it",
+                    org.name
+                ),
+            )));
+        }
         (caller.user.id, org)
     };
     // Recorded only when it was needed: for an active subscription there is nothing
@@ -194,6 +203,7 @@ async fn create_ticket(
             org_name: org.name.clone(),
             reason: reason.as_str().to_owned(),
         });
+    let org_paid_until = org.paid_until;
     let number = w.next_number();
     let filing = Filing {
         org_id: org.id,
@@ -265,6 +275,19 @@ async fn create_ticket(
         )
         .await?;
     if let Some(kind) = lapsed_override {
+        // An override is audited with the ticket, in the same transaction.
+        let record = super::AuditRecord {
+            actor: caller.user.id,
+            action: "ticket.lapsed_override",
+            target_kind: "ticket",
+            target_id: t.id,
+            before: Some(serde_json::json!({
+                "org_id": t.org_id,
+                "paid_until": org_paid_until,
+            })),
+            after: Some(serde_json::json!({"number": number, "override": kind})),
+        };
+        super::admin::append_audit(&mut w.tx, &record, w.now).await?;
         seq = w.insert_event(&t, &caller.user, kind).await?;
     }
     Ok(Ok(Applied {

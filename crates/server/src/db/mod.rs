@@ -10,6 +10,7 @@
 //!
 //! The schema's migrations and the health check of the database live in `schema.rs`.
 
+mod admin;
 mod apply;
 mod edit;
 mod feed;
@@ -29,6 +30,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use uuid::Uuid;
 
+pub use admin::{AuditFilter, AuditRecord, UserUpdate, SYSTEM_ACTOR};
 pub use feed::Notice;
 pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};
@@ -48,6 +50,10 @@ pub enum StoreError {
     /// A unique value (e-mail, organisation name…) is already taken.
     #[error("already exists: {0}")]
     AlreadyExists(String),
+    /// The request does not fit what is stored (an extension with no agreement, a
+    /// designated contact who is not a customer of the organisation…).
+    #[error("{0}")]
+    Invalid(String),
     /// A stored value could not be read back (should never happen).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

@@ -67,39 +67,16 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 impl Store {
-    /// Creates an organisation; its name must be new.
+    /// Creates an organisation (its name must be new), as the system user: audited,
+    /// with a first agreement when `paid_until` is given.
     pub async fn create_organisation(
         &self,
         name: &str,
         paid_until: Option<DateTime<Utc>>,
     ) -> Result<Organisation, StoreError> {
-        let org = Organisation {
-            id: Uuid::now_v7(),
-            name: name.to_owned(),
-            paid_until,
-        };
-        sqlx::query(
-            "INSERT INTO organisations (id, name, paid_until, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(org.id.to_string())
-        .bind(&org.name)
-        .bind(paid_until.map(|t| t.timestamp_millis()))
-        .bind(rows::now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::AlreadyExists(format!("organisation {name:?}"))
-            } else {
-                e.into()
-            }
-        })?;
-        Ok(org)
+        self.create_organisation_by(super::SYSTEM_ACTOR, name, paid_until, None)
+            .await
     }
 
     /// Finds an organisation by its exact name.
@@ -122,59 +99,9 @@ impl Store {
         rows::organisation(&row)
     }
 
-    /// Sets (or clears) the end of an organisation's paid subscription.
-    pub async fn set_subscription(
-        &self,
-        org_id: Uuid,
-        paid_until: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE organisations SET paid_until = $1 WHERE id = $2")
-            .bind(paid_until.map(|t| t.timestamp_millis()))
-            .bind(org_id.to_string())
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-
-    /// Creates a user; the e-mail address must be new.
+    /// Creates a user (the e-mail address must be new) as the system user, audited.
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
-        let user = User {
-            id: Uuid::now_v7(),
-            email: new.email.as_str().to_owned(),
-            name: new.name,
-            role: new.role,
-            org_id: new.org_id,
-            tier: new.tier,
-            locale: new.locale,
-            phone: new.phone,
-        };
-        sqlx::query(
-            "INSERT INTO users (id, email, name, role, org_id, tier, locale, phone, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(user.id.to_string())
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(user.org_id.map(|o| o.to_string()))
-        .bind(user.tier.map(i64::from))
-        .bind(&user.locale)
-        .bind(&user.phone)
-        .bind(&new.password_hash)
-        .bind(rows::now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::AlreadyExists(format!("user {}", user.email))
-            } else {
-                e.into()
-            }
-        })?;
-        Ok(user)
+        self.create_user_by(super::SYSTEM_ACTOR, new, false).await
     }
 
     /// A user by id.
@@ -189,10 +116,12 @@ impl Store {
         rows::user(&row)
     }
 
-    /// The user with this e-mail and their password hash, for signing in.
+    /// The user with this e-mail and their password hash, for signing in (a disabled
+    /// user is not found: they sign in no more).
     pub async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND {PEOPLE}"
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND {PEOPLE} \
+             AND disabled_at IS NULL"
         ))
         .bind(email.as_str())
         .fetch_optional(&self.pool)
@@ -203,19 +132,15 @@ impl Store {
         }
     }
 
-    /// Replaces a user's password hash.
+    /// Replaces a user's password hash, as the system user (audited).
     pub async fn set_password_hash(&self, email: &Email, hash: &str) -> Result<(), StoreError> {
-        let done = sqlx::query(&format!(
-            "UPDATE users SET password_hash = $1 WHERE email = $2 AND {PEOPLE}"
-        ))
-        .bind(hash)
-        .bind(email.as_str())
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let user = self
+            .credentials(email)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .0;
+        self.set_password_by(super::SYSTEM_ACTOR, user.id, hash, false, "user.password")
+            .await
     }
 
     /// Issues a new random token for a user, valid for `ttl`.
@@ -248,7 +173,8 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.role, u.org_id, u.tier, u.locale, u.phone \
              FROM tokens k JOIN users u ON u.id = k.user_id \
-             WHERE k.hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2",
+             WHERE k.hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 \
+             AND u.disabled_at IS NULL",
         )
         .bind(token_hash(token))
         .bind(rows::now_ms())

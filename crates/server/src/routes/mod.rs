@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, one file per resource. Every answer that is not 2xx
 //! is the JSON `{code, message}`; unknown paths too.
 
+mod admin;
 mod events;
 mod health;
 pub mod openapi;
@@ -10,7 +11,7 @@ mod sync;
 mod tickets;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use tadhkira_proto::ErrorCode;
 use tower_http::trace::TraceLayer;
@@ -30,6 +31,38 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(session::login))
         .route("/api/v1/auth/logout", post(session::logout))
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/me/password", post(session::change_my_password))
+        .route("/api/v1/auth/password", post(session::change_password))
+        .route(
+            "/api/v1/admin/organisations",
+            get(admin::organisations).post(admin::create_organisation),
+        )
+        .route(
+            "/api/v1/admin/organisations/{id}",
+            patch(admin::rename_organisation),
+        )
+        .route(
+            "/api/v1/admin/organisations/{id}/agreements",
+            get(admin::agreements).post(admin::change_agreement),
+        )
+        .route(
+            "/api/v1/admin/organisations/{id}/contacts",
+            put(admin::set_contacts),
+        )
+        .route(
+            "/api/v1/admin/users",
+            get(admin::users).post(admin::create_user),
+        )
+        .route("/api/v1/admin/users/{id}", patch(admin::update_user))
+        .route(
+            "/api/v1/admin/users/{id}/disable",
+            post(admin::disable_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/password",
+            post(admin::one_time_password),
+        )
+        .route("/api/v1/admin/audit", get(admin::audit))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/events", get(events::events))

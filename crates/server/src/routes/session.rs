@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me};
+use tadhkira_proto::{Email, ErrorCode, LoginRequest, LoginResponse, Me, PasswordChange};
 
 use crate::auth::{bearer, bearer_of, claim_sign_in, sign_in_not_checked, sign_in_succeeded};
 use crate::db::Caller;
@@ -55,6 +55,15 @@ pub async fn login(
         return Err(bad());
     };
     sign_in_succeeded(&state.store, ip, email.as_str()).await?;
+    // A one-time password set by an admin opens nothing until it is replaced
+    // (`POST /api/v1/auth/password`).
+    if state.store.must_change_password(user.id).await? {
+        return Err(AppError::message(
+            ErrorCode::PasswordChangeRequired,
+            "error-password-change-required",
+            &[],
+        ));
+    }
     let ttl = chrono::Duration::hours(state.settings.token_ttl_hours);
     // The device label is only a hint for the user: keep it short and printable.
     let device: Option<String> = req
@@ -108,4 +117,89 @@ pub async fn me(caller: Caller) -> Json<Me> {
         user: caller.user,
         organisation: caller.organisation,
     })
+}
+
+/// Checks `email`'s current password as a sign-in does (counted and slowed the same,
+/// bounded hashing, no hint whether the account exists) and answers the user.
+async fn check_current_password(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    email: &Email,
+    password: &str,
+) -> Result<tadhkira_proto::User, AppError> {
+    let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
+    claim_sign_in(
+        &state.store,
+        &state.settings.login_limit,
+        ip,
+        email.as_str(),
+        false,
+    )
+    .await?;
+    let found = state.store.credentials(email).await?;
+    let hash = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let Some(ok) = state.hashing.try_verify(hash, password.to_owned()).await else {
+        sign_in_not_checked(&state.store, ip, email.as_str(), false).await?;
+        return Err(AppError::message(ErrorCode::Busy, "error-sign-in-busy", &[]).retry_after(1));
+    };
+    let Some((user, _)) = found.filter(|_| ok) else {
+        return Err(bad());
+    };
+    sign_in_succeeded(&state.store, ip, email.as_str()).await?;
+    Ok(user)
+}
+
+fn check_new_password(change: &PasswordChange) -> Result<(), AppError> {
+    if change.new_password == change.current_password {
+        return Err(AppError::message(
+            ErrorCode::Invalid,
+            "error-password-unchanged",
+            &[],
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/auth/password`: replaces a password given the e-mail and the current
+/// one, without a token — how a one-time password set by an admin is replaced before
+/// the first sign-in. Counted and slowed like a sign-in.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientAddress(ip): ClientAddress,
+    Json(change): Json<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let bad = || AppError::message(ErrorCode::BadCredentials, "error-bad-credentials", &[]);
+    let email = Email::parse(change.email.as_deref().unwrap_or_default()).map_err(|_| bad())?;
+    check_new_password(&change)?;
+    let user = check_current_password(&state, ip, &email, &change.current_password).await?;
+    crate::admin::change_own_password(&state.store, &state.settings, user.id, &change.new_password)
+        .await?;
+    tracing::info!(user = %user.id, "password changed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/me/password`: the signed-in user's own password change (their current
+/// password checked first).
+pub async fn change_my_password(
+    State(state): State<AppState>,
+    ClientAddress(ip): ClientAddress,
+    caller: Caller,
+    Json(change): Json<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let email = Email::parse(&caller.user.email)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    check_new_password(&change)?;
+    check_current_password(&state, ip, &email, &change.current_password).await?;
+    crate::admin::change_own_password(
+        &state.store,
+        &state.settings,
+        caller.user.id,
+        &change.new_password,
+    )
+    .await?;
+    tracing::info!(user = %caller.user.id, "password changed");
+    Ok(StatusCode::NO_CONTENT)
 }
