@@ -5,6 +5,7 @@ mod access;
 mod bench;
 mod concurrency;
 mod contact;
+mod contract;
 mod demo;
 mod events;
 mod health;
