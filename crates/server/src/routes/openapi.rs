@@ -31,6 +31,7 @@ pub fn json<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 /// Who may call a route; decides the security requirement and the errors it implies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
+    /// No token needed.
     Anyone,
     /// Any signed-in user (`Authorization: Bearer`): 401 `unauthorized` otherwise.
     SignedIn,
@@ -41,17 +42,24 @@ pub enum Who {
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum In {
+    /// A segment of the path (`{id}`).
     Path,
+    /// `?name=value`.
     Query,
 }
 
 /// A path or query parameter.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
+    /// Its name.
     pub name: &'static str,
+    /// Path or query.
     pub location: In,
+    /// Whether a request must carry it.
     pub required: bool,
+    /// The schema of its value.
     pub schema: SchemaFn,
+    /// What it does, for the reference.
     pub description: &'static str,
 }
 
@@ -77,10 +85,15 @@ pub struct Route {
     pub path: &'static str,
     /// The group the reference shows it in.
     pub tag: &'static str,
+    /// Who may call it.
     pub who: Who,
+    /// What it does, in a sentence or a few.
     pub summary: &'static str,
+    /// Its path and query parameters.
     pub params: &'static [Param],
+    /// The schema of its JSON request body, if it takes one.
     pub body: Option<SchemaFn>,
+    /// What it answers on success.
     pub answer: Answer,
     /// Error codes this route answers besides the ones every route of its kind can
     /// (see [`Route::error_codes`]).
@@ -429,7 +442,10 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
             );
         }
         Answer::Empty(status) => {
-            responses.insert(status.to_string(), json!({ "description": "Done, no body" }));
+            responses.insert(
+                status.to_string(),
+                json!({ "description": "Done, no body" }),
+            );
         }
         Answer::EventStream(data) => {
             responses.insert(
@@ -617,7 +633,9 @@ mod tests {
                 schemas.push(&op["requestBody"]["content"]["application/json"]["schema"]);
             }
             if let Answer::Json(status, _) = route.answer {
-                schemas.push(&op["responses"][status.to_string()]["content"]["application/json"]["schema"]);
+                schemas.push(
+                    &op["responses"][status.to_string()]["content"]["application/json"]["schema"],
+                );
             }
             for s in schemas {
                 // `true` / `{}` would accept anything: the type has no real schema.
@@ -645,8 +663,7 @@ mod tests {
             assert_eq!(codes, &json!([code]), "{status}");
         }
         assert_eq!(
-            responses["401"]["content"]["application/json"]["schema"]["properties"]["code"]
-                ["enum"],
+            responses["401"]["content"]["application/json"]["schema"]["properties"]["code"]["enum"],
             json!(["bad_credentials"])
         );
     }
@@ -670,6 +687,8 @@ mod tests {
         assert!(required.contains(&json!("title")));
         assert!(!required.contains(&json!("contact")));
         // A tagged enum names its tag.
-        assert!(schemas["Mutation"].to_string().contains("\"create_ticket\""));
+        assert!(schemas["Mutation"]
+            .to_string()
+            .contains("\"create_ticket\""));
     }
 }

@@ -96,8 +96,10 @@ impl Contract {
             Some((template, op)) => {
                 let responses = &op["responses"];
                 let Some(answer) = responses.get(status.to_string()) else {
-                    let listed: Vec<&String> =
-                        responses.as_object().map(|r| r.keys().collect()).unwrap_or_default();
+                    let listed: Vec<&String> = responses
+                        .as_object()
+                        .map(|r| r.keys().collect())
+                        .unwrap_or_default();
                     return Err(format!(
                         "{request}, a status the document does not list for {method} {template} (it lists {listed:?}); body: {body}"
                     ));
@@ -106,7 +108,9 @@ impl Contract {
                     return if body.is_null() {
                         Ok(())
                     } else {
-                        Err(format!("{request} with a body, where the document says none: {body}"))
+                        Err(format!(
+                            "{request} with a body, where the document says none: {body}"
+                        ))
                     };
                 };
                 if content.get("application/json").is_none() {
@@ -226,7 +230,12 @@ fn a_wrong_answer_fails_the_check_with_the_path_and_the_error() {
     let contract = Contract::get();
     // A `Me` whose user is a number.
     let err = contract
-        .check("GET", "/api/v1/me", 200, &json!({"user": 5, "organisation": null}))
+        .check(
+            "GET",
+            "/api/v1/me",
+            200,
+            &json!({"user": 5, "organisation": null}),
+        )
         .unwrap_err();
     assert!(err.contains("GET /api/v1/me answered 200"), "{err}");
     assert!(err.contains("/user"), "{err}");
@@ -240,15 +249,28 @@ fn a_wrong_answer_fails_the_check_with_the_path_and_the_error() {
             &json!({"ticket": {"status": "lost"}, "messages": [], "events": []}),
         )
         .unwrap_err();
-    assert!(err.contains("/api/v1/tickets/{id}") || err.contains("tickets"), "{err}");
+    assert!(
+        err.contains("/api/v1/tickets/{id}") || err.contains("tickets"),
+        "{err}"
+    );
     // A status the route does not list.
     let err = contract
-        .check("get", "/api/v1/me", 418, &json!({"code": "invalid", "message": "x"}))
+        .check(
+            "get",
+            "/api/v1/me",
+            418,
+            &json!({"code": "invalid", "message": "x"}),
+        )
         .unwrap_err();
     assert!(err.contains("does not list"), "{err}");
     // An error code its status does not carry: 401 is never `busy`.
     let err = contract
-        .check("get", "/api/v1/me", 401, &json!({"code": "busy", "message": "x"}))
+        .check(
+            "get",
+            "/api/v1/me",
+            401,
+            &json!({"code": "busy", "message": "x"}),
+        )
         .unwrap_err();
     assert!(err.contains("/code"), "{err}");
     // A body where the document says there is none.
@@ -257,23 +279,41 @@ fn a_wrong_answer_fails_the_check_with_the_path_and_the_error() {
         .is_err());
     // And the right answers pass.
     contract
-        .check("get", "/api/v1/me", 401, &json!({"code": "unauthorized", "message": "x"}))
+        .check(
+            "get",
+            "/api/v1/me",
+            401,
+            &json!({"code": "unauthorized", "message": "x"}),
+        )
         .unwrap();
     contract
-        .check("get", "/nowhere", 404, &json!({"code": "not_found", "message": "x"}))
+        .check(
+            "get",
+            "/nowhere",
+            404,
+            &json!({"code": "not_found", "message": "x"}),
+        )
         .unwrap();
 }
 
 async fn the_reference_page_is_served_with_its_script_under_a_strict_policy(db: Db) {
     let app = TestApp::spawn(db).await;
     let base = app.server.url();
-    let page = app.http.get(format!("{base}/api/docs")).send().await.unwrap();
+    let page = app
+        .http
+        .get(format!("{base}/api/docs"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
     assert!(page.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -281,7 +321,10 @@ async fn the_reference_page_is_served_with_its_script_under_a_strict_policy(db: 
     let html = page.text().await.unwrap();
     // Everything it loads comes from this server; nothing inline.
     assert!(html.contains("<script src=\"/api/docs/docs.js\""), "{html}");
-    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
     for (asset, kind) in [("docs.js", "text/javascript"), ("docs.css", "text/css")] {
         let resp = app
             .http
