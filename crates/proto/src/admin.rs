@@ -15,6 +15,7 @@ use crate::{Organisation, Role, Tier, User};
 /// What an agreement row did to the subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AgreementAction {
     /// A new term, starting when the current one ends (or now, if it has ended).
@@ -46,6 +47,7 @@ impl AgreementAction {
 /// One entry of an organisation's subscription history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Agreement {
     pub id: Uuid,
     pub org_id: Uuid,
@@ -62,6 +64,7 @@ pub struct Agreement {
 /// An organisation as the admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AdminOrganisation {
     pub organisation: Organisation,
     /// The customers who may file for it; empty: every customer of it may.
@@ -73,6 +76,7 @@ pub struct AdminOrganisation {
 /// Answer of `GET /api/v1/admin/organisations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AdminOrganisationList {
     pub organisations: Vec<AdminOrganisation>,
 }
@@ -80,6 +84,7 @@ pub struct AdminOrganisationList {
 /// Body of `POST /api/v1/admin/organisations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewOrganisation {
     pub name: String,
     /// The end of a first agreement, starting now; none: never paid yet.
@@ -92,6 +97,7 @@ pub struct NewOrganisation {
 /// Body of `PATCH /api/v1/admin/organisations/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RenameOrganisation {
     pub name: String,
 }
@@ -99,6 +105,7 @@ pub struct RenameOrganisation {
 /// Body of `POST /api/v1/admin/organisations/{id}/agreements`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementChange {
     pub action: AgreementAction,
     /// The new end (renew, extend); ignored for a lapse.
@@ -111,6 +118,7 @@ pub struct AgreementChange {
 /// Answer of `GET /api/v1/admin/organisations/{id}/agreements`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementHistory {
     pub organisation: Organisation,
     pub agreements: Vec<Agreement>,
@@ -119,6 +127,7 @@ pub struct AgreementHistory {
 /// Body of `PUT /api/v1/admin/organisations/{id}/contacts`: the whole list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DesignatedContacts {
     pub user_ids: Vec<Uuid>,
 }
@@ -126,6 +135,7 @@ pub struct DesignatedContacts {
 /// A user as the admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AdminUser {
     pub user: User,
     pub org_name: Option<String>,
@@ -136,6 +146,7 @@ pub struct AdminUser {
 /// Answer of `GET /api/v1/admin/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AdminUserList {
     pub users: Vec<AdminUser>,
 }
@@ -144,6 +155,7 @@ pub struct AdminUserList {
 /// changes it at their first sign-in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewAdminUser {
     pub email: String,
     pub name: String,
@@ -174,6 +186,7 @@ impl std::fmt::Debug for NewAdminUser {
 /// what the new role does not have (a customer's organisation, an agent's tier).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UserChanges {
     #[serde(default)]
     pub role: Option<Role>,
@@ -188,6 +201,7 @@ pub struct UserChanges {
 /// Body of `POST /api/v1/admin/users/{id}/password`: a one-time password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OneTimePassword {
     pub password: String,
 }
@@ -202,6 +216,7 @@ impl std::fmt::Debug for OneTimePassword {
 /// (with `email`: a one-time password is replaced before the first sign-in).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PasswordChange {
     #[serde(default)]
     pub email: Option<String>,
@@ -220,6 +235,7 @@ impl std::fmt::Debug for PasswordChange {
 /// One row of the append-only audit log. `before` and `after` are JSON texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     pub id: Uuid,
     pub at: DateTime<Utc>,
@@ -237,6 +253,7 @@ pub struct AuditEntry {
 /// Answer of `GET /api/v1/admin/audit`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub total: i64,

@@ -24,6 +24,7 @@ pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 3..=20;
 /// A field of [`Contact`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactField {
     Name,
@@ -34,6 +35,7 @@ pub enum ContactField {
 /// What is wrong with one contact field; the app words each in the user's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactProblem {
     /// Longer than the field allows.
@@ -52,6 +54,7 @@ pub enum ContactProblem {
 /// rejection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactError {
     pub field: ContactField,
     pub problem: ContactProblem,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Stable, machine-readable error codes, serialised in `snake_case`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request or one of its fields is malformed or out of range.
@@ -109,6 +110,7 @@ impl std::fmt::Display for ErrorCode {
 /// Body of every non-2xx answer of the REST API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("{code}: {message}")]
 pub struct ApiError {
     pub code: ErrorCode,

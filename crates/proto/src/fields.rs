@@ -16,6 +16,7 @@ macro_rules! wire_enum {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vm])* $variant),+ }
 
@@ -158,6 +159,22 @@ impl From<Tier> for i64 {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Tier {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Tier".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Support tier, 1 (first line) to 3.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 3
+        })
+    }
+}
+
 impl std::fmt::Display for Tier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "L{}", self.0)
@@ -256,6 +273,17 @@ macro_rules! bounded_text {
                 f.write_str(&self.0)
             }
         }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                crate::schema::bounded_text($min, $max)
+            }
+        }
     };
 }
 
@@ -321,6 +349,22 @@ impl TryFrom<String> for Email {
 impl From<Email> for String {
     fn from(e: Email) -> String {
         e.0
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Email {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Email".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An e-mail address: one `@` with text on both sides and a dot in the domain; trimmed and lower-cased.",
+            "type": "string",
+            "minLength": 3,
+            "maxLength": 254
+        })
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Both `tadhkira-server` and the offline engine compile against this crate, so a
 //! request, a mutation or a change is defined exactly once. The UI's TypeScript types
-//! are generated from these with `ts-rs` (feature `ts`), never written by hand.
+//! are generated from these with `ts-rs` (feature `ts`), never written by hand; the
+//! server's OpenAPI document takes their JSON Schemas from `schemars` (feature `schema`).
 //!
 //! Values that carry rules (a title's length, an e-mail address, a tier) are newtypes
 //! whose constructors validate: past the edge, an invalid value cannot exist.
@@ -14,6 +15,8 @@ pub mod error;
 pub mod fields;
 pub mod health;
 pub mod rest;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod sync;
 pub mod ticket;
 

@@ -10,6 +10,7 @@ use crate::{FieldChange, Message, ShortText, Ticket, TicketEvent, Tier};
 /// conversation and timeline (customers never get internal notes or staff-only events).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub messages: Vec<Message>,
@@ -19,6 +20,7 @@ pub struct TicketDetail {
 /// Answer of `GET /api/v1/tickets`: one page of the filtered list and the total count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketPage {
     pub tickets: Vec<Ticket>,
     pub total: i64,
@@ -27,6 +29,7 @@ pub struct TicketPage {
 /// Body of `PATCH /api/v1/tickets/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketChanges {
     pub changes: Vec<FieldChange>,
 }
@@ -34,6 +37,7 @@ pub struct TicketChanges {
 /// Body of `POST /api/v1/tickets/{id}/escalate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EscalateRequest {
     pub to_tier: Tier,
     pub reason: ShortText,
@@ -43,6 +47,7 @@ pub struct EscalateRequest {
 /// pick the customer a phone ticket is for, or an assignee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PeoplePage {
     pub people: Vec<crate::Me>,
 }

@@ -38,6 +38,7 @@ pub const FIRST_LINE_CHECKS: [&str; 3] = ["restarted", "network_checked", "help_
 /// A new ticket, as filed by a customer or logged by an agent on a customer's behalf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewTicket {
     /// Made by the client (UUIDv7).
     pub id: Uuid,
@@ -105,6 +106,7 @@ impl NewTicket {
 /// A reply (public) or internal note (staff only) on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewMessage {
     /// Made by the client (UUIDv7).
     pub id: Uuid,
@@ -116,6 +118,7 @@ pub struct NewMessage {
 /// A new value for one field of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {
     Title(TicketTitle),
@@ -141,6 +144,7 @@ impl FieldValue {
 /// One field change with the version of that field the author last saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldChange {
     pub value: FieldValue,
     pub seen_version: i64,
@@ -149,6 +153,7 @@ pub struct FieldChange {
 /// Changes to a ticket's fields (last writer wins, field by field, in server order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketUpdate {
     pub ticket_id: Uuid,
     pub changes: Vec<FieldChange>,
@@ -176,6 +181,7 @@ impl TicketUpdate {
 /// Moving a ticket to a higher support tier, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Escalation {
     pub ticket_id: Uuid,
     pub to_tier: Tier,
@@ -185,6 +191,7 @@ pub struct Escalation {
 /// A change a user made locally, queued in the outbox until the server answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Mutation {
     CreateTicket(NewTicket),
@@ -230,6 +237,7 @@ impl Mutation {
 /// A mutation with the id the client gave it (UUIDv7); the id makes it idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MutationEnvelope {
     pub id: Uuid,
     pub mutation: Mutation,
@@ -238,6 +246,7 @@ pub struct MutationEnvelope {
 /// `POST /api/v1/sync/push`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushRequest {
     /// The installation that sends (never reused after a reinstall or a copied profile).
     pub client_id: Uuid,
@@ -248,6 +257,7 @@ pub struct PushRequest {
 /// What applying a mutation produced; kept with its id and repeated on a duplicate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Applied {
     pub ticket_id: Uuid,
     /// The ticket's human number.
@@ -259,6 +269,7 @@ pub struct Applied {
 /// The server's answer to one mutation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Applied {
@@ -277,6 +288,7 @@ pub enum Outcome {
 /// One answer of a push, for the mutation with this id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MutationResult {
     pub id: Uuid,
     #[serde(flatten)]
@@ -286,6 +298,7 @@ pub struct MutationResult {
 /// Answer of `POST /api/v1/sync/push`: one result per mutation, in the order sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushResponse {
     pub results: Vec<MutationResult>,
 }
@@ -293,6 +306,7 @@ pub struct PushResponse {
 /// The current state of something that changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 // Tickets dominate the feed anyway; boxing them would only add an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -305,6 +319,7 @@ pub enum Entity {
 /// One entry of the change feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Change {
     pub seq: i64,
     pub entity: Entity,
@@ -313,6 +328,7 @@ pub struct Change {
 /// Answer of `GET /api/v1/sync/pull`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullResponse {
     /// Identity of the server's database. A client that sees a new epoch resyncs from 0.
     pub epoch: Uuid,
@@ -326,6 +342,7 @@ pub struct PullResponse {
 /// Data of an SSE `changes` event on `GET /api/v1/events`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChangesAvailable {
     /// The newest sequence number committed when the event was sent.
     pub seq: i64,

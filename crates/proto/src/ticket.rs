@@ -13,6 +13,7 @@ use crate::{Channel, FieldError, NewTicket, Priority, Role, Status, Tier, Visibi
 /// app and editable before filing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contact {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -24,6 +25,7 @@ pub struct Contact {
 /// one means someone else wrote in between, and the overwritten value goes on the timeline.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldVersions {
     pub title: i64,
     pub status: i64,
@@ -125,6 +127,7 @@ impl std::fmt::Display for TicketField {
 /// A support ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ticket {
     /// Made by the client that filed it (UUIDv7).
     pub id: Uuid,
@@ -238,6 +241,7 @@ impl Ticket {
 /// A public reply or an internal note. Append-only: messages never conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     pub id: Uuid,
     pub ticket_id: Uuid,
@@ -252,6 +256,7 @@ pub struct Message {
 /// What happened on a ticket's timeline besides messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     Created {
@@ -317,6 +322,7 @@ pub const SYSTEM_USER_ID: Uuid = Uuid::nil();
 /// One entry of a ticket's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketEvent {
     pub id: Uuid,
     pub ticket_id: Uuid,
@@ -329,6 +335,7 @@ pub struct TicketEvent {
 /// An organisation that buys support.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Organisation {
     pub id: Uuid,
     pub name: String,
@@ -346,6 +353,7 @@ impl Organisation {
 /// A person who signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct User {
     pub id: Uuid,
     pub email: String,

@@ -82,12 +82,19 @@ pub async fn restore_sqlite(data_dir: &Path, from: &Path) -> anyhow::Result<Rest
         store.close().await;
         epoch
     };
-    for f in sidecars(&staged).into_iter().skip(1) {
-        if std::fs::metadata(&f).map(|m| m.len() > 0).unwrap_or(false) {
-            bail!("{} was not checkpointed; nothing was replaced", f.display());
-        }
-        let _ = std::fs::remove_file(f);
+    // The log must be empty (checkpointed); the shared-memory index is only a cache.
+    let [_, wal, shm] = sidecars(&staged);
+    if std::fs::metadata(&wal)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
+        bail!(
+            "{} was not checkpointed; nothing was replaced",
+            wal.display()
+        );
     }
+    let _ = std::fs::remove_file(wal);
+    let _ = std::fs::remove_file(shm);
     std::fs::File::open(&staged)?.sync_all()?;
 
     let current = data_dir.join(DB_FILE);

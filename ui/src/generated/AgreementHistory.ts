@@ -2,4 +2,7 @@
 import type { Agreement } from "./Agreement";
 import type { Organisation } from "./Organisation";
 
+/**
+ * Answer of `GET /api/v1/admin/organisations/{id}/agreements`, newest first.
+ */
 export type AgreementHistory = { organisation: Organisation, agreements: Array<Agreement>, };

@@ -2,4 +2,16 @@
 import type { Role } from "./Role";
 import type { Tier } from "./Tier";
 
-export type NewAdminUser = { email: string, name: string, role: Role, org_id: string | null, tier: Tier | null, locale: string, phone: string | null, password: string, };
+/**
+ * Body of `POST /api/v1/admin/users`. The password is a one-time password: the user
+ * changes it at their first sign-in.
+ */
+export type NewAdminUser = { email: string, name: string, role: Role, 
+/**
+ * Customers only.
+ */
+org_id: string | null, 
+/**
+ * Agents only (default 1).
+ */
+tier: Tier | null, locale: string, phone: string | null, password: string, };

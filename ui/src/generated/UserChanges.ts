@@ -2,4 +2,8 @@
 import type { Role } from "./Role";
 import type { Tier } from "./Tier";
 
+/**
+ * Body of `PATCH /api/v1/admin/users/{id}`: what to change. Changing the role clears
+ * what the new role does not have (a customer's organisation, an agent's tier).
+ */
 export type UserChanges = { role: Role | null, tier: Tier | null, org_id: string | null, locale: string | null, };

@@ -239,6 +239,9 @@ pub struct AuditQuery {
     offset: Option<i64>,
 }
 
+/// The largest page of the audit log.
+pub const MAX_AUDIT_LIMIT: i64 = 500;
+
 /// `GET /api/v1/admin/audit?actor=&action=&target=&since=&until=&limit=&offset=`.
 pub async fn audit(
     _admin: Admin,
@@ -246,7 +249,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, AppError> {
     let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
+    if !(1..=MAX_AUDIT_LIMIT).contains(&limit) {
         return Err(AppError::message(
             ErrorCode::Invalid,
             "error-limit-range",

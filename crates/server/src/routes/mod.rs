@@ -2,6 +2,7 @@
 //! is the JSON `{code, message}`; unknown paths too.
 
 mod admin;
+mod docs;
 mod events;
 mod health;
 pub mod openapi;
@@ -75,6 +76,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/escalate", post(tickets::escalate))
         .route("/api/v1/people", get(people::list))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/docs", get(docs::page))
+        .route("/api/docs/docs.js", get(docs::script))
+        .route("/api/docs/docs.css", get(docs::styles))
         .fallback(|| async { AppError::message(ErrorCode::NotFound, "error-no-route", &[]) })
         .method_not_allowed_fallback(|| async {
             AppError::message(ErrorCode::Invalid, "error-method-not-allowed", &[])

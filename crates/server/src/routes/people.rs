@@ -9,6 +9,9 @@ use crate::db::Caller;
 use crate::error::{AppError, Json, Query};
 use crate::state::AppState;
 
+/// Most users in one answer.
+pub const MAX_LIMIT: i64 = 500;
+
 /// Query of the directory.
 #[derive(Debug, Deserialize)]
 pub struct PeopleQuery {
@@ -38,11 +41,11 @@ pub async fn list(
         .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
     super::tickets::check_query_length(q.q.as_deref())?;
     let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
+    if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::message(
             ErrorCode::Invalid,
             "error-limit-range",
-            &[("max", "500".into())],
+            &[("max", MAX_LIMIT.to_string())],
         ));
     }
     let people = state.store.list_people(role, q.q.as_deref(), limit).await?;

@@ -199,9 +199,14 @@ impl TestApp {
         n
     }
 
-    /// `http://127.0.0.1:PORT/api/v1` + path.
+    /// `http://127.0.0.1:PORT/api/v1` + path; a path that starts with `/api/` is taken
+    /// from the root (`/api/docs`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.server.url())
+        if path.starts_with("/api/") {
+            format!("{}{path}", self.server.url())
+        } else {
+            format!("{}/api/v1{path}", self.server.url())
+        }
     }
 
     /// Creates an organisation; `paid` says whether its subscription is active.
@@ -285,7 +290,8 @@ impl TestApp {
             .token
     }
 
-    /// One JSON request; answers the status and the JSON body (`Null` if none).
+    /// One JSON request; answers the status and the JSON body (`Null` if none). The
+    /// answer must match the OpenAPI document ([`crate::contract`]), or the test fails.
     pub async fn call(
         &self,
         method: reqwest::Method,
@@ -295,7 +301,7 @@ impl TestApp {
     ) -> (StatusCode, Value) {
         let mut req = self
             .http
-            .request(method, self.url(path))
+            .request(method.clone(), self.url(path))
             .timeout(Duration::from_secs(60));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -311,6 +317,7 @@ impl TestApp {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
+        crate::contract::assert_answer(method.as_str(), &self.url(path), status, &json);
         (status, json)
     }
 

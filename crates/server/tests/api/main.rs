@@ -6,6 +6,7 @@ mod admin;
 mod bench;
 mod concurrency;
 mod contact;
+mod contract;
 mod demo;
 mod events;
 mod health;
