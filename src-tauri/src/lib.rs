@@ -160,6 +160,10 @@ pub fn run() {
             commands::staff_directory,
             commands::customer_directory,
             commands::list_painted,
+            commands::related_articles,
+            commands::article,
+            commands::deflect,
+            commands::open_link,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

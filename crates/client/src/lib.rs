@@ -6,6 +6,7 @@
 //! transaction. (A "change" is an entry of the server's feed, which a sync pulls.)
 
 pub mod api;
+mod articles;
 mod engine;
 pub mod error;
 pub mod model;
@@ -17,6 +18,7 @@ pub mod sync;
 pub mod token;
 mod wording;
 
+pub use articles::MAX_RELATED;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, EngineErrorCode, Result};
 pub use model::*;

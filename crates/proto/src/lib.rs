@@ -10,12 +10,15 @@
 pub mod auth;
 pub mod contact;
 pub mod error;
+#[macro_use]
 pub mod fields;
+pub mod article;
 pub mod health;
 pub mod rest;
 pub mod sync;
 pub mod ticket;
 
+pub use article::*;
 pub use auth::*;
 pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;

@@ -29,6 +29,7 @@ error-request-timeout = استغرق الطلب وقتًا أطول من الل�
 error-no-route = لا توجد نقطة نهاية بهذا العنوان
 error-method-not-allowed = هذه الطريقة غير مسموح بها هنا
 error-directory-staff-only = الدليل مخصّص لفريق الدعم
+error-articles-staff-only = كتابة المقالات مخصّصة لفريق الدعم
 error-limit-range = يجب أن يكون الحد بين 1 و{ $max }
 error-query-too-long = يجب ألا يزيد نص البحث على { $max } حرفًا
 error-cursor-negative = يجب ألا يكون المؤشر سالبًا

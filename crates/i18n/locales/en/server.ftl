@@ -31,6 +31,7 @@ error-request-timeout = the request took too long (its body arrived too slowly, 
 error-no-route = no such endpoint
 error-method-not-allowed = method not allowed here
 error-directory-staff-only = the directory is for staff
+error-articles-staff-only = articles are written by staff
 error-limit-range = limit must be 1 to { $max }
 error-query-too-long = search text must be at most { $max } characters
 error-cursor-negative = cursor must not be negative

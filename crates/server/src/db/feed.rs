@@ -5,6 +5,13 @@
 //! get only rows of their organisation that are not staff-only (internal notes and
 //! events that reveal internal handling); staff get every row.
 //!
+//! Articles belong to no organisation: their rows carry [`EVERY_ORG`]. A save of a
+//! published article, or one that stops it being published, is a public row; other
+//! saves (a draft's) are staff-only. Since a pull answers current state, a customer
+//! given an article row whose article is no longer published gets an
+//! [`Entity::ArticleWithdrawn`] tombstone instead (its client deletes its copy): a
+//! customer never receives a draft's or an archived article's content.
+//!
 //! Bounded pages. Since a pull answers current state, a row whose entity has a newer
 //! row (up to the committed head, visible to the caller) would only repeat what that
 //! newer row brings: such rows are skipped, so a ticket updated 1,000 times is carried
@@ -18,9 +25,10 @@ use std::collections::HashMap;
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use tadhkira_proto::{Change, Entity, MAX_PULL_LIMIT};
+use tadhkira_proto::{ArticleStatus, ArticleWithdrawn, Change, Entity, MAX_PULL_LIMIT};
 use uuid::Uuid;
 
+use super::writer::EVERY_ORG;
 use super::{rows, Caller, Store, StoreError};
 
 /// Sent after each commit that wrote to the feed: in-process on SQLite, through
@@ -95,16 +103,19 @@ impl Store {
                 .unwrap_or_default();
             sqlx::query(
                 "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
-                 WHERE c.seq > $1 AND c.seq <= $2 AND c.org_id = $4 AND c.staff_only = 0 \
+                 WHERE c.seq > $1 AND c.seq <= $2 AND (c.org_id = $4 OR c.org_id = $5) \
+                 AND c.staff_only = 0 \
                  AND NOT EXISTS (SELECT 1 FROM changes n \
                    WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
-                   AND n.seq > c.seq AND n.seq <= $2 AND n.org_id = $4 AND n.staff_only = 0) \
+                   AND n.seq > c.seq AND n.seq <= $2 AND n.org_id = c.org_id \
+                   AND n.staff_only = 0) \
                  ORDER BY c.seq LIMIT $3",
             )
             .bind(cursor)
             .bind(head)
             .bind(limit)
             .bind(org)
+            .bind(EVERY_ORG.to_string())
             .fetch_all(&self.pool)
             .await?
         };
@@ -136,6 +147,10 @@ impl Store {
         let events = self
             .load_by_ids(rows::EVENT_SELECT, "e.id", &ids("event"))
             .await?;
+        let articles = self
+            .load_by_ids(rows::ARTICLE_SELECT, "a.id", &ids("article"))
+            .await?;
+        let staff = caller.is_staff();
         let mut changes = Vec::with_capacity(wanted.len());
         let mut bytes = 0usize;
         // The seq of the last row dealt with, when the byte cap stopped the page early.
@@ -150,6 +165,15 @@ impl Store {
                     .get(id)
                     .map(|r| rows::message(r).map(Entity::Message)),
                 "event" => events.get(id).map(|r| rows::event(r).map(Entity::Event)),
+                "article" => articles.get(id).map(|r| {
+                    rows::article(r, staff).map(|a| {
+                        if staff || a.status == ArticleStatus::Published {
+                            Entity::Article(a)
+                        } else {
+                            Entity::ArticleWithdrawn(ArticleWithdrawn { id: a.id })
+                        }
+                    })
+                }),
                 _ => None,
             };
             if let Some(entity) = entity {

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, one file per resource. Every answer that is not 2xx
 //! is the JSON `{code, message}`; unknown paths too.
 
+mod articles;
 mod events;
 mod health;
 pub mod openapi;
@@ -41,6 +42,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/messages", post(tickets::add_message))
         .route("/api/v1/tickets/{id}/escalate", post(tickets::escalate))
         .route("/api/v1/people", get(people::list))
+        .route(
+            "/api/v1/articles",
+            get(articles::list).post(articles::create),
+        )
+        .route(
+            "/api/v1/articles/{id}",
+            get(articles::detail).patch(articles::update),
+        )
+        .route("/api/v1/articles/{id}/versions", get(articles::versions))
+        .route(
+            "/api/v1/articles/{id}/versions/{version}/restore",
+            post(articles::restore),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::message(ErrorCode::NotFound, "error-no-route", &[]) })
         .method_not_allowed_fallback(|| async {

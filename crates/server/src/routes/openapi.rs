@@ -35,6 +35,12 @@ pub const ROUTES: &[Route] = &[
     ("post", "/api/v1/tickets/{id}/messages", "signed in", "Add a public reply or (staff) an internal note", Some("NewMessage"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/escalate", "staff", "Move the ticket up a tier with a reason", Some("EscalateRequest"), "TicketDetail"),
     ("get", "/api/v1/people", "staff", "Directory of users with their organisation; filters ?role ?q (at most 200 characters) ?limit (to pick a requester or assignee)", None, "PeoplePage"),
+    ("get", "/api/v1/articles", "signed in", "Knowledge-base articles, most recently updated first; filters ?q (title, body or tags; at most 200 characters) ?category ?lang (ar|en) ?status (staff only: customers always get published articles) ?limit (at most 200) ?offset", None, "ArticlePage"),
+    ("post", "/api/v1/articles", "staff", "Write an article (draft unless status says otherwise); translation_of joins the translation group of that article", Some("NewArticle"), "Article"),
+    ("get", "/api/v1/articles/{id}", "signed in", "One article; to a customer anything not published answers 404 not_found", None, "Article"),
+    ("patch", "/api/v1/articles/{id}", "staff", "Change an article's title, body, category, tags or status; the state it replaces is kept as a version. With seen_version older than the article's, 409 conflict", Some("ArticleChanges"), "Article"),
+    ("get", "/api/v1/articles/{id}/versions", "staff", "The kept versions of an article, newest first", None, "ArticleVersions"),
+    ("post", "/api/v1/articles/{id}/versions/{version}/restore", "staff", "Bring back a kept version's title, body and status, as a new save (the replaced state is kept in turn)", None, "Article"),
     ("get", "/api/v1/openapi.json", "anyone", "This document", None, "OpenAPI document"),
 ];
 

@@ -2,6 +2,7 @@
 //! once on a fresh SQLite file and once on a fresh PostgreSQL database.
 
 mod access;
+mod articles;
 mod bench;
 mod concurrency;
 mod contact;
