@@ -63,4 +63,8 @@ export type Commands = {
   token_storage?: Of<typeof ipc.tokenStorage>;
   staff_directory?: Of<typeof ipc.staffDirectory>;
   customer_directory?: Of<typeof ipc.customerDirectory>;
+  related_articles?: Of<typeof ipc.relatedArticles>;
+  article?: Of<typeof ipc.article>;
+  deflect?: Of<typeof ipc.deflect>;
+  open_link?: Of<typeof ipc.openLink>;
 };
