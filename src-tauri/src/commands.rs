@@ -9,7 +9,9 @@ use tadhkira_client::{
     Account, ArticleHit, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
     TicketListPage, TicketView,
 };
-use tadhkira_proto::{Article, Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility};
+use tadhkira_proto::{
+    Article, Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility,
+};
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
@@ -194,7 +196,10 @@ pub fn open_link(url: String) -> Result<()> {
         .any(|p| lower.starts_with(p))
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
     if !allowed {
-        return Err(IpcError::new(tadhkira_client::EngineErrorCode::Invalid, "only web and mail addresses open"));
+        return Err(IpcError::new(
+            tadhkira_client::EngineErrorCode::Invalid,
+            "only web and mail addresses open",
+        ));
     }
     #[cfg(target_os = "linux")]
     let mut cmd = std::process::Command::new("xdg-open");
@@ -206,9 +211,12 @@ pub fn open_link(url: String) -> Result<()> {
         c.arg("url.dll,FileProtocolHandler");
         c
     };
-    cmd.arg(&url)
-        .spawn()
-        .map_err(|e| IpcError::new(tadhkira_client::EngineErrorCode::Storage, format!("could not open the browser: {e}")))?;
+    cmd.arg(&url).spawn().map_err(|e| {
+        IpcError::new(
+            tadhkira_client::EngineErrorCode::Storage,
+            format!("could not open the browser: {e}"),
+        )
+    })?;
     Ok(())
 }
 

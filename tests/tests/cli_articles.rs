@@ -55,7 +55,11 @@ fn a_customer_lists_searches_and_reads_the_published_articles_offline() {
     let all = json(&cli(d, &["--json", "articles", "--all"]));
     assert_eq!(all.as_array().unwrap().len(), 20, "--all is for staff only");
     let staff = json(&cli(agent.path(), &["--json", "articles", "--all"]));
-    assert_eq!(staff.as_array().unwrap().len(), 22, "staff also have the draft and the archived one");
+    assert_eq!(
+        staff.as_array().unwrap().len(),
+        22,
+        "staff also have the draft and the archived one"
+    );
 
     for typed in ["الطابعه لا تطبع", "الطّابِعَة لا تَطْبَع"] {
         let hits = json(&cli(d, &["--json", "articles", "--search", typed]));
@@ -81,7 +85,10 @@ fn a_customer_lists_searches_and_reads_the_published_articles_offline() {
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.starts_with("Printer shows offline"), "{text}");
     assert!(text.contains("version 1"), "{text}");
-    assert!(text.contains("If a network printer shows **offline**"), "{text}");
+    assert!(
+        text.contains("If a network printer shows **offline**"),
+        "{text}"
+    );
     let missing = cli(d, &["article", "0190a1b2-0000-7000-8000-000000000000"]);
     assert_eq!(missing.status.code(), Some(1), "{missing:?}");
 }

@@ -267,7 +267,10 @@ pub async fn related_articles(
     let (engine, _dir) = signed_in(url, "customer@nile.example").await?;
     engine.sync_now().await?;
     let stored = engine.articles(false).await?.len();
-    ensure!(stored >= articles, "pulled {stored} articles, expected {articles}");
+    ensure!(
+        stored >= articles,
+        "pulled {stored} articles, expected {articles}"
+    );
     let query = |text: &'static str, lang: &'static str| {
         let engine = engine.clone();
         move || {

@@ -112,7 +112,17 @@ async fn main() -> Result<()> {
 
     for g in &b.args.only {
         anyhow::ensure!(
-            ["push", "pg", "reference", "pull", "alert", "rest", "kb", "app"].contains(&g.as_str()),
+            [
+                "push",
+                "pg",
+                "reference",
+                "pull",
+                "alert",
+                "rest",
+                "kb",
+                "app"
+            ]
+            .contains(&g.as_str()),
             "unknown group {g:?} in --only"
         );
     }

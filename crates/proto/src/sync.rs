@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_clean_text, Article, Channel, Deflection, Contact, Description, ErrorCode, FieldError, Message, MessageBody,
-    Priority, ShortText, Status, Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
+    check_clean_text, Article, Channel, Contact, Deflection, Description, ErrorCode, FieldError,
+    Message, MessageBody, Priority, ShortText, Status, Ticket, TicketEvent, TicketField,
+    TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.

@@ -3,9 +3,7 @@
 //! withdrawn article leaves the store and its index.
 
 use chrono::Utc;
-use tadhkira_proto::{
-    Article, ArticleLang, ArticleStatus, ArticleWithdrawn, Change, Entity, Role,
-};
+use tadhkira_proto::{Article, ArticleLang, ArticleStatus, ArticleWithdrawn, Change, Entity, Role};
 use uuid::Uuid;
 
 use super::Store;
@@ -65,11 +63,36 @@ fn library() -> Vec<Article> {
     use ArticleLang::{Ar, En};
     use ArticleStatus::Published;
     vec![
-        article("الطابعة لا تطبع أو تظهر غير متصلة", "أطفئ الطابعة وانتظر ٣٠ ثانية ثم شغّلها.", Ar, Published),
-        article("Printer shows offline", "Switch the printer off and on again.", En, Published),
-        article("انقطاع الشبكة اللاسلكية في المستودع", "الرفوف المعدنية تُضعف الإشارة.", Ar, Published),
-        article("إعادة تعيين كلمة المرور المنسية", "اختر نسيت كلمة المرور.", Ar, Published),
-        article("VPN keeps disconnecting", "Update the VPN client.", En, Published),
+        article(
+            "الطابعة لا تطبع أو تظهر غير متصلة",
+            "أطفئ الطابعة وانتظر ٣٠ ثانية ثم شغّلها.",
+            Ar,
+            Published,
+        ),
+        article(
+            "Printer shows offline",
+            "Switch the printer off and on again.",
+            En,
+            Published,
+        ),
+        article(
+            "انقطاع الشبكة اللاسلكية في المستودع",
+            "الرفوف المعدنية تُضعف الإشارة.",
+            Ar,
+            Published,
+        ),
+        article(
+            "إعادة تعيين كلمة المرور المنسية",
+            "اختر نسيت كلمة المرور.",
+            Ar,
+            Published,
+        ),
+        article(
+            "VPN keeps disconnecting",
+            "Update the VPN client.",
+            En,
+            Published,
+        ),
     ]
 }
 
@@ -89,7 +112,10 @@ async fn search_with_and_without_harakat_and_tatweel_finds_the_same_articles() {
         assert_eq!(found(&s, typed, Some("ar")).await, plain, "{typed:?}");
     }
     // Arabic-Indic and Latin alike, case-folded; nothing for words in no article.
-    assert_eq!(found(&s, "PRINTER", Some("en")).await.first(), Some(&lib[1].id));
+    assert_eq!(
+        found(&s, "PRINTER", Some("en")).await.first(),
+        Some(&lib[1].id)
+    );
     assert!(found(&s, "kettle", None).await.is_empty());
     assert!(found(&s, " ، . ", None).await.is_empty());
 }
@@ -125,11 +151,24 @@ async fn the_users_language_comes_first_and_matches_are_marked() {
 #[tokio::test]
 async fn drafts_are_never_suggested_and_a_withdrawn_article_leaves_the_store() {
     let (_d, s) = store().await;
-    let shown = article("Printer jam", "Open the tray.", ArticleLang::En, ArticleStatus::Published);
-    let draft = article("Printer toner", "Draft.", ArticleLang::En, ArticleStatus::Draft);
+    let shown = article(
+        "Printer jam",
+        "Open the tray.",
+        ArticleLang::En,
+        ArticleStatus::Published,
+    );
+    let draft = article(
+        "Printer toner",
+        "Draft.",
+        ArticleLang::En,
+        ArticleStatus::Draft,
+    );
     pull(
         &s,
-        vec![Entity::Article(shown.clone()), Entity::Article(draft.clone())],
+        vec![
+            Entity::Article(shown.clone()),
+            Entity::Article(draft.clone()),
+        ],
         20,
     )
     .await;

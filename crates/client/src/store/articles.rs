@@ -94,7 +94,10 @@ pub(crate) fn highlight(text: &str, terms: &[String]) -> Vec<TextSegment> {
     };
     for (i, c) in text.char_indices() {
         // Harakat and tatweel are not alphanumeric but belong to the word.
-        let in_word = c.is_alphanumeric() || ('\u{064B}'..='\u{0652}').contains(&c) || c == '\u{0640}' || c == '\u{0670}';
+        let in_word = c.is_alphanumeric()
+            || ('\u{064B}'..='\u{0652}').contains(&c)
+            || c == '\u{0640}'
+            || c == '\u{0670}';
         match (in_word, word_start) {
             (true, None) => word_start = Some(i),
             (false, Some(start)) => {
@@ -230,9 +233,7 @@ impl Store {
         .bind(published_only as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|d| Ok(serde_json::from_str(d)?))
-            .collect()
+        rows.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
     }
 
     /// The published articles most related to `text`, best first, those in `lang`
@@ -320,7 +321,11 @@ mod tests {
     fn highlights_are_the_original_words_never_markup() {
         let terms = query_terms("الطابعه <b>");
         let segs = highlight("الطّابعة لا <b>تطبع</b>", &terms);
-        assert_eq!(marked(&segs), ["الطّابعة"], "one-letter words are not searched");
+        assert_eq!(
+            marked(&segs),
+            ["الطّابعة"],
+            "one-letter words are not searched"
+        );
         let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(joined, "الطّابعة لا <b>تطبع</b>", "the text is kept as is");
     }
@@ -331,7 +336,10 @@ mod tests {
                     needs a restart.";
         let segs = snippet(body, &query_terms("printer"));
         let text: String = segs.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(text, "Title Some intro text. Then the printer needs a restart.");
+        assert_eq!(
+            text,
+            "Title Some intro text. Then the printer needs a restart."
+        );
         assert_eq!(marked(&segs), ["printer"]);
     }
 }

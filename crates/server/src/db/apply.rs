@@ -12,8 +12,9 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sqlx::Row;
 use tadhkira_proto::{
-    contact, Applied, ArticleStatus, Deflection, Contact, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope,
-    MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility,
+    contact, Applied, ArticleStatus, Contact, Deflection, ErrorCode, EventKind, Filing, Mutation,
+    MutationEnvelope, MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket,
+    TicketField, Visibility,
 };
 use uuid::Uuid;
 

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use tadhkira_proto::{
-    Article, ArticleLang, ArticleStatus, ArticleVersion, Channel, Contact, EventKind, FieldVersions, Message, Organisation, Priority, Role, Status,
-    Ticket, TicketEvent, Tier, User, Visibility,
+    Article, ArticleLang, ArticleStatus, ArticleVersion, Channel, Contact, EventKind,
+    FieldVersions, Message, Organisation, Priority, Role, Status, Ticket, TicketEvent, Tier, User,
+    Visibility,
 };
 use uuid::Uuid;
 

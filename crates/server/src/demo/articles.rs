@@ -11,7 +11,12 @@ use uuid::Uuid;
 use crate::db::{Caller, Store};
 
 /// One demo article: title, category, tags, Markdown body.
-type Demo = (&'static str, &'static str, &'static [&'static str], &'static str);
+type Demo = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+);
 
 /// Pairs of (English, Arabic) articles.
 const ARTICLES: &[(Demo, Demo)] = &[
@@ -87,7 +92,11 @@ pub(super) async fn load(store: &Store, author: &Caller) -> anyhow::Result<()> {
                 id: Some(if i == 0 { en_id } else { Uuid::now_v7() }),
                 title: ArticleTitle::parse(title)?,
                 body: ArticleBody::parse(body)?,
-                lang: if i == 0 { ArticleLang::En } else { ArticleLang::Ar },
+                lang: if i == 0 {
+                    ArticleLang::En
+                } else {
+                    ArticleLang::Ar
+                },
                 translation_of: (i == 1).then_some(en_id),
                 category: Some(text(category)?),
                 tags: tags

@@ -112,7 +112,9 @@ pub async fn update(
     if let Some(tags) = &changes.tags {
         check_article_tags(tags).map_err(invalid)?;
     }
-    Ok(Json(state.store.update_article(&caller, id, &changes).await??))
+    Ok(Json(
+        state.store.update_article(&caller, id, &changes).await??,
+    ))
 }
 
 /// `GET /api/v1/articles/{id}/versions` (staff).

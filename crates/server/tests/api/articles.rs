@@ -124,7 +124,11 @@ async fn a_customer_never_sees_a_draft_or_archived_article(db: Db) {
         event_seqs(customer_events, Duration::from_millis(1500)),
         event_seqs(agent_events, Duration::from_millis(1500))
     );
-    assert_eq!(customer_seqs, vec![0, 3], "customer: the published one only");
+    assert_eq!(
+        customer_seqs,
+        vec![0, 3],
+        "customer: the published one only"
+    );
     assert_eq!(agent_seqs, vec![0, 1, 2, 3], "agent: every save");
 
     // List and search.
@@ -135,7 +139,11 @@ async fn a_customer_never_sees_a_draft_or_archived_article(db: Db) {
     let (_, found) = app.get(&c.customer_a, "/articles?q=toner").await;
     assert_eq!(titles(&found), ["Toner light is blinking"]);
     let (_, asked) = app.get(&c.customer_a, "/articles?status=draft").await;
-    assert_eq!(titles(&asked), ["Toner light is blinking"], "status is staff only");
+    assert_eq!(
+        titles(&asked),
+        ["Toner light is blinking"],
+        "status is staff only"
+    );
     let (_, staff) = app.get(&c.agent, "/articles?q=toner").await;
     assert_eq!(staff["total"], 3);
     let (_, drafts) = app.get(&c.agent, "/articles?status=draft").await;
@@ -206,7 +214,9 @@ async fn an_article_that_stops_being_published_is_withdrawn_from_customers(db: D
         article_changes(&got),
         vec![("article_withdrawn".into(), id.clone())]
     );
-    let withdrawn = got.iter().find(|c| c["entity"]["kind"] == "article_withdrawn");
+    let withdrawn = got
+        .iter()
+        .find(|c| c["entity"]["kind"] == "article_withdrawn");
     assert_eq!(
         withdrawn.unwrap()["entity"]["data"],
         json!({"id": id}),
@@ -281,7 +291,11 @@ async fn every_save_keeps_a_version_that_staff_can_restore(db: Db) {
         kept,
         [
             (2, "VPN keeps disconnecting", "Second text"),
-            (1, "VPN keeps disconnecting", "How to fix: VPN keeps disconnecting"),
+            (
+                1,
+                "VPN keeps disconnecting",
+                "How to fix: VPN keeps disconnecting"
+            ),
         ]
     );
     let (s, _) = app
@@ -360,9 +374,7 @@ async fn each_deflection_is_counted_once(db: Db) {
         }))
     };
     let first = deflect();
-    let results = app
-        .push(&c.customer_a, &[first.clone(), deflect()])
-        .await;
+    let results = app.push(&c.customer_a, &[first.clone(), deflect()]).await;
     assert_eq!(results[0]["outcome"], "applied", "{results:?}");
     assert_eq!(results[1]["outcome"], "applied", "{results:?}");
     // A retry of the first is answered from its record and not counted again.
