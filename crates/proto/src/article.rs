@@ -97,7 +97,7 @@ pub struct ArticleChanges {
     pub body: Option<ArticleBody>,
     /// `Some(None)` clears the category.
     #[serde(default, with = "double_option")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<ShortText>"))]
     pub category: Option<Option<ShortText>>,
     #[serde(default)]
     pub tags: Option<Vec<ShortText>>,

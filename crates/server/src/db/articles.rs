@@ -21,11 +21,15 @@ use super::{rows, Caller, Store, StoreError};
 pub struct ArticleFilter {
     /// Text in the title, body or tags.
     pub q: Option<String>,
+    /// Only this category.
     pub category: Option<String>,
+    /// Only this language.
     pub lang: Option<tadhkira_proto::ArticleLang>,
     /// Staff only (customers always get `published`).
     pub status: Option<ArticleStatus>,
+    /// Page size.
     pub limit: i64,
+    /// Articles to skip.
     pub offset: i64,
 }
 
