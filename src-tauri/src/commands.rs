@@ -6,10 +6,12 @@ use std::sync::atomic::Ordering;
 
 use tadhkira_client::api::{ApiClient, PlainHttp};
 use tadhkira_client::{
-    Account, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
+    Account, ArticleHit, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
     TicketListPage, TicketView,
 };
-use tadhkira_proto::{Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility};
+use tadhkira_proto::{
+    Article, Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility,
+};
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
@@ -154,6 +156,68 @@ pub async fn escalate(
     reason: String,
 ) -> Result<()> {
     Ok(state.engine.escalate(ticket_id, to_tier, &reason).await?)
+}
+
+/// The published articles most related to what the user is typing (the new-ticket
+/// form's suggestions), from the local store; `lang` first.
+#[tauri::command]
+pub async fn related_articles(
+    state: State<'_, AppState>,
+    text: String,
+    lang: Option<String>,
+    limit: Option<usize>,
+) -> Result<Vec<ArticleHit>> {
+    Ok(state
+        .engine
+        .related_articles(&text, lang.as_deref(), limit.unwrap_or(5))
+        .await?)
+}
+
+/// One article from the local store.
+#[tauri::command]
+pub async fn article(state: State<'_, AppState>, id: Uuid) -> Result<Article> {
+    Ok(state.engine.article(id).await?)
+}
+
+/// "This solved it": queues one deflection of the article.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn deflect(state: State<'_, AppState>, article_id: Uuid) -> Result<Uuid> {
+    Ok(state.engine.deflect(article_id).await?)
+}
+
+/// Opens a web (`http`, `https`) or mail (`mailto`) address from an article in the
+/// system's browser. The UI asks the user first; anything else (a `file:` path, a
+/// `javascript:` URL, an address with spaces or control characters) is refused here.
+#[tauri::command]
+pub fn open_link(url: String) -> Result<()> {
+    let lower = url.to_ascii_lowercase();
+    let allowed = ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !allowed {
+        return Err(IpcError::new(
+            tadhkira_client::EngineErrorCode::Invalid,
+            "only web and mail addresses open",
+        ));
+    }
+    #[cfg(target_os = "linux")]
+    let mut cmd = std::process::Command::new("xdg-open");
+    #[cfg(target_os = "macos")]
+    let mut cmd = std::process::Command::new("open");
+    #[cfg(target_os = "windows")]
+    let mut cmd = {
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
+        c
+    };
+    cmd.arg(&url).spawn().map_err(|e| {
+        IpcError::new(
+            tadhkira_client::EngineErrorCode::Storage,
+            format!("could not open the browser: {e}"),
+        )
+    })?;
+    Ok(())
 }
 
 /// Queued and rejected local changes.

@@ -175,6 +175,10 @@ pub fn run() {
             admin_commands::admin_audit,
             admin_commands::change_password,
             admin_commands::replace_one_time_password,
+            commands::related_articles,
+            commands::article,
+            commands::deflect,
+            commands::open_link,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

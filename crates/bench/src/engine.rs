@@ -216,3 +216,74 @@ async fn login_token(url: &str, email: &str) -> Result<String> {
         .await?;
     Ok(resp.token)
 }
+
+/// Publishes `articles` knowledge-base articles (half Arabic, half English, on a mix of
+/// topics) through the REST API as an agent, pulls them into a customer's engine, and
+/// times the new-ticket form's related-articles query for an Arabic and an English
+/// title; milliseconds per run of each.
+pub async fn related_articles(
+    url: &str,
+    agent_token: &str,
+    articles: usize,
+    runs: usize,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    const EN: [&str; 6] = [
+        "Printer shows offline on the second floor",
+        "VPN keeps disconnecting for remote staff",
+        "Reset a forgotten password and unlock the account",
+        "E-mail bounces with mailbox full",
+        "Wi-Fi drops in the warehouse aisles",
+        "Shared drive is slow when opening files",
+    ];
+    const AR: [&str; 6] = [
+        "الطابعة لا تطبع وتظهر غير متصلة",
+        "انقطاع اتصال الشبكة الافتراضية الخاصة",
+        "إعادة تعيين كلمة المرور المنسية",
+        "ارتداد الرسائل بسبب امتلاء صندوق البريد",
+        "انقطاع الشبكة اللاسلكية في المستودع",
+        "بطء المجلد المشترك عند فتح الملفات",
+    ];
+    let http = reqwest::Client::new();
+    for i in 0..articles {
+        let (title, lang) = if i % 2 == 0 {
+            (EN[(i / 2) % EN.len()], "en")
+        } else {
+            (AR[(i / 2) % AR.len()], "ar")
+        };
+        let body = format!(
+            "## {title}\n\n1. Restart the device ({i}).\n2. Check the cable and the network.\n\
+             3. أعد تشغيل الجهاز وتحقق من الكابل والشبكة.\n\nStill failing? File a ticket."
+        );
+        http.post(format!("{url}/api/v1/articles"))
+            .bearer_auth(agent_token)
+            .json(&serde_json::json!({
+                "title": format!("{title} ({i})"), "body": body, "lang": lang,
+                "category": "Bench", "status": "published"
+            }))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    let (engine, _dir) = signed_in(url, "customer@nile.example").await?;
+    engine.sync_now().await?;
+    let stored = engine.articles(false).await?.len();
+    ensure!(
+        stored >= articles,
+        "pulled {stored} articles, expected {articles}"
+    );
+    let query = |text: &'static str, lang: &'static str| {
+        let engine = engine.clone();
+        move || {
+            let engine = engine.clone();
+            async move {
+                let hits = engine.related_articles(text, Some(lang), 5).await?;
+                ensure!(!hits.is_empty(), "no related article for {text:?}");
+                Ok(())
+            }
+        }
+    };
+    let ar = time_ms(runs, query("الطابعه لا تطبع", "ar")).await?;
+    let en = time_ms(runs, query("Printer is offline and will not print", "en")).await?;
+    engine.close().await;
+    Ok((ar, en))
+}

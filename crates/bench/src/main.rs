@@ -41,7 +41,7 @@ struct Args {
     #[arg(long)]
     json: Option<std::path::PathBuf>,
     /// Only these groups of figures (comma-separated): push, pg, reference, pull,
-    /// alert, rest, app. All of them when not given.
+    /// alert, rest, kb, app. All of them when not given.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Sizes (tickets) of the push and pull figures, instead of 1,000, 10,000 and
@@ -112,7 +112,17 @@ async fn main() -> Result<()> {
 
     for g in &b.args.only {
         anyhow::ensure!(
-            ["push", "pg", "reference", "pull", "alert", "rest", "app"].contains(&g.as_str()),
+            [
+                "push",
+                "pg",
+                "reference",
+                "pull",
+                "alert",
+                "rest",
+                "kb",
+                "app"
+            ]
+            .contains(&g.as_str()),
             "unknown group {g:?} in --only"
         );
     }
@@ -138,6 +148,9 @@ async fn main() -> Result<()> {
     }
     if b.wants("rest") {
         rest_figures(&mut b).await?;
+    }
+    if b.wants("kb") {
+        kb_figures(&mut b).await?;
     }
     if b.wants("app") {
         app_figures(&mut b, loaded).await?;
@@ -335,6 +348,28 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
     }
 
     Ok(loaded)
+}
+
+/// The knowledge base: the new-ticket form's related-articles query at 1,000 articles.
+async fn kb_figures(b: &mut Bench) -> Result<()> {
+    println!("9. Related articles while filing");
+    let articles = b.scale(1_000);
+    let s = server::BenchServer::start(None)?;
+    let token = s.login("l1@tadhkira.example").await?;
+    let (ar, en) = engine::related_articles(&s.url, &token, articles, 50).await?;
+    b.add(Figure::from_runs(
+        format!("related articles, Arabic title, {articles} articles"),
+        "ms",
+        ar,
+        Goal::AtMost(20.0),
+    ));
+    b.add(Figure::from_runs(
+        format!("related articles, English title, {articles} articles"),
+        "ms",
+        en,
+        Goal::AtMost(20.0),
+    ));
+    Ok(())
 }
 
 async fn alert_figures(b: &mut Bench) -> Result<()> {

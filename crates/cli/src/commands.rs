@@ -1,10 +1,11 @@
 //! The CLI's commands, each a few engine calls: [`run`] opens the engine on the data
 //! folder and hands the command to its own function, grouped by what it touches —
 //! [`account`] (login, logout, whoami), [`tickets`] (new, list, show), [`edit`] (reply,
-//! note, status, update, escalate) and [`sync`] (sync, outbox, watch, and the sync round
-//! after every change).
+//! note, status, update, escalate), [`articles`] (articles, article) and [`sync`] (sync,
+//! outbox, watch, and the sync round after every change).
 
 mod account;
+mod articles;
 mod edit;
 mod sync;
 mod tickets;
@@ -132,6 +133,10 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
         Command::Sync => sync::sync(cli, engine).await,
         Command::Outbox { action } => sync::outbox(cli, engine, action.as_ref()).await,
         Command::Watch => sync::watch(cli, engine).await,
+        Command::Articles { search, all } => {
+            articles::articles(cli, engine, search.as_deref(), *all).await
+        }
+        Command::Article { id } => articles::article(cli, engine, id).await,
     }
 }
 

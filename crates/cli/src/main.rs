@@ -128,6 +128,17 @@ pub enum Command {
     },
     /// Stay connected and print alerts as they arrive.
     Watch,
+    /// Knowledge-base articles from the local store (published ones; staff: --all).
+    Articles {
+        /// Rank the published articles by this text (as the app's suggestions do).
+        #[arg(long)]
+        search: Option<String>,
+        /// Staff: drafts and archived articles too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show a knowledge-base article by its id.
+    Article { id: String },
 }
 
 /// `tadhkira outbox …`.

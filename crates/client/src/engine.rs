@@ -506,6 +506,11 @@ impl Engine {
         self.inner.wake.notify_one();
     }
 
+    /// Wakes the background sync (something new is queued).
+    pub(crate) fn wake_sync(&self) {
+        self.inner.wake.notify_one();
+    }
+
     /// Re-reads the outbox counts, applies `f`, and announces the new state if it changed.
     pub(crate) async fn refresh_state(&self, f: impl FnOnce(&mut SyncState)) {
         let counts = match self.session() {

@@ -8,6 +8,7 @@
 pub mod admin_api;
 mod administration;
 pub mod api;
+mod articles;
 mod engine;
 pub mod error;
 pub mod model;
@@ -19,6 +20,7 @@ pub mod sync;
 pub mod token;
 mod wording;
 
+pub use articles::MAX_RELATED;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, EngineErrorCode, Result};
 pub use model::*;

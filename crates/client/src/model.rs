@@ -395,3 +395,25 @@ pub enum EngineEvent {
     /// The account signed out (or its token was refused).
     SignedOut,
 }
+
+/// A piece of text, highlighted or not: how matches are marked for the UI without any
+/// markup (the UI renders each piece as text, a highlighted one in a `<mark>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TextSegment {
+    pub text: String,
+    pub highlighted: bool,
+}
+
+/// A published article found for what the user typed, with the matching words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ArticleHit {
+    pub id: Uuid,
+    pub lang: tadhkira_proto::ArticleLang,
+    pub category: Option<String>,
+    /// The title, in segments.
+    pub title: Vec<TextSegment>,
+    /// A short plain-text extract of the body around the first match, in segments.
+    pub snippet: Vec<TextSegment>,
+}

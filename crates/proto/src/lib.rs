@@ -12,7 +12,9 @@ pub mod admin;
 pub mod auth;
 pub mod contact;
 pub mod error;
+#[macro_use]
 pub mod fields;
+pub mod article;
 pub mod health;
 pub mod rest;
 #[cfg(feature = "schema")]
@@ -21,6 +23,7 @@ pub mod sync;
 pub mod ticket;
 
 pub use admin::*;
+pub use article::*;
 pub use auth::*;
 pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;

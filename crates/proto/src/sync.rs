@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_clean_text, Channel, Contact, Description, ErrorCode, FieldError, Message, MessageBody,
-    Priority, ShortText, Status, Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
+    check_clean_text, Article, Channel, Contact, Deflection, Description, ErrorCode, FieldError,
+    Message, MessageBody, Priority, ShortText, Status, Ticket, TicketEvent, TicketField,
+    TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -198,16 +199,20 @@ pub enum Mutation {
     AddMessage(NewMessage),
     UpdateTicket(TicketUpdate),
     Escalate(Escalation),
+    /// "This solved it" on a knowledge-base article.
+    Deflect(Deflection),
 }
 
 impl Mutation {
-    /// The ticket this mutation is about.
+    /// The ticket this mutation is about; for a deflection, the article (no ticket has
+    /// its id, so nothing depends on it and it depends on nothing).
     pub fn ticket_id(&self) -> Uuid {
         match self {
             Mutation::CreateTicket(t) => t.id,
             Mutation::AddMessage(m) => m.ticket_id,
             Mutation::UpdateTicket(u) => u.ticket_id,
             Mutation::Escalate(e) => e.ticket_id,
+            Mutation::Deflect(d) => d.article_id,
         }
     }
 
@@ -219,7 +224,7 @@ impl Mutation {
         match self {
             Mutation::CreateTicket(t) => t.check_free_text(),
             Mutation::UpdateTicket(u) => u.check_fields_once(),
-            Mutation::AddMessage(_) | Mutation::Escalate(_) => Ok(()),
+            Mutation::AddMessage(_) | Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
         }
     }
 
@@ -230,6 +235,7 @@ impl Mutation {
             Mutation::AddMessage(_) => "add_message",
             Mutation::UpdateTicket(_) => "update_ticket",
             Mutation::Escalate(_) => "escalate",
+            Mutation::Deflect(_) => "deflect",
         }
     }
 }
@@ -255,6 +261,7 @@ pub struct PushRequest {
 }
 
 /// What applying a mutation produced; kept with its id and repeated on a duplicate.
+/// For a deflection, `ticket_id` is the article's id and `ticket_number` is 0.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -314,6 +321,19 @@ pub enum Entity {
     Ticket(Ticket),
     Message(Message),
     Event(TicketEvent),
+    /// A knowledge-base article (customers get published ones only).
+    Article(Article),
+    /// An article the caller may no longer see (a customer's, once it stops being
+    /// published): the client deletes its copy.
+    ArticleWithdrawn(ArticleWithdrawn),
+}
+
+/// The id of an article withdrawn from the caller's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ArticleWithdrawn {
+    pub id: Uuid,
 }
 
 /// One entry of the change feed.

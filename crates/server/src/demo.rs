@@ -7,6 +7,11 @@
 //! Every fifth ticket is filed under targets of zero minutes, so that a fresh demo
 //! already has overdue tickets: the staff's "breaching" queue and the "overdue" marks
 //! have something to show (the others follow the configured targets).
+//!
+//! The knowledge base gets twenty published articles, ten in each language, matching
+//! the tickets' problems (see `demo/articles.rs`).
+
+mod articles;
 
 use chrono::{Duration, Utc};
 use tadhkira_proto::{
@@ -382,6 +387,7 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
         }
         apply(store, settings, &l1, update(id, FieldValue::Status(target))).await?;
     }
+    articles::load(store, &l2).await?;
     Ok(true)
 }
 

@@ -2,6 +2,7 @@
 
 /**
  * What applying a mutation produced; kept with its id and repeated on a duplicate.
+ * For a deflection, `ticket_id` is the article's id and `ticket_number` is 0.
  */
 export type Applied = { ticket_id: string, 
 /**

@@ -19,6 +19,8 @@ import type { DesignatedContacts } from '../generated/DesignatedContacts';
 import type { NewAdminUser } from '../generated/NewAdminUser';
 import type { NewOrganisation } from '../generated/NewOrganisation';
 import type { UserChanges } from '../generated/UserChanges';
+import type { Article } from '../generated/Article';
+import type { ArticleHit } from '../generated/ArticleHit';
 import type { Contact } from '../generated/Contact';
 import type { ContactError } from '../generated/ContactError';
 import type { Customer } from '../generated/Customer';
@@ -153,6 +155,20 @@ export const updateTicket = (ticket_id: string, values: FieldValue[]): Promise<v
 /** Escalates a ticket to `to_tier`. */
 export const escalate = (ticket_id: string, to_tier: Tier, reason: string): Promise<void> =>
   invoke('escalate', { ticket_id, to_tier, reason });
+
+/** The published articles most related to what is typed, the user's language first
+ * (from the local store; works offline). */
+export const relatedArticles = (text: string, lang: string, limit = 5): Promise<ArticleHit[]> =>
+  invoke('related_articles', { text, lang, limit });
+
+/** One article from the local store. */
+export const article = (id: string): Promise<Article> => invoke('article', { id });
+
+/** "This solved it": queues one deflection of the article. */
+export const deflect = (article_id: string): Promise<string> => invoke('deflect', { article_id });
+
+/** Opens a web or mail address in the system's browser (the UI confirms first). */
+export const openLink = (url: string): Promise<void> => invoke('open_link', { url });
 
 /** Queued and rejected local changes. */
 export const outbox = (): Promise<OutboxItem[]> => invoke('outbox');

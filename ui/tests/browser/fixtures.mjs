@@ -309,6 +309,7 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     customer_directory: { ok: account.user.role === 'customer' ? [] : CUSTOMERS },
     system_info: { ok: 'OS: linux (x86_64)\nApp: Tadhkira 0.1.0\nLocale: en' },
     check_contact: { ok: [] },
+    related_articles: { ok: [] },
     ...extra,
   };
 }

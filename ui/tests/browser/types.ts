@@ -77,4 +77,8 @@ export type Commands = {
   admin_disable_user?: Of<typeof ipc.adminDisableUser>;
   admin_one_time_password?: Of<typeof ipc.adminOneTimePassword>;
   admin_audit?: Of<typeof ipc.adminAudit>;
+  related_articles?: Of<typeof ipc.relatedArticles>;
+  article?: Of<typeof ipc.article>;
+  deflect?: Of<typeof ipc.deflect>;
+  open_link?: Of<typeof ipc.openLink>;
 };

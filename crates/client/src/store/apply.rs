@@ -90,14 +90,17 @@ impl Store {
     ) -> Result<(BTreeSet<Uuid>, Vec<PulledAlert>, Vec<PulledEventAlert>)> {
         let mut changed = BTreeSet::new();
         let (mut tickets, mut messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut articles, mut withdrawn) = (Vec::new(), Vec::new());
         let mut seen = HashSet::new();
         for c in changes.iter().rev() {
             let (id, ticket_id) = match &c.entity {
-                Entity::Ticket(t) => (t.id, t.id),
-                Entity::Message(m) => (m.id, m.ticket_id),
-                Entity::Event(e) => (e.id, e.ticket_id),
+                Entity::Ticket(t) => (t.id, Some(t.id)),
+                Entity::Message(m) => (m.id, Some(m.ticket_id)),
+                Entity::Event(e) => (e.id, Some(e.ticket_id)),
+                Entity::Article(a) => (a.id, None),
+                Entity::ArticleWithdrawn(w) => (w.id, None),
             };
-            changed.insert(ticket_id);
+            changed.extend(ticket_id);
             if !seen.insert(id) {
                 continue;
             }
@@ -105,6 +108,8 @@ impl Store {
                 Entity::Ticket(t) => tickets.push((t, &c.entity)),
                 Entity::Message(m) => messages.push(m),
                 Entity::Event(e) => events.push(e),
+                Entity::Article(a) => articles.push(a),
+                Entity::ArticleWithdrawn(w) => withdrawn.push(w.id),
             }
         }
 
@@ -129,6 +134,7 @@ impl Store {
         let new_ids = upsert_pulled_messages(&mut tx, &messages).await?;
         events.reverse();
         upsert_pulled_events(&mut tx, &events).await?;
+        Store::apply_articles(&mut tx, &articles, &withdrawn).await?;
 
         let new_messages: Vec<&Message> = messages
             .into_iter()

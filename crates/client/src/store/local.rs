@@ -56,6 +56,14 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Queues a mutation that changes nothing stored locally (a deflection).
+    pub async fn queue(&self, env: &MutationEnvelope) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        append(&mut tx, env).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// The stored ticket `id`, or [`EngineError::NotFound`].

@@ -5,6 +5,7 @@
 //! (indexed pages), so the UI does not wait noticeably behind a pull page.
 
 mod apply;
+mod articles;
 mod bulk;
 mod event_alerts;
 mod list;
@@ -146,6 +147,8 @@ where
         .await?)
 }
 
+#[cfg(test)]
+mod article_tests;
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]

@@ -75,7 +75,7 @@ async fn show_edit(conn: &mut SqliteConnection, m: &Mutation) -> Result<()> {
                 upsert_message(&mut *conn, &msg).await?;
             }
         }
-        Mutation::UpdateTicket(_) | Mutation::Escalate(_) => {}
+        Mutation::UpdateTicket(_) | Mutation::Escalate(_) | Mutation::Deflect(_) => {}
     }
     Ok(())
 }

@@ -14,6 +14,15 @@ cli-tickets-count =
        *[other] { $count } تذكرة
     }
 cli-list-count = { $shown } من { $total }
+cli-articles-count =
+    { $count ->
+        [zero] لا توجد مقالات
+        [one] مقالة واحدة
+        [two] مقالتان
+        [few] { $count } مقالات
+        [many] { $count } مقالة
+       *[other] { $count } مقالة
+    }
 cli-outbox-count =
     { $count ->
         [zero] لا توجد إدخالات
@@ -28,6 +37,8 @@ cli-outbox-count =
 
 cli-password-prompt = كلمة المرور لـ { $email }:
 cli-signed-in = تم تسجيل الدخول باسم { $name } ({ $role }) على { $server }
+cli-article-meta = اللغة { $lang } · { $category } · الإصدار { $version } · كتبها { $author }
+cli-article-no-category = بلا تصنيف
 cli-signed-out = تم تسجيل الخروج
 cli-whoami = { $name } <{ $email }> على { $server }
 cli-ticket-created = #{ $number } { $id }
@@ -217,3 +228,8 @@ cli-help-outbox-resend-title = عنوان جديد لإنشاء تذكرة
 cli-help-outbox-discard = احذف عنصرًا (حذف إنشاء تذكرة يزيل التذكرة المحلية)
 cli-help-outbox-discard-id = معرّف العنصر (من tadhkira outbox)
 cli-help-watch = ابقَ متصلًا واطبع التنبيهات فور وصولها
+cli-help-articles = مقالات قاعدة المعرفة من المخزن المحلي (المنشورة؛ لفريق الدعم: ‎--all)
+cli-help-articles-search = رتّب المقالات المنشورة حسب هذا النص كما تفعل اقتراحات التطبيق
+cli-help-articles-all = لفريق الدعم: المسودات والمقالات المؤرشفة أيضًا
+cli-help-article = اعرض مقالة من قاعدة المعرفة بمعرّفها
+cli-help-article-id = معرّف المقالة

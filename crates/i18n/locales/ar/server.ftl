@@ -33,6 +33,7 @@ error-directory-staff-only = الدليل مخصّص لفريق الدعم
 error-admin-only = الإدارة للمسؤولين فقط
 error-disable-self = لا يمكنك تعطيل حسابك
 error-password-unchanged = اختر كلمة مرور مختلفة عن الحالية
+error-articles-staff-only = كتابة المقالات مخصّصة لفريق الدعم
 error-limit-range = يجب أن يكون الحد بين 1 و{ $max }
 error-query-too-long = يجب ألا يزيد نص البحث على { $max } حرفًا
 error-cursor-negative = يجب ألا يكون المؤشر سالبًا

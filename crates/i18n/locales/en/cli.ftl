@@ -12,6 +12,12 @@ cli-tickets-count =
     }
 # `list` when only part of the matching tickets is shown (else cli-tickets-count).
 cli-list-count = { $shown } of { $total }
+cli-articles-count =
+    { $count ->
+        [0] No articles
+        [one] { $count } article
+       *[other] { $count } articles
+    }
 cli-outbox-count =
     { $count ->
         [one] { $count } entry
@@ -22,6 +28,8 @@ cli-outbox-count =
 
 cli-password-prompt = password for { $email }:
 cli-signed-in = signed in as { $name } ({ $role }) on { $server }
+cli-article-meta = language { $lang } · { $category } · version { $version } · by { $author }
+cli-article-no-category = no category
 cli-signed-out = signed out
 cli-whoami = { $name } <{ $email }> on { $server }
 cli-ticket-created = #{ $number } { $id }
@@ -208,3 +216,8 @@ cli-help-outbox-resend-title = New title for a ticket's creation
 cli-help-outbox-discard = Drop an entry (dropping a ticket's creation removes the local ticket)
 cli-help-outbox-discard-id = The entry's id (from tadhkira outbox)
 cli-help-watch = Stay connected and print alerts as they arrive
+cli-help-articles = Knowledge-base articles from the local store (published ones; staff: --all)
+cli-help-articles-search = Rank the published articles by this text, as the app's suggestions do
+cli-help-articles-all = Staff: drafts and archived articles too
+cli-help-article = Show a knowledge-base article by its id
+cli-help-article-id = The article's id

@@ -35,6 +35,7 @@ error-directory-staff-only = the directory is for staff
 error-admin-only = administration is for admins
 error-disable-self = you cannot disable your own account
 error-password-unchanged = choose a password different from the current one
+error-articles-staff-only = articles are written by staff
 error-limit-range = limit must be 1 to { $max }
 error-query-too-long = search text must be at most { $max } characters
 error-cursor-negative = cursor must not be negative

@@ -10,9 +10,11 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
+use sqlx::Row;
 use tadhkira_proto::{
-    contact, Applied, Contact, ErrorCode, EventKind, Filing, Mutation, MutationEnvelope,
-    MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket, TicketField, Visibility,
+    contact, Applied, ArticleStatus, Contact, Deflection, ErrorCode, EventKind, Filing, Mutation,
+    MutationEnvelope, MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket,
+    TicketField, Visibility,
 };
 use uuid::Uuid;
 
@@ -86,6 +88,7 @@ async fn apply_one(
         Mutation::AddMessage(m) => add_message(w, caller, m, targets).await?,
         Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, policy).await?,
         Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
+        Mutation::Deflect(d) => deflect(w, caller, env.id, d).await?,
     };
     match step {
         Ok(result) => {
@@ -108,6 +111,47 @@ fn checked_contact(new: &NewTicket) -> Result<Contact, Rejection> {
     new.contact
         .checked()
         .map_err(|e| Rejection::new(ErrorCode::Invalid, contact::describe(&e)))
+}
+
+/// Counts a deflection on an article the caller may see (customers: published only).
+/// It writes no feed row: the count is staff information read with the article.
+async fn deflect(
+    w: &mut Writer,
+    caller: &Caller,
+    mutation_id: Uuid,
+    d: &Deflection,
+) -> Result<Step, StoreError> {
+    let row = sqlx::query("SELECT status FROM articles WHERE id = $1")
+        .bind(d.article_id.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
+    let visible = match status.as_deref() {
+        Some(_) if caller.is_staff() => true,
+        Some(s) => s == ArticleStatus::Published.as_str(),
+        None => false,
+    };
+    if !visible {
+        return Ok(Err(Rejection::new(
+            ErrorCode::NotFound,
+            format!("no article {}", d.article_id),
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO article_deflections (mutation_id, article_id, user_id, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(mutation_id.to_string())
+    .bind(d.article_id.to_string())
+    .bind(caller.user.id.to_string())
+    .bind(w.now)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(Ok(Applied {
+        ticket_id: d.article_id,
+        ticket_number: 0,
+        seq: w.last_seq(),
+    }))
 }
 
 fn rejected(r: Rejection) -> Outcome {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use tadhkira_proto::{Change, Entity, MAX_PULL_LIMIT};
+use tadhkira_proto::{ArticleWithdrawn, Change, Entity, MAX_PULL_LIMIT};
 use uuid::Uuid;
 
 use super::visibility::{view_of, Audience, FeedFilter};
@@ -130,6 +130,10 @@ impl Store {
         let events = self
             .load_by_ids(rows::EVENT_SELECT, "e.id", &ids("event"))
             .await?;
+        let articles = self
+            .load_by_ids(rows::ARTICLE_SELECT, "a.id", &ids("article"))
+            .await?;
+        let staff = audience == Audience::Staff;
         let mut changes = Vec::with_capacity(wanted.len());
         let mut bytes = 0usize;
         // The seq of the last row dealt with, when the byte cap stopped the page early.
@@ -144,6 +148,17 @@ impl Store {
                     .get(id)
                     .map(|r| rows::message(r).map(Entity::Message)),
                 "event" => events.get(id).map(|r| rows::event(r).map(Entity::Event)),
+                // An article this audience may no longer see (unpublished since) comes
+                // as its withdrawal, so their copy goes.
+                "article" => articles.get(id).map(|r| {
+                    rows::article(r, staff).map(|a| {
+                        if audience.may_see_article(a.status) {
+                            Entity::Article(a)
+                        } else {
+                            Entity::ArticleWithdrawn(ArticleWithdrawn { id: a.id })
+                        }
+                    })
+                }),
                 _ => None,
             };
             if let Some(entity) = entity {

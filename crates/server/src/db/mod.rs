@@ -12,6 +12,7 @@
 
 mod admin;
 mod apply;
+mod articles;
 mod edit;
 mod feed;
 mod lifecycle;
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, Executor, Row};
 use uuid::Uuid;
 
 pub use admin::{AuditFilter, AuditRecord, UserUpdate, SYSTEM_ACTOR};
+pub use articles::ArticleFilter;
 pub use feed::Notice;
 pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use tadhkira_proto::{
-    Channel, Contact, EventKind, FieldVersions, Message, Organisation, Priority, Role, Status,
-    Ticket, TicketEvent, Tier, User, Visibility,
+    Article, ArticleLang, ArticleStatus, ArticleVersion, Channel, Contact, EventKind,
+    FieldVersions, Message, Organisation, Priority, Role, Status, Ticket, TicketEvent, Tier, User,
+    Visibility,
 };
 use uuid::Uuid;
 
@@ -34,6 +35,16 @@ pub const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name 
 /// Columns of a timeline event with its actor.
 pub const EVENT_SELECT: &str = "SELECT e.id, e.ticket_id, e.actor_id, u.name AS actor_name, \
     e.kind, e.created_at FROM ticket_events e JOIN users u ON u.id = e.actor_id";
+
+/// Columns of an article with its author's name and its deflection count.
+pub const ARTICLE_SELECT: &str = "SELECT a.id, a.group_id, a.lang, a.title, a.body, a.category, \
+    a.tags, a.status, a.author_id, u.name AS author_name, a.version, a.created_at, a.updated_at, \
+    (SELECT COUNT(*) FROM article_deflections d WHERE d.article_id = a.id) AS deflections \
+    FROM articles a JOIN users u ON u.id = a.author_id";
+
+/// Columns of a kept article version.
+pub const ARTICLE_VERSION_SELECT: &str = "SELECT v.article_id, v.version, v.title, v.body, \
+    v.status, v.author_id, v.saved_at FROM article_versions v";
 
 /// Current time in unix milliseconds.
 pub fn now_ms() -> i64 {
@@ -179,5 +190,44 @@ pub fn user(row: &AnyRow) -> Result<User, StoreError> {
             .transpose()?,
         locale: row.try_get("locale")?,
         phone: row.try_get("phone")?,
+    })
+}
+
+/// An article row (selected with [`ARTICLE_SELECT`]); the deflection count only for
+/// staff.
+pub fn article(row: &AnyRow, staff: bool) -> Result<Article, StoreError> {
+    let tags: String = row.try_get("tags")?;
+    Ok(Article {
+        id: uuid(row, "id")?,
+        group_id: uuid(row, "group_id")?,
+        lang: word(row, "lang", ArticleLang::parse)?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        category: row.try_get("category")?,
+        tags: serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?,
+        status: word(row, "status", ArticleStatus::parse)?,
+        author_id: uuid(row, "author_id")?,
+        author_name: row.try_get("author_name")?,
+        version: row.try_get("version")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+        deflections: if staff {
+            Some(row.try_get("deflections")?)
+        } else {
+            None
+        },
+    })
+}
+
+/// A kept article version (selected with [`ARTICLE_VERSION_SELECT`]).
+pub fn article_version(row: &AnyRow) -> Result<ArticleVersion, StoreError> {
+    Ok(ArticleVersion {
+        article_id: uuid(row, "article_id")?,
+        version: row.try_get("version")?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        status: word(row, "status", ArticleStatus::parse)?,
+        author_id: uuid(row, "author_id")?,
+        saved_at: time(row, "saved_at")?,
     })
 }

@@ -5,7 +5,9 @@
 //!   works on it (assignee) is internal;
 //! - the public messages on them, never internal notes;
 //! - the timeline events that do not reveal internal handling ([`event_is_staff_only`]:
-//!   assignment, escalation, a lapsed-subscription override).
+//!   assignment, escalation, a lapsed-subscription override);
+//! - published articles ([`Audience::may_see_article`]); one unpublished later comes
+//!   through the feed as its withdrawal.
 //!
 //! The change feed cannot re-decide each row cheaply on every pull, so the writer stores
 //! each row's organisation and a `staff_only` flag, computed here at write time
@@ -15,9 +17,12 @@
 //! rules. `tests/api/visibility.rs` checks, over random data and every role, that a
 //! ticket's REST detail and what a pull brings of it agree.
 
-use tadhkira_proto::{EventKind, Message, Ticket, TicketEvent, TicketField, Visibility};
+use tadhkira_proto::{
+    ArticleStatus, EventKind, Message, Ticket, TicketEvent, TicketField, Visibility,
+};
 use uuid::Uuid;
 
+use super::writer::EVERY_ORG;
 use super::Caller;
 
 /// Whose eyes a read is for.
@@ -55,6 +60,12 @@ impl Audience {
     /// Whether this event (on a ticket this audience may see) is shown.
     pub fn may_see_event(self, event: &TicketEvent) -> bool {
         self == Audience::Staff || !event_is_staff_only(&event.kind)
+    }
+
+    /// Whether an article in this state is shown: staff see drafts and archived ones,
+    /// customers published articles only.
+    pub fn may_see_article(self, status: ArticleStatus) -> bool {
+        self == Audience::Staff || status == ArticleStatus::Published
     }
 
     /// The organisation a customer's feed and lists are limited to (`Some("")` for a
@@ -115,11 +126,15 @@ impl FeedFilter {
                 condition: String::new(),
                 binds: Vec::new(),
             },
+            // Their organisation's rows, and rows for every organisation (published
+            // articles, and the withdrawal of one).
             Some(org) => Self {
                 condition: format!(
-                    " AND {alias}.org_id = ${first_param} AND {alias}.staff_only = 0"
+                    " AND ({alias}.org_id = ${first_param} OR {alias}.org_id = ${}) \
+                     AND {alias}.staff_only = 0",
+                    first_param + 1
                 ),
-                binds: vec![org],
+                binds: vec![org, EVERY_ORG.to_string()],
             },
         }
     }
@@ -149,8 +164,11 @@ mod tests {
         assert_eq!(lost.org_limit().as_deref(), Some(""));
         assert!(Audience::Staff.may_see_ticket(Uuid::nil()));
         let f = FeedFilter::new(lost, "c", 4);
-        assert_eq!(f.condition, " AND c.org_id = $4 AND c.staff_only = 0");
-        assert_eq!(f.binds, [String::new()]);
+        assert_eq!(
+            f.condition,
+            " AND (c.org_id = $4 OR c.org_id = $5) AND c.staff_only = 0"
+        );
+        assert_eq!(f.binds, [String::new(), EVERY_ORG.to_string()]);
         assert!(FeedFilter::new(Audience::Staff, "c", 4)
             .condition
             .is_empty());

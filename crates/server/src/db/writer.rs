@@ -55,7 +55,12 @@ pub(super) enum EntityKind {
     Ticket,
     Message,
     Event,
+    Article,
 }
+
+/// The `org_id` of a feed row every organisation may see (a published article's, or the
+/// withdrawal of one): no organisation has this id.
+pub const EVERY_ORG: Uuid = Uuid::max();
 
 impl EntityKind {
     pub(super) fn as_str(self) -> &'static str {
@@ -63,6 +68,7 @@ impl EntityKind {
             EntityKind::Ticket => "ticket",
             EntityKind::Message => "message",
             EntityKind::Event => "event",
+            EntityKind::Article => "article",
         }
     }
 }
@@ -77,6 +83,8 @@ pub(super) struct Writer {
     number_at_start: i64,
     /// Newest public seq per organisation, for live notices.
     org_seqs: HashMap<Uuid, i64>,
+    /// A row every organisation may see was written: the live notice goes to everyone.
+    every_org: bool,
     /// Feed rows and applied-mutation records, written in a few multi-row INSERTs at
     /// commit rather than one round trip each (the batch is one transaction anyway).
     feed: Vec<FeedRow>,
@@ -137,6 +145,7 @@ impl Writer {
             number,
             number_at_start: number,
             org_seqs: HashMap::new(),
+            every_org: false,
             feed: Vec::new(),
             applied: HashMap::new(),
             new_applied: Vec::new(),
@@ -265,6 +274,28 @@ impl Writer {
             self.org_seqs.insert(ticket.org_id, self.seq);
         }
         Ok(self.seq)
+    }
+
+    /// Appends an article's row to the change feed and answers its seq. `public`: the
+    /// row concerns customers (the article is published, or just stopped being so and
+    /// must be withdrawn from their stores); otherwise only staff pull it.
+    pub fn append_article_change(&mut self, article_id: Uuid, public: bool) -> i64 {
+        self.seq += 1;
+        self.feed.push(FeedRow {
+            seq: self.seq,
+            ticket_id: article_id,
+            org_id: EVERY_ORG,
+            kind: EntityKind::Article,
+            entity_id: article_id,
+            staff_only: !public,
+        });
+        self.every_org |= public;
+        self.seq
+    }
+
+    /// The seq of the last row written so far (in this transaction or before it).
+    pub fn last_seq(&self) -> i64 {
+        self.seq
     }
 
     /// Adds an event to a ticket's timeline (and the feed); answers its seq.
@@ -409,7 +440,7 @@ impl Writer {
         let notice = (self.seq != self.seq_at_start).then(|| Notice {
             seq: self.seq,
             orgs: self.org_seqs.into_iter().collect(),
-            all: false,
+            all: self.every_org,
         });
         match (store.backend, notice) {
             (Backend::Postgres, Some(mut notice)) => {
@@ -458,6 +489,7 @@ fn mutation_kind(s: &str) -> &'static str {
         "add_message" => "add_message",
         "update_ticket" => "update_ticket",
         "escalate" => "escalate",
+        "deflect" => "deflect",
         _ => "unknown",
     }
 }

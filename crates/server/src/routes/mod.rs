@@ -2,6 +2,7 @@
 //! is the JSON `{code, message}`; unknown paths too.
 
 mod admin;
+mod articles;
 mod docs;
 mod events;
 mod health;
@@ -75,6 +76,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/messages", post(tickets::add_message))
         .route("/api/v1/tickets/{id}/escalate", post(tickets::escalate))
         .route("/api/v1/people", get(people::list))
+        .route(
+            "/api/v1/articles",
+            get(articles::list).post(articles::create),
+        )
+        .route(
+            "/api/v1/articles/{id}",
+            get(articles::detail).patch(articles::update),
+        )
+        .route("/api/v1/articles/{id}/versions", get(articles::versions))
+        .route(
+            "/api/v1/articles/{id}/versions/{version}/restore",
+            post(articles::restore),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/docs", get(docs::page))
         .route("/api/docs/docs.js", get(docs::script))

@@ -132,6 +132,9 @@ const ORG_ID: Param = param(
 /// The `{id}` of a user.
 const USER_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The user's id");
 
+/// The `{id}` of an article.
+const ARTICLE_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The article's id");
+
 /// The `{id}` of a ticket.
 const TICKET_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The ticket's id");
 
@@ -152,6 +155,10 @@ fn ticket_limit(_: &mut SchemaGenerator) -> Schema {
 
 fn people_limit(_: &mut SchemaGenerator) -> Schema {
     page_limit(crate::routes::people::MAX_LIMIT)
+}
+
+fn article_limit(_: &mut SchemaGenerator) -> Schema {
+    page_limit(crate::routes::articles::MAX_PAGE)
 }
 
 fn audit_limit(_: &mut SchemaGenerator) -> Schema {
@@ -356,6 +363,75 @@ pub const ROUTES: &[Route] = &[
             param("limit", In::Query, false, people_limit, "Most users in the answer (default 100)"),
         ],
         answer: Answer::Json(200, json::<PeoplePage>),
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/articles",
+        tag: "articles",
+        summary: "Knowledge-base articles, most recently updated first. Customers always get published articles only",
+        params: &[
+            param("q", In::Query, false, search_text, "Words in the title, body or tags"),
+            param("category", In::Query, false, json::<String>, "Only this category"),
+            param("lang", In::Query, false, json::<ArticleLang>, "Only this language"),
+            param("status", In::Query, false, json::<ArticleStatus>, "Staff only: only this status"),
+            param("limit", In::Query, false, article_limit, "Page size (default 50)"),
+            param("offset", In::Query, false, not_negative, "Articles to skip"),
+        ],
+        answer: Answer::Json(200, json::<ArticlePage>),
+        ..ROUTE
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/articles",
+        tag: "articles",
+        who: Who::Staff,
+        summary: "Write an article (draft unless status says otherwise); translation_of joins the translation group of that article",
+        body: Some(json::<NewArticle>),
+        answer: Answer::Json(201, json::<Article>),
+        errors: &[ErrorCode::Conflict, ErrorCode::NotFound],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/articles/{id}",
+        tag: "articles",
+        summary: "One article; to a customer anything not published answers 404 not_found",
+        params: &[ARTICLE_ID],
+        answer: Answer::Json(200, json::<Article>),
+        ..ROUTE
+    },
+    Route {
+        method: "patch",
+        path: "/api/v1/articles/{id}",
+        tag: "articles",
+        who: Who::Staff,
+        summary: "Change an article's title, body, category, tags or status; the state it replaces is kept as a version. With seen_version older than the article's, 409 conflict",
+        params: &[ARTICLE_ID],
+        body: Some(json::<ArticleChanges>),
+        answer: Answer::Json(200, json::<Article>),
+        errors: &[ErrorCode::Conflict],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/articles/{id}/versions",
+        tag: "articles",
+        who: Who::Staff,
+        summary: "The kept versions of an article, newest first",
+        params: &[ARTICLE_ID],
+        answer: Answer::Json(200, json::<ArticleVersions>),
+        ..ROUTE
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/articles/{id}/versions/{version}/restore",
+        tag: "articles",
+        who: Who::Staff,
+        summary: "Bring back a kept version's title, body and status, as a new save (the replaced state is kept in turn)",
+        params: &[
+            ARTICLE_ID,
+            param("version", In::Path, true, json::<i64>, "The version to bring back"),
+        ],
+        answer: Answer::Json(200, json::<Article>),
+        errors: &[ErrorCode::Conflict],
         ..ROUTE
     },
     Route {

@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod articles;
 mod bench;
 mod concurrency;
 mod contact;
