@@ -8,6 +8,7 @@
 pub mod api;
 mod engine;
 pub mod error;
+mod files;
 pub mod model;
 mod mutations;
 pub mod normalize;

@@ -40,11 +40,14 @@ pub enum ErrorCode {
     /// may no longer reopen it (they file a new ticket instead). Also answered for a
     /// closed ticket, which is final.
     ReopenWindowPassed,
+    /// A file's content is not of a type the server accepts (judged by its bytes,
+    /// never by its name).
+    UnsupportedType,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -58,6 +61,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::Busy,
         ErrorCode::ReopenWindowPassed,
+        ErrorCode::UnsupportedType,
     ];
 
     /// The code as it appears on the wire.
@@ -76,6 +80,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::Busy => "busy",
             ErrorCode::ReopenWindowPassed => "reopen_window_passed",
+            ErrorCode::UnsupportedType => "unsupported_type",
         }
     }
 
@@ -144,7 +149,8 @@ mod tests {
                 "bad_credentials",
                 "internal",
                 "busy",
-                "reopen_window_passed"
+                "reopen_window_passed",
+                "unsupported_type"
             ]
         );
         for c in ErrorCode::ALL {

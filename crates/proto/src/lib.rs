@@ -7,6 +7,7 @@
 //! Values that carry rules (a title's length, an e-mail address, a tier) are newtypes
 //! whose constructors validate: past the edge, an invalid value cannot exist.
 
+pub mod attachment;
 pub mod auth;
 pub mod contact;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod rest;
 pub mod sync;
 pub mod ticket;
 
+pub use attachment::*;
 pub use auth::*;
 pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_clean_text, Channel, Contact, Description, ErrorCode, FieldError, Message, MessageBody,
+    check_attachment_refs, check_clean_text, AttachmentRef, Channel, Contact, Description, ErrorCode, FieldError, Message, MessageBody,
     Priority, ShortText, Status, Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
 };
 
@@ -64,6 +64,10 @@ pub struct NewTicket {
     /// timeline (staff only). Ignored when the subscription is active.
     #[serde(default)]
     pub lapsed_override: Option<ShortText>,
+    /// Files on the ticket (its description), each uploaded first (`/api/v1/uploads`).
+    /// Absent from older clients' JSON: none.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRef>,
 }
 
 impl NewTicket {
@@ -98,7 +102,7 @@ impl NewTicket {
             }
             check_clean_text("system information", info)?;
         }
-        Ok(())
+        check_attachment_refs(&self.attachments)
     }
 }
 
@@ -111,6 +115,10 @@ pub struct NewMessage {
     pub ticket_id: Uuid,
     pub body: MessageBody,
     pub visibility: Visibility,
+    /// Files on the message, each uploaded first (`/api/v1/uploads`). Absent from
+    /// older clients' JSON: none.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRef>,
 }
 
 /// A new value for one field of a ticket.
@@ -212,7 +220,8 @@ impl Mutation {
         match self {
             Mutation::CreateTicket(t) => t.check_free_text(),
             Mutation::UpdateTicket(u) => u.check_fields_once(),
-            Mutation::AddMessage(_) | Mutation::Escalate(_) => Ok(()),
+            Mutation::AddMessage(m) => check_attachment_refs(&m.attachments),
+            Mutation::Escalate(_) => Ok(()),
         }
     }
 

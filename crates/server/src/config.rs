@@ -102,6 +102,8 @@ pub struct Settings {
     pub write_quota: WriteQuotaSettings,
     /// Reopen window, auto-close and pending reminders.
     pub lifecycle: Lifecycle,
+    /// Size limits of attached files (`[attachments]`).
+    pub attachments: AttachmentLimits,
 }
 
 impl Default for Settings {
@@ -117,6 +119,7 @@ impl Default for Settings {
             pull_page_bytes: 2 * 1024 * 1024,
             write_quota: WriteQuotaSettings::default(),
             lifecycle: Lifecycle::default(),
+            attachments: AttachmentLimits::default(),
         }
     }
 }
@@ -245,6 +248,27 @@ impl Default for Lifecycle {
             auto_close_days: 7,
             pending_reminder_days: 3,
             job_interval_seconds: 300,
+        }
+    }
+}
+
+/// How large attached files may be. A file above `max_file_bytes` is refused
+/// `too_large` when its upload starts, before any byte is stored; a ticket or message
+/// whose files add up to more than `max_message_bytes` is refused `too_large`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentLimits {
+    /// Largest single file, in bytes.
+    pub max_file_bytes: i64,
+    /// Largest total of the files on one ticket or message, in bytes.
+    pub max_message_bytes: i64,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 25 * 1024 * 1024,
+            max_message_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -379,6 +403,7 @@ mod tests {
             d.event_streams.token_recheck_seconds
         );
         assert_eq!(s.lifecycle, d.lifecycle);
+        assert_eq!(s.attachments, d.attachments);
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
         assert_eq!(
             s.login_limit.max_failures_per_account,

@@ -24,6 +24,7 @@ const SERVER_CODES: Record<ErrorCode, true> = {
   internal: true,
   busy: true,
   reopen_window_passed: true,
+  unsupported_type: true,
 };
 const KINDS: Record<EngineErrorCode, true> = {
   not_signed_in: true,

@@ -7,6 +7,7 @@
 mod apply;
 mod bulk;
 mod event_alerts;
+mod files;
 mod list;
 mod local;
 mod outbox;

@@ -16,6 +16,7 @@ error-bad-credentials = البريد الإلكتروني أو كلمة المر
 error-internal = تعذّر على الخادم إتمام الطلب
 error-busy = الخادم مشغول؛ حاول بعد قليل
 error-reopen-window-passed = لم يعد ممكنًا إعادة فتح هذه التذكرة؛ افتح تذكرة جديدة بدلًا منها
+error-unsupported-type = هذا النوع من الملفات غير مقبول
 # رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
 error-with-detail = { $message }: { $detail }
 
@@ -34,3 +35,10 @@ error-query-too-long = يجب ألا يزيد نص البحث على { $max } ح
 error-cursor-negative = يجب ألا يكون المؤشر سالبًا
 error-push-too-large = عدد التغييرات في الدفعة { $count }، والحد الأقصى { $max }
 error-body-too-large = جسم الطلب كبير جدًا
+error-file-too-large = حجم الملف { $size } بايت، والحد الأقصى للملف { $max } بايت
+error-file-empty = الملف فارغ
+error-chunk-too-large = يجب ألا يزيد الجزء الواحد على { $max } بايت
+error-upload-busy = هذا الرفع يستقبل جزءًا آخر الآن؛ حاول بعد قليل
+error-upload-offset = لدى الخادم { $offset } بايت من هذا الرفع: أرسل ابتداءً من هناك
+error-upload-overrun = بايتات أكثر من { $size } المعلنة لهذا الرفع
+error-upload-hash = البايتات المستلمة لا تطابق قيمة sha256 المعلنة؛ أُلغي الرفع، فابدأه من جديد

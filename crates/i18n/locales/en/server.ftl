@@ -18,6 +18,7 @@ error-bad-credentials = wrong e-mail or password
 error-internal = the server could not complete the request
 error-busy = the server is busy; try again in a moment
 error-reopen-window-passed = this ticket can no longer be reopened; file a new ticket instead
+error-unsupported-type = this type of file is not accepted
 # A code's message followed by an untranslated (English) detail.
 error-with-detail = { $message }: { $detail }
 
@@ -36,3 +37,10 @@ error-query-too-long = search text must be at most { $max } characters
 error-cursor-negative = cursor must not be negative
 error-push-too-large = { $count } mutations in one push; at most { $max }
 error-body-too-large = the request body is too large
+error-file-too-large = the file is { $size } bytes; files may be at most { $max } bytes
+error-file-empty = the file is empty
+error-chunk-too-large = one chunk may be at most { $max } bytes
+error-upload-busy = this upload is receiving another chunk right now; try again in a moment
+error-upload-offset = the server holds { $offset } bytes of this upload: send from there
+error-upload-overrun = more bytes than the { $size } declared for this upload
+error-upload-hash = the bytes received do not match the declared sha256; the upload was dropped, start it again

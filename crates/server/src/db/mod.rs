@@ -11,6 +11,7 @@
 //! The schema's migrations and the health check of the database live in `schema.rs`.
 
 mod apply;
+mod attachments;
 mod edit;
 mod feed;
 mod lifecycle;
@@ -28,6 +29,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use uuid::Uuid;
 
+pub use attachments::UploadRow;
 pub use feed::Notice;
 pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};

@@ -155,7 +155,7 @@ impl Store {
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        let (ticket, _) = row
+        let (mut ticket, _) = row
             .as_ref()
             .map(rows::ticket)
             .transpose()?
@@ -163,6 +163,8 @@ impl Store {
         if !caller.is_staff() && Some(ticket.org_id) != caller.user.org_id {
             return Err(StoreError::NotFound);
         }
+        self.fill_ticket_attachments(std::slice::from_mut(&mut ticket))
+            .await?;
         let msgs = sqlx::query(&format!(
             "{} WHERE m.ticket_id = $1 ORDER BY m.created_at, m.id",
             rows::MESSAGE_SELECT
@@ -186,6 +188,7 @@ impl Store {
             messages.retain(|m| m.visibility == Visibility::Public);
             events.retain(customer_may_see);
         }
+        self.fill_message_attachments(&mut messages).await?;
         Ok(TicketDetail {
             ticket,
             messages,

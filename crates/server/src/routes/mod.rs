@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, one file per resource. Every answer that is not 2xx
 //! is the JSON `{code, message}`; unknown paths too.
 
+mod attachments;
 mod events;
 mod health;
 pub mod openapi;
@@ -8,9 +9,10 @@ mod people;
 mod session;
 mod sync;
 mod tickets;
+mod uploads;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tadhkira_proto::ErrorCode;
 use tower_http::trace::TraceLayer;
@@ -41,6 +43,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/messages", post(tickets::add_message))
         .route("/api/v1/tickets/{id}/escalate", post(tickets::escalate))
         .route("/api/v1/people", get(people::list))
+        .route("/api/v1/uploads", post(uploads::start))
+        .route(
+            "/api/v1/uploads/{id}",
+            get(uploads::status).put(uploads::append).layer(DefaultBodyLimit::max(
+                tadhkira_proto::MAX_CHUNK_BYTES,
+            )),
+        )
+        .route("/api/v1/attachments/{id}", get(attachments::download))
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::message(ErrorCode::NotFound, "error-no-route", &[]) })
         .method_not_allowed_fallback(|| async {

@@ -35,6 +35,10 @@ pub const ROUTES: &[Route] = &[
     ("post", "/api/v1/tickets/{id}/messages", "signed in", "Add a public reply or (staff) an internal note", Some("NewMessage"), "TicketDetail"),
     ("post", "/api/v1/tickets/{id}/escalate", "staff", "Move the ticket up a tier with a reason", Some("EscalateRequest"), "TicketDetail"),
     ("get", "/api/v1/people", "staff", "Directory of users with their organisation; filters ?role ?q (at most 200 characters) ?limit (to pick a requester or assignee)", None, "PeoplePage"),
+    ("post", "/api/v1/uploads", "signed in", "Start sending a file to attach (name, size, sha256), or resume the caller's earlier upload of the same bytes: answers its id and the offset the server holds (complete when these bytes are already uploaded and verified). Above the configured per-file limit (default 25 MiB): 413 too_large before any byte is sent", Some("UploadStart"), "UploadStatus"),
+    ("get", "/api/v1/uploads/{id}", "signed in (its sender)", "Where an upload stands: the offset to send the next chunk from", None, "UploadStatus"),
+    ("put", "/api/v1/uploads/{id}", "signed in (its sender)", "Append the body (raw bytes, at most 8 MiB) at ?offset, which must be the offset the server holds (else 409 conflict; ask GET for it). A first chunk of a refused type (a program, HTML…), judged by content and never by name, is 415 unsupported_type. The last chunk checks the whole file against its sha256 (else 400 invalid, the upload is dropped) and its type (images, PDF, ZIP, gzip, or UTF-8 text), and stores it once per content", Some("raw bytes"), "UploadStatus"),
+    ("get", "/api/v1/attachments/{id}", "who may see what it is on", "An attached file's bytes, always as a download (Content-Disposition: attachment, X-Content-Type-Options: nosniff, the type found in its content); 404 not_found to anyone who may not see the ticket or message it is on (a customer and an internal note's file)", None, "the file's bytes"),
     ("get", "/api/v1/openapi.json", "anyone", "This document", None, "OpenAPI document"),
 ];
 
@@ -67,6 +71,8 @@ pub fn openapi() -> Value {
         });
         if let Some(body) = body {
             op["requestBody"] = schema_ref(body);
+        }
+        if let Some(body) = body.filter(|b| !b.contains(' ')) {
             schemas.insert(
                 (*body).into(),
                 json!({ "description": format!("tadhkira_proto::{body}") }),

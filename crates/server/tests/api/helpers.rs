@@ -199,6 +199,11 @@ impl TestApp {
         n
     }
 
+    /// The server's data folder (its blobs and uploads in progress live here).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.config.data_dir.clone()
+    }
+
     /// `http://127.0.0.1:PORT/api/v1` + path.
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server.url())
@@ -381,6 +386,7 @@ pub mod m {
             system_info: None,
             requester_id: requester,
             lapsed_override: None,
+            attachments: vec![],
         })
     }
 
@@ -399,6 +405,7 @@ pub mod m {
             ticket_id,
             body: MessageBody::parse(body).unwrap(),
             visibility,
+            attachments: vec![],
         })
     }
 

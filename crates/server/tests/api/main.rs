@@ -2,6 +2,7 @@
 //! once on a fresh SQLite file and once on a fresh PostgreSQL database.
 
 mod access;
+mod attachments;
 mod bench;
 mod concurrency;
 mod contact;

@@ -48,6 +48,7 @@ export const ar: Record<MessageKey, Message> = {
   "error.code.internal": "حدثت مشكلة في الخادم. حاول لاحقًا.",
   "error.code.busy": "الخادم مشغول. حاول بعد قليل.",
   "error.code.reopen_window_passed": "مضى على حلّ هذه التذكرة وقت أطول من أن يُعاد فتحها. يُرجى فتح تذكرة جديدة.",
+  "error.code.unsupported_type": "لا يمكن إرفاق هذا النوع من الملفات. يمكن إرفاق لقطات الشاشة (PNG وJPEG وGIF وWebP) وملفات PDF وZIP والسجلات النصية.",
   "nav.label": "القائمة الرئيسية",
   "nav.tickets": "التذاكر",
   "nav.new": "تذكرة جديدة",

@@ -50,6 +50,7 @@ export const en = {
   "error.code.internal": "The server had a problem. Try again later.",
   "error.code.busy": "The server is busy. Try again in a moment.",
   "error.code.reopen_window_passed": "This ticket was solved too long ago to reopen. Please file a new ticket.",
+  "error.code.unsupported_type": "This type of file cannot be attached. Screenshots (PNG, JPEG, GIF, WebP), PDF, ZIP and text logs can.",
   "nav.label": "Main",
   "nav.tickets": "Tickets",
   "nav.new": "New ticket",
