@@ -340,8 +340,11 @@ impl ApiClient {
             size,
             sha256: sha256.clone(),
         };
-        self.send_json(self.request(reqwest::Method::POST, "api/v1/uploads")?.json(&body))
-            .await
+        self.send_json(
+            self.request(reqwest::Method::POST, "api/v1/uploads")?
+                .json(&body),
+        )
+        .await
     }
 
     /// `GET /api/v1/uploads/{id}`: where an upload stands.
@@ -388,7 +391,9 @@ impl ApiClient {
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
         Err(match serde_json::from_slice::<ApiError>(&bytes) {
             Ok(e) => ApiCallError::Api(e),
-            Err(_) => ApiCallError::Incompatible(format!("HTTP {status} without a Tadhkira error body")),
+            Err(_) => {
+                ApiCallError::Incompatible(format!("HTTP {status} without a Tadhkira error body"))
+            }
         })
     }
 

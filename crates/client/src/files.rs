@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use tadhkira_proto::{
-    ApiError, Attachment, AttachmentRef, ErrorCode, FileName, Mutation, MutationEnvelope, MutationResult,
-    Outcome, Sha256Hex,
+    ApiError, Attachment, AttachmentRef, ErrorCode, FileName, Mutation, MutationEnvelope,
+    MutationResult, Outcome, Sha256Hex,
 };
 use uuid::Uuid;
 
@@ -66,9 +66,8 @@ pub(crate) fn copy_in(account_dir: &Path, source: &Path) -> Result<LocalFile> {
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| EngineError::Invalid(format!("{} is not a file", source.display())))?;
     let name = FileName::parse(&name)?;
-    let mut input = std::fs::File::open(source).map_err(|e| {
-        EngineError::Invalid(format!("cannot read {}: {e}", source.display()))
-    })?;
+    let mut input = std::fs::File::open(source)
+        .map_err(|e| EngineError::Invalid(format!("cannot read {}: {e}", source.display())))?;
     if !input.metadata()?.is_file() {
         return Err(EngineError::Invalid(format!(
             "{} is not a file",
@@ -152,7 +151,8 @@ pub(crate) async fn upload_batch_files(
     s: &Session,
     mut batch: Vec<MutationEnvelope>,
 ) -> Result<Vec<MutationEnvelope>> {
-    for (i, env) in batch.iter().enumerate() {
+    let mut cut = None;
+    'batch: for (i, env) in batch.iter().enumerate() {
         for r in refs_of(&env.mutation) {
             let refused = match s.store.local_file(&r.sha256).await? {
                 // Not copied here (an edit made elsewhere): the push will say whether
@@ -188,10 +188,13 @@ pub(crate) async fn upload_batch_files(
                     },
                 };
                 s.store.apply_push_results(&[result]).await?;
-                batch.truncate(i);
-                return Ok(batch);
+                cut = Some(i);
+                break 'batch;
             }
         }
+    }
+    if let Some(i) = cut {
+        batch.truncate(i);
     }
     Ok(batch)
 }
@@ -237,7 +240,9 @@ async fn read_chunk(path: PathBuf, offset: u64) -> Result<Vec<u8>, ApiCallError>
     .await;
     match read {
         Ok(Ok(buf)) => Ok(buf),
-        Ok(Err(e)) => Err(ApiCallError::Unreachable(format!("cannot read the file: {e}"))),
+        Ok(Err(e)) => Err(ApiCallError::Unreachable(format!(
+            "cannot read the file: {e}"
+        ))),
         Err(e) => Err(ApiCallError::Unreachable(e.to_string())),
     }
 }
@@ -355,20 +360,29 @@ mod tests {
             "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
         );
         assert_eq!((a.size, a.name.as_str()), (11, "app.log"));
-        assert_eq!(a.path, "files/b9/4d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+        assert_eq!(
+            a.path,
+            "files/b9/4d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
         // Deleting the original changes nothing; attaching it again keeps one copy.
         let again = dir.path().join("copy.log");
         std::fs::rename(&original, &again).unwrap();
         let b = copy_in(&account, &again).unwrap();
         assert_eq!(b.path, a.path);
         std::fs::remove_file(&again).unwrap();
-        assert_eq!(std::fs::read(account.join(&a.path)).unwrap(), b"hello world");
+        assert_eq!(
+            std::fs::read(account.join(&a.path)).unwrap(),
+            b"hello world"
+        );
         let left: Vec<_> = std::fs::read_dir(account.join("files"))
             .unwrap()
             .flatten()
             .map(|e| e.file_name())
             .collect();
         assert_eq!(left, ["b9"], "no temporary file left behind");
-        assert!(copy_in(&account, dir.path()).is_err(), "a folder is not a file");
+        assert!(
+            copy_in(&account, dir.path()).is_err(),
+            "a folder is not a file"
+        );
     }
 }

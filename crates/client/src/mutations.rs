@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use tadhkira_proto::{
-    check_attachment_refs, Attachment,
-    Description, Escalation, FieldChange, FieldValue, Filing, Message, MessageBody, Mutation,
-    NewMessage, NewTicket, ShortText, Ticket, TicketTitle, TicketUpdate, Tier, Visibility,
+    check_attachment_refs, Attachment, Description, Escalation, FieldChange, FieldValue, Filing,
+    Message, MessageBody, Mutation, NewMessage, NewTicket, ShortText, Ticket, TicketTitle,
+    TicketUpdate, Tier, Visibility,
 };
 use uuid::Uuid;
 

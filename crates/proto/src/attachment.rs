@@ -151,10 +151,7 @@ pub fn check_attachment_refs(refs: &[AttachmentRef]) -> Result<(), FieldError> {
     }
     for (i, r) in refs.iter().enumerate() {
         if refs[..i].iter().any(|o| o.sha256 == r.sha256) {
-            return Err(FieldError(format!(
-                "the file {} is attached twice",
-                r.name
-            )));
+            return Err(FieldError(format!("the file {} is attached twice", r.name)));
         }
     }
     Ok(())
@@ -222,7 +219,15 @@ mod tests {
     fn a_file_name_is_one_clean_path_part() {
         assert_eq!(FileName::parse("  app.log ").unwrap().as_str(), "app.log");
         assert_eq!(FileName::parse("لقطة.png").unwrap().as_str(), "لقطة.png");
-        for bad in ["", "..", "a/b.txt", "..\\x", "a\u{202E}gpj.exe", "a\nb", "x\u{7}"] {
+        for bad in [
+            "",
+            "..",
+            "a/b.txt",
+            "..\\x",
+            "a\u{202E}gpj.exe",
+            "a\nb",
+            "x\u{7}",
+        ] {
             assert!(FileName::parse(bad).is_err(), "{bad:?}");
         }
         assert!(FileName::parse("a".repeat(256)).is_err());

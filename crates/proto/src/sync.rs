@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_attachment_refs, check_clean_text, AttachmentRef, Channel, Contact, Description, ErrorCode, FieldError, Message, MessageBody,
-    Priority, ShortText, Status, Ticket, TicketEvent, TicketField, TicketTitle, Tier, Visibility,
+    check_attachment_refs, check_clean_text, AttachmentRef, Channel, Contact, Description,
+    ErrorCode, FieldError, Message, MessageBody, Priority, ShortText, Status, Ticket, TicketEvent,
+    TicketField, TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.

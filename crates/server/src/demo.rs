@@ -290,7 +290,7 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
                     })
                 })
                 .transpose()?,
-                attachments: vec![],
+            attachments: vec![],
         };
         let overdue = i % 5 == 1;
         let filed_under = if overdue { &tight } else { settings };

@@ -93,7 +93,11 @@ mod tests {
         store.put(&hash, &staged).unwrap();
         assert!(!staged.exists());
         let mut back = String::new();
-        store.open(&hash).unwrap().read_to_string(&mut back).unwrap();
+        store
+            .open(&hash)
+            .unwrap()
+            .read_to_string(&mut back)
+            .unwrap();
         assert_eq!(back, "hello");
     }
 }

@@ -56,9 +56,9 @@ pub fn decide(head: &[u8], is_text: bool) -> Result<&'static str, String> {
             "files of type {found} are not accepted (by their content, whatever their name)"
         )),
         Magic::Unknown if is_text => Ok(TEXT),
-        Magic::Unknown => Err(
-            "this file is neither an accepted image, document or archive nor plain text".into(),
-        ),
+        Magic::Unknown => {
+            Err("this file is neither an accepted image, document or archive nor plain text".into())
+        }
     }
 }
 

@@ -150,7 +150,10 @@ impl Store {
         .bind(user.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(upload).transpose()?.ok_or(StoreError::NotFound)
+        row.as_ref()
+            .map(upload)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Counts the bytes now held (after they were written and fsynced), and the type
@@ -367,7 +370,11 @@ async fn may_attach(w: &mut Writer, caller: &Caller, sha: &Sha256Hex) -> Result<
             .fetch_optional(&mut *w.tx)
             .await?
     } else {
-        let org = caller.user.org_id.map(|o| o.to_string()).unwrap_or_default();
+        let org = caller
+            .user
+            .org_id
+            .map(|o| o.to_string())
+            .unwrap_or_default();
         sqlx::query(
             "SELECT 1 AS one FROM attachments a JOIN tickets t ON t.id = a.ticket_id \
              LEFT JOIN messages m ON m.id = a.message_id WHERE a.sha256 = $1 \

@@ -90,7 +90,7 @@ pub fn content_disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+            if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' {
                 c
             } else {
                 '_'

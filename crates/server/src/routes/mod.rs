@@ -46,9 +46,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/uploads", post(uploads::start))
         .route(
             "/api/v1/uploads/{id}",
-            get(uploads::status).put(uploads::append).layer(DefaultBodyLimit::max(
-                tadhkira_proto::MAX_CHUNK_BYTES,
-            )),
+            get(uploads::status)
+                .put(uploads::append)
+                .layer(DefaultBodyLimit::max(tadhkira_proto::MAX_CHUNK_BYTES)),
         )
         .route("/api/v1/attachments/{id}", get(attachments::download))
         .route("/api/v1/openapi.json", get(openapi::document))

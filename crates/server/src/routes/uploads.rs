@@ -87,7 +87,11 @@ pub async fn append(
         }
     })?;
     let Some(_claim) = state.staging.claim(id) else {
-        return Err(AppError::message(ErrorCode::Conflict, "error-upload-busy", &[]));
+        return Err(AppError::message(
+            ErrorCode::Conflict,
+            "error-upload-busy",
+            &[],
+        ));
     };
     let up = state.store.upload(caller.user.id, id).await?;
     if up.completed {
@@ -127,10 +131,7 @@ pub async fn append(
     let offset = up.received as u64;
     blocking(move || staging.write_at(id, offset, &bytes)).await?;
     if end < up.size {
-        state
-            .store
-            .upload_received(id, end, content_type)
-            .await?;
+        state.store.upload_received(id, end, content_type).await?;
         let mut status = up.status();
         status.offset = end;
         status.content_type = content_type.map(str::to_owned).or(status.content_type);
@@ -146,7 +147,11 @@ async fn finish(state: &AppState, up: UploadRow) -> Result<Json<UploadStatus>, A
     let scan = blocking(move || staging.scan(id, size)).await?;
     if scan.sha256 != up.sha256.as_str() || scan.size != size {
         refuse(state, &up).await?;
-        return Err(AppError::message(ErrorCode::Invalid, "error-upload-hash", &[]));
+        return Err(AppError::message(
+            ErrorCode::Invalid,
+            "error-upload-hash",
+            &[],
+        ));
     }
     let content_type = match sniff::decide(&scan.head, scan.is_text) {
         Ok(t) => t,
@@ -189,11 +194,19 @@ pub(super) async fn blocking<T: Send + 'static>(
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "attachment file I/O failed");
-            Err(AppError::message(ErrorCode::Internal, "error-internal", &[]))
+            Err(AppError::message(
+                ErrorCode::Internal,
+                "error-internal",
+                &[],
+            ))
         }
         Err(e) => {
             tracing::error!(error = %e, "attachment file task failed");
-            Err(AppError::message(ErrorCode::Internal, "error-internal", &[]))
+            Err(AppError::message(
+                ErrorCode::Internal,
+                "error-internal",
+                &[],
+            ))
         }
     }
 }
