@@ -58,6 +58,11 @@ async fn a_killed_upload_resumes_and_delivers_each_file_exactly_once() {
     let line = "2026-12-01T09:00:00Z ERROR spooler: الطابعة غير متصلة (code 0x1f)\n";
     let mut log = line.repeat(20 * 1024 * 1024 / line.len() + 1).into_bytes();
     log.truncate(20 * 1024 * 1024);
+    // End on whole characters: a cut one would not be text.
+    while let Err(e) = std::str::from_utf8(&log) {
+        let at = e.valid_up_to();
+        log[at] = b'.';
+    }
     let (log_path, png_path) = (
         originals.path().join("app.log"),
         originals.path().join("shot.png"),

@@ -55,11 +55,34 @@ pub fn decide(head: &[u8], is_text: bool) -> Result<&'static str, String> {
         Magic::Refused(found) => Err(format!(
             "files of type {found} are not accepted (by their content, whatever their name)"
         )),
+        Magic::Unknown if is_text && looks_like_markup(head) => {
+            Err("HTML, SVG and XML pages are not accepted (attach a screenshot or a log)".into())
+        }
         Magic::Unknown if is_text => Ok(TEXT),
         Magic::Unknown => {
             Err("this file is neither an accepted image, document or archive nor plain text".into())
         }
     }
+}
+
+/// Whether text starts as a web page or a drawing would (HTML, SVG, XML): such text
+/// is refused even though it would be served as plain text, so that no copy of it
+/// saved from the app opens in a browser as a page.
+fn looks_like_markup(head: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(&head[..head.len().min(1024)]).to_lowercase();
+    let start = start.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    start.starts_with('<')
+        && [
+            "<html",
+            "<svg",
+            "<!doctype",
+            "<script",
+            "<?xml",
+            "<body",
+            "<head",
+        ]
+        .iter()
+        .any(|tag| start.contains(tag))
 }
 
 /// Follows whether a stream of bytes is plain text (UTF-8, no NUL), chunk by chunk: a
@@ -113,10 +136,13 @@ mod tests {
     #[test]
     fn images_are_accepted_and_programs_refused_whatever_their_name() {
         assert_eq!(decide(PNG, false), Ok("image/png"));
-        let elf = decide(ELF, false).unwrap_err();
+        // A whole header (infer reads past the magic number).
+        let elf = decide(&[ELF, &[0u8; 64]].concat(), false).unwrap_err();
         assert!(elf.contains("not accepted"), "{elf}");
-        assert!(decide(PE, false).is_err());
+        assert!(decide(&[PE, &[0u8; 64]].concat(), false).is_err());
         assert!(decide(b"<!DOCTYPE html><html><script>", true).is_err());
+        assert!(decide(b"\n <svg xmlns='http://www.w3.org/2000/svg'>", true).is_err());
+        assert_eq!(decide(b"<13>Dec  1 syslog line\n", true), Ok(TEXT));
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod tickets;
 mod uploads;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::Router;
 use tadhkira_proto::ErrorCode;
 use tower_http::trace::TraceLayer;

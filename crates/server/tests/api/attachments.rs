@@ -26,7 +26,14 @@ fn sha(bytes: &[u8]) -> String {
 /// A log of about `n` bytes with Arabic in it (multi-byte characters cut by chunks).
 fn log(n: usize) -> Vec<u8> {
     let line = "2026-12-01T10:00:00Z ERROR الطابعة غير متصلة printer=HP-4 code=0x1f\n";
-    line.repeat(n / line.len() + 1).into_bytes()[..n].to_vec()
+    let mut bytes = line.repeat(n / line.len() + 1).into_bytes();
+    bytes.truncate(n);
+    // A cut character at the end would not be text: end on whole characters.
+    while let Err(e) = std::str::from_utf8(&bytes) {
+        let at = e.valid_up_to();
+        bytes[at] = b'.';
+    }
+    bytes
 }
 
 fn attach(bytes: &[u8], name: &str) -> AttachmentRef {
