@@ -31,6 +31,7 @@ pub fn new_ticket(i: usize) -> NewTicket {
         system_info: None,
         requester_id: None,
         lapsed_override: None,
+        attachments: vec![],
     }
 }
 
@@ -51,6 +52,7 @@ pub fn creations(tickets: usize, messages: usize) -> Vec<MutationEnvelope> {
                 ticket_id,
                 body: MessageBody::parse("Screenshot of the error attached.").expect("body"),
                 visibility: Visibility::Public,
+                attachments: vec![],
             }),
         }));
     }

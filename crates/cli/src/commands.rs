@@ -100,12 +100,21 @@ async fn dispatch(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
         Command::New(a) => tickets::new(cli, engine, a).await,
         Command::List(a) => tickets::list(cli, engine, a).await,
         Command::Show { ticket } => tickets::show(cli, engine, ticket).await,
-        Command::Reply { ticket, body } => {
-            edit::message(cli, engine, ticket, body, Visibility::Public).await
-        }
-        Command::Note { ticket, body } => {
-            edit::message(cli, engine, ticket, body, Visibility::Internal).await
-        }
+        Command::Reply {
+            ticket,
+            body,
+            attach,
+        } => edit::message(cli, engine, ticket, body, Visibility::Public, attach).await,
+        Command::Note {
+            ticket,
+            body,
+            attach,
+        } => edit::message(cli, engine, ticket, body, Visibility::Internal, attach).await,
+        Command::Download {
+            ticket,
+            attachment,
+            out,
+        } => tickets::download(cli, engine, ticket, attachment, out.as_deref()).await,
         Command::Status { ticket, status } => edit::status(cli, engine, ticket, status).await,
         Command::Update {
             ticket,

@@ -93,9 +93,30 @@ pub enum Command {
     /// Show a ticket (`#1042`, `1042` or its id) with its messages and timeline.
     Show { ticket: String },
     /// Reply on a ticket (public).
-    Reply { ticket: String, body: String },
+    Reply {
+        ticket: String,
+        body: String,
+        /// A file to attach (repeatable); copied into the data folder at once.
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<PathBuf>,
+    },
     /// Add an internal note (staff).
-    Note { ticket: String, body: String },
+    Note {
+        ticket: String,
+        body: String,
+        /// A file to attach (repeatable); copied into the data folder at once.
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<PathBuf>,
+    },
+    /// Download a file attached to a ticket.
+    Download {
+        ticket: String,
+        /// The file's number in `tadhkira show` (from 1), its id or its name.
+        attachment: String,
+        /// Where to write it: a folder (it keeps its name) or a file path.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Change a ticket's status.
     Status { ticket: String, status: String },
     /// Change a ticket's fields.

@@ -104,6 +104,30 @@ pub fn rows(rows: &[TicketRow], total: i64) {
     }
 }
 
+/// One attached file: its number, name and size (and whether it is still queued).
+fn file_line(n: usize, a: &tadhkira_proto::Attachment) -> String {
+    let size = if a.size >= 1024 * 1024 {
+        format!("{:.1} MiB", a.size as f64 / (1024.0 * 1024.0))
+    } else if a.size >= 1024 {
+        format!("{:.1} KiB", a.size as f64 / 1024.0)
+    } else {
+        format!("{} B", a.size)
+    };
+    let id = if a.id.is_nil() {
+        "cli-attachment-queued"
+    } else {
+        "cli-attachment-line"
+    };
+    t(
+        id,
+        &[
+            ("n", n.to_string().into()),
+            ("name", a.name.as_str().into()),
+            ("size", size.into()),
+        ],
+    )
+}
+
 /// A ticket with its timeline.
 pub fn detail(d: &TicketView) {
     let tk = &d.ticket;
@@ -136,6 +160,12 @@ pub fn detail(d: &TicketView) {
     ));
     given(tk);
     say(&format!("\n{}\n", tk.description));
+    // Numbered in the order `tadhkira download TICKET N` counts them.
+    let mut n = 0;
+    for a in &tk.attachments {
+        n += 1;
+        say(&file_line(n, a));
+    }
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     for m in &d.messages {
         let id = if m.visibility == tadhkira_proto::Visibility::Internal {
@@ -147,7 +177,13 @@ pub fn detail(d: &TicketView) {
             ("author", m.author_name.as_str().into()),
             ("body", m.body.to_string().into()),
         ];
-        lines.push((m.created_at, t(id, &args)));
+        let mut text = t(id, &args);
+        for a in &m.attachments {
+            n += 1;
+            text.push('\n');
+            text.push_str(&file_line(n, a));
+        }
+        lines.push((m.created_at, text));
     }
     for e in &d.events {
         let actor = ("actor", e.actor_name.as_str().into());

@@ -326,6 +326,77 @@ impl ApiClient {
         .await
     }
 
+    /// `POST /api/v1/uploads`: starts sending a file, or finds this user's earlier
+    /// upload of the same bytes (its offset says where to resume; complete when the
+    /// server already holds them).
+    pub async fn start_upload(
+        &self,
+        name: &tadhkira_proto::FileName,
+        size: i64,
+        sha256: &tadhkira_proto::Sha256Hex,
+    ) -> Result<tadhkira_proto::UploadStatus, ApiCallError> {
+        let body = tadhkira_proto::UploadStart {
+            name: name.clone(),
+            size,
+            sha256: sha256.clone(),
+        };
+        self.send_json(
+            self.request(reqwest::Method::POST, "api/v1/uploads")?
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/uploads/{id}`: where an upload stands.
+    pub async fn upload_status(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<tadhkira_proto::UploadStatus, ApiCallError> {
+        self.send_json(self.request(reqwest::Method::GET, &format!("api/v1/uploads/{id}"))?)
+            .await
+    }
+
+    /// `PUT /api/v1/uploads/{id}?offset=N` with the next bytes.
+    pub async fn put_chunk(
+        &self,
+        id: uuid::Uuid,
+        offset: i64,
+        bytes: Vec<u8>,
+    ) -> Result<tadhkira_proto::UploadStatus, ApiCallError> {
+        let rb = self
+            .request(reqwest::Method::PUT, &format!("api/v1/uploads/{id}"))?
+            .query(&[("offset", offset)])
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes);
+        self.send_json(rb).await
+    }
+
+    /// `GET /api/v1/attachments/{id}`: the answer, whose body is the file's bytes.
+    pub async fn download_attachment(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<reqwest::Response, ApiCallError> {
+        let resp = self
+            .request(reqwest::Method::GET, &format!("api/v1/attachments/{id}"))?
+            .send()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        Err(match serde_json::from_slice::<ApiError>(&bytes) {
+            Ok(e) => ApiCallError::Api(e),
+            Err(_) => {
+                ApiCallError::Incompatible(format!("HTTP {status} without a Tadhkira error body"))
+            }
+        })
+    }
+
     /// `GET /api/v1/sync/pull?cursor=N&limit=M`.
     pub async fn pull(
         &self,

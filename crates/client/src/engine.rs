@@ -69,6 +69,8 @@ pub(crate) struct Session {
     pub api: ApiClient,
     pub store: Store,
     pub client_id: Uuid,
+    /// The account's folder (its database and its attached files' copies).
+    pub dir: PathBuf,
 }
 
 pub(crate) struct Inner {
@@ -196,6 +198,7 @@ impl Engine {
             api,
             store,
             client_id,
+            dir,
         });
         *self.inner.session.lock().map_err(poisoned)? = Some(session);
         self.refresh_state(|s| s.signed_in = true).await;

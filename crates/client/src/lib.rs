@@ -11,6 +11,7 @@ pub mod api;
 mod articles;
 mod engine;
 pub mod error;
+mod files;
 pub mod model;
 mod mutations;
 pub mod normalize;

@@ -6,20 +6,65 @@
 //! ("Mutation" is what the user does locally; a "change" is an entry of the server's
 //! feed, pulled in [`crate::sync`].)
 
+use std::path::{Path, PathBuf};
+
 use chrono::Utc;
 use tadhkira_proto::{
-    Description, Escalation, FieldChange, FieldValue, Filing, Message, MessageBody, Mutation,
-    NewMessage, NewTicket, ShortText, Ticket, TicketTitle, TicketUpdate, Tier, Visibility,
+    check_attachment_refs, Attachment, Description, Escalation, FieldChange, FieldValue, Filing,
+    Message, MessageBody, Mutation, NewMessage, NewTicket, ShortText, Ticket, TicketTitle,
+    TicketUpdate, Tier, Visibility,
 };
 use uuid::Uuid;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::files::{copy_in, LocalFile};
 use crate::model::{NewTicketInput, OutboxItem};
+
+/// Copies each file into the account's folder (see [`copy_in`]), each content once.
+async fn copy_in_all(dir: &Path, files: &[PathBuf]) -> Result<Vec<LocalFile>> {
+    let mut copies: Vec<LocalFile> = Vec::with_capacity(files.len());
+    for f in files {
+        let (dir, f) = (dir.to_path_buf(), f.clone());
+        let copy = tokio::task::spawn_blocking(move || copy_in(&dir, &f))
+            .await
+            .map_err(|e| EngineError::Storage(e.to_string()))??;
+        if !copies.iter().any(|c| c.sha256 == copy.sha256) {
+            copies.push(copy);
+        }
+    }
+    Ok(copies)
+}
+
+/// How queued files show until the server lists them: no id yet (nothing to download),
+/// no type yet (the server decides it from the content).
+fn pending(copies: &[LocalFile]) -> Vec<Attachment> {
+    copies
+        .iter()
+        .map(|c| Attachment {
+            id: Uuid::nil(),
+            name: c.name.as_str().to_owned(),
+            size: c.size,
+            content_type: String::new(),
+            sha256: c.sha256.as_str().to_owned(),
+        })
+        .collect()
+}
 
 impl Engine {
     /// Opens a ticket locally and queues it; returns its id at once (no network).
     pub async fn create_ticket(&self, input: NewTicketInput) -> Result<Uuid> {
+        self.create_ticket_with_files(input, &[]).await
+    }
+
+    /// Opens a ticket with files attached to its description: each file is copied into
+    /// the account's folder at once (the original may then move or go), and uploaded
+    /// before the ticket is pushed. Returns its id at once (no network).
+    pub async fn create_ticket_with_files(
+        &self,
+        input: NewTicketInput,
+        files: &[PathBuf],
+    ) -> Result<Uuid> {
         let s = self.session()?;
         let me = &s.account.user;
         let id = Uuid::now_v7();
@@ -60,6 +105,7 @@ impl Engine {
                 )));
             }
         }
+        let copies = copy_in_all(&s.dir, files).await?;
         let mut new = NewTicket {
             id,
             title,
@@ -72,6 +118,7 @@ impl Engine {
             system_info: input.system_info,
             requester_id: input.requester_id,
             lapsed_override,
+            attachments: copies.iter().map(LocalFile::reference).collect(),
         };
         // Refused here, before it is queued, by the rules the server applies, in its
         // order: forbidden characters first (named as such), then the contact's shape. An
@@ -98,9 +145,10 @@ impl Engine {
             },
             created_by: me.id,
         };
-        let ticket = Ticket::new(&new, filing, Utc::now());
+        let mut ticket = Ticket::new(&new, filing, Utc::now());
+        ticket.attachments = pending(&copies);
         let mutation = Mutation::CreateTicket(new);
-        s.store.create_ticket(&ticket, mutation).await?;
+        s.store.create_ticket(&ticket, mutation, &copies).await?;
         self.after_local_change(id).await;
         Ok(id)
     }
@@ -112,6 +160,19 @@ impl Engine {
         body: &str,
         visibility: Visibility,
     ) -> Result<Uuid> {
+        self.add_message_with_files(ticket_id, body, visibility, &[])
+            .await
+    }
+
+    /// [`Engine::add_message`] with files attached (copied in at once, uploaded before
+    /// the message is pushed; see [`Engine::create_ticket_with_files`]).
+    pub async fn add_message_with_files(
+        &self,
+        ticket_id: Uuid,
+        body: &str,
+        visibility: Visibility,
+        files: &[PathBuf],
+    ) -> Result<Uuid> {
         let s = self.session()?;
         let me = &s.account.user;
         if visibility == Visibility::Internal && !me.role.is_staff() {
@@ -120,6 +181,9 @@ impl Engine {
             ));
         }
         let body = MessageBody::parse(body)?;
+        let copies = copy_in_all(&s.dir, files).await?;
+        let refs: Vec<_> = copies.iter().map(LocalFile::reference).collect();
+        check_attachment_refs(&refs)?;
         let id = Uuid::now_v7();
         let now = Utc::now();
         let message = Message {
@@ -131,14 +195,16 @@ impl Engine {
             body: body.as_str().to_owned(),
             visibility,
             created_at: now,
+            attachments: pending(&copies),
         };
         let mutation = Mutation::AddMessage(NewMessage {
             id,
             ticket_id,
             body,
             visibility,
+            attachments: refs,
         });
-        s.store.add_message(&message, mutation).await?;
+        s.store.add_message(&message, mutation, &copies).await?;
         self.after_local_change(ticket_id).await;
         Ok(id)
     }
@@ -229,6 +295,8 @@ impl Engine {
     pub async fn discard(&self, id: Uuid) -> Result<()> {
         let s = self.session()?;
         let ticket = s.store.discard(id, &s.account.user).await?;
+        // Its files' copies go with it, unless another queued change names them.
+        crate::files::forget_unused(&s).await?;
         self.after_local_change(ticket).await;
         Ok(())
     }

@@ -102,6 +102,15 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         if batch.is_empty() {
             break;
         }
+        // A change and its files go out together: the files first.
+        let sent = batch.len();
+        let batch = crate::files::upload_batch_files(&s, batch).await?;
+        if batch.len() < sent {
+            report.rejected += 1;
+        }
+        if batch.is_empty() {
+            continue;
+        }
         let ids: Vec<_> = batch.iter().map(|m| m.id).collect();
         let req = PushRequest {
             client_id: s.client_id,
@@ -135,6 +144,8 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         }
         report.pushed += ids.len() as u32;
         let (ok, rejected, transient) = s.store.apply_push_results(&resp.results).await?;
+        // Files of accepted changes are on the server now; their copies may go.
+        crate::files::forget_unused(&s).await?;
         report.accepted += ok;
         report.rejected += rejected;
         tracing::debug!(sent = ids.len(), ok, rejected, transient, "pushed");

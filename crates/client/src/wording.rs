@@ -137,6 +137,7 @@ mod tests {
                 body: "x".repeat(300),
                 visibility: Visibility::Public,
                 created_at: chrono::Utc::now(),
+                attachments: vec![],
             },
             ticket_number: number,
             ticket_title: title.into(),

@@ -48,11 +48,14 @@ pub enum ErrorCode {
     /// The password is a one-time password set by an admin: it must be changed
     /// (`POST /api/v1/auth/password`) before signing in.
     PasswordChangeRequired,
+    /// A file's content is not of a type the server accepts (judged by its bytes,
+    /// never by its name).
+    UnsupportedType,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -68,6 +71,7 @@ impl ErrorCode {
         ErrorCode::ReopenWindowPassed,
         ErrorCode::CursorAhead,
         ErrorCode::PasswordChangeRequired,
+        ErrorCode::UnsupportedType,
     ];
 
     /// The code as it appears on the wire.
@@ -88,6 +92,7 @@ impl ErrorCode {
             ErrorCode::ReopenWindowPassed => "reopen_window_passed",
             ErrorCode::CursorAhead => "cursor_ahead",
             ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::UnsupportedType => "unsupported_type",
         }
     }
 
@@ -159,7 +164,8 @@ mod tests {
                 "busy",
                 "reopen_window_passed",
                 "cursor_ahead",
-                "password_change_required"
+                "password_change_required",
+                "unsupported_type"
             ]
         );
         for c in ErrorCode::ALL {

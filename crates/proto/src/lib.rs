@@ -9,6 +9,7 @@
 //! whose constructors validate: past the edge, an invalid value cannot exist.
 
 pub mod admin;
+pub mod attachment;
 pub mod auth;
 pub mod contact;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod ticket;
 
 pub use admin::*;
 pub use article::*;
+pub use attachment::*;
 pub use auth::*;
 pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;

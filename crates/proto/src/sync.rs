@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_clean_text, Article, Channel, Contact, Deflection, Description, ErrorCode, FieldError,
-    Message, MessageBody, Priority, ShortText, Status, Ticket, TicketEvent, TicketField,
-    TicketTitle, Tier, Visibility,
+    check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Contact, Deflection,
+    Description, ErrorCode, FieldError, Message, MessageBody, Priority, ShortText, Status, Ticket,
+    TicketEvent, TicketField, TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -66,6 +66,10 @@ pub struct NewTicket {
     /// timeline (staff only). Ignored when the subscription is active.
     #[serde(default)]
     pub lapsed_override: Option<ShortText>,
+    /// Files on the ticket (its description), each uploaded first (`/api/v1/uploads`).
+    /// Absent from older clients' JSON: none.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRef>,
 }
 
 impl NewTicket {
@@ -100,7 +104,7 @@ impl NewTicket {
             }
             check_clean_text("system information", info)?;
         }
-        Ok(())
+        check_attachment_refs(&self.attachments)
     }
 }
 
@@ -114,6 +118,10 @@ pub struct NewMessage {
     pub ticket_id: Uuid,
     pub body: MessageBody,
     pub visibility: Visibility,
+    /// Files on the message, each uploaded first (`/api/v1/uploads`). Absent from
+    /// older clients' JSON: none.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRef>,
 }
 
 /// A new value for one field of a ticket.
@@ -224,7 +232,8 @@ impl Mutation {
         match self {
             Mutation::CreateTicket(t) => t.check_free_text(),
             Mutation::UpdateTicket(u) => u.check_fields_once(),
-            Mutation::AddMessage(_) | Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
+            Mutation::AddMessage(m) => check_attachment_refs(&m.attachments),
+            Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
         }
     }
 

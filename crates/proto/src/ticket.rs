@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Channel, FieldError, NewTicket, Priority, Role, Status, Tier, Visibility};
+use crate::{Attachment, Channel, FieldError, NewTicket, Priority, Role, Status, Tier, Visibility};
 
 /// How to reach the person a ticket is about. Filled from the requester's profile by the
 /// app and editable before filing.
@@ -169,6 +169,9 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub versions: FieldVersions,
+    /// Files on the ticket's description (none from an older server).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 /// Who a new ticket is by and for, and where it belongs: what [`Ticket::new`] needs
@@ -223,6 +226,8 @@ impl Ticket {
             created_at: now,
             updated_at: now,
             versions: FieldVersions::default(),
+            // The server lists them once it has accepted the files.
+            attachments: Vec::new(),
         }
     }
 
@@ -251,6 +256,9 @@ pub struct Message {
     pub body: String,
     pub visibility: Visibility,
     pub created_at: DateTime<Utc>,
+    /// Files on the message (none from an older server).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 /// What happened on a ticket's timeline besides messages.
@@ -390,6 +398,7 @@ mod tests {
             system_info: Some("Debian 12".into()),
             requester_id: None,
             lapsed_override: None,
+            attachments: vec![],
         }
     }
 

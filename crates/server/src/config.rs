@@ -104,6 +104,8 @@ pub struct Settings {
     pub lifecycle: Lifecycle,
     /// How the embedded SQLite database makes commits durable (`[database]`).
     pub database: DatabaseSettings,
+    /// Size limits of attached files (`[attachments]`).
+    pub attachments: AttachmentLimits,
 }
 
 impl Default for Settings {
@@ -120,6 +122,7 @@ impl Default for Settings {
             write_quota: WriteQuotaSettings::default(),
             lifecycle: Lifecycle::default(),
             database: DatabaseSettings::default(),
+            attachments: AttachmentLimits::default(),
         }
     }
 }
@@ -285,6 +288,27 @@ impl Default for Lifecycle {
     }
 }
 
+/// How large attached files may be. A file above `max_file_bytes` is refused
+/// `too_large` when its upload starts, before any byte is stored; a ticket or message
+/// whose files add up to more than `max_message_bytes` is refused `too_large`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentLimits {
+    /// Largest single file, in bytes.
+    pub max_file_bytes: i64,
+    /// Largest total of the files on one ticket or message, in bytes.
+    pub max_message_bytes: i64,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 25 * 1024 * 1024,
+            max_message_bytes: 100 * 1024 * 1024,
+        }
+    }
+}
+
 /// Argon2id cost. The defaults follow OWASP's advice; tests lower them to stay fast.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -417,6 +441,7 @@ mod tests {
         assert_eq!(s.lifecycle, d.lifecycle);
         assert_eq!(s.database, d.database);
         assert_eq!(d.database.sqlite_synchronous, SqliteSynchronous::Full);
+        assert_eq!(s.attachments, d.attachments);
         assert_eq!(s.argon2.memory_kib, d.argon2.memory_kib);
         assert_eq!(
             s.login_limit.max_failures_per_account,

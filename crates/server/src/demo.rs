@@ -295,6 +295,7 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
                     })
                 })
                 .transpose()?,
+            attachments: vec![],
         };
         let overdue = i % 5 == 1;
         let filed_under = if overdue { &tight } else { settings };
@@ -397,6 +398,7 @@ fn message(ticket_id: Uuid, body: &str, visibility: Visibility) -> anyhow::Resul
         ticket_id,
         body: MessageBody::parse(body)?,
         visibility,
+        attachments: vec![],
     }))
 }
 

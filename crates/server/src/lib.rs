@@ -3,6 +3,8 @@
 //! - [`config`]: where to listen, which database, the tunable policies;
 //! - [`db`]: storage behind one type, [`db::Store`], on SQLite or PostgreSQL, with the
 //!   single apply path for every change and the change feed;
+//! - [`blobs`]: where attached files' bytes live (a content-addressed store behind a
+//!   trait, on disk by default) and which types are accepted;
 //! - [`routes`]: the REST API under `/api/v1` (one file per resource);
 //! - [`state`]: [`AppState`], what every handler can reach;
 //! - [`quota`]: per-user write quotas;
@@ -23,6 +25,7 @@
 pub mod admin;
 pub mod auth;
 pub mod backup;
+pub mod blobs;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -64,6 +64,7 @@ mod tests {
             system_info: None,
             requester_id: None,
             lapsed_override: None,
+            attachments: vec![],
         };
         let filing = Filing {
             org_id: Uuid::nil(),

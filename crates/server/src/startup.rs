@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::{hash_password, HashingPool};
+use crate::blobs::{DiskBlobStore, Staging};
 use crate::config::Config;
 use crate::db::Store;
 use crate::quota::WriteQuota;
@@ -54,6 +55,8 @@ impl Application {
             quota: Arc::new(WriteQuota::new(settings.write_quota)),
             settings: Arc::new(settings),
             shutdown,
+            blobs: Arc::new(DiskBlobStore::new(config.data_dir.join("blobs"))),
+            staging: Staging::new(config.data_dir.join("uploads")),
         };
         Ok(Self {
             listener,

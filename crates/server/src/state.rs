@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::auth::HashingPool;
+use crate::blobs::{BlobStore, Staging};
 use crate::config::Settings;
 use crate::db::Store;
 use crate::quota::WriteQuota;
@@ -29,4 +30,8 @@ pub struct AppState {
     pub streams: Arc<EventStreams>,
     /// Per-user write quotas (push and REST writes).
     pub quota: Arc<WriteQuota>,
+    /// Attached files' bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Uploads in progress.
+    pub staging: Staging,
 }

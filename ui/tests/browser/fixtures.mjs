@@ -185,6 +185,7 @@ export const TICKET = {
   resolution_due_at: ROW.resolution_due_at,
   solved_at: null,
   reopen_until: null,
+  attachments: [],
   sla_paused_at: null,
   created_at: new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString(),
   updated_at: ROW.updated_at,
@@ -204,6 +205,7 @@ export const DETAIL = {
       body: XSS_BODY,
       visibility: 'public',
       created_at: new Date(Date.now() - 90 * 60 * 1000).toISOString(),
+      attachments: [],
     },
     {
       id: '0190a1b2-0000-7000-8000-0000000000m2',
@@ -214,6 +216,7 @@ export const DETAIL = {
       body: 'Customer seems to use an old driver.',
       visibility: 'internal',
       created_at: new Date(Date.now() - 80 * 60 * 1000).toISOString(),
+      attachments: [],
     },
   ],
   events: [
@@ -255,6 +258,7 @@ const QUEUED_CREATE = {
       system_info: null,
       requester_id: null,
       lapsed_override: null,
+        attachments: [],
     },
   },
 };
@@ -283,7 +287,7 @@ export const OUTBOX = [
     created_at: new Date().toISOString(),
     mutation: {
       type: 'add_message',
-      data: { id: '0190a1b2-0000-7000-8000-0000000000o2', ticket_id: TICKET.id, body: '<b>not bold</b> reply', visibility: 'public' },
+      data: { id: '0190a1b2-0000-7000-8000-0000000000o2', ticket_id: TICKET.id, body: '<b>not bold</b> reply', visibility: 'public', attachments: [] },
     },
   },
 ];
@@ -339,6 +343,7 @@ export const REJECTED_CREATE = {
       system_info: null,
       requester_id: null,
       lapsed_override: null,
+        attachments: [],
     },
   },
 };

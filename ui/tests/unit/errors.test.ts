@@ -26,6 +26,7 @@ const SERVER_CODES: Record<ErrorCode, true> = {
   reopen_window_passed: true,
   cursor_ahead: true,
   password_change_required: true,
+  unsupported_type: true,
 };
 const KINDS: Record<EngineErrorCode, true> = {
   not_signed_in: true,

@@ -17,9 +17,12 @@ pub async fn message(
     ticket: &str,
     body: &str,
     visibility: Visibility,
+    files: &[std::path::PathBuf],
 ) -> anyhow::Result<u8> {
     let id = engine.resolve_ticket(ticket).await?;
-    let mid = engine.add_message(id, body, visibility).await?;
+    let mid = engine
+        .add_message_with_files(id, body, visibility, files)
+        .await?;
     let code = after_change(cli, engine).await?;
     print_message_id(cli, mid)?;
     Ok(code)

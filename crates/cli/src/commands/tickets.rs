@@ -38,6 +38,9 @@ pub struct NewArgs {
     /// Staff: why the ticket is logged although the customer's subscription has lapsed.
     #[arg(long)]
     override_reason: Option<String>,
+    /// A file to attach (repeatable); copied into the data folder at once.
+    #[arg(long, value_name = "FILE")]
+    attach: Vec<std::path::PathBuf>,
 }
 
 /// The customer `email` names in the staff's customer directory (the last list kept
@@ -90,7 +93,7 @@ pub async fn new(cli: &Cli, engine: &Engine, a: &NewArgs) -> anyhow::Result<u8> 
         requester_id: who.map(|u| u.id).or(a.requester),
         lapsed_override: a.override_reason.clone(),
     };
-    let id = engine.create_ticket(input).await?;
+    let id = engine.create_ticket_with_files(input, &a.attach).await?;
     let code = after_change(cli, engine).await?;
     let d = engine.ticket(&id.to_string()).await?;
     if cli.json {
@@ -217,6 +220,30 @@ pub async fn show(cli: &Cli, engine: &Engine, ticket: &str) -> anyhow::Result<u8
         output::json(&v)?;
     } else {
         output::detail(&d);
+    }
+    Ok(exit::OK)
+}
+
+/// `tadhkira download`: writes one attached file (checked against its hash) and
+/// prints where.
+pub async fn download(
+    cli: &Cli,
+    engine: &Engine,
+    ticket: &str,
+    which: &str,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<u8> {
+    let path = engine.download_attachment(ticket, which, out).await?;
+    if cli.json {
+        output::json(&serde_json::json!({ "path": path }))?;
+    } else {
+        println!(
+            "{}",
+            t(
+                "cli-attachment-saved",
+                &[("path", path.display().to_string().into())]
+            )
+        );
     }
     Ok(exit::OK)
 }

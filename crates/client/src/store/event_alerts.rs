@@ -127,6 +127,7 @@ mod tests {
             system_info: None,
             requester_id: None,
             lapsed_override: None,
+            attachments: vec![],
         };
         let filing = tadhkira_proto::Filing {
             org_id: Uuid::now_v7(),

@@ -62,6 +62,7 @@ async fn scenario() -> (tempfile::TempDir, Store, User, Vec<Ticket>) {
             body: "The spooler service stopped".into(),
             visibility: Visibility::Public,
             created_at: t.updated_at,
+            attachments: vec![],
         };
         upsert_message(&mut conn, &m).await.unwrap();
     }

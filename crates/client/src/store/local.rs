@@ -8,15 +8,23 @@ use sqlx::SqliteConnection;
 use tadhkira_proto::{Message, Mutation, MutationEnvelope, Ticket, User, Visibility};
 use uuid::Uuid;
 
+use super::files::record_files;
 use super::outbox::append;
 use super::tickets::{apply_local, load_ticket, upsert_message, upsert_ticket};
 use super::Store;
 use crate::error::{EngineError, Result};
+use crate::files::LocalFile;
 
 impl Store {
     /// Saves a new local ticket and queues its creation.
-    pub async fn create_ticket(&self, ticket: &Ticket, mutation: Mutation) -> Result<()> {
+    pub async fn create_ticket(
+        &self,
+        ticket: &Ticket,
+        mutation: Mutation,
+        files: &[LocalFile],
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        record_files(&mut tx, files).await?;
         save_and_queue(&mut tx, ticket, mutation).await?;
         tx.commit().await?;
         Ok(())
@@ -25,8 +33,14 @@ impl Store {
     /// Stores a new local message and queues it; a public reply makes its ticket count
     /// as updated at the message's time, as the server will (an internal note does not,
     /// on either side). Fails with [`EngineError::NotFound`] when the ticket is not here.
-    pub async fn add_message(&self, message: &Message, mutation: Mutation) -> Result<()> {
+    pub async fn add_message(
+        &self,
+        message: &Message,
+        mutation: Mutation,
+        files: &[LocalFile],
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        record_files(&mut tx, files).await?;
         let mut ticket = ticket_in(&mut tx, message.ticket_id).await?;
         upsert_message(&mut tx, message).await?;
         if message.visibility == Visibility::Public {

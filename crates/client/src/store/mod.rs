@@ -8,6 +8,7 @@ mod apply;
 mod articles;
 mod bulk;
 mod event_alerts;
+mod files;
 mod list;
 mod local;
 mod outbox;

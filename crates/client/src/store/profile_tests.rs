@@ -82,6 +82,7 @@ async fn write_profile(s: &Store, me: &User) {
                 body: "Screenshot of the error attached.".into(),
                 visibility: Visibility::Public,
                 created_at: t.created_at,
+                attachments: vec![],
             });
             let messages: Vec<_> = messages.collect();
             entities.push(Entity::Ticket(t));

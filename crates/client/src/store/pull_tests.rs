@@ -55,6 +55,7 @@ fn message(t: &Ticket, author: &User, body: &str) -> Message {
         body: body.into(),
         visibility: Visibility::Public,
         created_at: Utc::now(),
+        attachments: vec![],
     }
 }
 

@@ -41,6 +41,7 @@ pub(super) fn ticket(title: &str, me: &User) -> Ticket {
         system_info: None,
         requester_id: None,
         lapsed_override: None,
+        attachments: vec![],
     };
     let filing = Filing {
         org_id: Uuid::nil(),
@@ -97,6 +98,7 @@ async fn arabic_search_ignores_diacritics_tatweel_and_letter_variants_both_ways(
         body: "الإتصال مقطوع".into(),
         visibility: Visibility::Public,
         created_at: Utc::now(),
+        attachments: vec![],
     };
     upsert_message(&mut conn, &msg).await.unwrap();
     drop(conn);
@@ -179,6 +181,7 @@ fn reply(ticket_id: Uuid) -> Mutation {
         ticket_id,
         body: MessageBody::parse("hello").unwrap(),
         visibility: Visibility::Public,
+        attachments: vec![],
     })
 }
 

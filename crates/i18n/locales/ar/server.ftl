@@ -17,6 +17,7 @@ error-internal = تعذّر على الخادم إتمام الطلب
 error-busy = الخادم مشغول؛ حاول بعد قليل
 error-reopen-window-passed = لم يعد ممكنًا إعادة فتح هذه التذكرة؛ افتح تذكرة جديدة بدلًا منها
 error-password-change-required = عيّن مسؤول هذه الكلمة لاستعمال واحد: اختر كلمة مرور جديدة لتسجيل الدخول
+error-unsupported-type = هذا النوع من الملفات غير مقبول
 # رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
 error-with-detail = { $message }: { $detail }
 
@@ -40,3 +41,10 @@ error-cursor-negative = يجب ألا يكون المؤشر سالبًا
 error-cursor-ahead = المؤشر {$cursor} يسبق أحدث تغيير ({$head}): استُعيد هذا الخادم من نسخة أقدم؛ اسحب من جديد من 0
 error-push-too-large = عدد التغييرات في الدفعة { $count }، والحد الأقصى { $max }
 error-body-too-large = جسم الطلب كبير جدًا
+error-file-too-large = حجم الملف { $size } بايت، والحد الأقصى للملف { $max } بايت
+error-file-empty = الملف فارغ
+error-chunk-too-large = يجب ألا يزيد الجزء الواحد على { $max } بايت
+error-upload-busy = هذا الرفع يستقبل جزءًا آخر الآن؛ حاول بعد قليل
+error-upload-offset = لدى الخادم { $offset } بايت من هذا الرفع: أرسل ابتداءً من هناك
+error-upload-overrun = بايتات أكثر من { $size } المعلنة لهذا الرفع
+error-upload-hash = البايتات المستلمة لا تطابق قيمة sha256 المعلنة؛ أُلغي الرفع، فابدأه من جديد

@@ -19,6 +19,7 @@ error-internal = the server could not complete the request
 error-busy = the server is busy; try again in a moment
 error-reopen-window-passed = this ticket can no longer be reopened; file a new ticket instead
 error-password-change-required = this password was set by an administrator for one use: choose a new password to sign in
+error-unsupported-type = this type of file is not accepted
 # A code's message followed by an untranslated (English) detail.
 error-with-detail = { $message }: { $detail }
 
@@ -42,3 +43,10 @@ error-cursor-negative = cursor must not be negative
 error-cursor-ahead = cursor {$cursor} is ahead of the newest change ({$head}): this server was restored from an older copy; pull again from 0
 error-push-too-large = { $count } mutations in one push; at most { $max }
 error-body-too-large = the request body is too large
+error-file-too-large = the file is { $size } bytes; files may be at most { $max } bytes
+error-file-empty = the file is empty
+error-chunk-too-large = one chunk may be at most { $max } bytes
+error-upload-busy = this upload is receiving another chunk right now; try again in a moment
+error-upload-offset = the server holds { $offset } bytes of this upload: send from there
+error-upload-overrun = more bytes than the { $size } declared for this upload
+error-upload-hash = the bytes received do not match the declared sha256; the upload was dropped, start it again

@@ -18,10 +18,11 @@ use tadhkira_proto::{
 };
 use uuid::Uuid;
 
+use super::attachments::{insert_attachments, resolve_refs};
 use super::edit;
 use super::writer::{AppliedRecord, EntityKind, Rejection, Step, Writer};
 use super::{rows, visibility, Caller, Store, StoreError};
-use crate::config::{Settings, SlaTargets};
+use crate::config::Settings;
 use crate::sla;
 
 impl Store {
@@ -61,7 +62,6 @@ async fn apply_one(
     policy: &Settings,
     rejected_creates: &HashSet<Uuid>,
 ) -> Result<Outcome, StoreError> {
-    let targets = &policy.sla;
     if let Some(earlier) = w.applied(env.id) {
         if earlier.user_id != caller.user.id {
             return Ok(rejected(Rejection::new(
@@ -84,8 +84,8 @@ async fn apply_one(
         return Ok(rejected(Rejection::new(ErrorCode::Invalid, e.to_string())));
     }
     let step = match &env.mutation {
-        Mutation::CreateTicket(t) => create_ticket(w, caller, t, targets).await?,
-        Mutation::AddMessage(m) => add_message(w, caller, m, targets).await?,
+        Mutation::CreateTicket(t) => create_ticket(w, caller, t, policy).await?,
+        Mutation::AddMessage(m) => add_message(w, caller, m, policy).await?,
         Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, policy).await?,
         Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
         Mutation::Deflect(d) => deflect(w, caller, env.id, d).await?,
@@ -165,8 +165,9 @@ async fn create_ticket(
     w: &mut Writer,
     caller: &Caller,
     new: &NewTicket,
-    targets: &SlaTargets,
+    policy: &Settings,
 ) -> Result<Step, StoreError> {
+    let targets = &policy.sla;
     let contact = match checked_contact(new) {
         Ok(contact) => contact,
         Err(r) => return Ok(Err(r)),
@@ -237,6 +238,10 @@ async fn create_ticket(
         }
         (caller.user.id, org)
     };
+    let files = match resolve_refs(w, caller, &new.attachments, &policy.attachments).await? {
+        Ok(files) => files,
+        Err(r) => return Ok(Err(r)),
+    };
     // Recorded only when it was needed: for an active subscription there is nothing
     // to override (a directory kept offline may have been older than a renewal).
     let lapsed_override = new
@@ -304,6 +309,7 @@ async fn create_ticket(
             "a ticket with this id already exists",
         )));
     }
+    insert_attachments(w, t.id, None, files).await?;
     // The ticket's feed row comes first; its seq is the version of every field.
     let ticket_seq = w.append_change(&t, EntityKind::Ticket, t.id, false).await?;
     debug_assert_eq!(ticket_seq, version);
@@ -345,8 +351,9 @@ async fn add_message(
     w: &mut Writer,
     caller: &Caller,
     new: &NewMessage,
-    targets: &SlaTargets,
+    policy: &Settings,
 ) -> Result<Step, StoreError> {
+    let targets = &policy.sla;
     let (mut t, mut paused) = match w.visible_ticket(caller, new.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
@@ -357,6 +364,10 @@ async fn add_message(
             "customers cannot write internal notes",
         )));
     }
+    let files = match resolve_refs(w, caller, &new.attachments, &policy.attachments).await? {
+        Ok(files) => files,
+        Err(r) => return Ok(Err(r)),
+    };
     let inserted = sqlx::query(
         "INSERT INTO messages (id, ticket_id, author_id, body, visibility, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -375,6 +386,7 @@ async fn add_message(
             "a message with this id already exists",
         )));
     }
+    insert_attachments(w, t.id, Some(new.id), files).await?;
     let internal = visibility::message_is_staff_only(new.visibility);
     let mut seq = w
         .append_change(&t, EntityKind::Message, new.id, internal)

@@ -134,6 +134,13 @@ impl Store {
             .load_by_ids(rows::ARTICLE_SELECT, "a.id", &ids("article"))
             .await?;
         let staff = audience == Audience::Staff;
+        // Files come with what they are on, in the same page.
+        let mut ticket_files = self
+            .attachments_where("a.ticket_id", &ids("ticket"))
+            .await?;
+        let mut message_files = self
+            .attachments_where("a.message_id", &ids("message"))
+            .await?;
         let mut changes = Vec::with_capacity(wanted.len());
         let mut bytes = 0usize;
         // The seq of the last row dealt with, when the byte cap stopped the page early.
@@ -141,12 +148,18 @@ impl Store {
         let mut previous = cursor;
         for (seq, kind, id) in &wanted {
             let entity = match kind.as_str() {
-                "ticket" => tickets
-                    .get(id)
-                    .map(|r| rows::ticket(r).map(|t| Entity::Ticket(view_of(audience, t.0)))),
-                "message" => messages
-                    .get(id)
-                    .map(|r| rows::message(r).map(Entity::Message)),
+                "ticket" => tickets.get(id).map(|r| {
+                    rows::ticket(r).map(|(mut t, _)| {
+                        t.attachments = ticket_files.remove(id).unwrap_or_default();
+                        Entity::Ticket(view_of(audience, t))
+                    })
+                }),
+                "message" => messages.get(id).map(|r| {
+                    rows::message(r).map(|mut m| {
+                        m.attachments = message_files.remove(id).unwrap_or_default();
+                        Entity::Message(m)
+                    })
+                }),
                 "event" => events.get(id).map(|r| rows::event(r).map(Entity::Event)),
                 // An article this audience may no longer see (unpublished since) comes
                 // as its withdrawal, so their copy goes.

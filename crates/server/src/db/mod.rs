@@ -13,6 +13,7 @@
 mod admin;
 mod apply;
 mod articles;
+mod attachments;
 mod edit;
 mod feed;
 mod lifecycle;
@@ -33,6 +34,7 @@ use uuid::Uuid;
 
 pub use admin::{AuditFilter, AuditRecord, UserUpdate, SYSTEM_ACTOR};
 pub use articles::ArticleFilter;
+pub use attachments::UploadRow;
 pub use feed::Notice;
 pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};

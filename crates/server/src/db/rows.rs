@@ -135,6 +135,8 @@ pub fn ticket(row: &AnyRow) -> Result<(Ticket, i64), StoreError> {
             category: row.try_get("v_category")?,
             tier: row.try_get("v_tier")?,
         },
+        // Read separately (db/attachments.rs) where a ticket is shown whole.
+        attachments: Vec::new(),
     };
     Ok((ticket, row.try_get("sla_paused_ms")?))
 }
@@ -150,6 +152,8 @@ pub fn message(row: &AnyRow) -> Result<Message, StoreError> {
         body: row.try_get("body")?,
         visibility: word(row, "visibility", Visibility::parse)?,
         created_at: time(row, "created_at")?,
+        // Read separately (db/attachments.rs).
+        attachments: Vec::new(),
     })
 }
 

@@ -162,7 +162,7 @@ impl Store {
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        let (ticket, _) = row
+        let (mut ticket, _) = row
             .as_ref()
             .map(rows::ticket)
             .transpose()?
@@ -171,6 +171,8 @@ impl Store {
         if !audience.may_see_ticket(ticket.org_id) {
             return Err(StoreError::NotFound);
         }
+        self.fill_ticket_attachments(std::slice::from_mut(&mut ticket))
+            .await?;
         let msgs = sqlx::query(&format!(
             "{} WHERE m.ticket_id = $1 ORDER BY m.created_at, m.id",
             rows::MESSAGE_SELECT
@@ -192,6 +194,7 @@ impl Store {
         let mut events = evs.iter().map(rows::event).collect::<Result<Vec<_>, _>>()?;
         messages.retain(|m| audience.may_see_message(m));
         events.retain(|e| audience.may_see_event(e));
+        self.fill_message_attachments(&mut messages).await?;
         Ok(TicketDetail {
             ticket: view_of(audience, ticket),
             messages,

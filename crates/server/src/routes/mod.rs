@@ -3,6 +3,7 @@
 
 mod admin;
 mod articles;
+mod attachments;
 mod docs;
 mod events;
 mod health;
@@ -11,6 +12,7 @@ mod people;
 mod session;
 mod sync;
 mod tickets;
+mod uploads;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, patch, post, put};
@@ -89,6 +91,14 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/articles/{id}/versions/{version}/restore",
             post(articles::restore),
         )
+        .route("/api/v1/uploads", post(uploads::start))
+        .route(
+            "/api/v1/uploads/{id}",
+            get(uploads::status)
+                .put(uploads::append)
+                .layer(DefaultBodyLimit::max(tadhkira_proto::MAX_CHUNK_BYTES)),
+        )
+        .route("/api/v1/attachments/{id}", get(attachments::download))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/docs", get(docs::page))
         .route("/api/docs/docs.js", get(docs::script))

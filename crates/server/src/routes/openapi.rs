@@ -74,7 +74,8 @@ pub enum Answer {
     Empty(u16),
     /// A Server-Sent Events stream whose `data` is this schema.
     EventStream(SchemaFn),
-    /// A file of the API reference (`text/html`, `text/javascript`, `text/css`).
+    /// A file, with this media type: one of the API reference (`text/html`,
+    /// `text/javascript`, `text/css`), or an attachment's bytes.
     Asset(&'static str),
 }
 
@@ -95,6 +96,9 @@ pub struct Route {
     pub params: &'static [Param],
     /// The schema of its JSON request body, if it takes one.
     pub body: Option<SchemaFn>,
+    /// The media type of a raw (not JSON) request body, if it takes one (a file's
+    /// bytes).
+    pub raw_body: Option<&'static str>,
     /// What it answers on success.
     pub answer: Answer,
     /// Error codes this route answers besides the ones every route of its kind can
@@ -131,6 +135,9 @@ const ORG_ID: Param = param(
 
 /// The `{id}` of a user.
 const USER_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The user's id");
+
+/// The `{id}` of an upload.
+const UPLOAD_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The upload's id");
 
 /// The `{id}` of an article.
 const ARTICLE_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The article's id");
@@ -206,6 +213,7 @@ const ROUTE: Route = Route {
     summary: "",
     params: &[],
     body: None,
+    raw_body: None,
     answer: Answer::Empty(204),
     errors: &[],
     also: &[],
@@ -436,6 +444,47 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "post",
+        path: "/api/v1/uploads",
+        tag: "attachments",
+        summary: "Start sending a file to attach (name, size, sha256), or resume the caller's earlier upload of the same bytes: answers its id and the offset the server holds (complete when these bytes are already uploaded and verified; 200 then, 201 for a new upload). Above the configured per-file limit (default 25 MiB): 413 too_large before any byte is sent",
+        body: Some(json::<UploadStart>),
+        answer: Answer::Json(201, json::<UploadStatus>),
+        also: &[(200, json::<UploadStatus>)],
+        errors: &[ErrorCode::RateLimited],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/uploads/{id}",
+        tag: "attachments",
+        summary: "Where an upload stands (its sender only): the offset to send the next chunk from",
+        params: &[UPLOAD_ID],
+        answer: Answer::Json(200, json::<UploadStatus>),
+        ..ROUTE
+    },
+    Route {
+        method: "put",
+        path: "/api/v1/uploads/{id}",
+        tag: "attachments",
+        summary: "Append the body (raw bytes, at most 8 MiB) at ?offset, which must be the offset the server holds (else 409 conflict; ask GET for it). A first chunk of a refused type (a program, HTML…), judged by content and never by name, is 415 unsupported_type. The last chunk checks the whole file against its sha256 (else 400 invalid, the upload is dropped) and its type (images, PDF, ZIP, gzip, or UTF-8 text), and stores it once per content",
+        params: &[
+            UPLOAD_ID,
+            param("offset", In::Query, true, not_negative, "Where these bytes go: the offset the server holds"),
+        ],
+        raw_body: Some("application/octet-stream"),
+        answer: Answer::Json(200, json::<UploadStatus>),
+        errors: &[ErrorCode::Conflict, ErrorCode::UnsupportedType],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/attachments/{id}",
+        tag: "attachments",
+        summary: "An attached file's bytes, always as a download (Content-Disposition: attachment, X-Content-Type-Options: nosniff, the type found in its content); 404 not_found to anyone who may not see the ticket or message it is on (a customer and an internal note's file)",
+        params: &[param("id", In::Path, true, json::<uuid::Uuid>, "The attachment's id")],
+        answer: Answer::Asset("application/octet-stream"),
+        ..ROUTE
+    },
+    Route {
+        method: "post",
         path: "/api/v1/me/password",
         tag: "session",
         summary: "Change one's own password: current_password checked as a sign-in is (counted, slowed), new_password at least 8 characters and different",
@@ -626,7 +675,7 @@ impl Route {
     /// `forbidden` for staff only; then the route's own.
     pub fn error_codes(&self) -> Vec<ErrorCode> {
         let mut codes = vec![ErrorCode::Invalid, ErrorCode::Internal];
-        if self.body.is_some() {
+        if self.body.is_some() || self.raw_body.is_some() {
             codes.push(ErrorCode::TooLarge);
         }
         if self.params.iter().any(|p| p.location == In::Path) {
@@ -761,6 +810,14 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     }
     if let Some(body) = route.body {
         op["requestBody"] = json!({ "required": true, "content": json_content(body(generator)) });
+    }
+    if let Some(media) = route.raw_body {
+        let mut content = Map::new();
+        content.insert(
+            media.into(),
+            json!({ "schema": { "type": "string", "contentMediaType": media } }),
+        );
+        op["requestBody"] = json!({ "required": true, "content": content });
     }
     if route.who != Who::Anyone {
         op["security"] = json!([{ "bearer": [] }]);

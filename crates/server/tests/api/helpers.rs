@@ -199,6 +199,11 @@ impl TestApp {
         n
     }
 
+    /// The server's data folder (its blobs and uploads in progress live here).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.config.data_dir.clone()
+    }
+
     /// `http://127.0.0.1:PORT/api/v1` + path; a path that starts with `/api/` is taken
     /// from the root (`/api/docs`).
     pub fn url(&self, path: &str) -> String {
@@ -388,6 +393,7 @@ pub mod m {
             system_info: None,
             requester_id: requester,
             lapsed_override: None,
+            attachments: vec![],
         })
     }
 
@@ -406,6 +412,7 @@ pub mod m {
             ticket_id,
             body: MessageBody::parse(body).unwrap(),
             visibility,
+            attachments: vec![],
         })
     }
 

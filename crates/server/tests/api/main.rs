@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod articles;
+mod attachments;
 mod bench;
 mod concurrency;
 mod contact;
