@@ -3,12 +3,12 @@
 /**
  * Filters of the audit log (`GET /api/v1/admin/audit`); every one optional.
  */
-export type AuditQuery = { actor: string | null, action: string | null, target: string | null, 
+export type AuditQuery = { actor?: string, action?: string, target?: string, 
 /**
  * RFC 3339.
  */
-since: string | null, 
+since?: string, 
 /**
  * RFC 3339.
  */
-until: string | null, limit: number | null, offset: number | null, };
+until?: string, limit?: number, offset?: number, };
