@@ -51,7 +51,9 @@ async fn a_killed_upload_resumes_and_delivers_each_file_exactly_once() {
     e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
         .await
         .unwrap();
+    // Closed and dropped: the lock on the data folder goes with the engine.
     e.close().await;
+    drop(e);
 
     // The files, queued offline with the ticket; then the originals go.
     let originals = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ function el(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v !== undefined && v !== null) node.setAttribute(k, v);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(typeof child === "string" ? document.createTextNode(child) : child);
   }
@@ -132,7 +132,7 @@ function render(doc) {
   const toc = document.getElementById("toc");
   const tocList = el("ul", {});
   for (const [tag, ops] of byTag) {
-    content.append(el("h2", { id: "tag-" + tag }, tag), ops);
+    content.append(el("h2", { id: "tag-" + tag }, tag), ...ops);
     tocList.append(el("li", {}, el("a", { href: "#tag-" + tag }, tag)));
   }
   const schemas = Object.entries((doc.components && doc.components.schemas) || {});

@@ -347,6 +347,45 @@ async fn the_reference_page_is_served_with_its_script_under_a_strict_policy(db: 
     let (s, doc) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(doc, openapi());
+
+    // What a person sees: the page as a real browser renders it under its policy
+    // (Chromium, which `cargo xtask setup` installs for the browser tests).
+    let dom = rendered_dom(&format!("{base}/api/docs")).await;
+    assert!(dom.contains("data-rendered=\"true\""), "the script did not finish: {dom}");
+    assert!(!dom.contains("[object"), "an element was written as text: {dom}");
+    for route in ROUTES {
+        assert!(dom.contains(route.path), "{} is not on the page", route.path);
+    }
     app.finish().await;
 }
 on_both!(the_reference_page_is_served_with_its_script_under_a_strict_policy);
+
+/// The DOM of `url` after Chromium ran its scripts (headless, its network only to this
+/// machine).
+async fn rendered_dom(url: &str) -> String {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("Chromium is needed (cargo xtask setup installs it)");
+    let profile = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
