@@ -1,7 +1,7 @@
 //! Administration in the real app under Xvfb against a real server: the demo admin signs
 //! in and sees the admin screens (an agent does not); renews the lapsed organisation
-//! (Dunes Trading) on the Organisations screen, after which its customer's ticket is
-//! accepted by the server; creates an agent with a one-time password and disables a
+//! (Dunes Trading) on the Organisations screen, after which its customer's ticket, refused
+//! while lapsed, is accepted when sent again; creates an agent with a one-time password and disables a
 //! customer on the Users screen, whose signed-in device is refused at once; and finds
 //! each of these in the Audit log, filtered by action.
 //!
@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use tadhkira_client::NewTicketInput;
+use tadhkira_client::{NewTicketInput, OutboxState};
 use tadhkira_proto::ErrorCode;
 use tadhkira_tests::app::{eventually, launch_app, App};
 use tadhkira_tests::server::spawn_server;
@@ -116,6 +116,35 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     let dunes = server.device("customer@dunes.example").await;
     let sara = server.device("customer@nile.example").await;
 
+    // The lapsed organisation's customer files: the server refuses it, and the engine
+    // holds it with the reason.
+    let filed = dunes
+        .engine
+        .create_ticket(
+            serde_json::from_value::<NewTicketInput>(serde_json::json!({
+                "title": "Customs portal rejects every declaration",
+                "description": "Since this morning every declaration is rejected.",
+            }))
+            .expect("input"),
+        )
+        .await
+        .expect("queued");
+    let report = dunes.engine.sync_now().await.expect("the customer's sync");
+    assert_eq!(report.rejected, 1, "refused while lapsed: {report:?}");
+    let held = dunes
+        .engine
+        .outbox()
+        .await
+        .expect("the outbox")
+        .into_iter()
+        .next()
+        .expect("the held creation");
+    assert_eq!(held.state, OutboxState::Rejected);
+    assert_eq!(
+        held.error.as_ref().map(|e| e.code),
+        Some(ErrorCode::SubscriptionInactive)
+    );
+
     let app = launch_app(&server.url()).await;
     app.sign_in(ADMIN, DEMO_PASSWORD).await;
     for screen in ["organisations", "users", "audit"] {
@@ -193,19 +222,14 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     assert!(dunes_row.contains("Active until"), "renewed: {dunes_row}");
     app.screenshot_if_asked("admin-organisations-en-light");
 
-    // The server took it: the customer of Dunes Trading files, and the ticket is accepted.
-    let filed = dunes
+    // The server took it: the held ticket, sent again, is accepted and numbered.
+    dunes
         .engine
-        .create_ticket(
-            serde_json::from_value::<NewTicketInput>(serde_json::json!({
-                "title": "Customs portal rejects every declaration",
-                "description": "Since this morning every declaration is rejected.",
-            }))
-            .expect("input"),
-        )
+        .resend(held.id, None)
         .await
-        .expect("queued");
-    dunes.engine.sync_now().await.expect("the customer's sync");
+        .expect("sent again");
+    let report = dunes.engine.sync_now().await.expect("the customer's sync");
+    assert_eq!((report.accepted, report.rejected), (1, 0), "{report:?}");
     let number = dunes
         .engine
         .ticket(&filed.to_string())
