@@ -200,9 +200,7 @@ async fn a_customer_finds_reads_and_is_helped_by_articles_while_filing() {
         )
         .await;
     let hostile_id = hostile["id"].as_str().expect("id").to_owned();
-    let demo_id = staff
-        .get("/api/v1/articles?lang=ar&limit=100")
-        .await["articles"]
+    let demo_id = staff.get("/api/v1/articles?lang=ar&limit=100").await["articles"]
         .as_array()
         .expect("articles")
         .iter()
