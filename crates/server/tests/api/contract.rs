@@ -351,10 +351,20 @@ async fn the_reference_page_is_served_with_its_script_under_a_strict_policy(db: 
     // What a person sees: the page as a real browser renders it under its policy
     // (Chromium, which `cargo xtask setup` installs for the browser tests).
     let dom = rendered_dom(&format!("{base}/api/docs")).await;
-    assert!(dom.contains("data-rendered=\"true\""), "the script did not finish: {dom}");
-    assert!(!dom.contains("[object"), "an element was written as text: {dom}");
+    assert!(
+        dom.contains("data-rendered=\"true\""),
+        "the script did not finish: {dom}"
+    );
+    assert!(
+        !dom.contains("[object"),
+        "an element was written as text: {dom}"
+    );
     for route in ROUTES {
-        assert!(dom.contains(route.path), "{} is not on the page", route.path);
+        assert!(
+            dom.contains(route.path),
+            "{} is not on the page",
+            route.path
+        );
     }
     app.finish().await;
 }
@@ -386,6 +396,10 @@ async fn rendered_dom(url: &str) -> String {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
