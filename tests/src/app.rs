@@ -450,6 +450,15 @@ impl App {
             .unwrap_or_else(|e| panic!("no element {css} within 20 s: {e}"))
     }
 
+    /// Files the new-ticket form: first waits until the related-article suggestions have
+    /// settled (they grow above the form's lower half when they arrive, and would move
+    /// the button from under a click already aimed at it).
+    pub async fn file_ticket(&self) {
+        self.wait_for(r#"[data-testid="related-articles"][aria-busy="false"]"#)
+            .await;
+        self.click(r#"[data-testid="file-ticket"]"#).await;
+    }
+
     /// The text of the element matching `css` (waiting for it).
     pub async fn text_of(&self, css: &str) -> String {
         self.wait_for(css).await.text().await.expect("element text")

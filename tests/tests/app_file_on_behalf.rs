@@ -83,7 +83,7 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
     // The prefilled contact stays editable: the caller gives another number.
     app.type_into(r#"[data-testid="contact-phone"]"#, "+20 100 555 0101")
         .await;
-    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.file_ticket().await;
     let number = app.text_of(r#"[data-testid="ticket-number"]"#).await;
     assert!(number.contains("Queued"), "filed offline, queued: {number}");
 
@@ -141,7 +141,7 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
         "Called in: every declaration is rejected since this morning.",
     )
     .await;
-    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.file_ticket().await;
     app.wait_for(r#"[data-testid="lapsed-reason-required"]"#)
         .await;
     assert_eq!(
@@ -152,7 +152,7 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
     let reason = "Renewal paid by transfer, finance to confirm";
     app.type_into(r#"[data-testid="lapsed-reason"]"#, reason)
         .await;
-    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.file_ticket().await;
     eventually("the lapsed ticket gets its server number", 60, || async {
         app.inner_text(r#"[data-testid="ticket-number"]"#)
             .await

@@ -48,7 +48,7 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
     app.click(r#"[data-testid="attach-sysinfo"]"#).await;
     app.wait_for(r#"[data-testid="sysinfo-preview"]"#).await;
     app.screenshot_if_asked("new-ticket-en-light");
-    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.file_ticket().await;
     let number = app.text_of(r#"[data-testid="ticket-number"]"#).await;
     assert!(
         number.contains("Queued"),
@@ -327,7 +327,7 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
         "Every second page jams.",
     )
     .await;
-    app.click(r#"[data-testid="file-ticket"]"#).await;
+    app.file_ticket().await;
     // Filing ends on the new ticket's page: wait for it, or that navigation would
     // leave the outbox again.
     app.wait_for(r#"[data-testid="ticket-number"]"#).await;
@@ -390,7 +390,7 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
         )
         .await;
         app.screenshot_if_asked("new-ticket-ar-dark");
-        app.click(r#"[data-testid="file-ticket"]"#).await;
+        app.file_ticket().await;
         app.wait_for(r#"[data-testid="ticket-number"]"#).await;
         app.click(r#"[data-testid="nav-outbox"]"#).await;
         eventually("the second ticket is rejected", 60, || async {
