@@ -170,11 +170,7 @@ async fn main() -> Result<()> {
 async fn push_figures(b: &mut Bench) -> Result<()> {
     println!("1, 8. Push from a client's outbox, at growing sizes (SQLite)");
     for size in b.sizes() {
-        let mut runs = Vec::new();
-        for _ in 0..b.runs_for(size) {
-            let s = server::BenchServer::start(None)?;
-            runs.push(engine::push_outbox(&s.url, size / 2).await?);
-        }
+        let runs = push_runs(b.runs_for(size), size, None).await?;
         let goal = if size == b.scale(10_000) {
             Goal::AtLeast(5_000.0)
         } else {
@@ -191,14 +187,8 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     // What the server's fsync at every commit costs (`synchronous = FULL`, the default,
     // so nothing acknowledged is lost on a power cut): the same push without it.
     let size = b.scale(10_000);
-    let mut runs = Vec::new();
-    for _ in 0..b.args.runs {
-        let s = server::BenchServer::start_configured(
-            None,
-            Some("[database]\nsqlite_synchronous = \"normal\"\n"),
-        )?;
-        runs.push(engine::push_outbox(&s.url, size / 2).await?);
-    }
+    let not_durable = "[database]\nsqlite_synchronous = \"normal\"\n";
+    let runs = push_runs(b.args.runs, size, Some(not_durable)).await?;
     b.add(Figure::from_runs(
         format!("push {size} mutations from the outbox, SQLite synchronous=NORMAL (not durable; the cost of FULL)"),
         "mut/s",
@@ -207,6 +197,17 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     ));
 
     Ok(())
+}
+
+/// `runs` pushes of `size` mutations from a fresh client's outbox, each to a fresh SQLite
+/// server (with this config text, if any); mutations per second of each.
+async fn push_runs(runs: usize, size: usize, config: Option<&str>) -> Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let s = server::BenchServer::start_configured(None, config)?;
+        out.push(engine::push_outbox(&s.url, size / 2).await?);
+    }
+    Ok(out)
 }
 
 async fn pg_figures(b: &mut Bench) -> Result<()> {
