@@ -117,23 +117,32 @@ pub async fn ticket(state: State<'_, AppState>, reference: String) -> Result<Tic
     Ok(detail)
 }
 
-/// Files a ticket locally (queued) and returns its id.
+/// Files a ticket locally (queued) and returns its id; `files`: staged files for its
+/// description (see `attachment_commands`), queued with it.
 #[tauri::command]
-pub async fn create_ticket(state: State<'_, AppState>, input: NewTicketInput) -> Result<Uuid> {
-    Ok(state.engine.create_ticket(input).await?)
+pub async fn create_ticket(
+    state: State<'_, AppState>,
+    input: NewTicketInput,
+    files: Option<Vec<Uuid>>,
+) -> Result<Uuid> {
+    Ok(state
+        .engine
+        .create_ticket_staged(input, &files.unwrap_or_default())
+        .await?)
 }
 
-/// Adds a public reply or (staff) an internal note.
+/// Adds a public reply or (staff) an internal note, with staged `files`.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn add_message(
     state: State<'_, AppState>,
     ticket_id: Uuid,
     body: String,
     visibility: Visibility,
+    files: Option<Vec<Uuid>>,
 ) -> Result<Uuid> {
     Ok(state
         .engine
-        .add_message(ticket_id, &body, visibility)
+        .add_message_staged(ticket_id, &body, visibility, &files.unwrap_or_default())
         .await?)
 }
 

@@ -6,6 +6,7 @@
 //! in `tadhkira-client`, headless.
 
 pub mod admin_commands;
+pub mod attachment_commands;
 pub mod autostart;
 pub mod commands;
 pub mod error;
@@ -179,6 +180,13 @@ pub fn run() {
             commands::article,
             commands::deflect,
             commands::open_link,
+            attachment_commands::stage_file,
+            attachment_commands::unstage_file,
+            attachment_commands::attachment_preview,
+            attachment_commands::open_attachment,
+            attachment_commands::save_attachment,
+            attachment_commands::screenshot_supported,
+            attachment_commands::capture_screenshot,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -8,6 +8,7 @@
 
 mod app;
 mod engine;
+mod files;
 mod load;
 mod reference;
 mod server;
@@ -41,7 +42,7 @@ struct Args {
     #[arg(long)]
     json: Option<std::path::PathBuf>,
     /// Only these groups of figures (comma-separated): push, pg, reference, pull,
-    /// alert, rest, kb, app. All of them when not given.
+    /// alert, rest, kb, app, files. All of them when not given.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Sizes (tickets) of the push and pull figures, instead of 1,000, 10,000 and
@@ -120,7 +121,8 @@ async fn main() -> Result<()> {
                 "alert",
                 "rest",
                 "kb",
-                "app"
+                "app",
+                "files"
             ]
             .contains(&g.as_str()),
             "unknown group {g:?} in --only"
@@ -151,6 +153,9 @@ async fn main() -> Result<()> {
     }
     if b.wants("kb") {
         kb_figures(&mut b).await?;
+    }
+    if b.wants("files") {
+        file_figures(&mut b).await?;
     }
     if b.wants("app") {
         app_figures(&mut b, loaded).await?;
@@ -435,6 +440,43 @@ async fn rest_figures(b: &mut Bench) -> Result<()> {
         }
     }
 
+    Ok(())
+}
+
+/// Figure 10: a 100 MiB file up and down on loopback, beside the plain copy rate.
+async fn file_figures(b: &mut Bench) -> Result<()> {
+    let mib = if b.args.quick { 4 } else { 100 };
+    println!("10. Attachments: a {mib} MiB log up and down, beside a plain file copy");
+    let bytes = mib * 1024 * 1024;
+    let dir = tempfile::tempdir()?;
+    let log = dir.path().join("spooler.log");
+    files::write_log(&log, bytes)?;
+    let (mut copy, mut up, mut down) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..b.args.runs {
+        copy.push(files::copy_rate(&log, dir.path())?);
+        let s = server::BenchServer::start_configured(None, Some(&files::config_for(bytes)))?;
+        let (u, d) = files::upload_download(&s.url, &log).await?;
+        up.push(u);
+        down.push(d);
+    }
+    b.add(Figure::from_runs(
+        format!("plain file copy + fsync, {mib} MiB (reference)"),
+        "MiB/s",
+        copy,
+        Goal::None,
+    ));
+    b.add(Figure::from_runs(
+        format!("upload from the outbox, {mib} MiB, loopback"),
+        "MiB/s",
+        up,
+        Goal::None,
+    ));
+    b.add(Figure::from_runs(
+        format!("download, checked by SHA-256, {mib} MiB, loopback"),
+        "MiB/s",
+        down,
+        Goal::None,
+    ));
     Ok(())
 }
 

@@ -191,6 +191,9 @@ impl Engine {
             .join("accounts")
             .join(account.user.id.to_string());
         std::fs::create_dir_all(&dir)?;
+        // Files staged in a composer of an earlier run were never sent: that composer is
+        // gone (see crate::staging).
+        crate::staging::clear(&dir);
         let store = Store::open(&dir.join("local.db")).await?;
         let client_id = store.client_id().await?;
         let session = Arc::new(Session {

@@ -71,6 +71,13 @@ pub struct AdminOrganisation {
     pub designated_contacts: Vec<Uuid>,
     /// How many customers it has.
     pub customers: i64,
+    /// The distinct files on its tickets and messages (issue 18).
+    #[serde(default)]
+    pub storage_files: i64,
+    /// Their bytes on the server: each distinct file counted once per organisation (a
+    /// file two organisations share counts in both; the server keeps it once).
+    #[serde(default)]
+    pub storage_bytes: i64,
 }
 
 /// Answer of `GET /api/v1/admin/organisations`.

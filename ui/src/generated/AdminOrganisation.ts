@@ -12,4 +12,13 @@ designated_contacts: Array<string>,
 /**
  * How many customers it has.
  */
-customers: bigint, };
+customers: bigint, 
+/**
+ * The distinct files on its tickets and messages (issue 18).
+ */
+storage_files: bigint, 
+/**
+ * Their bytes on the server: each distinct file counted once per organisation (a
+ * file two organisations share counts in both; the server keeps it once).
+ */
+storage_bytes: bigint, };

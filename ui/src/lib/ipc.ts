@@ -33,6 +33,7 @@ import type { Mutation } from '../generated/Mutation';
 import type { NewTicketInput } from '../generated/NewTicketInput';
 import type { OutboxItem } from '../generated/OutboxItem';
 import type { Settings } from '../generated/Settings';
+import type { StagedFile } from '../generated/StagedFile';
 import type { SyncReport } from '../generated/SyncReport';
 import type { SyncState } from '../generated/SyncState';
 import type { Tier } from '../generated/Tier';
@@ -141,12 +142,39 @@ export const listPainted = (): Promise<void> => invoke('list_painted');
 /** A ticket with its timeline (by id or `#number`); marks it read. */
 export const ticket = (reference: string): Promise<TicketView> => invoke('ticket', { reference });
 
-/** Files a ticket (queued at once); returns its id. */
-export const createTicket = (input: NewTicketInput): Promise<string> => invoke('create_ticket', { input });
+/** Files a ticket (queued at once, with the staged `files`); returns its id. */
+export const createTicket = (input: NewTicketInput, files: string[] = []): Promise<string> =>
+  invoke('create_ticket', files.length ? { input, files } : { input });
 
-/** Adds a reply or an internal note. */
-export const addMessage = (ticket_id: string, body: string, visibility: Visibility): Promise<string> =>
-  invoke('add_message', { ticket_id, body, visibility });
+/** Adds a reply or an internal note (with the staged `files`). */
+export const addMessage = (ticket_id: string, body: string, visibility: Visibility, files: string[] = []): Promise<string> =>
+  invoke('add_message', files.length ? { ticket_id, body, visibility, files } : { ticket_id, body, visibility });
+
+// Attachments (issue 18).
+
+/** Stages a file added to a composer: its bytes are copied into the account's folder
+ * before this answers (the original may then move or go). */
+export const stageFile = (name: string, bytes: Uint8Array): Promise<StagedFile> =>
+  invoke('stage_file', bytes, { headers: { 'x-file-name': encodeURIComponent(name) } });
+
+/** Takes a staged file off its composer. */
+export const unstageFile = (id: string): Promise<void> => invoke('unstage_file', { id });
+
+/** Whether this system can capture the screen ("attach a screenshot"). */
+export const screenshotSupported = (): Promise<boolean> => invoke('screenshot_supported');
+
+/** Hides the window, captures the screen, and stages the picture (to confirm). */
+export const captureScreenshot = (): Promise<StagedFile> => invoke('capture_screenshot');
+
+/** A preview of an image file of a ticket (a `data:image/png` URL), or null. */
+export const attachmentPreview = (ticket: string, sha256: string, max_side: number): Promise<string | null> =>
+  invoke('attachment_preview', { ticket, sha256, max_side });
+
+/** Opens a file of a ticket with the system's application (the UI confirms first). */
+export const openAttachment = (ticket: string, sha256: string): Promise<void> => invoke('open_attachment', { ticket, sha256 });
+
+/** Saves a copy of a file of a ticket in Downloads; answers where. */
+export const saveAttachment = (ticket: string, sha256: string): Promise<string> => invoke('save_attachment', { ticket, sha256 });
 
 /** Changes fields of a ticket. */
 export const updateTicket = (ticket_id: string, values: FieldValue[]): Promise<void> =>

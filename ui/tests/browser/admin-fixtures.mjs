@@ -21,8 +21,8 @@ const NILE = /** @type {NonNullable<Wire<Account>['organisation']>} */ (CUSTOMER
 
 /** @type {Wire<AdminOrganisation>[]} */
 export const ORGS = [
-  { organisation: { id: '0190a1b2-0000-7000-8000-000000000002', name: 'Dunes Trading', paid_until: '2025-06-30T23:59:59Z' }, designated_contacts: [], customers: 1 },
-  { organisation: NILE, designated_contacts: [CUSTOMER.user.id], customers: 1 },
+  { organisation: { id: '0190a1b2-0000-7000-8000-000000000002', name: 'Dunes Trading', paid_until: '2025-06-30T23:59:59Z' }, designated_contacts: [], customers: 1, storage_files: 0, storage_bytes: 0 },
+  { organisation: NILE, designated_contacts: [CUSTOMER.user.id], customers: 1, storage_files: 2, storage_bytes: 1572864 },
 ];
 
 /** @type {Wire<AdminUser>[]} */

@@ -63,7 +63,7 @@ describe('administration screens', () => {
   });
 
   it('creates and renames an organisation and sets its designated contacts', async () => {
-    const made = { organisation: { id: '0190a1b2-0000-7000-8000-000000000003', name: 'Oasis Labs', paid_until: null }, designated_contacts: [], customers: 0 };
+    const made = { organisation: { id: '0190a1b2-0000-7000-8000-000000000003', name: 'Oasis Labs', paid_until: null }, designated_contacts: [], customers: 0, storage_files: 0, storage_bytes: 0 };
     const { page, context } = await openApp(
       harness,
       asAdmin({ admin_create_organisation: { ok: made }, admin_rename_organisation: { ok: ORGS[1] }, admin_set_contacts: { ok: { user_ids: [] } } }),

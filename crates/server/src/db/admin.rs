@@ -396,7 +396,13 @@ impl Store {
     pub async fn admin_organisations(&self) -> Result<Vec<AdminOrganisation>, StoreError> {
         let orgs = sqlx::query(
             "SELECT o.id, o.name, o.paid_until, \
-             (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS customers \
+             (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS customers, \
+             (SELECT COUNT(*) FROM blobs b WHERE b.sha256 IN \
+               (SELECT a.sha256 FROM attachments a JOIN tickets t ON t.id = a.ticket_id \
+                WHERE t.org_id = o.id)) AS storage_files, \
+             (SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM blobs b WHERE b.sha256 IN \
+               (SELECT a.sha256 FROM attachments a JOIN tickets t ON t.id = a.ticket_id \
+                WHERE t.org_id = o.id)) AS storage_bytes \
              FROM organisations o ORDER BY o.name",
         )
         .fetch_all(&self.pool)
@@ -418,6 +424,8 @@ impl Store {
                 organisation,
                 designated_contacts,
                 customers: row.try_get("customers")?,
+                storage_files: row.try_get("storage_files")?,
+                storage_bytes: row.try_get("storage_bytes")?,
             });
         }
         Ok(out)

@@ -562,3 +562,41 @@ async fn the_same_bytes_uploaded_twice_are_stored_once(db: Db) {
     app.finish().await;
 }
 on_both!(the_same_bytes_uploaded_twice_are_stored_once);
+
+/// The organisations' storage figure (admins): the distinct files on each one's tickets
+/// and their bytes, a file attached twice counted once, nothing for another
+/// organisation's files.
+async fn admins_see_each_organisations_storage(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let text = log(3000);
+    upload(&app, &c.customer_a, "shot.png", PNG, 1 << 20).await;
+    upload(&app, &c.customer_a, "app.log", &text, 1 << 20).await;
+    let (t1, t2) = (Uuid::now_v7(), Uuid::now_v7());
+    let r = app
+        .push(
+            &c.customer_a,
+            &[
+                ticket_with(t1, vec![attach(PNG, "shot.png"), attach(&text, "app.log")]),
+                // The same screenshot again, on another ticket: still one file.
+                ticket_with(t2, vec![attach(PNG, "again.png")]),
+            ],
+        )
+        .await;
+    assert_eq!((&r[0]["outcome"], &r[1]["outcome"]), (&json!("applied"), &json!("applied")));
+    let (s, list) = app.get(&c.admin, "/admin/organisations").await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let figure = |name: &str| {
+        let o = list["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["organisation"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is listed"));
+        (o["storage_files"].as_i64().unwrap(), o["storage_bytes"].as_i64().unwrap())
+    };
+    assert_eq!(figure("Org A"), (2, (PNG.len() + text.len()) as i64));
+    assert_eq!(figure("Org B"), (0, 0));
+    app.finish().await;
+}
+on_both!(admins_see_each_organisations_storage);
