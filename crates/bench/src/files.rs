@@ -79,7 +79,7 @@ pub async fn upload_download(url: &str, source: &Path) -> Result<(f64, f64)> {
     std::fs::create_dir_all(&out)?;
     let start = Instant::now();
     let saved = engine
-        .download_attachment(&id.to_string(), "1", Some(&out))
+        .download_attachment(&id.to_string(), "1", Some(out.as_path()))
         .await
         .context("download")?;
     let down = bytes / MIB / start.elapsed().as_secs_f64();

@@ -13,3 +13,10 @@ export function shownName(name: string): string {
   // eslint-disable-next-line no-control-regex
   return name.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/g, '');
 }
+
+/** A short tag of a file's kind for its icon (its extension in capitals, else FILE);
+ * drawn as text so it needs no emoji font. */
+export function kindTag(name: string): string {
+  const ext = /\.([A-Za-z0-9]{1,4})$/.exec(name)?.[1];
+  return ext ? ext.toUpperCase() : 'FILE';
+}

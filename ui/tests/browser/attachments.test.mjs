@@ -256,7 +256,7 @@ describe('attachments', () => {
       await page.getByTestId('open-confirm').waitFor();
       const detail = await seriousA11yViolations(page);
       if (lang === 'ar') {
-        assert.equal(await page.getByTestId('attach-add').innerText(), '📎 إضافة ملفات');
+        assert.equal(await page.getByTestId('attach-add').innerText(), 'إضافة ملفات');
         assert.equal(await page.getByTestId('attach-screenshot').innerText(), 'إرفاق لقطة شاشة');
       }
       await page.getByTestId('nav-new').click();
