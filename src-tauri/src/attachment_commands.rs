@@ -210,9 +210,11 @@ pub async fn capture_screenshot(
     let _ = window.show();
     let _ = window.set_focus();
     let result = match ran {
-        Ok(status) if status.success() && target.is_file() => {
-            state.engine.stage_path(&target).await.map_err(IpcError::from)
-        }
+        Ok(status) if status.success() && target.is_file() => state
+            .engine
+            .stage_path(&target)
+            .await
+            .map_err(IpcError::from),
         Ok(status) => Err(IpcError::new(
             EngineErrorCode::Storage,
             format!("{} ended with {status}", tool.display()),

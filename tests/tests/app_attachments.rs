@@ -53,7 +53,11 @@ async fn dispatch_files(app: &App, css: &str, event: &str, files: &[(&str, &str,
         )
         .await
         .expect("dispatch the files");
-    assert_eq!(done, serde_json::json!(files.len()), "every file in the event");
+    assert_eq!(
+        done,
+        serde_json::json!(files.len()),
+        "every file in the event"
+    );
 }
 
 async fn count(app: &App, css: &str) -> usize {
@@ -72,7 +76,8 @@ async fn count(app: &App, css: &str) -> usize {
 async fn scroll_to(app: &App, css: &str) {
     app.driver
         .execute(
-            "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' });",
+            "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' }); \
+             document.documentElement.scrollTop = 0; document.body.scrollTop = 0;",
             vec![css.into()],
         )
         .await
@@ -138,15 +143,25 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     // Staged in Rust: its thumbnail is Rust's re-encoded PNG.
     let thumb = app.wait_for(r#"[data-testid="staged-thumbnail"]"#).await;
     let src = thumb.attr("src").await.unwrap().unwrap_or_default();
-    assert!(src.starts_with("data:image/png;base64,"), "{}", &src[..src.len().min(40)]);
+    assert!(
+        src.starts_with("data:image/png;base64,"),
+        "{}",
+        &src[..src.len().min(40)]
+    );
     let staged_name = app.text_of(r#"[data-testid="staged-name"]"#).await;
-    assert!(staged_name.starts_with("pasted-") && staged_name.ends_with(".png"), "{staged_name}");
+    assert!(
+        staged_name.starts_with("pasted-") && staged_name.ends_with(".png"),
+        "{staged_name}"
+    );
     app.click(r#"[data-testid="send-reply"]"#).await;
     eventually("the reply and its file reach the server", 60, || async {
         app.inner_text(r#"[data-testid="sync-indicator"]"#)
             .await
             .contains("All changes sent")
-            && app.inner_text(r#"[data-testid="timeline"]"#).await.contains(reply)
+            && app
+                .inner_text(r#"[data-testid="timeline"]"#)
+                .await
+                .contains(reply)
     })
     .await;
 
@@ -161,7 +176,10 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert_eq!(names[0], "printer-spooler.log");
-    assert_eq!((files[1].sha256.as_str(), files[1].size), (sha.as_str(), shot.len() as i64));
+    assert_eq!(
+        (files[1].sha256.as_str(), files[1].size),
+        (sha.as_str(), shot.len() as i64)
+    );
     assert_eq!(files[1].content_type, "image/png");
     agent.engine.close().await;
 
@@ -183,7 +201,11 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
             == Some(serde_json::json!(true))
     })
     .await;
-    assert_eq!(count(&app, r#"[data-testid="attachment-preview"]"#).await, 1, "the log never previews");
+    assert_eq!(
+        count(&app, r#"[data-testid="attachment-preview"]"#).await,
+        1,
+        "the log never previews"
+    );
     assert!(app
         .inner_text(r#"[data-testid="timeline"]"#)
         .await
@@ -202,8 +224,11 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     // with Rust's thumbnail.
     app.click(r#"[data-testid="nav-new"]"#).await;
     app.wait_for(r#"[data-testid="attachment-picker"]"#).await;
-    app.type_into(r#"[data-testid="new-title"]"#, "Scanner stops after the update")
-        .await;
+    app.type_into(
+        r#"[data-testid="new-title"]"#,
+        "Scanner stops after the update",
+    )
+    .await;
     app.type_into(
         r#"[data-testid="new-description"]"#,
         "The scanner app closes when a scan starts; its log and a picture are attached.",

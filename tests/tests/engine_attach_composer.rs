@@ -30,7 +30,11 @@ fn files_under(data: &Path, name: &str) -> Vec<std::path::PathBuf> {
         }
     }
     let mut out = Vec::new();
-    for account in std::fs::read_dir(data.join("accounts")).into_iter().flatten().flatten() {
+    for account in std::fs::read_dir(data.join("accounts"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         walk(&account.path().join(name), &mut out);
     }
     out
@@ -59,13 +63,19 @@ async fn a_discarded_queued_ticket_deletes_its_staged_and_copied_files() {
 
     // Staged: the engine's copy exists the moment the bytes are handed over.
     let log = e
-        .stage_bytes("C:\\Users\\me\\spooler\u{0007}.log", b"job 4711 failed\n".to_vec())
+        .stage_bytes(
+            "C:\\Users\\me\\spooler\u{0007}.log",
+            b"job 4711 failed\n".to_vec(),
+        )
         .await
         .unwrap();
     assert_eq!((log.name.as_str(), log.size), ("spooler.log", 16));
     assert_eq!(files_under(data, "staged").len(), 1);
     // Removed from the composer: its copy goes.
-    let extra = e.stage_bytes("extra.txt", b"not sent".to_vec()).await.unwrap();
+    let extra = e
+        .stage_bytes("extra.txt", b"not sent".to_vec())
+        .await
+        .unwrap();
     assert_eq!(files_under(data, "staged").len(), 2);
     e.unstage(extra.id).await.unwrap();
     assert_eq!(files_under(data, "staged").len(), 1);
@@ -80,7 +90,10 @@ async fn a_discarded_queued_ticket_deletes_its_staged_and_copied_files() {
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(std::fs::read(&queued[0]).unwrap(), b"job 4711 failed\n");
     // A second change naming the same bytes keeps the copy while it is queued.
-    let again = e.stage_bytes("again.log", b"job 4711 failed\n".to_vec()).await.unwrap();
+    let again = e
+        .stage_bytes("again.log", b"job 4711 failed\n".to_vec())
+        .await
+        .unwrap();
     e.add_message_staged(id, "same log again", Visibility::Public, &[again.id])
         .await
         .unwrap();
@@ -90,10 +103,17 @@ async fn a_discarded_queued_ticket_deletes_its_staged_and_copied_files() {
     let outbox = e.outbox().await.unwrap();
     assert_eq!(outbox.len(), 2);
     e.discard(outbox[1].id).await.unwrap();
-    assert_eq!(files_under(data, "files").len(), 1, "the creation still names it");
+    assert_eq!(
+        files_under(data, "files").len(),
+        1,
+        "the creation still names it"
+    );
     e.discard(outbox[0].id).await.unwrap();
     assert!(e.outbox().await.unwrap().is_empty());
-    assert!(files_under(data, "files").is_empty(), "the discarded ticket's copy is gone");
+    assert!(
+        files_under(data, "files").is_empty(),
+        "the discarded ticket's copy is gone"
+    );
     // A staged id that is gone is refused, nothing queued.
     let err = e
         .create_ticket_staged(input("Spooler stops"), &[log.id])
@@ -113,7 +133,10 @@ async fn an_agent_previews_saves_and_opens_a_customers_screenshot_fetched_and_ch
     let customer = server.device("customer@nile.example").await;
     let c = &customer.engine;
     let staged = c.stage_bytes("screen.png", shot.clone()).await.unwrap();
-    let thumb = staged.thumbnail.clone().expect("a staged image has a thumbnail");
+    let thumb = staged
+        .thumbnail
+        .clone()
+        .expect("a staged image has a thumbnail");
     assert!(thumb.starts_with("data:image/png;base64,"));
     let logged = c
         .stage_bytes("run.desktop", b"[Desktop Entry]\nExec=rm -rf ~\n".to_vec())

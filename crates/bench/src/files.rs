@@ -83,7 +83,10 @@ pub async fn upload_download(url: &str, source: &Path) -> Result<(f64, f64)> {
         .await
         .context("download")?;
     let down = bytes / MIB / start.elapsed().as_secs_f64();
-    ensure!(std::fs::metadata(&saved)?.len() as f64 == bytes, "short download");
+    ensure!(
+        std::fs::metadata(&saved)?.len() as f64 == bytes,
+        "short download"
+    );
     engine.close().await;
     Ok((up, down))
 }

@@ -17,20 +17,20 @@ mod mutations;
 pub mod normalize;
 pub mod notifier;
 pub mod preview;
-mod store;
 mod staging;
-mod viewing;
+mod store;
 pub mod sync;
 pub mod token;
+mod viewing;
 mod wording;
 
 pub use articles::MAX_RELATED;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, EngineErrorCode, Result};
 pub use model::*;
-pub use staging::{clean_name, StagedFile, MAX_STAGED_BYTES};
-pub use viewing::{free_path, open_name, safe_extension};
 pub use notifier::{escape_markup, NoopNotifier, Notifier, RecordingNotifier};
+pub use staging::{clean_name, StagedFile, MAX_STAGED_BYTES};
 #[cfg(feature = "keychain")]
 pub use token::KeychainTokenStore;
 pub use token::{open_token_store, FileTokenStore, TokenStorage, TokenStore};
+pub use viewing::{free_path, open_name, safe_extension};

@@ -213,8 +213,12 @@ mod tests {
     }
 
     fn decoded(url: &str) -> Rgba {
-        let b64 = url.strip_prefix("data:image/png;base64,").expect("a PNG data URL");
-        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let b64 = url
+            .strip_prefix("data:image/png;base64,")
+            .expect("a PNG data URL");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
         decode_png(&bytes).expect("a PNG this decodes")
     }
 
@@ -224,14 +228,21 @@ mod tests {
         let img = decoded(&url);
         assert_eq!((img.width, img.height), (320, 200));
         let small = decoded(&thumbnail_of_bytes(&png_of(10, 6), 320).unwrap());
-        assert_eq!((small.width, small.height), (10, 6), "a small image keeps its size");
+        assert_eq!(
+            (small.width, small.height),
+            (10, 6),
+            "a small image keeps its size"
+        );
     }
 
     #[test]
     fn anything_but_a_png_or_jpeg_within_limits_has_no_preview() {
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
         assert_eq!(thumbnail_of_bytes(svg, 100), None);
-        assert_eq!(thumbnail_of_bytes(b"<html><body>hi</body></html>", 100), None);
+        assert_eq!(
+            thumbnail_of_bytes(b"<html><body>hi</body></html>", 100),
+            None
+        );
         assert_eq!(thumbnail_of_bytes(b"GIF89a....", 100), None);
         // A PNG cut short, and one whose header claims more pixels than allowed.
         let png = png_of(64, 64);
@@ -240,6 +251,9 @@ mod tests {
         huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
         huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
         assert_eq!(thumbnail_of_bytes(&huge, 100), None);
-        assert_eq!(thumbnail_of_bytes(b"\xFF\xD8\xFFnot really a jpeg", 100), None);
+        assert_eq!(
+            thumbnail_of_bytes(b"\xFF\xD8\xFFnot really a jpeg", 100),
+            None
+        );
     }
 }

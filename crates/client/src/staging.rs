@@ -60,11 +60,7 @@ pub fn clean_name(raw: &str) -> String {
         .chars()
         .filter(|c| !is_forbidden_char(*c) && *c != '\n' && *c != '\t')
         .collect();
-    let cleaned: String = cleaned
-        .trim()
-        .chars()
-        .take(FileName::MAX_CHARS)
-        .collect();
+    let cleaned: String = cleaned.trim().chars().take(FileName::MAX_CHARS).collect();
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
         "file".to_owned()
     } else {
@@ -121,9 +117,7 @@ fn staged_path(account_dir: &Path, id: Uuid) -> Result<PathBuf> {
     Err(EngineError::NotFound(format!("staged file {id}")))
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| EngineError::Storage(e.to_string()))?
@@ -197,7 +191,11 @@ impl Engine {
     /// Files a ticket with the staged files `files` on its description (queued with it
     /// at once), then removes the staged copies. On an error nothing is queued and the
     /// files stay staged, so the user can correct the form and send again.
-    pub async fn create_ticket_staged(&self, input: NewTicketInput, files: &[Uuid]) -> Result<Uuid> {
+    pub async fn create_ticket_staged(
+        &self,
+        input: NewTicketInput,
+        files: &[Uuid],
+    ) -> Result<Uuid> {
         let paths = self.staged_paths(files)?;
         let id = self.create_ticket_with_files(input, &paths).await?;
         self.unstage_all(files).await;

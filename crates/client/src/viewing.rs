@@ -52,7 +52,9 @@ pub fn open_name(name: &str, ext: &str) -> String {
     let fine: &[&str] = match ext {
         "jpg" => &["jpg", "jpeg"],
         "gz" => &["gz", "tgz"],
-        "txt" => &["txt", "log", "csv", "json", "md", "ini", "conf", "cfg", "yaml", "yml"],
+        "txt" => &[
+            "txt", "log", "csv", "json", "md", "ini", "conf", "cfg", "yaml", "yml",
+        ],
         other => std::slice::from_ref(match other {
             "png" => &"png",
             "gif" => &"gif",
@@ -269,10 +271,22 @@ mod tests {
     #[test]
     fn a_copy_to_open_ends_in_the_extension_of_its_bytes() {
         assert_eq!(open_name("app.log", safe_extension(b"ERROR x")), "app.log");
-        assert_eq!(open_name("run.desktop", safe_extension(b"[Desktop Entry]")), "run.desktop.txt");
-        assert_eq!(open_name("shot.PNG", safe_extension(b"\x89PNG\r\n\x1a\n")), "shot.PNG");
-        assert_eq!(open_name("photo.jpeg", safe_extension(&[0xFF, 0xD8, 0xFF, 0xE0])), "photo.jpeg");
-        assert_eq!(open_name("shot.png", safe_extension(b"%PDF-1.7")), "shot.png.pdf");
+        assert_eq!(
+            open_name("run.desktop", safe_extension(b"[Desktop Entry]")),
+            "run.desktop.txt"
+        );
+        assert_eq!(
+            open_name("shot.PNG", safe_extension(b"\x89PNG\r\n\x1a\n")),
+            "shot.PNG"
+        );
+        assert_eq!(
+            open_name("photo.jpeg", safe_extension(&[0xFF, 0xD8, 0xFF, 0xE0])),
+            "photo.jpeg"
+        );
+        assert_eq!(
+            open_name("shot.png", safe_extension(b"%PDF-1.7")),
+            "shot.png.pdf"
+        );
         assert_eq!(open_name(".bashrc", "txt"), ".bashrc.txt");
     }
 

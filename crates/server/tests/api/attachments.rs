@@ -583,7 +583,10 @@ async fn admins_see_each_organisations_storage(db: Db) {
             ],
         )
         .await;
-    assert_eq!((&r[0]["outcome"], &r[1]["outcome"]), (&json!("applied"), &json!("applied")));
+    assert_eq!(
+        (&r[0]["outcome"], &r[1]["outcome"]),
+        (&json!("applied"), &json!("applied"))
+    );
     let (s, list) = app.get(&c.admin, "/admin/organisations").await;
     assert_eq!(s, StatusCode::OK, "{list}");
     let figure = |name: &str| {
@@ -593,7 +596,10 @@ async fn admins_see_each_organisations_storage(db: Db) {
             .iter()
             .find(|o| o["organisation"]["name"] == name)
             .unwrap_or_else(|| panic!("{name} is listed"));
-        (o["storage_files"].as_i64().unwrap(), o["storage_bytes"].as_i64().unwrap())
+        (
+            o["storage_files"].as_i64().unwrap(),
+            o["storage_bytes"].as_i64().unwrap(),
+        )
     };
     assert_eq!(figure("Org A"), (2, (PNG.len() + text.len()) as i64));
     assert_eq!(figure("Org B"), (0, 0));
