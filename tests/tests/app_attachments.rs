@@ -118,7 +118,7 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     .unwrap();
     let ticket_id = customer
         .engine
-        .create_ticket_with_files(input, &[log.clone()])
+        .create_ticket_with_files(input, std::slice::from_ref(&log))
         .await
         .expect("customer files with a log");
     customer.engine.sync_now().await.expect("customer pushes");
