@@ -6,7 +6,8 @@
 //! same SHA-256. The agent then signs in to the app on the same machine (another
 //! account, so no local copy: it is fetched from the server) and the screenshot
 //! previews in the timeline, decoded by Rust and shown as a PNG data: URL that the web
-//! view decodes. Last, the agent's new-ticket form takes two dropped files.
+//! view decodes. Last, the agent's new-ticket form takes two dropped files and a
+//! screenshot captured with the system's own tool (ImageMagick's `import` on X11).
 //!
 //! With `TADHKIRA_SCREENSHOTS=DIR`: the timeline with the image and the log, and the
 //! new-ticket form with files, in English light and Arabic dark.
@@ -250,6 +251,28 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     })
     .await;
     assert_eq!(count(&app, r#"[data-testid="staged-thumbnail"]"#).await, 1);
+    // "Attach a screenshot": `import` is on this X display, so the button is there; the
+    // window hides, the screen is captured, and the picture waits for a confirmation.
+    app.click(r#"[data-testid="attach-screenshot"]"#).await;
+    let shown = app
+        .wait_for(r#"[data-testid="screenshot-confirm"] img"#)
+        .await
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(shown.starts_with("data:image/png;base64,"));
+    app.click(r#"[data-testid="screenshot-keep"]"#).await;
+    eventually(
+        "the screenshot staged beside the dropped files",
+        20,
+        || async { count(&app, r#"[data-testid="staged-file"]"#).await == 3 },
+    )
+    .await;
+    assert!(app
+        .inner_text(r#"[data-testid="attachment-picker"]"#)
+        .await
+        .contains("screenshot-"));
     scroll_to(&app, r#"[data-testid="attachment-picker"]"#).await;
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
         app.screenshot_if_asked("attachments-new-ticket-ar-dark");
