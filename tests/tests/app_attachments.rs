@@ -211,6 +211,19 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
         .inner_text(r#"[data-testid="timeline"]"#)
         .await
         .contains("printer-spooler.log"));
+    // "Save" puts a copy in Downloads (here the test's home: no XDG Downloads folder
+    // is configured) and says where; the bytes are the log's.
+    app.click(r#"[data-testid="attachment-save"]"#).await;
+    let notice = app.text_of(r#"[data-testid="attachment-notice"]"#).await;
+    let saved = notice
+        .strip_prefix("Saved to ")
+        .unwrap_or_else(|| panic!("a saved notice: {notice}"));
+    assert!(
+        saved.starts_with(&app.home().display().to_string()),
+        "{saved}"
+    );
+    assert!(saved.ends_with("printer-spooler.log"), "{saved}");
+    assert_eq!(std::fs::read(saved).unwrap(), std::fs::read(&log).unwrap());
     scroll_to(&app, r#"[data-testid="attachment-preview"]"#).await;
     app.screenshot_if_asked("attachments-timeline-staff-en-light");
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
