@@ -194,6 +194,8 @@ impl Engine {
         // Files staged in a composer of an earlier run were never sent: that composer is
         // gone (see crate::staging).
         crate::staging::clear(&dir);
+        // Copies handed to the system's application in an earlier run (viewing.rs).
+        let _ = std::fs::remove_dir_all(dir.join("cache").join("open"));
         let store = Store::open(&dir.join("local.db")).await?;
         let client_id = store.client_id().await?;
         let session = Arc::new(Session {
