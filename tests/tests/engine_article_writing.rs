@@ -92,7 +92,7 @@ async fn staff_write_publish_and_restore_articles_that_customers_then_find() {
     // A colleague edits; the first writer's save over the version they saw is refused,
     // and the colleague's text stands.
     colleague.engine.sync_now().await.expect("sync");
-    colleague
+    let edited = colleague
         .engine
         .update_article(
             draft.id,
@@ -100,6 +100,11 @@ async fn staff_write_publish_and_restore_articles_that_customers_then_find() {
         )
         .await
         .expect("colleague's save");
+    assert_eq!(
+        (edited.category.as_deref(), edited.tags.clone()),
+        (Some("Printing"), vec!["plotter".to_owned()]),
+        "a body-only save keeps the rest"
+    );
     let stale = agent
         .engine
         .update_article(
