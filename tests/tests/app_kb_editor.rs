@@ -163,7 +163,10 @@ async fn an_agent_writes_publishes_and_links_an_article_that_the_customer_finds_
     let preview = agent
         .inner_text(r#"[data-testid="editor-preview"] [data-testid="article-body"]"#)
         .await;
-    assert!(preview.contains("<script>"), "the script is text: {preview}");
+    assert!(
+        preview.contains("<script>"),
+        "the script is text: {preview}"
+    );
     assert_eq!(
         js(
             &agent,
@@ -200,7 +203,9 @@ async fn an_agent_writes_publishes_and_links_an_article_that_the_customer_finds_
             == json!(true)
     })
     .await;
-    let on_server = staff.get("/api/v1/articles?status=published&limit=200").await;
+    let on_server = staff
+        .get("/api/v1/articles?status=published&limit=200")
+        .await;
     let article = on_server["articles"]
         .as_array()
         .expect("articles")
@@ -260,7 +265,11 @@ async fn an_agent_writes_publishes_and_links_an_article_that_the_customer_finds_
         .await;
     let saved = staff.get(&format!("/api/v1/articles/{article_id}")).await;
     assert_eq!(saved["version"], json!(2), "{saved}");
-    assert_eq!(saved["status"], json!("published"), "a save keeps the status");
+    assert_eq!(
+        saved["status"],
+        json!("published"),
+        "a save keeps the status"
+    );
     agent.screenshot_if_asked("kb-editor-ar-dark");
     agent.close().await;
 

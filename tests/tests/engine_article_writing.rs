@@ -68,7 +68,10 @@ async fn staff_write_publish_and_restore_articles_that_customers_then_find() {
         .related_articles(WORDS, Some("en"), 5)
         .await
         .expect("suggestions");
-    assert!(hits.iter().all(|h| h.id != draft.id), "a draft is suggested");
+    assert!(
+        hits.iter().all(|h| h.id != draft.id),
+        "a draft is suggested"
+    );
 
     // Published: suggested to the customer after the next pull.
     let published = agent
@@ -128,7 +131,10 @@ async fn staff_write_publish_and_restore_articles_that_customers_then_find() {
         .restore_article_version(draft.id, 1)
         .await
         .expect("restored");
-    assert_eq!(restored.body, "Clean the ribbon guide, then print a test page.");
+    assert_eq!(
+        restored.body,
+        "Clean the ribbon guide, then print a test page."
+    );
     assert_eq!(restored.version, 4);
     assert_eq!(
         agent.engine.article(draft.id).await.expect("local").version,
@@ -182,6 +188,9 @@ async fn staff_write_publish_and_restore_articles_that_customers_then_find() {
         .await
         .expect_err("offline");
     assert!(matches!(offline, EngineError::Offline(_)), "{offline:?}");
-    assert_eq!(agent.engine.articles(true).await.expect("list").len(), before);
+    assert_eq!(
+        agent.engine.articles(true).await.expect("list").len(),
+        before
+    );
     assert!(agent.engine.outbox().await.expect("outbox").is_empty());
 }

@@ -8,8 +8,8 @@
 //! once, and a sync round is woken so the change feed catches up.
 
 use tadhkira_proto::{
-    Article, ArticleChanges, ArticleStatus, ArticleVersion, Deflection, Mutation,
-    MutationEnvelope, NewArticle,
+    Article, ArticleChanges, ArticleStatus, ArticleVersion, Deflection, Mutation, MutationEnvelope,
+    NewArticle,
 };
 use uuid::Uuid;
 

@@ -100,7 +100,11 @@ pub struct ArticleChanges {
     pub body: Option<ArticleBody>,
     /// `Some(None)` clears the category. Absent, it is left out of the JSON too: `null`
     /// would clear it.
-    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "ts", ts(optional, as = "Option<ShortText>"))]
     #[cfg_attr(feature = "schema", schemars(with = "Option<ShortText>"))]
     pub category: Option<Option<ShortText>>,
