@@ -7,6 +7,7 @@
 // such a link inside the app, never in the browser; customers have no editor.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ADMIN } from './admin-fixtures.mjs';
 import { AGENT, CUSTOMER, DETAIL, signedIn } from './fixtures.mjs';
 import { openApp, seriousA11yViolations, startHarness } from './harness.mjs';
 
@@ -256,6 +257,25 @@ describe('the article editor (staff)', () => {
     assert.equal(sent.new.translation_of, VPN_ID);
     assert.equal(sent.new.lang, 'ar');
     assert.equal(sent.new.status, 'draft');
+    await context.close();
+  });
+
+  it('admins write articles too: their drafts are saved with the status asked', async () => {
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn(ADMIN, { articles: { ok: [VPN] }, article: { ok: { ...DRAFT, id: NEW_ID } }, article_versions: { ok: [] }, create_article: { ok: { ...DRAFT, id: NEW_ID } } }),
+    );
+    await openEditorList(page);
+    await page.getByTestId('kb-new').click();
+    await page.getByTestId('editor-title').fill('Scanner jams on page two');
+    await page.getByTestId('editor-body').fill('Open the feeder and remove the torn page.');
+    await page.getByTestId('editor-save-draft').click();
+    await called(page, 'create_article');
+    const [sent] = await calls(page, 'create_article');
+    assert.equal(sent.new.status, 'draft');
+    await page.getByTestId('editor-status').filter({ hasText: 'Draft' }).waitFor();
+    await page.getByTestId('editor-publish').waitFor();
+    assert.deepEqual(errors, []);
     await context.close();
   });
 
