@@ -6,6 +6,7 @@
 //! in `tadhkira-client`, headless.
 
 pub mod admin_commands;
+pub mod article_commands;
 pub mod autostart;
 pub mod commands;
 pub mod error;
@@ -179,6 +180,11 @@ pub fn run() {
             commands::article,
             commands::deflect,
             commands::open_link,
+            article_commands::articles,
+            article_commands::create_article,
+            article_commands::update_article,
+            article_commands::article_versions,
+            article_commands::restore_article_version,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
