@@ -199,12 +199,7 @@ pub async fn deflect(state: State<'_, AppState>, article_id: Uuid) -> Result<Uui
 /// `javascript:` URL, an address with spaces or control characters) is refused here.
 #[tauri::command]
 pub fn open_link(url: String) -> Result<()> {
-    let lower = url.to_ascii_lowercase();
-    let allowed = ["http://", "https://", "mailto:"]
-        .iter()
-        .any(|p| lower.starts_with(p))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !allowed {
+    if !openable(&url) {
         return Err(IpcError::new(
             tadhkira_client::EngineErrorCode::Invalid,
             "only web and mail addresses open",
@@ -227,6 +222,17 @@ pub fn open_link(url: String) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// Whether `url` is a web or mail address the system browser may be asked to open: it
+/// starts with `http://`, `https://` or `mailto:` (any case) and has no whitespace or
+/// control character that could smuggle a second argument or address.
+pub fn openable(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p) && lower.len() > p.len())
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Queued and rejected local changes.
@@ -332,4 +338,34 @@ pub fn list_painted() {
         let elapsed_ms = STARTED.get().map(|s| s.elapsed().as_secs_f64() * 1000.0);
         tracing::info!(elapsed_ms, "first list painted");
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::openable;
+
+    #[test]
+    fn only_web_and_mail_addresses_open_in_the_browser() {
+        for ok in [
+            "https://printers.example/guide",
+            "HTTP://example.com",
+            "mailto:help@tadhkira.example",
+        ] {
+            assert!(openable(ok), "{ok}");
+        }
+        for refused in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "tadhkira://article/0190a1b2-0000-7000-8000-0000000000d1",
+            "https://example.com/a b",
+            "https://example.com/\nfile:///etc",
+            "https://example.com/\u{7}",
+            " https://example.com",
+            "https://",
+            "data:text/html,<script>",
+            "",
+        ] {
+            assert!(!openable(refused), "{refused:?}");
+        }
+    }
 }

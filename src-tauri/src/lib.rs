@@ -7,6 +7,7 @@
 
 pub mod admin_commands;
 pub mod attachment_commands;
+pub mod article_commands;
 pub mod autostart;
 pub mod commands;
 pub mod error;
@@ -180,6 +181,11 @@ pub fn run() {
             commands::article,
             commands::deflect,
             commands::open_link,
+            article_commands::articles,
+            article_commands::create_article,
+            article_commands::update_article,
+            article_commands::article_versions,
+            article_commands::restore_article_version,
             attachment_commands::stage_file,
             attachment_commands::unstage_file,
             attachment_commands::attachment_preview,

@@ -224,7 +224,7 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
         .ticket(&ticket_id.to_string())
         .await
         .expect("the tier-2 agent sees the escalated ticket");
-    assert_eq!(seen.ticket.tier, Tier::L2, "escalated to tier 2");
+    assert_eq!(seen.ticket.tier, Some(Tier::L2), "escalated to tier 2");
     let l2 = other.account().expect("signed in").user.id;
     assert_eq!(
         seen.ticket.assignee_id,
@@ -247,7 +247,7 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
         .collect();
     assert_eq!(escalations.len(), 1, "one escalation: {escalations:?}");
 
-    // The customer's client gets the reply and the new tier, never the note.
+    // The customer's client gets the reply, never the note, nor the tier (internal).
     customer.sync_now().await.expect("customer pulls");
     let mine = customer
         .ticket(&ticket_id.to_string())
@@ -255,7 +255,7 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
         .expect("customer's ticket");
     let bodies: Vec<_> = mine.messages.iter().map(|m| m.body.as_str()).collect();
     assert_eq!(bodies, [reply], "the customer sees the reply only");
-    assert_eq!(mine.ticket.tier, Tier::L2);
+    assert_eq!(mine.ticket.tier, None, "customers are not told the tier");
     let found = customer
         .list_tickets(&ListQuery {
             search: Some("thermal head".into()),

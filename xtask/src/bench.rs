@@ -4,6 +4,11 @@
 //! processes on loopback and real SQLite files, and the desktop app's release build
 //! under Xvfb (figure 7); they are also written as JSON to `target/bench/latest.json`.
 //! Benchmarks print figures, they never fail a test run.
+//!
+//! `--peers` first runs the PouchDB kit (`../shared/peers/pouchdb`, or `--peers-dir`):
+//! PouchDB replicating with pouchdb-server on this machine, at the same sizes, in the
+//! same invocation; the figures then print push, pull and live latency beside PouchDB's
+//! as ratios.
 
 use anyhow::Result;
 
@@ -18,9 +23,15 @@ pub struct BenchArgs {
     /// Runs of each measurement.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Only these groups of figures (push, pg, reference, pull, alert, rest, app).
+    /// Only these groups of figures (push, pg, pull, alert, rest, kb, app).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Run the PouchDB peer first and print each push/pull/live figure beside it.
+    #[arg(long)]
+    peers: bool,
+    /// Where the PouchDB kit is (`npm ci && node bench.mjs --out FILE`).
+    #[arg(long, default_value = "../shared/peers/pouchdb")]
+    peers_dir: std::path::PathBuf,
 }
 
 pub fn bench(args: BenchArgs) -> Result<i32> {
@@ -37,6 +48,35 @@ pub fn bench(args: BenchArgs) -> Result<i32> {
     util::build_ui_if_stale()?;
     step("Release build");
     util::build_workspace(true)?;
+    let peer_json = util::root().join("target/bench/pouchdb.json");
+    if args.peers {
+        let kit = util::root().join(&args.peers_dir);
+        anyhow::ensure!(
+            kit.join("bench.mjs").exists(),
+            "--peers needs the PouchDB kit at {} (bench.mjs); give its folder with --peers-dir",
+            kit.display()
+        );
+        step("PouchDB peer (npm ci, node bench.mjs)");
+        util::run(
+            npm()
+                .current_dir(&kit)
+                .args(["ci", "--no-audit", "--no-fund"]),
+        )?;
+        std::fs::create_dir_all(util::root().join("target/bench"))?;
+        let mut node = std::process::Command::new("node");
+        node.current_dir(&kit)
+            .arg("bench.mjs")
+            .arg("--runs")
+            .arg(args.runs.to_string())
+            .arg("--out")
+            .arg(&peer_json);
+        if args.quick {
+            node.args(["--sizes", "10,100,1000", "--live", "100"]);
+        } else {
+            node.args(["--sizes", "1000,10000,100000"]);
+        }
+        util::run(&mut node)?;
+    }
     step("Figures");
     let json = util::root().join("target/bench/latest.json");
     let mut run = std::process::Command::new(util::root().join("target/release/tadhkira-bench"));
@@ -49,6 +89,9 @@ pub fn bench(args: BenchArgs) -> Result<i32> {
     }
     if !args.only.is_empty() {
         run.arg("--only").arg(args.only.join(","));
+    }
+    if args.peers {
+        run.arg("--peer").arg(&peer_json);
     }
     util::run(&mut run)?;
     Ok(0)

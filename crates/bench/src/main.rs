@@ -3,14 +3,16 @@
 //! Every figure runs against a real `tadhkira-server` process on loopback and real
 //! SQLite files (and a real PostgreSQL server for the PostgreSQL lines), several times,
 //! and is printed as median with min–max beside the target it is held against. The
-//! reference limit (a plain bulk insert into SQLite) is measured in the same run so
-//! that ratios compare like with like on whatever machine runs it.
+//! floors of the initial pull — the same rows through SQLite's C API, the same bytes
+//! over a bare loopback transfer ([`floor`]) — are measured in the same run, on the
+//! same data, so that ratios compare like with like on whatever machine runs it.
 
 mod app;
 mod engine;
 mod files;
+mod floor;
 mod load;
-mod reference;
+mod peer;
 mod server;
 mod stats;
 
@@ -41,14 +43,18 @@ struct Args {
     /// Where to write the figures as JSON.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
-    /// Only these groups of figures (comma-separated): push, pg, reference, pull,
-    /// alert, rest, kb, app, files. All of them when not given.
+    /// Only these groups of figures (comma-separated): push, pg, pull (with its
+    /// floors), alert, rest, kb, app, files. All of them when not given.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Sizes (tickets) of the push and pull figures, instead of 1,000, 10,000 and
-    /// 100,000; the largest also serves the reads, the reference and the app.
+    /// 100,000; the largest also serves the reads, the floors and the app.
     #[arg(long, value_delimiter = ',')]
     sizes: Vec<usize>,
+    /// The PouchDB peer's results of this run (`cargo xtask bench --peers` writes them):
+    /// push, pull and live figures are printed beside PouchDB's, as ratios.
+    #[arg(long)]
+    peer: Option<std::path::PathBuf>,
     /// The desktop app's release binary (default: next to this one).
     #[arg(long)]
     app: Option<std::path::PathBuf>,
@@ -87,7 +93,7 @@ impl Bench {
         }
     }
 
-    /// The largest size: the reads, the reference and the app use it.
+    /// The largest size: the reads, the floors and the app use it.
     fn largest(&self) -> usize {
         self.sizes().into_iter().max().unwrap_or(0)
     }
@@ -113,18 +119,7 @@ async fn main() -> Result<()> {
 
     for g in &b.args.only {
         anyhow::ensure!(
-            [
-                "push",
-                "pg",
-                "reference",
-                "pull",
-                "alert",
-                "rest",
-                "kb",
-                "app",
-                "files"
-            ]
-            .contains(&g.as_str()),
+            ["push", "pg", "pull", "alert", "rest", "kb", "app", "files"].contains(&g.as_str()),
             "unknown group {g:?} in --only"
         );
     }
@@ -135,15 +130,10 @@ async fn main() -> Result<()> {
     if b.wants("pg") {
         pg_figures(&mut b).await?;
     }
-    let reference_100k = if b.wants("reference") || b.wants("pull") {
-        reference_figure(&mut b).await?
-    } else {
-        f64::NAN
-    };
     // The largest pull's server, loaded with 100k tickets, serves the app figure too.
     let mut loaded = None;
     if b.wants("pull") {
-        loaded = pull_figures(&mut b, reference_100k).await?;
+        loaded = pull_figures(&mut b).await?;
     }
     if b.wants("alert") {
         alert_figures(&mut b).await?;
@@ -159,6 +149,11 @@ async fn main() -> Result<()> {
     }
     if b.wants("app") {
         app_figures(&mut b, loaded).await?;
+    }
+
+    if let Some(path) = b.args.peer.clone() {
+        let peer = peer::Peer::load(&path)?;
+        peer::compare(&mut b, &peer);
     }
 
     stats::print_table(&b.figures);
@@ -253,43 +248,74 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
     Ok(())
 }
 
-/// Figure 3; returns its median (tickets/s).
-async fn reference_figure(b: &mut Bench) -> Result<f64> {
-    println!("3. Reference: plain bulk insert into SQLite");
-    let reference_100k = {
-        let tickets = b.largest();
-        let mut runs = Vec::new();
-        for _ in 0..b.args.runs {
-            runs.push(reference::bulk_insert(tickets, 3).await?);
-        }
-        let f = Figure::from_runs(
-            format!("reference: bulk insert {tickets} tickets + 3 messages each"),
-            "tickets/s",
-            runs,
-            Goal::None,
-        );
-        let median = f.median;
-        b.add(f);
-        median
-    };
-
-    Ok(reference_100k)
+/// The floors of the largest pull, one value per run (tickets/s).
+#[derive(Default)]
+struct Floors {
+    sqlite: Vec<f64>,
+    served: Vec<f64>,
+    network: Vec<f64>,
+    /// What the pull's answers weighed.
+    bytes: usize,
 }
 
-/// Figures 2, 5 and 8 (pull); returns the server of the largest size, still loaded.
-async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<server::BenchServer>> {
+impl Floors {
+    /// Adds the floor figures and the pull's ratio to each.
+    fn add(self, b: &mut Bench, size: usize, pull: f64) {
+        let mib = self.bytes as f64 / (1024.0 * 1024.0);
+        let sqlite = Figure::from_runs(
+            format!("  floor: the same rows through SQLite's C API, prepared, one transaction, {size} tickets"),
+            "tickets/s",
+            self.sqlite,
+            Goal::None,
+        );
+        let network = Figure::from_runs(
+            format!("  floor: the same {mib:.0} MiB over a bare loopback HTTP transfer"),
+            "tickets/s",
+            self.network,
+            Goal::None,
+        );
+        let served = Figure::from_runs(
+            "  the server's pages alone, fetched and not applied",
+            "tickets/s",
+            self.served,
+            Goal::None,
+        );
+        let (to_sqlite, to_network) = (pull / sqlite.median, pull / network.median);
+        b.add(sqlite);
+        b.add(network);
+        b.add(served);
+        b.add(Figure::from_runs(
+            "  pull ÷ SQLite floor",
+            "ratio",
+            vec![to_sqlite],
+            Goal::AtLeast(0.25),
+        ));
+        b.add(Figure::from_runs(
+            "  pull ÷ network floor",
+            "ratio",
+            vec![to_network],
+            Goal::None,
+        ));
+    }
+}
+
+/// Figures 2, 3, 5 and 8 (pull, its floors, local reads); returns the server of the
+/// largest size, still loaded.
+async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
     let mut loaded = None;
-    println!("2, 5, 8. Initial pull into an empty client, then local reads");
+    println!("2, 3, 5, 8. Initial pull into an empty client, its floors, then local reads");
     for size in b.sizes() {
+        let big = size == b.largest();
         let mut runs = Vec::new();
+        let mut floors = Floors::default();
         let mut reads = None;
         for _ in 0..b.runs_for(size) {
             let s = server::BenchServer::start(None)?;
             let token = s.login("customer@nile.example").await?;
             load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
-            let (eng, _dir, rate) = engine::initial_pull(&s.url, size).await?;
+            let (eng, dir, rate) = engine::initial_pull(&s.url, size).await?;
             runs.push(rate);
-            if size == b.largest() && reads.is_none() {
+            if big && reads.is_none() {
                 let list = engine::list_first_page(&eng, 20).await?;
                 let en = engine::search(&eng, "vpn", 20).await?;
                 let ar = engine::search(&eng, "الاتصال", 20).await?;
@@ -297,11 +323,20 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
                 reads = Some((list, en, ar, one));
             }
             eng.close().await;
-            if size == b.largest() {
+            if big {
+                // The same rows, the same bytes, the same user, right after the pull.
+                let store = floor::find_store(dir.path())?;
+                floors.sqlite.push(floor::sqlite_floor(&store).await?);
+                let agent = s.login("l1@tadhkira.example").await?;
+                let (pages, served) =
+                    floor::fetch_pages(&s.url, &agent, tadhkira_client::sync::PULL_PAGE).await?;
+                floors.bytes = pages.iter().map(Vec::len).sum();
+                floors.served.push(size as f64 / served);
+                let moved = floor::loopback_transfer(pages).await?;
+                floors.network.push(size as f64 / moved);
                 loaded = Some(s);
             }
         }
-        let big = size == b.largest();
         let goal = if big {
             Goal::AtLeast(20_000.0)
         } else {
@@ -314,14 +349,9 @@ async fn pull_figures(b: &mut Bench, reference_100k: f64) -> Result<Option<serve
             goal,
         );
         if big {
-            let ratio = f.median / reference_100k;
+            let pull = f.median;
             b.add(f);
-            b.add(Figure::from_runs(
-                "  pull ÷ reference bulk insert",
-                "ratio",
-                vec![ratio],
-                Goal::AtLeast(0.25),
-            ));
+            floors.add(b, size, pull);
         } else {
             b.add(f);
         }

@@ -88,7 +88,7 @@ pub fn rows(rows: &[TicketRow], total: i64) {
             number(r.number),
             pad(&value("cli-status", r.status), 8),
             pad(&value("cli-priority", r.priority), 7),
-            r.tier,
+            tier_text(r.tier),
             r.title,
             r.id
         ));
@@ -143,7 +143,7 @@ pub fn detail(d: &TicketView) {
         &[
             ("status", value("cli-status", tk.status).into()),
             ("priority", value("cli-priority", tk.priority).into()),
-            ("tier", tk.tier.to_string().into()),
+            ("tier", tier_text(tk.tier).into()),
             ("channel", value("cli-channel", tk.channel).into()),
             (
                 "assignee",
@@ -344,6 +344,11 @@ pub fn outbox_line(i: &OutboxItem) {
             ("state", state.into()),
         ],
     ));
+}
+
+/// A ticket's tier, or `-` where the server does not say (a customer's copy).
+fn tier_text(tier: Option<tadhkira_proto::Tier>) -> String {
+    tier.map_or_else(|| "-".to_owned(), |t| t.to_string())
 }
 
 #[cfg(test)]

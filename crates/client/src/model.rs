@@ -110,7 +110,8 @@ pub struct TicketRow {
     pub status: Status,
     pub priority: Priority,
     pub channel: Channel,
-    pub tier: Tier,
+    /// `None` in a customer's copy: the server does not tell customers the tier.
+    pub tier: Option<Tier>,
     pub org_name: String,
     pub requester_name: String,
     pub assignee_id: Option<Uuid>,

@@ -250,10 +250,11 @@ impl Engine {
         let reason = ShortText::parse(reason)?;
         s.store
             .change_ticket(ticket_id, &s.account.user, Utc::now(), |ticket| {
-                if to_tier <= ticket.tier {
+                // Staff copies have a tier; a customer's has none (and the server
+                // refuses a customer's escalation).
+                if let Some(at) = ticket.tier.filter(|at| to_tier <= *at) {
                     return Err(EngineError::Invalid(format!(
-                        "the ticket is already at tier {}; escalate to a higher one",
-                        ticket.tier
+                        "the ticket is already at tier {at}; escalate to a higher one"
                     )));
                 }
                 Ok(Mutation::Escalate(Escalation {

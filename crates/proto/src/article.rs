@@ -98,8 +98,13 @@ pub struct ArticleChanges {
     pub title: Option<ArticleTitle>,
     #[serde(default)]
     pub body: Option<ArticleBody>,
-    /// `Some(None)` clears the category.
-    #[serde(default, with = "double_option")]
+    /// `Some(None)` clears the category. Absent, it is left out of the JSON too: `null`
+    /// would clear it.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "ts", ts(optional, as = "Option<ShortText>"))]
     #[cfg_attr(feature = "schema", schemars(with = "Option<ShortText>"))]
     pub category: Option<Option<ShortText>>,
@@ -198,6 +203,27 @@ mod tests {
         assert_eq!(
             set.category,
             Some(Some(ShortText::parse("Printing").unwrap()))
+        );
+    }
+
+    #[test]
+    fn changes_without_a_category_leave_it_out_of_the_json() {
+        // A client that sends `"category": null` for "unchanged" clears it on the server.
+        let status_only: ArticleChanges =
+            serde_json::from_str(r#"{"status":"published"}"#).unwrap();
+        let json = serde_json::to_value(&status_only).unwrap();
+        assert!(json.get("category").is_none(), "{json}");
+        let back: ArticleChanges = serde_json::from_value(json).unwrap();
+        assert_eq!(back, status_only);
+        let cleared = ArticleChanges {
+            category: Some(None),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&cleared).unwrap();
+        assert_eq!(json["category"], serde_json::Value::Null);
+        assert_eq!(
+            serde_json::from_value::<ArticleChanges>(json).unwrap(),
+            cleared
         );
     }
 

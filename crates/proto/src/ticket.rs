@@ -151,7 +151,9 @@ pub struct Ticket {
     pub checks: Vec<String>,
     /// Technical information the customer chose to attach (OS, versions, locale…).
     pub system_info: Option<String>,
-    pub tier: Tier,
+    /// The support tier whose queue holds the ticket. Staff only: a customer's view of a
+    /// ticket has none (see the server's `visibility::view_of`).
+    pub tier: Option<Tier>,
     pub assignee_id: Option<Uuid>,
     pub assignee_name: Option<String>,
     /// When the first public reply by an agent is due.
@@ -214,7 +216,7 @@ impl Ticket {
             contact: new.contact.clone(),
             checks: new.checks.iter().map(|c| c.as_str().to_owned()).collect(),
             system_info: new.system_info.clone(),
-            tier: Tier::L1,
+            tier: Some(Tier::L1),
             assignee_id: None,
             assignee_name: None,
             first_response_due_at: None,
@@ -429,7 +431,7 @@ mod tests {
         assert_eq!(t.contact, new.contact);
         assert_eq!(t.checks, ["restarted"]);
         assert_eq!(t.system_info.as_deref(), Some("Debian 12"));
-        assert_eq!((t.status, t.tier), (Status::New, Tier::L1));
+        assert_eq!((t.status, t.tier), (Status::New, Some(Tier::L1)));
         assert_eq!((t.assignee_id, t.assignee_name.as_deref()), (None, None));
         assert_eq!((t.first_response_due_at, t.resolution_due_at), (None, None));
         assert_eq!(

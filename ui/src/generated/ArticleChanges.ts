@@ -9,7 +9,8 @@ import type { ShortText } from "./ShortText";
  */
 export type ArticleChanges = { title: ArticleTitle | null, body: ArticleBody | null, 
 /**
- * `Some(None)` clears the category.
+ * `Some(None)` clears the category. Absent, it is left out of the JSON too: `null`
+ * would clear it.
  */
 category?: ShortText, tags: Array<ShortText> | null, status: ArticleStatus | null, 
 /**

@@ -34,7 +34,12 @@ checks: Array<string>,
 /**
  * Technical information the customer chose to attach (OS, versions, locale…).
  */
-system_info: string | null, tier: Tier, assignee_id: string | null, assignee_name: string | null, 
+system_info: string | null, 
+/**
+ * The support tier whose queue holds the ticket. Staff only: a customer's view of a
+ * ticket has none (see the server's `visibility::view_of`).
+ */
+tier: Tier | null, assignee_id: string | null, assignee_name: string | null, 
 /**
  * When the first public reply by an agent is due.
  */

@@ -11,7 +11,11 @@ export type TicketRow = { id: string,
 /**
  * The server's number; `None` while the ticket exists only locally.
  */
-number: bigint | null, title: string, status: Status, priority: Priority, channel: Channel, tier: Tier, org_name: string, requester_name: string, assignee_id: string | null, assignee_name: string | null, updated_at: string, resolution_due_at: string | null, 
+number: bigint | null, title: string, status: Status, priority: Priority, channel: Channel, 
+/**
+ * `None` in a customer's copy: the server does not tell customers the tier.
+ */
+tier: Tier | null, org_name: string, requester_name: string, assignee_id: string | null, assignee_name: string | null, updated_at: string, resolution_due_at: string | null, 
 /**
  * The first-response target while nobody has answered yet (`None` once met).
  */

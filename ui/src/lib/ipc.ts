@@ -20,6 +20,9 @@ import type { NewAdminUser } from '../generated/NewAdminUser';
 import type { NewOrganisation } from '../generated/NewOrganisation';
 import type { UserChanges } from '../generated/UserChanges';
 import type { Article } from '../generated/Article';
+import type { ArticleChanges } from '../generated/ArticleChanges';
+import type { ArticleVersion } from '../generated/ArticleVersion';
+import type { NewArticle } from '../generated/NewArticle';
 import type { ArticleHit } from '../generated/ArticleHit';
 import type { Contact } from '../generated/Contact';
 import type { ContactError } from '../generated/ContactError';
@@ -197,6 +200,27 @@ export const deflect = (article_id: string): Promise<string> => invoke('deflect'
 
 /** Opens a web or mail address in the system's browser (the UI confirms first). */
 export const openLink = (url: string): Promise<void> => invoke('open_link', { url });
+
+/** The articles in the local store, newest first: published ones, or (staff, `all`)
+ * drafts and archived ones too. Works offline. */
+export const articles = (all = false): Promise<Article[]> => invoke('articles', { all });
+
+// Writing articles (staff). Never queued: each needs the server's answer, and fails with
+// kind `offline` without it; the editor keeps the text and says so.
+
+/** Writes a new article; answers it as the server stored it. */
+export const createArticle = (neu: NewArticle): Promise<Article> => invoke('create_article', { new: neu });
+
+/** Saves changes to an article (refused `conflict` over a newer version). */
+export const updateArticle = (id: string, changes: ArticleChanges): Promise<Article> =>
+  invoke('update_article', { id, changes });
+
+/** The kept former versions of an article, newest first. */
+export const articleVersions = (id: string): Promise<ArticleVersion[]> => invoke('article_versions', { id });
+
+/** Restores a kept version (itself a save: the current text becomes a version too). */
+export const restoreArticleVersion = (id: string, version: number): Promise<Article> =>
+  invoke('restore_article_version', { id, version });
 
 /** Queued and rejected local changes. */
 export const outbox = (): Promise<OutboxItem[]> => invoke('outbox');

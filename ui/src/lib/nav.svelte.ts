@@ -8,7 +8,14 @@ export type Screen =
   | { name: 'shortcuts' }
   | { name: 'organisations' }
   | { name: 'users' }
-  | { name: 'audit' };
+  | { name: 'audit' }
+  /** Staff: the knowledge base's articles, drafts and archived ones too. */
+  | { name: 'kb' }
+  /** Staff: the article editor; `id: null` writes a new one (a translation of
+   * `translation_of` when given). */
+  | { name: 'article-edit'; id: string | null; translation_of?: string }
+  /** An article opened from a link in a ticket; `back` is where "Back" returns. */
+  | { name: 'article'; id: string; back: Screen };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

@@ -81,4 +81,9 @@ export type Commands = {
   article?: Of<typeof ipc.article>;
   deflect?: Of<typeof ipc.deflect>;
   open_link?: Of<typeof ipc.openLink>;
+  articles?: Of<typeof ipc.articles>;
+  create_article?: Of<typeof ipc.createArticle>;
+  update_article?: Of<typeof ipc.updateArticle>;
+  article_versions?: Of<typeof ipc.articleVersions>;
+  restore_article_version?: Of<typeof ipc.restoreArticleVersion>;
 };

@@ -214,6 +214,16 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps an article a staff write just got back from the server, as a pull would
+    /// (its index entry too), so the writer's own screens show it before the next pull
+    /// brings the same state.
+    pub async fn keep_article(&self, article: &Article) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        Store::apply_articles(&mut tx, &[article], &[]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One stored article.
     pub async fn article(&self, id: Uuid) -> Result<Article> {
         let data: Option<String> = sqlx::query_scalar("SELECT data FROM articles WHERE id = ?")

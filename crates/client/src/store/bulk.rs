@@ -72,7 +72,7 @@ pub(crate) async fn upsert_pulled_tickets(
                 .push_bind(t.status.as_str())
                 .push_bind(t.priority.rank() as i64)
                 .push_bind(t.channel.as_str())
-                .push_bind(i64::from(t.tier))
+                .push_bind(super::tickets::tier_column(t))
                 .push_bind(t.assignee_id.map(|u| u.to_string()))
                 .push_bind(t.requester_id.to_string())
                 .push_bind(t.created_by.to_string())

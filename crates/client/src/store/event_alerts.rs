@@ -37,7 +37,7 @@ fn alert_kind(e: &TicketEvent, t: &Ticket, me: &User) -> Option<AlertKind> {
     }
     let by_requester = e.actor_id == t.requester_id;
     let i_requested = t.requester_id == me.id;
-    let my_tier_queue = me.role == Role::Agent && me.tier == Some(t.tier);
+    let my_tier_queue = me.role == Role::Agent && me.tier.is_some() && me.tier == t.tier;
     match &e.kind {
         EventKind::StatusChanged {
             to: Status::Solved, ..
@@ -138,7 +138,7 @@ mod tests {
         };
         let mut t = Ticket::new(&new, filing, chrono::Utc::now());
         t.assignee_id = assignee.map(|a| a.id);
-        t.tier = tier;
+        t.tier = Some(tier);
         t
     }
 

@@ -37,7 +37,7 @@ fn ticket(title: &str, requester: &User) -> Ticket {
     t.status = Status::Open;
     t.channel = Channel::Phone;
     t.category = Some("network".into());
-    t.tier = Tier::L2;
+    t.tier = Some(Tier::L2);
     t.assignee_id = Some(Uuid::now_v7());
     t.assignee_name = Some("Layla".into());
     t.first_response_due_at = Some(now);

@@ -32,6 +32,12 @@ pub(crate) fn breach_at(t: &Ticket) -> Option<String> {
 }
 
 /// Writes a ticket's current state (insert or replace) and re-indexes its text.
+/// The `tier` column of a ticket: its tier, or 0 in a customer's copy, which has none
+/// (the column only orders and filters staff queues; the ticket itself is kept whole).
+pub(crate) fn tier_column(t: &Ticket) -> i64 {
+    t.tier.map(i64::from).unwrap_or(0)
+}
+
 pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Result<()> {
     let data = serde_json::to_string(t)?;
     let rid: i64 = sqlx::query_scalar(
@@ -52,7 +58,7 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
     .bind(t.status.as_str())
     .bind(t.priority.rank() as i64)
     .bind(t.channel.as_str())
-    .bind(i64::from(t.tier))
+    .bind(tier_column(t))
     .bind(t.assignee_id.map(|u| u.to_string()))
     .bind(t.requester_id.to_string())
     .bind(t.created_by.to_string())
@@ -186,7 +192,7 @@ pub(crate) fn apply_local(t: &mut Ticket, m: &Mutation, me: &User, now: DateTime
                 }
             }
         }
-        Mutation::Escalate(e) => t.tier = e.to_tier,
+        Mutation::Escalate(e) => t.tier = Some(e.to_tier),
         Mutation::CreateTicket(_) | Mutation::AddMessage(_) | Mutation::Deflect(_) => {}
     }
     t.updated_at = t.updated_at.max(now);

@@ -295,7 +295,7 @@ async fn create_ticket(
     .bind(&t.contact.phone)
     .bind(checks)
     .bind(&t.system_info)
-    .bind(i64::from(t.tier))
+    .bind(t.tier.map(i64::from))
     .bind(ms(t.first_response_due_at))
     .bind(ms(t.resolution_due_at))
     .bind(w.now)

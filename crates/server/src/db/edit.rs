@@ -16,7 +16,7 @@
 
 use tadhkira_proto::{
     Applied, ErrorCode, Escalation, EventKind, FieldValue, Status, Ticket, TicketField,
-    TicketUpdate,
+    TicketUpdate, Tier,
 };
 
 use super::writer::{Rejection, Step, Writer};
@@ -219,14 +219,15 @@ pub(super) async fn escalate(
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
     };
-    if esc.to_tier <= t.tier {
+    // The writer reads the whole ticket (staff view): it always has a tier.
+    let from = t.tier.unwrap_or(Tier::L1);
+    if esc.to_tier <= from {
         return Ok(Err(Rejection::new(
             ErrorCode::Invalid,
-            format!("escalation must go up: the ticket is already at {}", t.tier),
+            format!("escalation must go up: the ticket is already at {from}"),
         )));
     }
-    let from = t.tier;
-    t.tier = esc.to_tier;
+    t.tier = Some(esc.to_tier);
     let kind = EventKind::Escalated {
         from,
         to: esc.to_tier,

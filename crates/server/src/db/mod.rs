@@ -16,6 +16,7 @@ mod articles;
 mod attachments;
 mod edit;
 mod feed;
+mod leases;
 mod lifecycle;
 mod listen;
 mod people;

@@ -116,7 +116,7 @@ pub fn ticket(row: &AnyRow) -> Result<(Ticket, i64), StoreError> {
         },
         checks: serde_json::from_str(&checks).map_err(|e| corrupt("checks", e))?,
         system_info: row.try_get("system_info")?,
-        tier: tier(row.try_get("tier")?)?,
+        tier: Some(tier(row.try_get("tier")?)?),
         assignee_id: opt_uuid(row, "assignee_id")?,
         assignee_name: row.try_get("assignee_name")?,
         first_response_due_at: opt_time(row, "first_response_due_at")?,

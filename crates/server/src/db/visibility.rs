@@ -2,7 +2,7 @@
 //!
 //! Staff (agents and admins) see everything. A customer sees:
 //! - the tickets of their own organisation, in the *customer view* ([`view_of`]): who
-//!   works on it (assignee) is internal;
+//!   works on it (assignee) and which tier's queue holds it are internal;
 //! - the public messages on them, never internal notes;
 //! - the timeline events that do not reveal internal handling ([`event_is_staff_only`]:
 //!   assignment, escalation, a lapsed-subscription override);
@@ -79,11 +79,13 @@ impl Audience {
 }
 
 /// A ticket as this audience sees it: staff whole; customers without who works on it
-/// (the assignee is internal handling, like the assignment events they do not get).
+/// and without its tier (internal handling, like the assignment and escalation events
+/// they do not get).
 pub fn view_of(audience: Audience, mut ticket: Ticket) -> Ticket {
     if audience != Audience::Staff {
         ticket.assignee_id = None;
         ticket.assignee_name = None;
+        ticket.tier = None;
     }
     ticket
 }

@@ -401,7 +401,8 @@ impl Writer {
         .bind(t.priority.as_str())
         .bind(t.assignee_id.map(|a| a.to_string()))
         .bind(&t.category)
-        .bind(i64::from(t.tier))
+        // The writer's own copy is whole (never a customer view): always a tier.
+        .bind(t.tier.map(i64::from))
         .bind(ms(t.first_response_due_at))
         .bind(ms(t.first_response_at))
         .bind(ms(t.resolution_due_at))

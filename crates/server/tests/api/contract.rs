@@ -2,10 +2,12 @@
 //! the suite receives matches the document's schema for its (method, path template,
 //! status), so the document cannot drift from the code.
 //!
-//! [`TestApp::call`](crate::helpers::TestApp::call) checks every answer through
-//! [`assert_answer`]; tests that read an answer with their own client call it too. The
-//! schemas come from the same `openapi()` the server serves, built once per test
-//! process; a validator is compiled once per (method, template, status).
+//! Every answer passes through [`assert_answer`]: [`TestApp::call`](crate::helpers::TestApp::call)
+//! checks what it reads, and the suite's own requests go through [`Http`], a client whose
+//! `send` checks the answer before the test sees it (an event stream by its status, since
+//! its body never ends). There is no unchecked client in [`TestApp`]. The schemas come
+//! from the same `openapi()` the server serves, built once per test process; a validator
+//! is compiled once per (method, template, status).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -160,6 +162,127 @@ pub fn assert_answer(method: &str, url: &str, status: StatusCode, body: &Value) 
     };
     if let Err(e) = Contract::get().check(method, path, status.as_u16(), body) {
         panic!("the answer breaks the API contract: {e}");
+    }
+}
+
+/// A reqwest client whose answers are checked against the contract: what a test gets
+/// from [`Req::send`] has already passed [`assert_answer`]. Builds like reqwest's own.
+#[derive(Clone, Default)]
+pub struct Http(reqwest::Client);
+
+impl From<reqwest::Client> for Http {
+    fn from(client: reqwest::Client) -> Http {
+        Http(client)
+    }
+}
+
+impl Http {
+    pub fn request(&self, method: Method, url: impl AsRef<str>) -> Req {
+        let url = url.as_ref().to_owned();
+        Req {
+            inner: self.0.request(method.clone(), &url),
+            method,
+            url,
+        }
+    }
+
+    pub fn get(&self, url: impl AsRef<str>) -> Req {
+        self.request(Method::GET, url)
+    }
+
+    pub fn post(&self, url: impl AsRef<str>) -> Req {
+        self.request(Method::POST, url)
+    }
+
+    pub fn put(&self, url: impl AsRef<str>) -> Req {
+        self.request(Method::PUT, url)
+    }
+}
+
+/// A request being built; [`Req::send`] checks the answer.
+pub struct Req {
+    inner: reqwest::RequestBuilder,
+    method: Method,
+    url: String,
+}
+
+impl Req {
+    pub fn bearer_auth(self, token: impl std::fmt::Display) -> Req {
+        Req {
+            inner: self.inner.bearer_auth(token),
+            ..self
+        }
+    }
+
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Req {
+        Req {
+            inner: self.inner.header(name.as_ref(), value.as_ref()),
+            ..self
+        }
+    }
+
+    pub fn json(self, body: &impl serde::Serialize) -> Req {
+        Req {
+            inner: self.inner.json(body),
+            ..self
+        }
+    }
+
+    pub fn body(self, body: impl Into<reqwest::Body>) -> Req {
+        Req {
+            inner: self.inner.body(body),
+            ..self
+        }
+    }
+
+    pub fn timeout(self, timeout: std::time::Duration) -> Req {
+        Req {
+            inner: self.inner.timeout(timeout),
+            ..self
+        }
+    }
+
+    /// Sends the request and checks the answer against the contract before handing it
+    /// over: a body is read whole, checked, and given back unchanged; an event stream is
+    /// checked by its status and handed over live.
+    pub async fn send(self) -> reqwest::Result<reqwest::Response> {
+        let resp = self.inner.send().await?;
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        if content_type.starts_with("text/event-stream") {
+            assert_answer(self.method.as_str(), &self.url, status, &Value::Null);
+            return Ok(resp);
+        }
+        let version = resp.version();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else if content_type.contains("json") {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{} {} answered {status} with content-type {content_type} but a body that is not JSON ({e}): {}",
+                    self.method,
+                    self.url,
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        } else {
+            // HTML, a script, a file: the contract checks its status and that the
+            // document does not promise JSON there.
+            Value::Null
+        };
+        assert_answer(self.method.as_str(), &self.url, status, &body);
+        let mut rebuilt = axum::http::Response::new(bytes);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
     }
 }
 

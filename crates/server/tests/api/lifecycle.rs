@@ -296,3 +296,34 @@ async fn the_system_user_is_nobody_to_sign_in_as_or_list(db: Db) {
     app.finish().await;
 }
 on_both!(the_system_user_is_nobody_to_sign_in_as_or_list);
+
+/// Three server processes on one database, each ticking its lifecycle task every
+/// second: the jobs run about once a second in all, not three times — each run takes
+/// the job's lease for 0.9 s first, so no two runs are closer than that, whatever the
+/// processes' clocks and load.
+async fn scheduled_jobs_run_once_across_server_processes(db: Db) {
+    let mut settings = test_settings();
+    settings.lifecycle.job_interval_seconds = 1;
+    let started = std::time::Instant::now();
+    let app = TestApp::spawn_with(db, settings).await;
+    let peers = [app.spawn_peer().await, app.spawn_peer().await];
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    let runs = app
+        .server
+        .store
+        .job_runs(tadhkira_server::jobs::LIFECYCLE)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    let most = (elapsed / 0.9).floor() as i64 + 1;
+    assert!(
+        (2..=most).contains(&runs),
+        "{runs} runs in {elapsed:.1} s by 3 processes ticking every second: at most {most} with the lease (about {} without)",
+        3 * elapsed as i64
+    );
+    for p in peers {
+        p.stop().await.unwrap();
+    }
+    app.finish().await;
+}
+on_both!(scheduled_jobs_run_once_across_server_processes);

@@ -246,12 +246,6 @@ async fn sign_ins_beyond_the_hashing_pool_are_answered_busy(db: Db) {
                 assert_eq!(answer.headers()["retry-after"], "1");
                 let body: serde_json::Value = answer.json().await.unwrap();
                 assert_eq!(body["code"], "busy");
-                crate::contract::assert_answer(
-                    "POST",
-                    "/api/v1/auth/login",
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &body,
-                );
                 busy += 1;
             }
             other => panic!("unexpected {other}"),

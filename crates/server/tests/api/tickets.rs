@@ -235,14 +235,12 @@ async fn every_route_is_served_and_in_the_openapi_document(db: Db) {
         {
             continue;
         }
-        let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
         let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         assert_ne!(
             body["message"], NO_ROUTE,
             "{method} {concrete} is not routed"
         );
-        crate::contract::assert_answer(method.as_str(), &app.url(&concrete), status, &body);
     }
     app.finish().await;
 }

@@ -92,11 +92,13 @@ async fn https_round_trip_with_a_test_ca_and_a_certificate_renewed_without_a_res
     assert!(app.server.url().starts_with("https://"));
 
     // A client that trusts the test CA: an HTTPS round trip.
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.cert.pem().as_bytes()).unwrap())
-        .resolve(HOST, addr)
-        .build()
-        .unwrap();
+    let client = crate::contract::Http::from(
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.cert.pem().as_bytes()).unwrap())
+            .resolve(HOST, addr)
+            .build()
+            .unwrap(),
+    );
     let url = format!("https://{HOST}:{}/api/v1/health", addr.port());
     let resp = client.get(&url).send().await.expect("HTTPS request");
     assert_eq!(resp.status(), StatusCode::OK);

@@ -275,6 +275,10 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
                         t["assignee_id"].is_null() && t["assignee_name"].is_null(),
                         "seed {seed}: assignee shown to a customer: {t}"
                     );
+                    assert!(
+                        t["tier"].is_null(),
+                        "seed {seed}: tier shown to a customer: {t}"
+                    );
                     for msg in seen.messages.values() {
                         assert_eq!(
                             msg["visibility"], "public",
@@ -287,6 +291,12 @@ async fn rest_and_feed_agree_for_every_role_on_random_data(db: Db) {
                             "seed {seed}: internal event shown to a customer: {e}"
                         );
                     }
+                } else {
+                    let t = seen.ticket.as_ref().unwrap();
+                    assert!(
+                        matches!(t["tier"].as_i64(), Some(1..=3)),
+                        "seed {seed}: staff see the ticket's tier: {t}"
+                    );
                 }
             }
         }
