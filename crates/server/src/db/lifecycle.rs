@@ -88,7 +88,8 @@ impl Store {
                 if t.status != Status::Solved || !due {
                     continue;
                 }
-                sla::on_status_change(&mut t, &mut paused, Status::Closed, now, targets);
+                let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, targets).await?;
+                sla::on_status_change(&mut t, &mut paused, Status::Closed, now, &sla_policy);
                 t.reopen_until = None;
                 w.insert_system_event(
                     &t,
