@@ -209,4 +209,18 @@ impl Store {
             active_on_older,
         })
     }
+
+    /// Makes a ticket due the moment it was filed (both targets), for the demo data's
+    /// overdue tickets only: the policy never allows a target of 0. Written before any
+    /// client pulled, so no change row is needed (the feed reads the ticket's row).
+    pub async fn make_due_at_filing(&self, ticket_id: Uuid) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE tickets SET first_response_due_at = created_at, \
+             resolution_due_at = created_at WHERE id = $1",
+        )
+        .bind(ticket_id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }
