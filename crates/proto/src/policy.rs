@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResponseTarget {
     /// Minutes until the first public reply by staff is due.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub first_response_minutes: i64,
     /// Minutes until the ticket should be solved.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub resolution_minutes: i64,
 }
 
@@ -90,6 +92,7 @@ pub struct BusinessHours {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResponsePolicy {
     /// 1 for the policy seeded from the server's configuration, then one more per change.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub version: i64,
     pub targets: ResponseTargets,
     /// None: the clocks run on wall-clock time, day and night.
@@ -115,5 +118,6 @@ pub struct PolicyChange {
 pub struct AdminPolicy {
     pub policy: ResponsePolicy,
     /// Active tickets (not solved or closed) filed under an older version.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub active_on_older: i64,
 }
