@@ -98,7 +98,7 @@ impl BusinessClock {
 
     fn local_date(&self, at_ms: i64) -> Date {
         match Timestamp::from_millisecond(at_ms) {
-            Ok(ts) => ts.to_zoned(self.tz.clone()).date(),
+            Ok(ts) => ts.to_zoned_datetime(self.tz.clone()).date(),
             // Outside jiff's range (beyond year 9999): the last representable day.
             Err(_) => Date::MAX,
         }
@@ -112,7 +112,7 @@ impl BusinessClock {
             (date, minutes)
         };
         let local = date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
-        let zoned = local.to_zoned(self.tz.clone()).ok()?;
+        let zoned = local.to_zoned_datetime(self.tz.clone()).ok()?;
         Some(zoned.timestamp().as_millisecond())
     }
 
