@@ -252,7 +252,8 @@ mod tests {
     /// December 2026 a holiday. An urgent ticket (1 h / 8 h) filed Thursday 15:00 local
     /// is due for a first response at 16:00 and for resolution Monday 15:00 (1 h on
     /// Thursday, then 7 h on Monday). Pending from Thursday 15:30 to Monday 09:00
-    /// pauses 30 + 60 business minutes, not three wall-clock days.
+    /// pauses 30 + 60 business minutes, not three wall-clock days, and moves the
+    /// resolution past Monday's closing into Tuesday.
     #[test]
     fn business_hours_skip_the_weekend_and_a_holiday_and_a_pause_counts_business_time() {
         use chrono::TimeZone as _;
@@ -276,7 +277,9 @@ mod tests {
         assert!(!t.is_breaching(at(14, 12, 30)), "never breaching while paused");
         on_status_change(&mut t, &mut paused, Status::Open, at(14, 6, 0), &policy);
         assert_eq!(paused, 90 * 60_000, "30 min on Thursday, 60 on Monday");
-        assert_eq!(t.resolution_due_at, Some(at(14, 13, 30)));
+        // 90 business minutes after Monday 15:00: Monday's last hour, then 30 minutes
+        // from Tuesday's opening (08:30 local).
+        assert_eq!(t.resolution_due_at, Some(at(15, 5, 30)));
         // The same ticket under a wall-clock policy: the pause is 3 days 17.5 hours.
         let wall = Policy::wall(1, (&SlaTargets::default()).into());
         let (mut w, mut wp) = (ticket(at(10, 12, 0)), 0);
