@@ -156,7 +156,10 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
     assert_eq!(policy.targets.urgent.resolution_minutes, 360);
     let hours = policy.business_hours.expect("business hours");
     assert_eq!(hours.time_zone, "Asia/Riyadh");
-    assert_eq!((hours.opens.as_str(), hours.closes.as_str()), ("08:00", "16:00"));
+    assert_eq!(
+        (hours.opens.as_str(), hours.closes.as_str()),
+        ("08:00", "16:00")
+    );
     assert_eq!(hours.days.len(), 5, "{:?}", hours.days);
     assert_eq!(hours.holidays.len(), 1);
 

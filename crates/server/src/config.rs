@@ -199,7 +199,10 @@ impl Settings {
                 self.argon2.memory_kib
             ));
         }
-        positive("login_limit.window_seconds", self.login_limit.window_seconds.into())?;
+        positive(
+            "login_limit.window_seconds",
+            self.login_limit.window_seconds.into(),
+        )?;
         if self.login_limit.max_delay_seconds < self.login_limit.base_delay_seconds {
             return Err(format!(
                 "login_limit.max_delay_seconds = {}: must be at least \
@@ -563,17 +566,26 @@ mod tests {
         };
         assert!(Settings::default().validate().is_ok());
         let e = bad("[sla.urgent]\nfirst_response_minutes = 0\nresolution_minutes = 480\n");
-        assert!(e.starts_with("sla.urgent.first_response_minutes = 0"), "{e}");
+        assert!(
+            e.starts_with("sla.urgent.first_response_minutes = 0"),
+            "{e}"
+        );
         let e = bad("[sla.high]\nfirst_response_minutes = -5\nresolution_minutes = 480\n");
         assert!(e.starts_with("sla.high.first_response_minutes = -5"), "{e}");
         let e = bad("[sla.low]\nfirst_response_minutes = 600\nresolution_minutes = 60\n");
-        assert!(e.contains("sla.low.resolution_minutes = 60") && e.contains("before the first response"), "{e}");
+        assert!(
+            e.contains("sla.low.resolution_minutes = 60")
+                && e.contains("before the first response"),
+            "{e}"
+        );
         assert!(bad("token_ttl_hours = 0").starts_with("token_ttl_hours = 0"));
         assert!(bad("token_ttl_hours = -1").starts_with("token_ttl_hours = -1"));
         assert!(bad("body_limit_bytes = 0").starts_with("body_limit_bytes"));
         assert!(bad("[write_quota]\nburst = 0").starts_with("write_quota.burst"));
-        assert!(bad("[login_limit]\nbase_delay_seconds = 10\nmax_delay_seconds = 1")
-            .starts_with("login_limit.max_delay_seconds"));
+        assert!(
+            bad("[login_limit]\nbase_delay_seconds = 10\nmax_delay_seconds = 1")
+                .starts_with("login_limit.max_delay_seconds")
+        );
     }
 
     #[test]

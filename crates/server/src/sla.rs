@@ -266,15 +266,23 @@ mod tests {
             closes: "16:00".into(),
             holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 12, 13).unwrap()],
         };
-        let policy =
-            Policy::with_hours(2, (&SlaTargets::default()).into(), Some(&hours)).unwrap();
+        let policy = Policy::with_hours(2, (&SlaTargets::default()).into(), Some(&hours)).unwrap();
         let mut t = ticket(at(10, 12, 0));
         let mut paused = 0;
         recompute_dues(&mut t, paused, &policy);
         assert_eq!(t.first_response_due_at, Some(at(10, 13, 0)));
         assert_eq!(t.resolution_due_at, Some(at(14, 12, 0)));
-        on_status_change(&mut t, &mut paused, Status::Pending, at(10, 12, 30), &policy);
-        assert!(!t.is_breaching(at(14, 12, 30)), "never breaching while paused");
+        on_status_change(
+            &mut t,
+            &mut paused,
+            Status::Pending,
+            at(10, 12, 30),
+            &policy,
+        );
+        assert!(
+            !t.is_breaching(at(14, 12, 30)),
+            "never breaching while paused"
+        );
         on_status_change(&mut t, &mut paused, Status::Open, at(14, 6, 0), &policy);
         assert_eq!(paused, 90 * 60_000, "30 min on Thursday, 60 on Monday");
         // 90 business minutes after Monday 15:00: Monday's last hour, then 30 minutes
@@ -287,6 +295,9 @@ mod tests {
         on_status_change(&mut w, &mut wp, Status::Pending, at(10, 12, 30), &wall);
         on_status_change(&mut w, &mut wp, Status::Open, at(14, 6, 0), &wall);
         assert_eq!(wp, ((3 * 24 + 17) * 60 + 30) * 60_000);
-        assert_eq!(w.first_response_due_at, Some(at(14, 6, 0) + Duration::minutes(30)));
+        assert_eq!(
+            w.first_response_due_at,
+            Some(at(14, 6, 0) + Duration::minutes(30))
+        );
     }
 }

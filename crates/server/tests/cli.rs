@@ -190,7 +190,11 @@ fn serve_refuses_nonsense_settings_at_start_naming_the_key() {
             .output()
             .expect("runs");
         assert!(!out.status.success(), "{key}: serve must refuse to start");
-        assert_eq!(out.status.code(), Some(1), "{key}: an error exit, not a panic");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{key}: an error exit, not a panic"
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             stderr.contains(key) && stderr.contains("bad config"),

@@ -2,4 +2,7 @@
 import type { BusinessHours } from "./BusinessHours";
 import type { ResponseTargets } from "./ResponseTargets";
 
+/**
+ * Body of `PUT /api/v1/admin/policy`: the next version of the policy.
+ */
 export type PolicyChange = { targets: ResponseTargets, business_hours: BusinessHours | null, };

@@ -2,4 +2,19 @@
 import type { BusinessHours } from "./BusinessHours";
 import type { ResponseTargets } from "./ResponseTargets";
 
-export type ResponsePolicy = { version: number, targets: ResponseTargets, business_hours: BusinessHours | null, effective_from: string, };
+/**
+ * A version of the response policy.
+ */
+export type ResponsePolicy = { 
+/**
+ * 1 for the policy seeded from the server's configuration, then one more per change.
+ */
+version: number, targets: ResponseTargets, 
+/**
+ * None: the clocks run on wall-clock time, day and night.
+ */
+business_hours: BusinessHours | null, 
+/**
+ * When this version took effect: tickets filed from then on follow it.
+ */
+effective_from: string, };

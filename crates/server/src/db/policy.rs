@@ -91,12 +91,11 @@ pub(super) async fn of_ticket(
     ticket_id: Uuid,
     seed_targets: &SlaTargets,
 ) -> Result<Policy, StoreError> {
-    let version: Option<i64> =
-        sqlx::query("SELECT sla_policy_version FROM tickets WHERE id = $1")
-            .bind(ticket_id.to_string())
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("sla_policy_version")?;
+    let version: Option<i64> = sqlx::query("SELECT sla_policy_version FROM tickets WHERE id = $1")
+        .bind(ticket_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("sla_policy_version")?;
     let version = version.unwrap_or(1);
     let row = sqlx::query(&format!("{SELECT} WHERE version = $1"))
         .bind(version)
@@ -180,9 +179,9 @@ impl Store {
         .await
         .map_err(|e| match e {
             // Another admin's change took this version first (PostgreSQL, two servers).
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::AlreadyExists(
-                format!("policy version {version}: reload and try again"),
-            ),
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::AlreadyExists(format!("policy version {version}: reload and try again"))
+            }
             e => e.into(),
         })?;
         let policy = ResponsePolicy {
@@ -192,9 +191,7 @@ impl Store {
             effective_from: rows::to_time(now),
         };
         let active_on_older = active_on_older(&mut a.tx, version).await?;
-        let state = |p: &ResponsePolicy| {
-            json!({"version": p.version, "targets": p.targets, "business_hours": p.business_hours})
-        };
+        let state = |p: &ResponsePolicy| json!({"version": p.version, "targets": p.targets, "business_hours": p.business_hours});
         a.commit(AuditRecord {
             actor,
             action: "policy.change",

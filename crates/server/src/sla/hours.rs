@@ -224,13 +224,8 @@ mod tests {
     /// Monday 00:00 UTC (01:00 local), not 00:00 local.
     #[test]
     fn a_daylight_saving_day_counts_the_hours_the_wall_clock_shows() {
-        let clock = BusinessClock::parse(&hours(
-            "Europe/London",
-            &WeekDay::ALL,
-            "00:00",
-            "24:00",
-        ))
-        .unwrap();
+        let clock =
+            BusinessClock::parse(&hours("Europe/London", &WeekDay::ALL, "00:00", "24:00")).unwrap();
         let start = utc(2026, 3, 28, 0, 0);
         assert_eq!(clock.add(start, 48 * 60 * MIN), utc(2026, 3, 30, 0, 0));
         assert_eq!(
@@ -267,6 +262,9 @@ mod tests {
             clock.add(utc(2026, 12, 11, 9, 0), 30 * MIN),
             utc(2026, 12, 14, 5, 30)
         );
-        assert_eq!(clock.elapsed(utc(2026, 12, 11, 0, 0), utc(2026, 12, 14, 5, 0)), 0);
+        assert_eq!(
+            clock.elapsed(utc(2026, 12, 11, 0, 0), utc(2026, 12, 14, 5, 0)),
+            0
+        );
     }
 }

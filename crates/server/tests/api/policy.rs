@@ -75,25 +75,35 @@ async fn only_admins_change_the_policy_and_everyone_signed_in_reads_its_targets(
         .await;
     assert_eq!(status, StatusCode::OK);
 
-    let admin_only = [
-        (Method::GET, None),
-        (Method::PUT, Some(wall_policy())),
-    ];
+    let admin_only = [(Method::GET, None), (Method::PUT, Some(wall_policy()))];
     let audit_before = app.count_on_database(AUDIT_ROWS).await;
     for (method, body) in &admin_only {
         let path = "/admin/policy";
         let (status, answer) = app.call(method.clone(), path, None, body.clone()).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} without a token: {answer}");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} without a token: {answer}"
+        );
         assert_eq!(answer["code"], "unauthorized");
         let (status, answer) = app
             .call(method.clone(), path, Some(&former.token), body.clone())
             .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} as a disabled admin: {answer}");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} as a disabled admin: {answer}"
+        );
         for who in [&c.customer_a, &c.lapsed, &c.agent, &tier2, &tier3] {
             let (status, answer) = app
                 .call(method.clone(), path, Some(&who.token), body.clone())
                 .await;
-            assert_eq!(status, StatusCode::FORBIDDEN, "{method} as {}: {answer}", who.email);
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{method} as {}: {answer}",
+                who.email
+            );
             assert_eq!(answer["code"], "forbidden");
         }
     }
@@ -115,13 +125,28 @@ async fn only_admins_change_the_policy_and_everyone_signed_in_reads_its_targets(
         .await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["policy"]["version"], 1);
-    assert_eq!(first["policy"]["targets"]["urgent"]["first_response_minutes"], 60);
-    assert_eq!(first["policy"]["targets"]["low"]["resolution_minutes"], 7200);
+    assert_eq!(
+        first["policy"]["targets"]["urgent"]["first_response_minutes"],
+        60
+    );
+    assert_eq!(
+        first["policy"]["targets"]["low"]["resolution_minutes"],
+        7200
+    );
     assert_eq!(first["policy"]["business_hours"], Value::Null);
-    assert_eq!(app.count_on_database(AUDIT_ROWS).await, audit_before, "a read is not audited");
+    assert_eq!(
+        app.count_on_database(AUDIT_ROWS).await,
+        audit_before,
+        "a read is not audited"
+    );
 
     let (status, made) = app
-        .call(Method::PUT, "/admin/policy", Some(&c.admin.token), Some(wall_policy()))
+        .call(
+            Method::PUT,
+            "/admin/policy",
+            Some(&c.admin.token),
+            Some(wall_policy()),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{made}");
     assert_eq!(made["policy"]["version"], 2);
@@ -163,18 +188,44 @@ async fn a_nonsense_policy_is_refused_naming_the_field_and_changes_nothing(db: D
     let mut backwards = targets(60, 480);
     backwards["urgent"] = json!({"first_response_minutes": 120, "resolution_minutes": 60});
     let cases = [
-        (json!({"targets": zero, "business_hours": null}), "targets.high.first_response_minutes"),
-        (json!({"targets": negative, "business_hours": null}), "targets.low.resolution_minutes"),
-        (json!({"targets": backwards, "business_hours": null}), "targets.urgent.resolution_minutes"),
-        (hours("Mars/Olympus", json!(["monday"]), "09:00", "17:00"), "business_hours.time_zone"),
-        (hours("Asia/Riyadh", json!([]), "09:00", "17:00"), "business_hours.days"),
-        (hours("Asia/Riyadh", json!(["sunday"]), "9am", "17:00"), "business_hours.opens"),
-        (hours("Asia/Riyadh", json!(["sunday"]), "17:00", "09:00"), "business_hours.closes"),
+        (
+            json!({"targets": zero, "business_hours": null}),
+            "targets.high.first_response_minutes",
+        ),
+        (
+            json!({"targets": negative, "business_hours": null}),
+            "targets.low.resolution_minutes",
+        ),
+        (
+            json!({"targets": backwards, "business_hours": null}),
+            "targets.urgent.resolution_minutes",
+        ),
+        (
+            hours("Mars/Olympus", json!(["monday"]), "09:00", "17:00"),
+            "business_hours.time_zone",
+        ),
+        (
+            hours("Asia/Riyadh", json!([]), "09:00", "17:00"),
+            "business_hours.days",
+        ),
+        (
+            hours("Asia/Riyadh", json!(["sunday"]), "9am", "17:00"),
+            "business_hours.opens",
+        ),
+        (
+            hours("Asia/Riyadh", json!(["sunday"]), "17:00", "09:00"),
+            "business_hours.closes",
+        ),
     ];
     let audit_before = app.count_on_database(AUDIT_ROWS).await;
     for (body, field) in cases {
         let (status, answer) = app
-            .call(Method::PUT, "/admin/policy", Some(&c.admin.token), Some(body))
+            .call(
+                Method::PUT,
+                "/admin/policy",
+                Some(&c.admin.token),
+                Some(body),
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {answer}");
         assert_eq!(answer["code"], "invalid");
@@ -189,7 +240,12 @@ async fn a_nonsense_policy_is_refused_naming_the_field_and_changes_nothing(db: D
         json!({"business_hours": null}),
     ] {
         let (status, answer) = app
-            .call(Method::PUT, "/admin/policy", Some(&c.admin.token), Some(body))
+            .call(
+                Method::PUT,
+                "/admin/policy",
+                Some(&c.admin.token),
+                Some(body),
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
         assert_eq!(answer["code"], "invalid");
@@ -207,7 +263,10 @@ async fn business_hours_count_only_business_time_and_move_only_tickets_filed_aft
     // Filed under version 1 (the configuration's targets: normal 8 h / 2 days, wall).
     let old = Uuid::now_v7();
     let r = app
-        .push(&c.customer_a, &[m::envelope(m::new_ticket(old, "Filed before", None))])
+        .push(
+            &c.customer_a,
+            &[m::envelope(m::new_ticket(old, "Filed before", None))],
+        )
         .await;
     assert_eq!(r[0]["outcome"], "applied", "{r:?}");
     let old_before = ticket(&app, &c.agent, old).await;
@@ -233,15 +292,26 @@ async fn business_hours_count_only_business_time_and_move_only_tickets_filed_aft
         }
     });
     let (status, made) = app
-        .call(Method::PUT, "/admin/policy", Some(&c.admin.token), Some(change))
+        .call(
+            Method::PUT,
+            "/admin/policy",
+            Some(&c.admin.token),
+            Some(change),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{made}");
     assert_eq!(made["policy"]["version"], 2);
-    assert_eq!(made["active_on_older"], 1, "the ticket filed before keeps version 1");
+    assert_eq!(
+        made["active_on_older"], 1,
+        "the ticket filed before keeps version 1"
+    );
 
     let new = Uuid::now_v7();
     let r = app
-        .push(&c.customer_a, &[m::envelope(m::new_ticket(new, "Filed after", None))])
+        .push(
+            &c.customer_a,
+            &[m::envelope(m::new_ticket(new, "Filed after", None))],
+        )
         .await;
     assert_eq!(r[0]["outcome"], "applied", "{r:?}");
     assert_eq!(
@@ -251,8 +321,14 @@ async fn business_hours_count_only_business_time_and_move_only_tickets_filed_aft
     );
     let opening = day(4).and_hms_opt(0, 0, 0).unwrap().and_utc();
     let t = ticket(&app, &c.agent, new).await;
-    assert_eq!(time(&t["first_response_due_at"]), opening + Duration::minutes(60));
-    assert_eq!(time(&t["resolution_due_at"]), opening + Duration::minutes(480));
+    assert_eq!(
+        time(&t["first_response_due_at"]),
+        opening + Duration::minutes(60)
+    );
+    assert_eq!(
+        time(&t["resolution_due_at"]),
+        opening + Duration::minutes(480)
+    );
     let versions = app
         .count_on_database(&format!(
             "SELECT COALESCE(sla_policy_version, 1) * 10 AS n FROM tickets WHERE id = '{new}'"
@@ -262,19 +338,39 @@ async fn business_hours_count_only_business_time_and_move_only_tickets_filed_aft
 
     // The ticket filed before did not move.
     let old_after = ticket(&app, &c.agent, old).await;
-    assert_eq!(old_after["resolution_due_at"], old_before["resolution_due_at"]);
-    assert_eq!(old_after["first_response_due_at"], old_before["first_response_due_at"]);
+    assert_eq!(
+        old_after["resolution_due_at"],
+        old_before["resolution_due_at"]
+    );
+    assert_eq!(
+        old_after["first_response_due_at"],
+        old_before["first_response_due_at"]
+    );
 
     // Waiting on the customer during a holiday pauses no business time: once they
     // answer, the due times are exactly where they were (on a wall clock they would
     // have moved by the pause).
     let r = app
-        .push(&c.agent, &[m::envelope(m::set(new, FieldValue::Status(Status::Pending), i64::MAX))])
+        .push(
+            &c.agent,
+            &[m::envelope(m::set(
+                new,
+                FieldValue::Status(Status::Pending),
+                i64::MAX,
+            ))],
+        )
         .await;
     assert_eq!(r[0]["outcome"], "applied", "{r:?}");
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let r = app
-        .push(&c.customer_a, &[m::envelope(m::message(new, "Here is the log", Visibility::Public))])
+        .push(
+            &c.customer_a,
+            &[m::envelope(m::message(
+                new,
+                "Here is the log",
+                Visibility::Public,
+            ))],
+        )
         .await;
     assert_eq!(r[0]["outcome"], "applied", "{r:?}");
     let t2 = ticket(&app, &c.agent, new).await;
@@ -285,7 +381,14 @@ async fn business_hours_count_only_business_time_and_move_only_tickets_filed_aft
     // A priority change recomputes a ticket by its own version: the old ticket turns
     // urgent under version 1 (1 h / 8 h, wall clock), not version 2's business hours.
     let r = app
-        .push(&c.agent, &[m::envelope(m::set(old, FieldValue::Priority(Priority::Urgent), i64::MAX))])
+        .push(
+            &c.agent,
+            &[m::envelope(m::set(
+                old,
+                FieldValue::Priority(Priority::Urgent),
+                i64::MAX,
+            ))],
+        )
         .await;
     assert_eq!(r[0]["outcome"], "applied", "{r:?}");
     let old_urgent = ticket(&app, &c.agent, old).await;
