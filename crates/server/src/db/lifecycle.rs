@@ -42,7 +42,9 @@ fn days(n: u32) -> Duration {
 }
 
 impl Store {
-    /// Runs both lifecycle jobs as of `now`.
+    /// Runs both lifecycle jobs as of `now`. `targets` only seed version 1 of the
+    /// response policy on a database that has none; each ticket's clock follows the
+    /// policy version it was filed under.
     pub async fn run_lifecycle_jobs(
         &self,
         now: DateTime<Utc>,
