@@ -8,6 +8,7 @@ use tadhkira_proto::{
     AdminOrganisation, AdminOrganisationList, AdminUser, AdminUserList, Agreement, AgreementChange,
     AgreementHistory, AuditPage, DesignatedContacts, NewAdminUser, NewOrganisation, UserChanges,
 };
+use tadhkira_proto::{AdminPolicy, PolicyChange};
 use tauri::State;
 use uuid::Uuid;
 
@@ -133,6 +134,25 @@ pub async fn admin_one_time_password(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn admin_audit(state: State<'_, AppState>, query: AuditQuery) -> Result<AuditPage> {
     Ok(state.engine.admin_api()?.admin_audit(&query).await?)
+}
+
+/// The response policy in effect: targets per priority and business hours.
+#[tauri::command]
+pub async fn admin_policy(state: State<'_, AppState>) -> Result<AdminPolicy> {
+    Ok(state.engine.admin_api()?.admin_policy().await?)
+}
+
+/// Makes the next version of the response policy (tickets filed from now on follow it).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn admin_change_policy(
+    state: State<'_, AppState>,
+    change: PolicyChange,
+) -> Result<AdminPolicy> {
+    Ok(state
+        .engine
+        .admin_api()?
+        .admin_change_policy(&change)
+        .await?)
 }
 
 /// The signed-in user's own password change.

@@ -175,6 +175,8 @@ pub fn run() {
             admin_commands::admin_disable_user,
             admin_commands::admin_one_time_password,
             admin_commands::admin_audit,
+            admin_commands::admin_policy,
+            admin_commands::admin_change_policy,
             admin_commands::change_password,
             admin_commands::replace_one_time_password,
             commands::related_articles,

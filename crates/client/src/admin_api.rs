@@ -9,6 +9,7 @@ use tadhkira_proto::{
     AgreementHistory, ApiError, AuditPage, DesignatedContacts, NewAdminUser, NewOrganisation,
     OneTimePassword, PasswordChange, RenameOrganisation, UserChanges,
 };
+use tadhkira_proto::{AdminPolicy, PolicyChange, ResponsePolicy};
 use uuid::Uuid;
 
 use crate::api::{ApiCallError, ApiClient};
@@ -191,6 +192,30 @@ impl ApiClient {
                 .query(query),
         )
         .await
+    }
+
+    /// `GET /api/v1/admin/policy`: the response policy in effect (issue 16).
+    pub async fn admin_policy(&self) -> Result<AdminPolicy, ApiCallError> {
+        self.send_json(self.request(Method::GET, "api/v1/admin/policy")?)
+            .await
+    }
+
+    /// `PUT /api/v1/admin/policy`: the next version of the response policy.
+    pub async fn admin_change_policy(
+        &self,
+        change: &PolicyChange,
+    ) -> Result<AdminPolicy, ApiCallError> {
+        self.send_json(
+            self.request(Method::PUT, "api/v1/admin/policy")?
+                .json(change),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/policy/targets`: the response targets in effect (anyone signed in).
+    pub async fn policy_targets(&self) -> Result<ResponsePolicy, ApiCallError> {
+        self.send_json(self.request(Method::GET, "api/v1/policy/targets")?)
+            .await
     }
 
     /// `POST /api/v1/me/password`: the signed-in user's own password.

@@ -17,6 +17,7 @@ pub mod error;
 pub mod fields;
 pub mod article;
 pub mod health;
+pub mod policy;
 pub mod rest;
 #[cfg(feature = "schema")]
 mod schema;
@@ -31,6 +32,7 @@ pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;
 pub use fields::*;
 pub use health::*;
+pub use policy::*;
 pub use rest::*;
 pub use sync::*;
 pub use ticket::*;

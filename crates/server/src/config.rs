@@ -132,7 +132,92 @@ impl Settings {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))
+        let settings: Self = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))?;
+        settings
+            .validate()
+            .map_err(|e| anyhow::anyhow!("bad config {}: {e}", path.display()))?;
+        Ok(settings)
+    }
+
+    /// Refuses values no server can run with, naming the key, so that a nonsense
+    /// setting stops the server at start instead of failing a request later: response
+    /// targets of 0, negative or with the resolution due before the first response, a
+    /// token that never lives, limits of zero.
+    pub fn validate(&self) -> Result<(), String> {
+        crate::sla::check_targets(&(&self.sla).into(), "sla.")?;
+        let positive = |key: &str, v: i128| {
+            if v > 0 {
+                Ok(())
+            } else {
+                Err(format!("{key} = {v}: must be more than 0"))
+            }
+        };
+        positive("token_ttl_hours", self.token_ttl_hours.into())?;
+        if self.token_ttl_hours > 24 * 366 * 10 {
+            return Err(format!(
+                "token_ttl_hours = {}: at most ten years ({} hours)",
+                self.token_ttl_hours,
+                24 * 366 * 10
+            ));
+        }
+        positive("body_limit_bytes", self.body_limit_bytes as i128)?;
+        positive("pull_page_bytes", self.pull_page_bytes as i128)?;
+        positive(
+            "write_quota.mutations_per_minute",
+            self.write_quota.mutations_per_minute.into(),
+        )?;
+        positive("write_quota.burst", self.write_quota.burst.into())?;
+        positive(
+            "event_streams.max_per_user",
+            self.event_streams.max_per_user as i128,
+        )?;
+        positive(
+            "event_streams.token_recheck_seconds",
+            self.event_streams.token_recheck_seconds.into(),
+        )?;
+        positive(
+            "lifecycle.job_interval_seconds",
+            self.lifecycle.job_interval_seconds.into(),
+        )?;
+        positive(
+            "attachments.max_file_bytes",
+            self.attachments.max_file_bytes.into(),
+        )?;
+        if self.attachments.max_message_bytes < self.attachments.max_file_bytes {
+            return Err(format!(
+                "attachments.max_message_bytes = {}: must be at least \
+                 attachments.max_file_bytes ({})",
+                self.attachments.max_message_bytes, self.attachments.max_file_bytes
+            ));
+        }
+        positive("argon2.iterations", self.argon2.iterations.into())?;
+        positive("argon2.parallelism", self.argon2.parallelism.into())?;
+        if self.argon2.memory_kib < 8 * self.argon2.parallelism {
+            return Err(format!(
+                "argon2.memory_kib = {}: at least 8 × argon2.parallelism",
+                self.argon2.memory_kib
+            ));
+        }
+        positive(
+            "login_limit.window_seconds",
+            self.login_limit.window_seconds.into(),
+        )?;
+        if self.login_limit.max_delay_seconds < self.login_limit.base_delay_seconds {
+            return Err(format!(
+                "login_limit.max_delay_seconds = {}: must be at least \
+                 login_limit.base_delay_seconds ({})",
+                self.login_limit.max_delay_seconds, self.login_limit.base_delay_seconds
+            ));
+        }
+        if self.login_limit.max_concurrent_hashes == Some(0) {
+            return Err("login_limit.max_concurrent_hashes = 0: must be more than 0".into());
+        }
+        positive(
+            "transport.max_connections",
+            self.transport.max_connections as i128,
+        )?;
+        Ok(())
     }
 }
 
@@ -468,6 +553,38 @@ mod tests {
         assert!(
             e.to_string().contains("\"nope\" is not an IP address"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn nonsense_settings_are_refused_naming_the_key() {
+        let bad = |toml_text: &str| {
+            toml::from_str::<Settings>(toml_text)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+        };
+        assert!(Settings::default().validate().is_ok());
+        let e = bad("[sla.urgent]\nfirst_response_minutes = 0\nresolution_minutes = 480\n");
+        assert!(
+            e.starts_with("sla.urgent.first_response_minutes = 0"),
+            "{e}"
+        );
+        let e = bad("[sla.high]\nfirst_response_minutes = -5\nresolution_minutes = 480\n");
+        assert!(e.starts_with("sla.high.first_response_minutes = -5"), "{e}");
+        let e = bad("[sla.low]\nfirst_response_minutes = 600\nresolution_minutes = 60\n");
+        assert!(
+            e.contains("sla.low.resolution_minutes = 60")
+                && e.contains("before the first response"),
+            "{e}"
+        );
+        assert!(bad("token_ttl_hours = 0").starts_with("token_ttl_hours = 0"));
+        assert!(bad("token_ttl_hours = -1").starts_with("token_ttl_hours = -1"));
+        assert!(bad("body_limit_bytes = 0").starts_with("body_limit_bytes"));
+        assert!(bad("[write_quota]\nburst = 0").starts_with("write_quota.burst"));
+        assert!(
+            bad("[login_limit]\nbase_delay_seconds = 10\nmax_delay_seconds = 1")
+                .starts_with("login_limit.max_delay_seconds")
         );
     }
 

@@ -22,7 +22,7 @@ use tadhkira_proto::{
 use uuid::Uuid;
 
 use crate::admin::{create_user, UserSpec};
-use crate::config::{Settings, SlaTargets, Target};
+use crate::config::Settings;
 use crate::db::{Caller, Store, StoreError};
 
 /// The demo password of every demo user.
@@ -227,19 +227,6 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
         Priority::Low,
         Priority::Urgent,
     ];
-    let now_due = Target {
-        first_response_minutes: 0,
-        resolution_minutes: 0,
-    };
-    let tight = Settings {
-        sla: SlaTargets {
-            urgent: now_due,
-            high: now_due,
-            normal: now_due,
-            low: now_due,
-        },
-        ..settings.clone()
-    };
     for i in 0..50usize {
         let (title, description) = TICKETS[i % TICKETS.len()];
         let ar = arabic(title);
@@ -298,8 +285,11 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
             attachments: vec![],
         };
         let overdue = i % 5 == 1;
-        let filed_under = if overdue { &tight } else { settings };
-        apply(store, filed_under, filer, Mutation::CreateTicket(new)).await?;
+        apply(store, settings, filer, Mutation::CreateTicket(new)).await?;
+        if overdue {
+            // Due the moment they were filed, so the demo shows breaches at once.
+            store.make_due_at_filing(id).await?;
+        }
         let target = Status::ALL[i % Status::ALL.len()];
         if target == Status::New {
             continue;

@@ -153,6 +153,62 @@ async fn demo_then_serve(db_args: &[&str]) {
     stop(child);
 }
 
+/// A nonsense setting stops `serve` at start with the key named, before it listens or
+/// touches the database: no panic, no half-started server.
+#[test]
+fn serve_refuses_nonsense_settings_at_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[sla.urgent]\nfirst_response_minutes = 0\nresolution_minutes = 480\n",
+            "sla.urgent.first_response_minutes = 0",
+        ),
+        (
+            "[sla.high]\nfirst_response_minutes = -30\nresolution_minutes = 480\n",
+            "sla.high.first_response_minutes = -30",
+        ),
+        (
+            "[sla.normal]\nfirst_response_minutes = 600\nresolution_minutes = 60\n",
+            "sla.normal.resolution_minutes = 60",
+        ),
+        ("token_ttl_hours = 0\n", "token_ttl_hours = 0"),
+        ("[write_quota]\nburst = 0\n", "write_quota.burst = 0"),
+        (
+            "[event_streams]\nmax_per_user = 0\n",
+            "event_streams.max_per_user = 0",
+        ),
+    ];
+    for (i, (toml_text, key)) in cases.into_iter().enumerate() {
+        let config = dir.path().join(format!("bad-{i}.toml"));
+        std::fs::write(&config, toml_text).unwrap();
+        let data = dir.path().join(format!("data-{i}"));
+        let out = Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(&data)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{key}: serve must refuse to start");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{key}: an error exit, not a panic"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(key) && stderr.contains("bad config"),
+            "{key}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).is_empty(),
+            "nothing listened"
+        );
+        assert!(!data.join("tadhkira.db").exists(), "no database was made");
+    }
+}
+
 #[test]
 fn demo_refuses_a_database_with_other_users_unless_forced() {
     let dir = tempfile::tempdir().unwrap();

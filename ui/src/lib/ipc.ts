@@ -15,6 +15,8 @@ import type { AgreementChange } from '../generated/AgreementChange';
 import type { AgreementHistory } from '../generated/AgreementHistory';
 import type { AuditPage } from '../generated/AuditPage';
 import type { AuditQuery } from '../generated/AuditQuery';
+import type { AdminPolicy } from '../generated/AdminPolicy';
+import type { PolicyChange } from '../generated/PolicyChange';
 import type { DesignatedContacts } from '../generated/DesignatedContacts';
 import type { NewAdminUser } from '../generated/NewAdminUser';
 import type { NewOrganisation } from '../generated/NewOrganisation';
@@ -126,6 +128,12 @@ export const adminOneTimePassword = (id: string, password: string): Promise<void
 
 /** A page of the audit log, newest first. */
 export const adminAudit = (query: AuditQuery): Promise<AuditPage> => invoke('admin_audit', { query });
+
+/** The response policy in effect (targets, business hours) and how many active tickets follow an older version. */
+export const adminPolicy = (): Promise<AdminPolicy> => invoke('admin_policy');
+
+/** Makes the next version of the response policy; only tickets filed from now on follow it. */
+export const adminChangePolicy = (change: PolicyChange): Promise<AdminPolicy> => invoke('admin_change_policy', { change });
 
 /** Signs out and forgets the token. */
 export const signOut = (): Promise<void> => invoke('sign_out');

@@ -15,7 +15,9 @@ export type Screen =
    * `translation_of` when given). */
   | { name: 'article-edit'; id: string | null; translation_of?: string }
   /** An article opened from a link in a ticket; `back` is where "Back" returns. */
-  | { name: 'article'; id: string; back: Screen };
+  | { name: 'article'; id: string; back: Screen }
+  /** Admin: response targets and business hours. */
+  | { name: 'targets' };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

@@ -77,6 +77,8 @@ export type Commands = {
   admin_disable_user?: Of<typeof ipc.adminDisableUser>;
   admin_one_time_password?: Of<typeof ipc.adminOneTimePassword>;
   admin_audit?: Of<typeof ipc.adminAudit>;
+  admin_policy?: Of<typeof ipc.adminPolicy>;
+  admin_change_policy?: Of<typeof ipc.adminChangePolicy>;
   related_articles?: Of<typeof ipc.relatedArticles>;
   article?: Of<typeof ipc.article>;
   deflect?: Of<typeof ipc.deflect>;

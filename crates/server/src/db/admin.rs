@@ -95,13 +95,13 @@ pub(super) async fn append_audit(
 
 /// An open admin transaction (holding SQLite's in-process write gate, as the writer
 /// does, so a read-then-write never meets a lock upgrade).
-struct AdminTx {
-    tx: Transaction<'static, Any>,
+pub(super) struct AdminTx {
+    pub(super) tx: Transaction<'static, Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl AdminTx {
-    async fn begin(store: &Store) -> Result<Self, StoreError> {
+    pub(super) async fn begin(store: &Store) -> Result<Self, StoreError> {
         let gate = match store.backend {
             Backend::Sqlite => Some(store.write_gate.clone().lock_owned().await),
             Backend::Postgres => None,
@@ -112,7 +112,7 @@ impl AdminTx {
         })
     }
 
-    async fn commit(mut self, record: AuditRecord) -> Result<(), StoreError> {
+    pub(super) async fn commit(mut self, record: AuditRecord) -> Result<(), StoreError> {
         append_audit(&mut self.tx, &record, rows::now_ms()).await?;
         self.tx.commit().await?;
         Ok(())

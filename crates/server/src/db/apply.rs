@@ -167,7 +167,6 @@ async fn create_ticket(
     new: &NewTicket,
     policy: &Settings,
 ) -> Result<Step, StoreError> {
-    let targets = &policy.sla;
     let contact = match checked_contact(new) {
         Ok(contact) => contact,
         Err(r) => return Ok(Err(r)),
@@ -265,7 +264,11 @@ async fn create_ticket(
     let mut t = Ticket::new(new, filing, rows::to_time(w.now));
     t.number = number;
     t.contact = contact;
-    sla::recompute_dues(&mut t, 0, targets);
+    // The policy in effect now is the ticket's for life (a later change does not move
+    // its due times).
+    let sla_policy = super::policy::current_in(&mut w.tx, &policy.sla).await?;
+    let sla_policy = super::policy::clock_of(&sla_policy)?;
+    sla::recompute_dues(&mut t, 0, &sla_policy);
     let version = w.peek_seq();
     let checks =
         serde_json::to_string(&t.checks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -275,9 +278,10 @@ async fn create_ticket(
          priority, status, channel, category, contact_name, contact_email, contact_phone, checks, \
          system_info, tier, assignee_id, first_response_due_at, first_response_at, \
          resolution_due_at, solved_at, sla_paused_at, sla_paused_ms, created_at, updated_at, \
-         v_title, v_status, v_priority, v_assignee, v_category, v_tier) VALUES ($1, $2, $3, $4, \
-         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, $18, NULL, $19, NULL, \
-         NULL, 0, $20, $20, $21, $21, $21, $21, $21, $21) ON CONFLICT (id) DO NOTHING",
+         v_title, v_status, v_priority, v_assignee, v_category, v_tier, sla_policy_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, \
+         $18, NULL, $19, NULL, NULL, 0, $20, $20, $21, $21, $21, $21, $21, $21, $22) \
+         ON CONFLICT (id) DO NOTHING",
     )
     .bind(t.id.to_string())
     .bind(t.number)
@@ -300,6 +304,7 @@ async fn create_ticket(
     .bind(ms(t.resolution_due_at))
     .bind(w.now)
     .bind(version)
+    .bind(sla_policy.version)
     .execute(&mut *w.tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -353,7 +358,6 @@ async fn add_message(
     new: &NewMessage,
     policy: &Settings,
 ) -> Result<Step, StoreError> {
-    let targets = &policy.sla;
     let (mut t, mut paused) = match w.visible_ticket(caller, new.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
@@ -405,7 +409,8 @@ async fn add_message(
     if !caller.is_staff() && t.status == Status::Pending {
         // The customer answered: the ticket is back with support and the clock runs.
         let from = t.status;
-        sla::on_status_change(&mut t, &mut paused, Status::Open, now, targets);
+        let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, &policy.sla).await?;
+        sla::on_status_change(&mut t, &mut paused, Status::Open, now, &sla_policy);
         w.insert_event(
             &t,
             &caller.user,

@@ -45,7 +45,6 @@ pub(super) async fn update_ticket(
     update: &TicketUpdate,
     policy: &Settings,
 ) -> Result<Step, StoreError> {
-    let targets = &policy.sla;
     let (mut t, mut paused) = match w.visible_ticket(caller, update.ticket_id).await? {
         Ok(found) => found,
         Err(r) => return Ok(Err(r)),
@@ -82,6 +81,16 @@ pub(super) async fn update_ticket(
         }
     }
     let now = rows::to_time(w.now);
+    // The ticket's own policy version, read only when a change touches its clocks.
+    let clocks = update
+        .changes
+        .iter()
+        .any(|c| matches!(c.value, FieldValue::Status(_) | FieldValue::Priority(_)));
+    let sla_policy = if clocks {
+        Some(super::policy::of_ticket(&mut w.tx, t.id, &policy.sla).await?)
+    } else {
+        None
+    };
     let mut changed = Vec::new();
     for change in &update.changes {
         let field = change.value.field();
@@ -97,7 +106,9 @@ pub(super) async fn update_ticket(
             }
             FieldValue::Status(s) if *s != t.status => {
                 let from = t.status;
-                sla::on_status_change(&mut t, &mut paused, *s, now, targets);
+                if let Some(p) = &sla_policy {
+                    sla::on_status_change(&mut t, &mut paused, *s, now, p);
+                }
                 t.reopen_until = (*s == Status::Solved)
                     .then(|| now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
                 EventKind::StatusChanged { from, to: *s }
@@ -105,7 +116,9 @@ pub(super) async fn update_ticket(
             FieldValue::Priority(p) if *p != t.priority => {
                 let from = t.priority;
                 t.priority = *p;
-                sla::recompute_dues(&mut t, paused, targets);
+                if let Some(p) = &sla_policy {
+                    sla::recompute_dues(&mut t, paused, p);
+                }
                 EventKind::PriorityChanged { from, to: *p }
             }
             FieldValue::Assignee(a) if *a != t.assignee_id => {

@@ -42,7 +42,9 @@ fn days(n: u32) -> Duration {
 }
 
 impl Store {
-    /// Runs both lifecycle jobs as of `now`.
+    /// Runs both lifecycle jobs as of `now`. `targets` only seed version 1 of the
+    /// response policy on a database that has none; each ticket's clock follows the
+    /// policy version it was filed under.
     pub async fn run_lifecycle_jobs(
         &self,
         now: DateTime<Utc>,
@@ -88,7 +90,8 @@ impl Store {
                 if t.status != Status::Solved || !due {
                     continue;
                 }
-                sla::on_status_change(&mut t, &mut paused, Status::Closed, now, targets);
+                let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, targets).await?;
+                sla::on_status_change(&mut t, &mut paused, Status::Closed, now, &sla_policy);
                 t.reopen_until = None;
                 w.insert_system_event(
                     &t,

@@ -9,6 +9,7 @@ mod events;
 mod health;
 pub mod openapi;
 mod people;
+mod policy;
 mod session;
 mod sync;
 mod tickets;
@@ -67,6 +68,11 @@ pub fn router(state: AppState) -> Router {
             post(admin::one_time_password),
         )
         .route("/api/v1/admin/audit", get(admin::audit))
+        .route(
+            "/api/v1/admin/policy",
+            get(policy::admin_policy).put(policy::change_policy),
+        )
+        .route("/api/v1/policy/targets", get(policy::targets))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/events", get(events::events))

@@ -635,6 +635,33 @@ pub const ROUTES: &[Route] = &[
         ..ROUTE
     },
     Route {
+        path: "/api/v1/admin/policy",
+        tag: "admin",
+        who: Who::Admin,
+        summary: "The response policy in effect (targets per priority, business hours) and how many active tickets still follow an older version",
+        answer: Answer::Json(200, json::<AdminPolicy>),
+        ..ROUTE
+    },
+    Route {
+        method: "put",
+        path: "/api/v1/admin/policy",
+        tag: "admin",
+        who: Who::Admin,
+        summary: "Make the next version of the response policy: targets of 1 minute to 366 days with resolution no earlier than first response, business hours in an IANA time zone or none (wall clock). Tickets filed from now on follow it; tickets filed earlier keep their version and due times. Audited (policy.change); conflict when another admin's change took the version first",
+        body: Some(json::<PolicyChange>),
+        answer: Answer::Json(200, json::<AdminPolicy>),
+        errors: &[ErrorCode::Conflict],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/policy/targets",
+        tag: "policy",
+        who: Who::SignedIn,
+        summary: "The response targets and business hours in effect for new tickets (every organisation's); customers may read it",
+        answer: Answer::Json(200, json::<ResponsePolicy>),
+        ..ROUTE
+    },
+    Route {
         path: "/api/v1/openapi.json",
         tag: "server",
         who: Who::Anyone,

@@ -18,6 +18,7 @@ mod lapsed;
 mod lifecycle;
 mod login;
 mod paging;
+mod policy;
 mod quota;
 mod search;
 mod sync;
