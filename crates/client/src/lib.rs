@@ -18,6 +18,8 @@ pub mod normalize;
 pub mod notifier;
 mod store;
 pub mod sync;
+pub mod terms;
+pub mod terms_api;
 pub mod token;
 mod wording;
 

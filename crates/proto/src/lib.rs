@@ -21,6 +21,7 @@ pub mod rest;
 #[cfg(feature = "schema")]
 mod schema;
 pub mod sync;
+pub mod terms;
 pub mod ticket;
 
 pub use admin::*;
@@ -33,6 +34,7 @@ pub use fields::*;
 pub use health::*;
 pub use rest::*;
 pub use sync::*;
+pub use terms::*;
 pub use ticket::*;
 
 /// Version of the REST API this crate describes; every path is under `/api/v1`.

@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use crate::{
     check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Contact, Deflection,
-    Description, ErrorCode, FieldError, Message, MessageBody, Priority, ShortText, Status, Ticket,
-    TicketEvent, TicketField, TicketTitle, Tier, Visibility,
+    Checklist, Description, ErrorCode, FieldError, Message, MessageBody, OutOfScope, Priority,
+    ShortText, Status, SupportTerms, TermsAcceptance, Ticket, TicketEvent, TicketField, TicketTitle,
+    Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -70,6 +71,12 @@ pub struct NewTicket {
     /// Absent from older clients' JSON: none.
     #[serde(default)]
     pub attachments: Vec<AttachmentRef>,
+    /// The version of the support terms the filer accepted with this ticket (asked
+    /// before an organisation's first ticket under a new version); recorded once per
+    /// organisation and version. Absent from older clients' JSON: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub terms_version: Option<i64>,
 }
 
 impl NewTicket {
@@ -209,6 +216,8 @@ pub enum Mutation {
     Escalate(Escalation),
     /// "This solved it" on a knowledge-base article.
     Deflect(Deflection),
+    /// Staff resolve a ticket as outside the support terms.
+    ResolveOutOfScope(OutOfScope),
 }
 
 impl Mutation {
@@ -221,6 +230,7 @@ impl Mutation {
             Mutation::UpdateTicket(u) => u.ticket_id,
             Mutation::Escalate(e) => e.ticket_id,
             Mutation::Deflect(d) => d.article_id,
+            Mutation::ResolveOutOfScope(o) => o.ticket_id,
         }
     }
 
@@ -234,6 +244,7 @@ impl Mutation {
             Mutation::UpdateTicket(u) => u.check_fields_once(),
             Mutation::AddMessage(m) => check_attachment_refs(&m.attachments),
             Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
+            Mutation::ResolveOutOfScope(o) => crate::check_key("exclusion", &o.exclusion),
         }
     }
 
@@ -245,6 +256,7 @@ impl Mutation {
             Mutation::UpdateTicket(_) => "update_ticket",
             Mutation::Escalate(_) => "escalate",
             Mutation::Deflect(_) => "deflect",
+            Mutation::ResolveOutOfScope(_) => "resolve_out_of_scope",
         }
     }
 }
@@ -335,6 +347,12 @@ pub enum Entity {
     /// An article the caller may no longer see (a customer's, once it stops being
     /// published): the client deletes its copy.
     ArticleWithdrawn(ArticleWithdrawn),
+    /// A published version of the support terms (never a draft).
+    SupportTerms(SupportTerms),
+    /// The first-line checklist of one category.
+    Checklist(Checklist),
+    /// An organisation accepted a version of the terms (to that organisation and staff).
+    TermsAccepted(TermsAcceptance),
 }
 
 /// The id of an article withdrawn from the caller's view.

@@ -8,7 +8,10 @@ export type Screen =
   | { name: 'shortcuts' }
   | { name: 'organisations' }
   | { name: 'users' }
-  | { name: 'audit' };
+  | { name: 'audit' }
+  | { name: 'policy' }
+  | { name: 'terms' }
+  | { name: 'checklists' };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

@@ -81,4 +81,15 @@ export type Commands = {
   article?: Of<typeof ipc.article>;
   deflect?: Of<typeof ipc.deflect>;
   open_link?: Of<typeof ipc.openLink>;
+  // Issue 16: support terms and checklists.
+  support_policy?: Of<typeof ipc.supportPolicy>;
+  checklists?: Of<typeof ipc.checklists>;
+  acceptances?: Of<typeof ipc.acceptances>;
+  resolve_out_of_scope?: Of<typeof ipc.resolveOutOfScope>;
+  admin_terms?: Of<typeof ipc.adminTerms>;
+  admin_save_terms_draft?: Of<typeof ipc.adminSaveTermsDraft>;
+  admin_publish_terms?: Of<typeof ipc.adminPublishTerms>;
+  admin_checklists?: Of<typeof ipc.adminChecklists>;
+  admin_save_checklist?: Of<typeof ipc.adminSaveChecklist>;
+  admin_acceptances?: Of<typeof ipc.adminAcceptances>;
 };

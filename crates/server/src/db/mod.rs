@@ -22,6 +22,7 @@ mod people;
 mod rows;
 mod schema;
 mod slowing;
+mod terms;
 mod tickets;
 pub mod visibility;
 mod writer;
@@ -40,6 +41,7 @@ pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};
 pub use schema::Checks;
 pub use slowing::SignInClaim;
+pub use terms::category_key;
 pub use tickets::TicketFilter;
 pub use writer::Rejection;
 

@@ -11,6 +11,7 @@ pub mod openapi;
 mod people;
 mod session;
 mod sync;
+mod terms;
 mod tickets;
 mod uploads;
 
@@ -67,6 +68,18 @@ pub fn router(state: AppState) -> Router {
             post(admin::one_time_password),
         )
         .route("/api/v1/admin/audit", get(admin::audit))
+        .route(
+            "/api/v1/admin/organisations/{id}/acceptances",
+            get(terms::acceptances),
+        )
+        .route("/api/v1/admin/terms", get(terms::admin_terms))
+        .route("/api/v1/admin/terms/draft", put(terms::save_draft))
+        .route("/api/v1/admin/terms/publish", post(terms::publish))
+        .route(
+            "/api/v1/admin/checklists",
+            get(terms::checklists).put(terms::save_checklist),
+        )
+        .route("/api/v1/terms", get(terms::current))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/events", get(events::events))

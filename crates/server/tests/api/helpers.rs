@@ -394,6 +394,7 @@ pub mod m {
             requester_id: requester,
             lapsed_override: None,
             attachments: vec![],
+            terms_version: None,
         })
     }
 

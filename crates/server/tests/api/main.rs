@@ -21,6 +21,7 @@ mod paging;
 mod quota;
 mod search;
 mod sync;
+mod terms;
 mod text;
 mod tickets;
 mod tls;
