@@ -38,32 +38,69 @@ async fn the_support_policy_works_offline_and_a_new_organisation_accepts_the_ter
     // The demo's Nile Logistics accepted version 1 with its first ticket.
     let policy = nile.engine.support_policy().await.expect("policy");
     assert_eq!(policy.terms.as_ref().map(|t| t.version), Some(1));
-    assert!(policy.accepted.is_some() && !policy.must_accept, "{policy:?}");
+    assert!(
+        policy.accepted.is_some() && !policy.must_accept,
+        "{policy:?}"
+    );
 
     // The server goes away: Delta's customer still reads everything, from the store.
     server.stop();
     let policy = delta.engine.support_policy().await.expect("offline policy");
-    let terms = policy.terms.clone().expect("terms pulled with the first sync");
+    let terms = policy
+        .terms
+        .clone()
+        .expect("terms pulled with the first sync");
     assert_eq!(terms.version, 1);
     assert!(terms.content.ar.scope.as_str().contains("يشمل الدعم"));
-    assert!(terms.content.en.channels.as_str().contains("Sunday to Thursday"));
+    assert!(terms
+        .content
+        .en
+        .channels
+        .as_str()
+        .contains("Sunday to Thursday"));
     assert_eq!(terms.content.exclusions.len(), 5);
     let org = policy.organisation.clone().expect("their organisation");
     assert_eq!(org.name, "Delta Freight");
-    assert_eq!(org.paid_until.map(|d| d.date_naive().to_string()).as_deref(), Some("2030-06-30"));
-    assert!(policy.must_accept && policy.accepted.is_none(), "{policy:?}");
+    assert_eq!(
+        org.paid_until
+            .map(|d| d.date_naive().to_string())
+            .as_deref(),
+        Some("2030-06-30")
+    );
+    assert!(
+        policy.must_accept && policy.accepted.is_none(),
+        "{policy:?}"
+    );
     let lists = delta.engine.checklists().await.expect("checklists offline");
     let categories: Vec<&str> = lists.iter().map(|l| l.category.as_str()).collect();
     assert_eq!(categories, ["", "hardware", "software"]);
 
     // Filing without accepting is refused at once; accepting queues it with the ticket.
-    let err = delta.engine.create_ticket(input("Laptop does not start", None)).await.expect_err("must accept");
-    assert!(matches!(&err, EngineError::Invalid(m) if m.contains("version 1")), "{err:?}");
-    let first = delta.engine.create_ticket(input("Laptop does not start", Some(1))).await.expect("filed");
+    let err = delta
+        .engine
+        .create_ticket(input("Laptop does not start", None))
+        .await
+        .expect_err("must accept");
+    assert!(
+        matches!(&err, EngineError::Invalid(m) if m.contains("version 1")),
+        "{err:?}"
+    );
+    let first = delta
+        .engine
+        .create_ticket(input("Laptop does not start", Some(1)))
+        .await
+        .expect("filed");
     let policy = delta.engine.support_policy().await.expect("policy");
-    assert!(policy.acceptance_queued && !policy.must_accept, "{policy:?}");
+    assert!(
+        policy.acceptance_queued && !policy.must_accept,
+        "{policy:?}"
+    );
     // A second ticket, still offline: no question asked again.
-    let second = delta.engine.create_ticket(input("Docking station is dead", None)).await.expect("filed");
+    let second = delta
+        .engine
+        .create_ticket(input("Docking station is dead", None))
+        .await
+        .expect("filed");
 
     server.start();
     let report = delta.engine.sync_now().await.expect("sync");
@@ -76,27 +113,63 @@ async fn the_support_policy_works_offline_and_a_new_organisation_accepts_the_ter
 
     // Staff see it on the ticket, and resolve the second as outside the terms.
     agent.engine.sync_now().await.expect("sync");
-    let view = agent.engine.ticket(&first.to_string()).await.expect("ticket");
+    let view = agent
+        .engine
+        .ticket(&first.to_string())
+        .await
+        .expect("ticket");
     assert!(
-        view.events.iter().any(|e| e.kind == EventKind::TermsAccepted { terms_version: 1 }),
+        view.events
+            .iter()
+            .any(|e| e.kind == EventKind::TermsAccepted { terms_version: 1 }),
         "{:?}",
         view.events
     );
-    agent.engine.resolve_out_of_scope(second, "personal_devices").await.expect("queued");
-    assert_eq!(agent.engine.ticket(&second.to_string()).await.unwrap().ticket.status, Status::Solved);
-    let err = agent.engine.resolve_out_of_scope(second, "no_such_thing").await.expect_err("unknown");
+    agent
+        .engine
+        .resolve_out_of_scope(second, "personal_devices")
+        .await
+        .expect("queued");
+    assert_eq!(
+        agent
+            .engine
+            .ticket(&second.to_string())
+            .await
+            .unwrap()
+            .ticket
+            .status,
+        Status::Solved
+    );
+    let err = agent
+        .engine
+        .resolve_out_of_scope(second, "no_such_thing")
+        .await
+        .expect_err("unknown");
     assert!(matches!(err, EngineError::Invalid(_)), "{err:?}");
-    assert!(delta.engine.resolve_out_of_scope(second, "personal_devices").await.is_err(), "customers do not");
+    assert!(
+        delta
+            .engine
+            .resolve_out_of_scope(second, "personal_devices")
+            .await
+            .is_err(),
+        "customers do not"
+    );
     agent.engine.sync_now().await.expect("sync");
 
     delta.engine.sync_now().await.expect("sync");
-    let view = delta.engine.ticket(&second.to_string()).await.expect("ticket");
+    let view = delta
+        .engine
+        .ticket(&second.to_string())
+        .await
+        .expect("ticket");
     assert_eq!(view.ticket.status, Status::Solved);
     let reason = view
         .events
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::OutOfScope { label_en, label_ar, .. } => Some((label_en.clone(), label_ar.clone())),
+            EventKind::OutOfScope {
+                label_en, label_ar, ..
+            } => Some((label_en.clone(), label_ar.clone())),
             _ => None,
         })
         .expect("the reason reached the customer");

@@ -199,7 +199,8 @@ pub struct NewTicketInput {
     /// their organisation's first ticket under a new version; see
     /// [`crate::terms::SupportPolicy::must_accept`]).
     #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    // A version number fits a JS number; JSON cannot carry a bigint.
+    #[cfg_attr(feature = "ts", ts(optional = nullable, as = "Option<i32>"))]
     pub terms_version: Option<i64>,
 }
 

@@ -55,7 +55,10 @@ impl ApiClient {
     }
 
     /// `GET /api/v1/admin/organisations/{id}/acceptances`.
-    pub async fn admin_acceptances(&self, org_id: Uuid) -> Result<TermsAcceptanceList, ApiCallError> {
+    pub async fn admin_acceptances(
+        &self,
+        org_id: Uuid,
+    ) -> Result<TermsAcceptanceList, ApiCallError> {
         self.send_json(self.request(
             Method::GET,
             &format!("api/v1/admin/organisations/{org_id}/acceptances"),

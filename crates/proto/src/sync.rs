@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Contact, Deflection,
-    Checklist, Description, ErrorCode, FieldError, Message, MessageBody, OutOfScope, Priority,
-    ShortText, Status, SupportTerms, TermsAcceptance, Ticket, TicketEvent, TicketField, TicketTitle,
-    Tier, Visibility,
+    check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Checklist, Contact,
+    Deflection, Description, ErrorCode, FieldError, Message, MessageBody, OutOfScope, Priority,
+    ShortText, Status, SupportTerms, TermsAcceptance, Ticket, TicketEvent, TicketField,
+    TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -75,7 +75,8 @@ pub struct NewTicket {
     /// before an organisation's first ticket under a new version); recorded once per
     /// organisation and version. Absent from older clients' JSON: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    // A version number fits a JS number; JSON cannot carry a bigint.
+    #[cfg_attr(feature = "ts", ts(optional = nullable, as = "Option<i32>"))]
     pub terms_version: Option<i64>,
 }
 

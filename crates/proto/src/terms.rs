@@ -104,7 +104,10 @@ impl TermsContent {
         for e in &self.exclusions {
             check_key("exclusion key", &e.key)?;
             if seen.contains(&e.key.as_str()) {
-                return Err(FieldError(format!("the exclusion {:?} is listed twice", e.key)));
+                return Err(FieldError(format!(
+                    "the exclusion {:?} is listed twice",
+                    e.key
+                )));
             }
             seen.push(&e.key);
         }

@@ -89,9 +89,12 @@ describe('support terms', () => {
       'Training beyond how-to questions',
     ]);
     assert.match(await page.getByTestId('policy-targets-slot').innerText(), /Response targets/);
+    // "On this page" jumps to a part and moves the focus there.
+    await page.getByTestId('policy-jump-channels').click();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'policy-channels');
 
     await page.getByTestId('language').selectOption('ar');
-    await page.getByText('ما يشمله الدعم').waitFor();
+    await page.getByRole('heading', { name: 'ما يشمله الدعم' }).waitFor();
     assert.match(await page.getByTestId('policy-scope').innerText(), /يشمل الدعم أجهزة المكتب والشبكة/);
     assert.match(await page.getByTestId('policy-version').innerText(), /الإصدار ٢/);
     assert.deepEqual(await page.getByTestId('policy-exclusion').allInnerTexts(), [

@@ -81,10 +81,7 @@ impl Store {
             sqlx::query_scalar("SELECT data FROM terms_acceptances ORDER BY version DESC, id")
                 .fetch_all(&self.pool)
                 .await?;
-        found
-            .iter()
-            .map(|d| Ok(serde_json::from_str(d)?))
-            .collect()
+        found.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
     }
 
     /// Whether a ticket still in the outbox (queued or rejected) carries the acceptance
@@ -111,9 +108,6 @@ impl Store {
             sqlx::query_scalar("SELECT data FROM checklists ORDER BY category_key, id")
                 .fetch_all(&self.pool)
                 .await?;
-        found
-            .iter()
-            .map(|d| Ok(serde_json::from_str(d)?))
-            .collect()
+        found.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
     }
 }

@@ -15,8 +15,8 @@
 //!   `reopen_window_passed`. Staff may still reopen either.
 
 use tadhkira_proto::{
-    Applied, ErrorCode, Escalation, EventKind, FieldValue, OutOfScope, Status, Ticket,
-    TicketField, TicketUpdate,
+    Applied, ErrorCode, Escalation, EventKind, FieldValue, OutOfScope, Status, Ticket, TicketField,
+    TicketUpdate,
 };
 
 use super::writer::{Rejection, Step, Writer};
@@ -286,8 +286,7 @@ pub(super) async fn resolve_out_of_scope(
     let mut seq = w.last_seq();
     if t.status != Status::Solved {
         sla::on_status_change(&mut t, &mut paused, Status::Solved, now, &policy.sla);
-        t.reopen_until =
-            Some(now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
+        t.reopen_until = Some(now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
         w.insert_event(
             &t,
             &caller.user,
@@ -297,7 +296,9 @@ pub(super) async fn resolve_out_of_scope(
             },
         )
         .await?;
-        seq = w.save_ticket(&mut t, paused, &[TicketField::Status]).await?;
+        seq = w
+            .save_ticket(&mut t, paused, &[TicketField::Status])
+            .await?;
     }
     let kind = EventKind::OutOfScope {
         exclusion: exclusion.key.clone(),

@@ -317,11 +317,12 @@ pub(super) async fn record_acceptance(
     user_id: Uuid,
     version: i64,
 ) -> Result<bool, StoreError> {
-    let exists = sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
-        .bind(ticket.org_id.to_string())
-        .bind(version)
-        .fetch_optional(&mut *w.tx)
-        .await?;
+    let exists =
+        sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
+            .bind(ticket.org_id.to_string())
+            .bind(version)
+            .fetch_optional(&mut *w.tx)
+            .await?;
     if exists.is_some() {
         return Ok(false);
     }

@@ -109,24 +109,48 @@ pub async fn load(store: &Store, by: Uuid) -> anyhow::Result<()> {
             "",
             vec![
                 restarted()?,
-                item("network_checked", "I checked the network connection", "تحققت من اتصال الشبكة")?,
-                item("help_articles_read", "I read the help articles", "قرأت مقالات المساعدة")?,
+                item(
+                    "network_checked",
+                    "I checked the network connection",
+                    "تحققت من اتصال الشبكة",
+                )?,
+                item(
+                    "help_articles_read",
+                    "I read the help articles",
+                    "قرأت مقالات المساعدة",
+                )?,
             ],
         ),
         (
             "hardware",
             vec![
                 restarted()?,
-                item("cables_checked", "I checked the power and cables", "تحققت من الكهرباء والكابلات")?,
-                item("error_noted", "I wrote down the error on the screen or panel", "دوّنت رسالة الخطأ الظاهرة على الشاشة أو اللوحة")?,
+                item(
+                    "cables_checked",
+                    "I checked the power and cables",
+                    "تحققت من الكهرباء والكابلات",
+                )?,
+                item(
+                    "error_noted",
+                    "I wrote down the error on the screen or panel",
+                    "دوّنت رسالة الخطأ الظاهرة على الشاشة أو اللوحة",
+                )?,
             ],
         ),
         (
             "software",
             vec![
                 restarted()?,
-                item("app_updated", "I installed the latest updates", "ثبّت آخر التحديثات")?,
-                item("help_articles_read", "I read the help articles", "قرأت مقالات المساعدة")?,
+                item(
+                    "app_updated",
+                    "I installed the latest updates",
+                    "ثبّت آخر التحديثات",
+                )?,
+                item(
+                    "help_articles_read",
+                    "I read the help articles",
+                    "قرأت مقالات المساعدة",
+                )?,
             ],
         ),
     ];

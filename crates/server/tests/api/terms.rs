@@ -43,7 +43,14 @@ async fn ok(app: &TestApp, who: &Person, method: Method, path: &str, body: Optio
 }
 
 async fn publish(app: &TestApp, admin: &Person, mark: &str) -> Value {
-    ok(app, admin, Method::PUT, "/admin/terms/draft", Some(content(mark))).await;
+    ok(
+        app,
+        admin,
+        Method::PUT,
+        "/admin/terms/draft",
+        Some(content(mark)),
+    )
+    .await;
     ok(app, admin, Method::POST, "/admin/terms/publish", None).await
 }
 
@@ -69,16 +76,39 @@ fn filing(title: &str, terms_version: Option<i64>) -> (Uuid, tadhkira_proto::Mut
 async fn only_admins_edit_the_terms_and_the_checklists(db: Db) {
     let app = TestApp::spawn(db).await;
     let c = app.cast().await;
-    let tier2 = app.person("l2@help.example", Role::Agent, None, Some(2)).await;
-    let tier3 = app.person("l3@help.example", Role::Agent, None, Some(3)).await;
-    let former = app.person("former@help.example", Role::Admin, None, None).await;
-    ok(&app, &c.admin, Method::POST, &format!("/admin/users/{}/disable", former.id), None).await;
-    let org_a = app.server.store.organisation_by_name("Org A").await.unwrap().id;
+    let tier2 = app
+        .person("l2@help.example", Role::Agent, None, Some(2))
+        .await;
+    let tier3 = app
+        .person("l3@help.example", Role::Agent, None, Some(3))
+        .await;
+    let former = app
+        .person("former@help.example", Role::Admin, None, None)
+        .await;
+    ok(
+        &app,
+        &c.admin,
+        Method::POST,
+        &format!("/admin/users/{}/disable", former.id),
+        None,
+    )
+    .await;
+    let org_a = app
+        .server
+        .store
+        .organisation_by_name("Org A")
+        .await
+        .unwrap()
+        .id;
 
     let endpoints = |org: Uuid| -> Vec<(Method, String, Option<Value>)> {
         vec![
             (Method::GET, "/admin/terms".into(), None),
-            (Method::PUT, "/admin/terms/draft".into(), Some(content("matrix"))),
+            (
+                Method::PUT,
+                "/admin/terms/draft".into(),
+                Some(content("matrix")),
+            ),
             (Method::POST, "/admin/terms/publish".into(), None),
             (Method::GET, "/admin/checklists".into(), None),
             (
@@ -88,7 +118,11 @@ async fn only_admins_edit_the_terms_and_the_checklists(db: Db) {
                     {"id": "paper_checked", "en": "I checked the paper tray", "ar": "تحققت من درج الورق"}
                 ]})),
             ),
-            (Method::GET, format!("/admin/organisations/{org}/acceptances"), None),
+            (
+                Method::GET,
+                format!("/admin/organisations/{org}/acceptances"),
+                None,
+            ),
         ]
     };
     let real = endpoints(org_a);
@@ -96,17 +130,37 @@ async fn only_admins_edit_the_terms_and_the_checklists(db: Db) {
     let audit_before = app.count_on_database(AUDIT_ROWS).await;
     for (method, path, body) in real.iter().chain(&made_up) {
         let (status, answer) = app.call(method.clone(), path, None, body.clone()).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {answer}");
-        let (status, answer) = app.call(method.clone(), path, Some(&former.token), body.clone()).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} as a disabled admin: {answer}");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {answer}"
+        );
+        let (status, answer) = app
+            .call(method.clone(), path, Some(&former.token), body.clone())
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} as a disabled admin: {answer}"
+        );
         for who in [&c.customer_a, &c.lapsed, &c.agent, &tier2, &tier3] {
-            let (status, answer) =
-                app.call(method.clone(), path, Some(&who.token), body.clone()).await;
-            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {}: {answer}", who.email);
+            let (status, answer) = app
+                .call(method.clone(), path, Some(&who.token), body.clone())
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} as {}: {answer}",
+                who.email
+            );
             assert_eq!(answer["code"], "forbidden", "{answer}");
         }
     }
-    assert_eq!(app.count_on_database(AUDIT_ROWS).await, audit_before, "refused calls change nothing");
+    assert_eq!(
+        app.count_on_database(AUDIT_ROWS).await,
+        audit_before,
+        "refused calls change nothing"
+    );
     // Nothing was published by anyone: every signed-in user hears 404, nobody else 401.
     let (status, _) = app.call(Method::GET, "/terms", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -121,7 +175,11 @@ async fn only_admins_edit_the_terms_and_the_checklists(db: Db) {
         let before = app.count_on_database(AUDIT_ROWS).await;
         ok(&app, &c.admin, method.clone(), path, body.clone()).await;
         let expected = i64::from(*method != Method::GET);
-        assert_eq!(app.count_on_database(AUDIT_ROWS).await - before, expected, "{method} {path}");
+        assert_eq!(
+            app.count_on_database(AUDIT_ROWS).await - before,
+            expected,
+            "{method} {path}"
+        );
     }
     // Published now: everyone signed in reads it.
     for who in [&c.customer_a, &c.lapsed, &c.agent] {
@@ -131,12 +189,24 @@ async fn only_admins_edit_the_terms_and_the_checklists(db: Db) {
     }
     // An organisation that does not exist is the admin's to know about.
     let (status, _) = app
-        .call(Method::GET, &format!("/admin/organisations/{}/acceptances", Uuid::now_v7()), Some(&c.admin.token), None)
+        .call(
+            Method::GET,
+            &format!("/admin/organisations/{}/acceptances", Uuid::now_v7()),
+            Some(&c.admin.token),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // With no draft left, publishing says so and writes nothing.
     let before = app.count_on_database(AUDIT_ROWS).await;
-    let (status, answer) = app.call(Method::POST, "/admin/terms/publish", Some(&c.admin.token), None).await;
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            "/admin/terms/publish",
+            Some(&c.admin.token),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["code"], "invalid");
     assert_eq!(app.count_on_database(AUDIT_ROWS).await, before);
@@ -149,15 +219,37 @@ async fn only_admins_edit_the_terms_and_the_checklists(db: Db) {
     let mut empty = content("bad");
     empty["ar"]["scope"] = json!("   ");
     for body in [bad_key, twice, empty] {
-        let (status, answer) = app.call(Method::PUT, "/admin/terms/draft", Some(&c.admin.token), Some(body)).await;
+        let (status, answer) = app
+            .call(
+                Method::PUT,
+                "/admin/terms/draft",
+                Some(&c.admin.token),
+                Some(body),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
         assert_eq!(answer["code"], "invalid");
     }
     let repeated = json!({"category": "x", "items": [
         {"id": "same", "en": "a", "ar": "أ"}, {"id": "same", "en": "b", "ar": "ب"}]});
-    let (status, answer) = app.call(Method::PUT, "/admin/checklists", Some(&c.admin.token), Some(repeated)).await;
-    assert_eq!((status, answer["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid")), "{answer}");
-    assert_eq!(app.count_on_database(AUDIT_ROWS).await, before, "refused content changes nothing");
+    let (status, answer) = app
+        .call(
+            Method::PUT,
+            "/admin/checklists",
+            Some(&c.admin.token),
+            Some(repeated),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid")),
+        "{answer}"
+    );
+    assert_eq!(
+        app.count_on_database(AUDIT_ROWS).await,
+        before,
+        "refused content changes nothing"
+    );
     app.finish().await;
 }
 on_both!(only_admins_edit_the_terms_and_the_checklists);
@@ -165,43 +257,86 @@ on_both!(only_admins_edit_the_terms_and_the_checklists);
 async fn customers_see_only_published_terms(db: Db) {
     let app = TestApp::spawn(db).await;
     let c = app.cast().await;
-    ok(&app, &c.admin, Method::PUT, "/admin/terms/draft", Some(content("first-draft"))).await;
+    ok(
+        &app,
+        &c.admin,
+        Method::PUT,
+        "/admin/terms/draft",
+        Some(content("first-draft")),
+    )
+    .await;
     let (status, _) = app.get(&c.customer_a, "/terms").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a draft is not published");
-    assert!(pulled(&app, &c.customer_a, "support_terms").await.is_empty());
-    assert!(pulled(&app, &c.agent, "support_terms").await.is_empty(), "nor pulled by staff");
+    assert!(pulled(&app, &c.customer_a, "support_terms")
+        .await
+        .is_empty());
+    assert!(
+        pulled(&app, &c.agent, "support_terms").await.is_empty(),
+        "nor pulled by staff"
+    );
 
     let v1 = ok(&app, &c.admin, Method::POST, "/admin/terms/publish", None).await;
     assert_eq!(v1["version"], 1);
-    ok(&app, &c.admin, Method::PUT, "/admin/terms/draft", Some(content("secret-second-draft"))).await;
+    ok(
+        &app,
+        &c.admin,
+        Method::PUT,
+        "/admin/terms/draft",
+        Some(content("secret-second-draft")),
+    )
+    .await;
     let (_, current) = app.get(&c.customer_a, "/terms").await;
     assert_eq!(current["version"], 1);
     assert_eq!(current["content"]["ar"]["scope"], "ar scope first-draft");
     for who in [&c.customer_a, &c.customer_b, &c.lapsed, &c.agent] {
         let all = app.pull_all(who).await;
         let text = serde_json::to_string(&all).unwrap();
-        assert!(!text.contains("secret-second-draft"), "a draft never reaches {}", who.email);
+        assert!(
+            !text.contains("secret-second-draft"),
+            "a draft never reaches {}",
+            who.email
+        );
         let terms = pulled(&app, who, "support_terms").await;
         assert_eq!(terms.len(), 1, "{}", who.email);
         assert_eq!(terms[0]["version"], 1);
-        assert_eq!(terms[0]["content"]["en"]["channels"], "en channels first-draft");
+        assert_eq!(
+            terms[0]["content"]["en"]["channels"],
+            "en channels first-draft"
+        );
     }
     // The admin sees both.
     let admin_view = ok(&app, &c.admin, Method::GET, "/admin/terms", None).await;
     assert_eq!(admin_view["published"]["version"], 1);
-    assert_eq!(admin_view["draft"]["content"]["en"]["scope"], "en scope secret-second-draft");
+    assert_eq!(
+        admin_view["draft"]["content"]["en"]["scope"],
+        "en scope secret-second-draft"
+    );
 
     let v2 = ok(&app, &c.admin, Method::POST, "/admin/terms/publish", None).await;
     assert_eq!(v2["version"], 2);
     let (_, current) = app.get(&c.customer_b, "/terms").await;
-    assert_eq!(current["content"]["en"]["scope"], "en scope secret-second-draft");
+    assert_eq!(
+        current["content"]["en"]["scope"],
+        "en scope secret-second-draft"
+    );
     let versions: Vec<i64> = pulled(&app, &c.customer_b, "support_terms")
         .await
         .iter()
         .map(|t| t["version"].as_i64().unwrap())
         .collect();
-    assert_eq!(versions, [1, 2], "published versions are kept, never edited");
-    let audit = ok(&app, &c.admin, Method::GET, "/admin/audit?action=terms.publish", None).await;
+    assert_eq!(
+        versions,
+        [1, 2],
+        "published versions are kept, never edited"
+    );
+    let audit = ok(
+        &app,
+        &c.admin,
+        Method::GET,
+        "/admin/audit?action=terms.publish",
+        None,
+    )
+    .await;
     assert_eq!(audit["total"], 2);
     app.finish().await;
 }
@@ -210,7 +345,9 @@ on_both!(customers_see_only_published_terms);
 async fn an_acceptance_is_recorded_once_per_organisation_and_version(db: Db) {
     let app = TestApp::spawn(db).await;
     let c = app.cast().await;
-    let colleague = app.person("a2@org-a.example", Role::Customer, Some("Org A"), None).await;
+    let colleague = app
+        .person("a2@org-a.example", Role::Customer, Some("Org A"), None)
+        .await;
     publish(&app, &c.admin, "v1").await;
 
     // A version that was never published cannot be accepted.
@@ -231,7 +368,22 @@ async fn an_acceptance_is_recorded_once_per_organisation_and_version(db: Db) {
     assert_eq!(applied_late[0]["outcome"], "applied");
     assert_eq!(app.count_on_database(ACCEPTANCES).await, 1);
 
-    let list = ok(&app, &c.admin, Method::GET, &format!("/admin/organisations/{}/acceptances", app.server.store.organisation_by_name("Org A").await.unwrap().id), None).await;
+    let list = ok(
+        &app,
+        &c.admin,
+        Method::GET,
+        &format!(
+            "/admin/organisations/{}/acceptances",
+            app.server
+                .store
+                .organisation_by_name("Org A")
+                .await
+                .unwrap()
+                .id
+        ),
+        None,
+    )
+    .await;
     let rows = list["acceptances"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{list}");
     assert_eq!(rows[0]["version"], 1);
@@ -251,12 +403,17 @@ async fn an_acceptance_is_recorded_once_per_organisation_and_version(db: Db) {
     assert_eq!(accepted[0]["kind"]["terms_version"], 1);
     assert_eq!(pulled(&app, &colleague, "terms_accepted").await.len(), 1);
     assert_eq!(pulled(&app, &c.agent, "terms_accepted").await.len(), 1);
-    assert!(pulled(&app, &c.customer_b, "terms_accepted").await.is_empty());
+    assert!(pulled(&app, &c.customer_b, "terms_accepted")
+        .await
+        .is_empty());
 
     // A new version is accepted anew.
     publish(&app, &c.admin, "v2").await;
     let (_, accept2) = filing("Wi-Fi drops", Some(2));
-    assert_eq!(app.push(&colleague, &[accept2]).await[0]["outcome"], "applied");
+    assert_eq!(
+        app.push(&colleague, &[accept2]).await[0]["outcome"],
+        "applied"
+    );
     assert_eq!(app.count_on_database(ACCEPTANCES).await, 2);
     app.finish().await;
 }
@@ -272,14 +429,20 @@ async fn the_customer_reads_why_a_ticket_is_outside_the_terms_in_both_languages(
             exclusion: exclusion.into(),
         }))
     };
-    assert_eq!(app.push(&c.customer_a, &[filed]).await[0]["outcome"], "applied");
+    assert_eq!(
+        app.push(&c.customer_a, &[filed]).await[0]["outcome"],
+        "applied"
+    );
     // Before any terms are published there is no exclusion to name.
     let none = app.push(&c.agent, &[out("personal_devices")]).await;
     assert_eq!(none[0]["code"], "invalid", "{none:?}");
     publish(&app, &c.admin, "v1").await;
 
     let refused = app.push(&c.customer_a, &[out("personal_devices")]).await;
-    assert_eq!(refused[0]["code"], "forbidden", "customers do not: {refused:?}");
+    assert_eq!(
+        refused[0]["code"], "forbidden",
+        "customers do not: {refused:?}"
+    );
     let unknown = app.push(&c.agent, &[out("not_an_exclusion")]).await;
     assert_eq!(unknown[0]["code"], "invalid", "{unknown:?}");
     let malformed = app.push(&c.agent, &[out("Not A Key")]).await;
@@ -289,7 +452,14 @@ async fn the_customer_reads_why_a_ticket_is_outside_the_terms_in_both_languages(
     let resolved = app.push(&c.agent, &[out("personal_devices")]).await;
     assert_eq!(resolved[0]["outcome"], "applied", "{resolved:?}");
     assert_eq!(app.count_on_database(AUDIT_ROWS).await, audit_before + 1);
-    let audit = ok(&app, &c.admin, Method::GET, &format!("/admin/audit?action=ticket.out_of_scope&target={ticket}"), None).await;
+    let audit = ok(
+        &app,
+        &c.admin,
+        Method::GET,
+        &format!("/admin/audit?action=ticket.out_of_scope&target={ticket}"),
+        None,
+    )
+    .await;
     assert_eq!(audit["total"], 1, "{audit}");
     assert_eq!(audit["entries"][0]["actor_id"], json!(c.agent.id));
 
@@ -308,14 +478,24 @@ async fn the_customer_reads_why_a_ticket_is_outside_the_terms_in_both_languages(
     assert_eq!(reason["kind"]["label_ar"], "الأجهزة الشخصية");
     // And through the feed, as their app gets it offline.
     let events = pulled(&app, &c.customer_a, "event").await;
-    let pulled_reason = events.iter().find(|e| e["kind"]["type"] == "out_of_scope").expect("pulled");
+    let pulled_reason = events
+        .iter()
+        .find(|e| e["kind"]["type"] == "out_of_scope")
+        .expect("pulled");
     assert_eq!(pulled_reason["kind"]["label_ar"], "الأجهزة الشخصية");
-    assert!(pulled(&app, &c.customer_b, "event").await.iter().all(|e| e["ticket_id"] != json!(ticket)));
+    assert!(pulled(&app, &c.customer_b, "event")
+        .await
+        .iter()
+        .all(|e| e["ticket_id"] != json!(ticket)));
 
     // A closed ticket is not resolved otherwise.
     let (_, d) = app.get(&c.agent, &format!("/tickets/{ticket}")).await;
     let seen = d["ticket"]["versions"]["status"].as_i64().unwrap();
-    let close = m::envelope(m::set(ticket, tadhkira_proto::FieldValue::Status(tadhkira_proto::Status::Closed), seen));
+    let close = m::envelope(m::set(
+        ticket,
+        tadhkira_proto::FieldValue::Status(tadhkira_proto::Status::Closed),
+        seen,
+    ));
     assert_eq!(app.push(&c.agent, &[close]).await[0]["outcome"], "applied");
     let closed = app.push(&c.agent, &[out("training")]).await;
     assert_eq!(closed[0]["code"], "invalid", "{closed:?}");
@@ -326,18 +506,44 @@ on_both!(the_customer_reads_why_a_ticket_is_outside_the_terms_in_both_languages)
 async fn a_checklist_is_one_per_category_and_reaches_every_client(db: Db) {
     let app = TestApp::spawn(db).await;
     let c = app.cast().await;
-    let first = ok(&app, &c.admin, Method::PUT, "/admin/checklists", Some(json!({"category": " Printing ", "items": [
-        {"id": "paper_checked", "en": "I checked the paper tray", "ar": "تحققت من درج الورق"}]}))).await;
+    let first = ok(
+        &app,
+        &c.admin,
+        Method::PUT,
+        "/admin/checklists",
+        Some(json!({"category": " Printing ", "items": [
+        {"id": "paper_checked", "en": "I checked the paper tray", "ar": "تحققت من درج الورق"}]})),
+    )
+    .await;
     assert_eq!(first["category"], "Printing");
     // The same category in other letters replaces that list.
-    let second = ok(&app, &c.admin, Method::PUT, "/admin/checklists", Some(json!({"category": "printing", "items": [
+    let second = ok(
+        &app,
+        &c.admin,
+        Method::PUT,
+        "/admin/checklists",
+        Some(json!({"category": "printing", "items": [
         {"id": "paper_checked", "en": "I checked the paper tray", "ar": "تحققت من درج الورق"},
-        {"id": "restarted", "en": "I restarted the printer", "ar": "أعدت تشغيل الطابعة"}]}))).await;
+        {"id": "restarted", "en": "I restarted the printer", "ar": "أعدت تشغيل الطابعة"}]})),
+    )
+    .await;
     assert_eq!(second["id"], first["id"]);
-    ok(&app, &c.admin, Method::PUT, "/admin/checklists", Some(json!({"category": "", "items": [
-        {"id": "restarted", "en": "I restarted the device", "ar": "أعدت تشغيل الجهاز"}]}))).await;
+    ok(
+        &app,
+        &c.admin,
+        Method::PUT,
+        "/admin/checklists",
+        Some(json!({"category": "", "items": [
+        {"id": "restarted", "en": "I restarted the device", "ar": "أعدت تشغيل الجهاز"}]})),
+    )
+    .await;
     let all = ok(&app, &c.admin, Method::GET, "/admin/checklists", None).await;
-    let categories: Vec<&Value> = all["checklists"].as_array().unwrap().iter().map(|l| &l["category"]).collect();
+    let categories: Vec<&Value> = all["checklists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["category"])
+        .collect();
     assert_eq!(categories, [&json!(""), &json!("printing")]);
     for who in [&c.customer_a, &c.lapsed, &c.agent] {
         let lists = pulled(&app, who, "checklist").await;

@@ -399,6 +399,7 @@ export const ar: Record<MessageKey, Message> = {
   "policy.accepted": "وافق عليه {name} في {date}.",
   "policy.accepted_queued": "تمت الموافقة مع تذكرة تنتظر الإرسال.",
   "policy.must_accept": "لم توافق مؤسستكم على هذا الإصدار بعد: سيُطلب منكم ذلك مع تذكرتكم القادمة.",
+  "policy.contents": "في هذه الصفحة",
   "policy.none": "لم تُنشر شروط الدعم بعد (أو لم يُزامنها هذا التطبيق بعد).",
   "new.terms_legend": "شروط الدعم، الإصدار {version}",
   "new.terms_hint": "تغيّرت شروط الدعم منذ آخر تذكرة لمؤسستكم. يُرجى قراءتها والموافقة عليها لفتح هذه التذكرة.",

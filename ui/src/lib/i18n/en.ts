@@ -401,6 +401,7 @@ export const en = {
   "policy.accepted": "Accepted by {name} on {date}.",
   "policy.accepted_queued": "Accepted with a ticket that is waiting to be sent.",
   "policy.must_accept": "Your organisation has not accepted this version yet: you will be asked to with your next ticket.",
+  "policy.contents": "On this page",
   "policy.none": "No support terms have been published yet (or this app has not synced them yet).",
   "new.terms_legend": "Support terms, version {version}",
   "new.terms_hint": "The support terms changed since your organisation's last ticket. Please read and accept them to file this ticket.",
