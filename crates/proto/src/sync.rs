@@ -210,6 +210,9 @@ pub struct Escalation {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
+// New tickets are the bulk of an outbox anyway; boxing them would only add an allocation
+// (the same reasoning as `Entity`'s).
+#[allow(clippy::large_enum_variant)]
 pub enum Mutation {
     CreateTicket(NewTicket),
     AddMessage(NewMessage),
