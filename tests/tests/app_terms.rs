@@ -29,8 +29,10 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
 
     let app = launch_app(&server.url()).await;
     // Signed in as App::sign_in does, without waiting for a ticket row: Delta has none yet.
-    app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#).await;
-    app.type_into(r#"[data-testid="email"]"#, "customer@delta.example").await;
+    app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
+        .await;
+    app.type_into(r#"[data-testid="email"]"#, "customer@delta.example")
+        .await;
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
     app.click(r#"[data-testid="sign-in"]"#).await;
     app.wait_for(r#"[data-testid="nav-policy"]"#).await;
