@@ -102,8 +102,15 @@ pub async fn load(store: &Store, by: Uuid) -> anyhow::Result<()> {
         .publish_terms(by)
         .await?
         .map_err(|r| anyhow::anyhow!("demo terms refused: {}", r.message))?;
-    // The default list keeps the ids the form always used (tickets store them).
-    let restarted = || item("restarted", "I restarted the device", "أعدت تشغيل الجهاز");
+    // The default list is the three checks the form always asked, same ids (tickets
+    // store them) and same words.
+    let restarted = || {
+        item(
+            "restarted",
+            "Restarted the application or device",
+            "إعادة تشغيل التطبيق أو الجهاز",
+        )
+    };
     let lists = [
         (
             "",
@@ -111,13 +118,13 @@ pub async fn load(store: &Store, by: Uuid) -> anyhow::Result<()> {
                 restarted()?,
                 item(
                     "network_checked",
-                    "I checked the network connection",
-                    "تحققت من اتصال الشبكة",
+                    "Checked the network connection",
+                    "التحقق من اتصال الشبكة",
                 )?,
                 item(
                     "help_articles_read",
-                    "I read the help articles",
-                    "قرأت مقالات المساعدة",
+                    "Looked in the help articles",
+                    "البحث في مقالات المساعدة",
                 )?,
             ],
         ),
@@ -127,13 +134,13 @@ pub async fn load(store: &Store, by: Uuid) -> anyhow::Result<()> {
                 restarted()?,
                 item(
                     "cables_checked",
-                    "I checked the power and cables",
-                    "تحققت من الكهرباء والكابلات",
+                    "Checked the power and the cables",
+                    "التحقق من الكهرباء والكابلات",
                 )?,
                 item(
                     "error_noted",
-                    "I wrote down the error on the screen or panel",
-                    "دوّنت رسالة الخطأ الظاهرة على الشاشة أو اللوحة",
+                    "Wrote down the error on the screen or panel",
+                    "تدوين رسالة الخطأ الظاهرة على الشاشة أو اللوحة",
                 )?,
             ],
         ),
@@ -143,13 +150,13 @@ pub async fn load(store: &Store, by: Uuid) -> anyhow::Result<()> {
                 restarted()?,
                 item(
                     "app_updated",
-                    "I installed the latest updates",
-                    "ثبّت آخر التحديثات",
+                    "Installed the latest updates",
+                    "تثبيت آخر التحديثات",
                 )?,
                 item(
                     "help_articles_read",
-                    "I read the help articles",
-                    "قرأت مقالات المساعدة",
+                    "Looked in the help articles",
+                    "البحث في مقالات المساعدة",
                 )?,
             ],
         ),
