@@ -15,6 +15,7 @@ pub mod locale;
 pub mod notifier;
 pub mod settings;
 pub mod state;
+pub mod terms_commands;
 pub mod tray;
 
 use std::sync::atomic::Ordering;
@@ -195,6 +196,16 @@ pub fn run() {
             attachment_commands::save_attachment,
             attachment_commands::screenshot_supported,
             attachment_commands::capture_screenshot,
+            terms_commands::support_policy,
+            terms_commands::checklists,
+            terms_commands::acceptances,
+            terms_commands::resolve_out_of_scope,
+            terms_commands::admin_terms,
+            terms_commands::admin_save_terms_draft,
+            terms_commands::admin_publish_terms,
+            terms_commands::admin_checklists,
+            terms_commands::admin_save_checklist,
+            terms_commands::admin_acceptances,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -38,6 +38,7 @@ pub async fn push_outbox(url: &str, tickets: usize) -> Result<f64> {
                 system_info: None,
                 requester_id: None,
                 lapsed_override: None,
+                terms_version: None,
             })
             .await?;
         engine
@@ -153,6 +154,7 @@ pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
             system_info: None,
             requester_id: None,
             lapsed_override: None,
+            terms_version: None,
         })
         .await?;
     customer.sync_now().await?;

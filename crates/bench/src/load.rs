@@ -32,6 +32,7 @@ pub fn new_ticket(i: usize) -> NewTicket {
         requester_id: None,
         lapsed_override: None,
         attachments: vec![],
+        terms_version: None,
     }
 }
 

@@ -254,6 +254,22 @@ pub fn detail(d: &TicketView) {
                 "cli-event-pending-reminder",
                 &[("days", (*after_days).into())],
             ),
+            EventKind::OutOfScope {
+                label_en, label_ar, ..
+            } => {
+                let label = match crate::i18n::locale() {
+                    tadhkira_i18n::Locale::Ar => label_ar,
+                    _ => label_en,
+                };
+                t(
+                    "cli-event-out-of-scope",
+                    &[actor, ("exclusion", label.as_str().into())],
+                )
+            }
+            EventKind::TermsAccepted { terms_version } => t(
+                "cli-event-terms-accepted",
+                &[actor, ("version", (*terms_version).into())],
+            ),
         };
         lines.push((e.created_at, line));
     }

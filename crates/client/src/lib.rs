@@ -21,6 +21,8 @@ pub mod preview;
 mod staging;
 mod store;
 pub mod sync;
+pub mod terms;
+pub mod terms_api;
 pub mod token;
 mod viewing;
 mod wording;

@@ -196,6 +196,13 @@ pub struct NewTicketInput {
     /// active (required then; see `tadhkira_proto::NewTicket::lapsed_override`).
     #[serde(default)]
     pub lapsed_override: Option<String>,
+    /// The version of the support terms the filer accepted in the form (asked before
+    /// their organisation's first ticket under a new version; see
+    /// [`crate::terms::SupportPolicy::must_accept`]).
+    #[serde(default)]
+    // A version number fits a JS number; JSON cannot carry a bigint.
+    #[cfg_attr(feature = "ts", ts(optional = nullable, as = "Option<i32>"))]
+    pub terms_version: Option<i64>,
 }
 
 fn default_priority() -> Priority {

@@ -105,6 +105,17 @@ impl Engine {
                 )));
             }
         }
+        // Before the organisation's first ticket under a new version of the support
+        // terms, the filer accepts it (the form asks; refused here for any other way in).
+        let policy = self.support_policy().await?;
+        if let (true, Some(terms)) = (policy.must_accept, &policy.terms) {
+            if input.terms_version != Some(terms.version) && input.requester_id.is_none() {
+                return Err(EngineError::Invalid(format!(
+                    "accept version {} of the support terms to file this ticket",
+                    terms.version
+                )));
+            }
+        }
         let copies = copy_in_all(&s.dir, files).await?;
         let mut new = NewTicket {
             id,
@@ -119,6 +130,7 @@ impl Engine {
             requester_id: input.requester_id,
             lapsed_override,
             attachments: copies.iter().map(LocalFile::reference).collect(),
+            terms_version: input.terms_version,
         };
         // Refused here, before it is queued, by the rules the server applies, in its
         // order: forbidden characters first (named as such), then the contact's shape. An

@@ -22,6 +22,7 @@ pub mod rest;
 #[cfg(feature = "schema")]
 mod schema;
 pub mod sync;
+pub mod terms;
 pub mod ticket;
 
 pub use admin::*;
@@ -35,6 +36,7 @@ pub use health::*;
 pub use policy::*;
 pub use rest::*;
 pub use sync::*;
+pub use terms::*;
 pub use ticket::*;
 
 /// Version of the REST API this crate describes; every path is under `/api/v1`.

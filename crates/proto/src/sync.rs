@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Contact, Deflection,
-    Description, ErrorCode, FieldError, Message, MessageBody, Priority, ShortText, Status, Ticket,
-    TicketEvent, TicketField, TicketTitle, Tier, Visibility,
+    check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Checklist, Contact,
+    Deflection, Description, ErrorCode, FieldError, Message, MessageBody, OutOfScope, Priority,
+    ShortText, Status, SupportTerms, TermsAcceptance, Ticket, TicketEvent, TicketField,
+    TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -70,6 +71,13 @@ pub struct NewTicket {
     /// Absent from older clients' JSON: none.
     #[serde(default)]
     pub attachments: Vec<AttachmentRef>,
+    /// The version of the support terms the filer accepted with this ticket (asked
+    /// before an organisation's first ticket under a new version); recorded once per
+    /// organisation and version. Absent from older clients' JSON: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // A version number fits a JS number; JSON cannot carry a bigint.
+    #[cfg_attr(feature = "ts", ts(optional = nullable, as = "Option<i32>"))]
+    pub terms_version: Option<i64>,
 }
 
 impl NewTicket {
@@ -202,6 +210,9 @@ pub struct Escalation {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
+// New tickets are the bulk of an outbox anyway; boxing them would only add an allocation
+// (the same reasoning as `Entity`'s).
+#[allow(clippy::large_enum_variant)]
 pub enum Mutation {
     CreateTicket(NewTicket),
     AddMessage(NewMessage),
@@ -209,6 +220,8 @@ pub enum Mutation {
     Escalate(Escalation),
     /// "This solved it" on a knowledge-base article.
     Deflect(Deflection),
+    /// Staff resolve a ticket as outside the support terms.
+    ResolveOutOfScope(OutOfScope),
 }
 
 impl Mutation {
@@ -221,6 +234,7 @@ impl Mutation {
             Mutation::UpdateTicket(u) => u.ticket_id,
             Mutation::Escalate(e) => e.ticket_id,
             Mutation::Deflect(d) => d.article_id,
+            Mutation::ResolveOutOfScope(o) => o.ticket_id,
         }
     }
 
@@ -234,6 +248,7 @@ impl Mutation {
             Mutation::UpdateTicket(u) => u.check_fields_once(),
             Mutation::AddMessage(m) => check_attachment_refs(&m.attachments),
             Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
+            Mutation::ResolveOutOfScope(o) => crate::check_key("exclusion", &o.exclusion),
         }
     }
 
@@ -245,6 +260,7 @@ impl Mutation {
             Mutation::UpdateTicket(_) => "update_ticket",
             Mutation::Escalate(_) => "escalate",
             Mutation::Deflect(_) => "deflect",
+            Mutation::ResolveOutOfScope(_) => "resolve_out_of_scope",
         }
     }
 }
@@ -335,6 +351,12 @@ pub enum Entity {
     /// An article the caller may no longer see (a customer's, once it stops being
     /// published): the client deletes its copy.
     ArticleWithdrawn(ArticleWithdrawn),
+    /// A published version of the support terms (never a draft).
+    SupportTerms(SupportTerms),
+    /// The first-line checklist of one category.
+    Checklist(Checklist),
+    /// An organisation accepted a version of the terms (to that organisation and staff).
+    TermsAccepted(TermsAcceptance),
 }
 
 /// The id of an article withdrawn from the caller's view.

@@ -322,6 +322,20 @@ pub enum EventKind {
     PendingReminder {
         after_days: u32,
     },
+    /// Staff resolved the ticket as outside the support terms, under this exclusion of
+    /// this version; its label is kept in both languages so the customer reads the
+    /// reason in theirs (also offline, whatever terms their store holds).
+    OutOfScope {
+        exclusion: String,
+        terms_version: i64,
+        label_en: String,
+        label_ar: String,
+    },
+    /// The filer accepted this version of the support terms with this ticket (the
+    /// organisation's first ticket under it).
+    TermsAccepted {
+        terms_version: i64,
+    },
 }
 
 /// The id of the system user: the actor of what the server's own jobs write on a
@@ -401,6 +415,7 @@ mod tests {
             requester_id: None,
             lapsed_override: None,
             attachments: vec![],
+            terms_version: None,
         }
     }
 

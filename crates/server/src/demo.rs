@@ -8,10 +8,15 @@
 //! already has overdue tickets: the staff's "breaching" queue and the "overdue" marks
 //! have something to show (the others follow the configured targets).
 //!
+//! The support terms are published as version 1 (both languages, five named
+//! exclusions), accepted by each organisation with its first ticket, and the first-line
+//! checklists get a default list and one per category (see `demo/terms.rs`).
+//!
 //! The knowledge base gets twenty published articles, ten in each language, matching
 //! the tickets' problems (see `demo/articles.rs`).
 
 mod articles;
+mod terms;
 
 use chrono::{Duration, Utc};
 use tadhkira_proto::{
@@ -221,6 +226,9 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
     let l1 = user_caller(store, "l1@tadhkira.example").await?;
     let l2 = user_caller(store, "l2@tadhkira.example").await?;
     let l3 = user_caller(store, "l3@tadhkira.example").await?;
+    let admin = user_caller(store, "admin@tadhkira.example").await?;
+    // The terms come first: each organisation's first ticket accepts version 1.
+    terms::load(store, admin.user.id).await?;
     let priorities = [
         Priority::Normal,
         Priority::High,
@@ -283,6 +291,8 @@ pub async fn load(store: &Store, settings: &Settings) -> anyhow::Result<bool> {
                 })
                 .transpose()?,
             attachments: vec![],
+            // Recorded with each organisation's first ticket; later ones add nothing.
+            terms_version: Some(1),
         };
         let overdue = i % 5 == 1;
         apply(store, settings, filer, Mutation::CreateTicket(new)).await?;

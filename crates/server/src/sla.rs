@@ -188,6 +188,7 @@ mod tests {
             requester_id: None,
             lapsed_override: None,
             attachments: vec![],
+            terms_version: None,
         };
         let filing = Filing {
             org_id: Uuid::nil(),

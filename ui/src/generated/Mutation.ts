@@ -3,9 +3,10 @@ import type { Deflection } from "./Deflection";
 import type { Escalation } from "./Escalation";
 import type { NewMessage } from "./NewMessage";
 import type { NewTicket } from "./NewTicket";
+import type { OutOfScope } from "./OutOfScope";
 import type { TicketUpdate } from "./TicketUpdate";
 
 /**
  * A change a user made locally, queued in the outbox until the server answers it.
  */
-export type Mutation = { "type": "create_ticket", "data": NewTicket } | { "type": "add_message", "data": NewMessage } | { "type": "update_ticket", "data": TicketUpdate } | { "type": "escalate", "data": Escalation } | { "type": "deflect", "data": Deflection };
+export type Mutation = { "type": "create_ticket", "data": NewTicket } | { "type": "add_message", "data": NewMessage } | { "type": "update_ticket", "data": TicketUpdate } | { "type": "escalate", "data": Escalation } | { "type": "deflect", "data": Deflection } | { "type": "resolve_out_of_scope", "data": OutOfScope };

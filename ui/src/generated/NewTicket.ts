@@ -38,4 +38,10 @@ lapsed_override: ShortText | null,
  * Files on the ticket (its description), each uploaded first (`/api/v1/uploads`).
  * Absent from older clients' JSON: none.
  */
-attachments: Array<AttachmentRef>, };
+attachments: Array<AttachmentRef>, 
+/**
+ * The version of the support terms the filer accepted with this ticket (asked
+ * before an organisation's first ticket under a new version); recorded once per
+ * organisation and version. Absent from older clients' JSON: none.
+ */
+terms_version?: number | null, };

@@ -15,4 +15,10 @@ requester_id: string | null,
  * Staff only: why the ticket is logged although the customer's subscription is not
  * active (required then; see `tadhkira_proto::NewTicket::lapsed_override`).
  */
-lapsed_override: string | null, };
+lapsed_override: string | null, 
+/**
+ * The version of the support terms the filer accepted in the form (asked before
+ * their organisation's first ticket under a new version; see
+ * [`crate::terms::SupportPolicy::must_accept`]).
+ */
+terms_version?: number | null, };

@@ -276,3 +276,46 @@ export type NavigateTarget = 'new-ticket' | 'tickets' | 'outbox' | 'settings';
 /** Calls `handler` when the shell asks for a screen (`navigate` event). */
 export const onNavigate = (handler: (target: NavigateTarget) => void): Promise<UnlistenFn> =>
   listen<NavigateTarget>('navigate', (e) => handler(e.payload));
+
+// The support terms and first-line checklists (issue 16). The first four read the local
+// store (offline too); the admin ones need the server and are never queued.
+import type { AdminTerms } from '../generated/AdminTerms';
+import type { Checklist } from '../generated/Checklist';
+import type { ChecklistChange } from '../generated/ChecklistChange';
+import type { ChecklistList } from '../generated/ChecklistList';
+import type { SupportPolicy } from '../generated/SupportPolicy';
+import type { SupportTerms } from '../generated/SupportTerms';
+import type { TermsAcceptance } from '../generated/TermsAcceptance';
+import type { TermsAcceptanceList } from '../generated/TermsAcceptanceList';
+import type { TermsContent } from '../generated/TermsContent';
+
+/** The Support policy: the terms in force, the organisation, whether the next ticket must accept them. */
+export const supportPolicy = (): Promise<SupportPolicy> => invoke('support_policy');
+
+/** The first-line checklists, the default (category "") first. */
+export const checklists = (): Promise<Checklist[]> => invoke('checklists');
+
+/** The acceptances of the terms in the local store (staff: every organisation's). */
+export const acceptances = (): Promise<TermsAcceptance[]> => invoke('acceptances');
+
+/** Staff: resolves a ticket as outside the support terms under one exclusion (queued). */
+export const resolveOutOfScope = (ticket_id: string, exclusion: string): Promise<void> =>
+  invoke('resolve_out_of_scope', { ticket_id, exclusion });
+
+/** The terms in force and the draft (admins). */
+export const adminTerms = (): Promise<AdminTerms> => invoke('admin_terms');
+
+/** Saves the draft of the next version (admins). */
+export const adminSaveTermsDraft = (content: TermsContent): Promise<AdminTerms> => invoke('admin_save_terms_draft', { content });
+
+/** Publishes the draft as the next version (admins). */
+export const adminPublishTerms = (): Promise<SupportTerms> => invoke('admin_publish_terms');
+
+/** Every checklist (admins). */
+export const adminChecklists = (): Promise<ChecklistList> => invoke('admin_checklists');
+
+/** Replaces one category's checklist (admins). */
+export const adminSaveChecklist = (change: ChecklistChange): Promise<Checklist> => invoke('admin_save_checklist', { change });
+
+/** An organisation's acceptances of the terms (admins). */
+export const adminAcceptances = (id: string): Promise<TermsAcceptanceList> => invoke('admin_acceptances', { id });

@@ -17,7 +17,10 @@ export type Screen =
   /** An article opened from a link in a ticket; `back` is where "Back" returns. */
   | { name: 'article'; id: string; back: Screen }
   /** Admin: response targets and business hours. */
-  | { name: 'targets' };
+  | { name: 'targets' }
+  | { name: 'policy' }
+  | { name: 'terms' }
+  | { name: 'checklists' };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

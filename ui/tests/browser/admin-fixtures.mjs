@@ -63,6 +63,7 @@ export function asAdmin(extra = {}) {
     admin_users: { ok: { users: USERS } },
     admin_agreements: { ok: DUNES_HISTORY },
     admin_audit: { ok: AUDIT },
+    admin_acceptances: { ok: { acceptances: [] } },
     ...extra,
   });
 }

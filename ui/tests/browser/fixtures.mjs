@@ -314,6 +314,9 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     system_info: { ok: 'OS: linux (x86_64)\nApp: Tadhkira 0.1.0\nLocale: en' },
     check_contact: { ok: [] },
     related_articles: { ok: [] },
+    // Issue 16: no terms published, no checklists (the form asks the built-in checks).
+    support_policy: { ok: { terms: null, organisation: account.organisation, accepted: null, acceptance_queued: false, must_accept: false } },
+    checklists: { ok: [] },
     ...extra,
   };
 }

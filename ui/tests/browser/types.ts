@@ -88,4 +88,15 @@ export type Commands = {
   update_article?: Of<typeof ipc.updateArticle>;
   article_versions?: Of<typeof ipc.articleVersions>;
   restore_article_version?: Of<typeof ipc.restoreArticleVersion>;
+  // Issue 16: support terms and checklists.
+  support_policy?: Of<typeof ipc.supportPolicy>;
+  checklists?: Of<typeof ipc.checklists>;
+  acceptances?: Of<typeof ipc.acceptances>;
+  resolve_out_of_scope?: Of<typeof ipc.resolveOutOfScope>;
+  admin_terms?: Of<typeof ipc.adminTerms>;
+  admin_save_terms_draft?: Of<typeof ipc.adminSaveTermsDraft>;
+  admin_publish_terms?: Of<typeof ipc.adminPublishTerms>;
+  admin_checklists?: Of<typeof ipc.adminChecklists>;
+  admin_save_checklist?: Of<typeof ipc.adminSaveChecklist>;
+  admin_acceptances?: Of<typeof ipc.adminAcceptances>;
 };

@@ -41,6 +41,10 @@ pub struct NewArgs {
     /// A file to attach (repeatable); copied into the data folder at once.
     #[arg(long, value_name = "FILE")]
     attach: Vec<std::path::PathBuf>,
+    /// Accept the version of the support terms in force with this ticket (asked before
+    /// an organisation's first ticket under a new version; `tadhkira` refuses without).
+    #[arg(long)]
+    accept_terms: bool,
 }
 
 /// The customer `email` names in the staff's customer directory (the last list kept
@@ -92,6 +96,11 @@ pub async fn new(cli: &Cli, engine: &Engine, a: &NewArgs) -> anyhow::Result<u8> 
         system_info: None,
         requester_id: who.map(|u| u.id).or(a.requester),
         lapsed_override: a.override_reason.clone(),
+        terms_version: if a.accept_terms {
+            engine.support_policy().await?.terms.map(|t| t.version)
+        } else {
+            None
+        },
     };
     let id = engine.create_ticket_with_files(input, &a.attach).await?;
     let code = after_change(cli, engine).await?;

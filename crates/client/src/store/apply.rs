@@ -91,6 +91,7 @@ impl Store {
         let mut changed = BTreeSet::new();
         let (mut tickets, mut messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
         let (mut articles, mut withdrawn) = (Vec::new(), Vec::new());
+        let (mut terms, mut acceptances, mut checklists) = (Vec::new(), Vec::new(), Vec::new());
         let mut seen = HashSet::new();
         for c in changes.iter().rev() {
             let (id, ticket_id) = match &c.entity {
@@ -99,6 +100,10 @@ impl Store {
                 Entity::Event(e) => (e.id, Some(e.ticket_id)),
                 Entity::Article(a) => (a.id, None),
                 Entity::ArticleWithdrawn(w) => (w.id, None),
+                // Versions are numbers; an id that no ticket or article has.
+                Entity::SupportTerms(t) => (Uuid::from_u128(t.version as u128), None),
+                Entity::Checklist(c) => (c.id, None),
+                Entity::TermsAccepted(a) => (a.id, None),
             };
             changed.extend(ticket_id);
             if !seen.insert(id) {
@@ -110,6 +115,9 @@ impl Store {
                 Entity::Event(e) => events.push(e),
                 Entity::Article(a) => articles.push(a),
                 Entity::ArticleWithdrawn(w) => withdrawn.push(w.id),
+                Entity::SupportTerms(t) => terms.push(t),
+                Entity::Checklist(c) => checklists.push(c),
+                Entity::TermsAccepted(a) => acceptances.push(a),
             }
         }
 
@@ -135,6 +143,7 @@ impl Store {
         events.reverse();
         upsert_pulled_events(&mut tx, &events).await?;
         Store::apply_articles(&mut tx, &articles, &withdrawn).await?;
+        Store::apply_terms(&mut tx, &terms, &acceptances, &checklists).await?;
 
         let new_messages: Vec<&Message> = messages
             .into_iter()

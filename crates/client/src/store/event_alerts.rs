@@ -128,6 +128,7 @@ mod tests {
             requester_id: None,
             lapsed_override: None,
             attachments: vec![],
+            terms_version: None,
         };
         let filing = tadhkira_proto::Filing {
             org_id: Uuid::now_v7(),

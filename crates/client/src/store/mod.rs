@@ -13,6 +13,7 @@ mod list;
 mod local;
 mod outbox;
 mod search;
+mod terms;
 mod tickets;
 
 use std::path::Path;

@@ -42,6 +42,7 @@ pub(super) fn ticket(title: &str, me: &User) -> Ticket {
         requester_id: None,
         lapsed_override: None,
         attachments: vec![],
+        terms_version: None,
     };
     let filing = Filing {
         org_id: Uuid::nil(),

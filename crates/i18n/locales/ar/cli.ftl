@@ -243,3 +243,8 @@ cli-help-articles-search = رتّب المقالات المنشورة حسب ه�
 cli-help-articles-all = لفريق الدعم: المسودات والمقالات المؤرشفة أيضًا
 cli-help-article = اعرض مقالة من قاعدة المعرفة بمعرّفها
 cli-help-article-id = معرّف المقالة
+
+# issue 16 (support terms)
+cli-event-out-of-scope = { $actor } أغلقها بوصفها خارج شروط الدعم: { $exclusion }
+cli-event-terms-accepted = { $actor } وافق على الإصدار { $version } من شروط الدعم مع هذه التذكرة
+cli-help-new-accept-terms = الموافقة على إصدار شروط الدعم الساري مع هذه التذكرة (مطلوبة قبل أول تذكرة لمؤسستك بعد إصدار جديد)

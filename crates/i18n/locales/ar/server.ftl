@@ -48,3 +48,6 @@ error-upload-busy = هذا الرفع يستقبل جزءًا آخر الآن؛ 
 error-upload-offset = لدى الخادم { $offset } بايت من هذا الرفع: أرسل ابتداءً من هناك
 error-upload-overrun = بايتات أكثر من { $size } المعلنة لهذا الرفع
 error-upload-hash = البايتات المستلمة لا تطابق قيمة sha256 المعلنة؛ أُلغي الرفع، فابدأه من جديد
+
+# issue 16 (support terms)
+error-no-terms = لم تُنشر شروط الدعم بعد

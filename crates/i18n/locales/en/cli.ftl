@@ -231,3 +231,8 @@ cli-help-articles-search = Rank the published articles by this text, as the app'
 cli-help-articles-all = Staff: drafts and archived articles too
 cli-help-article = Show a knowledge-base article by its id
 cli-help-article-id = The article's id
+
+# issue 16 (support terms)
+cli-event-out-of-scope = { $actor } resolved it as outside the support terms: { $exclusion }
+cli-event-terms-accepted = { $actor } accepted version { $version } of the support terms with this ticket
+cli-help-new-accept-terms = Accept the version of the support terms in force with this ticket (asked before your organisation's first ticket under a new version)

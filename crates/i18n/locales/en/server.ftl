@@ -50,3 +50,6 @@ error-upload-busy = this upload is receiving another chunk right now; try again 
 error-upload-offset = the server holds { $offset } bytes of this upload: send from there
 error-upload-overrun = more bytes than the { $size } declared for this upload
 error-upload-hash = the bytes received do not match the declared sha256; the upload was dropped, start it again
+
+# issue 16 (support terms)
+error-no-terms = no support terms are published yet

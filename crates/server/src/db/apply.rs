@@ -89,6 +89,7 @@ async fn apply_one(
         Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, policy).await?,
         Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
         Mutation::Deflect(d) => deflect(w, caller, env.id, d).await?,
+        Mutation::ResolveOutOfScope(o) => edit::resolve_out_of_scope(w, caller, o, policy).await?,
     };
     match step {
         Ok(result) => {
@@ -237,6 +238,11 @@ async fn create_ticket(
         }
         (caller.user.id, org)
     };
+    if let Some(version) = new.terms_version {
+        if let Err(r) = super::terms::check_terms_version(w, version).await? {
+            return Ok(Err(r));
+        }
+    }
     let files = match resolve_refs(w, caller, &new.attachments, &policy.attachments).await? {
         Ok(files) => files,
         Err(r) => return Ok(Err(r)),
@@ -344,6 +350,16 @@ async fn create_ticket(
         };
         super::admin::append_audit(&mut w.tx, &record, w.now).await?;
         seq = w.insert_event(&t, &caller.user, kind).await?;
+    }
+    if let Some(version) = new.terms_version {
+        // The organisation's first ticket under this version carries the acceptance;
+        // a later one (a second filer who also ticked it offline) adds nothing.
+        if super::terms::record_acceptance(w, &t, caller.user.id, version).await? {
+            let kind = EventKind::TermsAccepted {
+                terms_version: version,
+            };
+            seq = w.insert_event(&t, &caller.user, kind).await?;
+        }
     }
     Ok(Ok(Applied {
         ticket_id: t.id,

@@ -15,8 +15,8 @@
 //!   `reopen_window_passed`. Staff may still reopen either.
 
 use tadhkira_proto::{
-    Applied, ErrorCode, Escalation, EventKind, FieldValue, Status, Ticket, TicketField,
-    TicketUpdate, Tier,
+    Applied, ErrorCode, Escalation, EventKind, FieldValue, OutOfScope, Status, Ticket,
+    TicketField, TicketUpdate, Tier,
 };
 
 use super::writer::{Rejection, Step, Writer};
@@ -248,6 +248,88 @@ pub(super) async fn escalate(
     };
     w.insert_event(&t, &caller.user, kind).await?;
     let seq = w.save_ticket(&mut t, paused, &[TicketField::Tier]).await?;
+    Ok(Ok(Applied {
+        ticket_id: t.id,
+        ticket_number: t.number,
+        seq,
+    }))
+}
+
+/// Staff resolve a ticket as outside the support terms, under one exclusion of the
+/// version in force: the ticket is solved (as a status change would solve it) and its
+/// timeline gets the exclusion's label in both languages, which the customer sees.
+/// Audited as the override `ticket.out_of_scope`, in the same transaction.
+pub(super) async fn resolve_out_of_scope(
+    w: &mut Writer,
+    caller: &Caller,
+    o: &OutOfScope,
+    policy: &Settings,
+) -> Result<Step, StoreError> {
+    if !caller.is_staff() {
+        return Ok(Err(forbidden(
+            "resolve a ticket as outside the support terms",
+        )));
+    }
+    let (mut t, mut paused) = match w.visible_ticket(caller, o.ticket_id).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(Err(r)),
+    };
+    let Some(terms) = super::terms::terms_in_force(w).await? else {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Invalid,
+            "no support terms are published: there is no exclusion to name",
+        )));
+    };
+    let Some(exclusion) = terms.content.exclusion(&o.exclusion) else {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Invalid,
+            format!(
+                "version {} of the support terms has no exclusion {:?}",
+                terms.version, o.exclusion
+            ),
+        )));
+    };
+    if t.status == Status::Closed {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Invalid,
+            "this ticket is closed: reopen it first to resolve it otherwise",
+        )));
+    }
+    let now = rows::to_time(w.now);
+    let before = t.status;
+    let mut seq = w.last_seq();
+    if t.status != Status::Solved {
+        sla::on_status_change(&mut t, &mut paused, Status::Solved, now, &policy.sla);
+        t.reopen_until = Some(now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
+        w.insert_event(
+            &t,
+            &caller.user,
+            EventKind::StatusChanged {
+                from: before,
+                to: Status::Solved,
+            },
+        )
+        .await?;
+        seq = w
+            .save_ticket(&mut t, paused, &[TicketField::Status])
+            .await?;
+    }
+    let kind = EventKind::OutOfScope {
+        exclusion: exclusion.key.clone(),
+        terms_version: terms.version,
+        label_en: exclusion.en.as_str().to_owned(),
+        label_ar: exclusion.ar.as_str().to_owned(),
+    };
+    let record = super::AuditRecord {
+        actor: caller.user.id,
+        action: "ticket.out_of_scope",
+        target_kind: "ticket",
+        target_id: t.id,
+        before: Some(serde_json::json!({ "status": before })),
+        after: Some(serde_json::json!({ "status": Status::Solved, "override": kind })),
+    };
+    super::admin::append_audit(&mut w.tx, &record, w.now).await?;
+    seq = seq.max(w.insert_event(&t, &caller.user, kind).await?);
     Ok(Ok(Applied {
         ticket_id: t.id,
         ticket_number: t.number,

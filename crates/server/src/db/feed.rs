@@ -133,6 +133,15 @@ impl Store {
         let articles = self
             .load_by_ids(rows::ARTICLE_SELECT, "a.id", &ids("article"))
             .await?;
+        let terms = self
+            .load_by_ids(super::terms::TERMS_SELECT, "s.id", &ids("terms"))
+            .await?;
+        let checklists = self
+            .load_by_ids(super::terms::CHECKLIST_SELECT, "c.id", &ids("checklist"))
+            .await?;
+        let acceptances = self
+            .load_by_ids(super::terms::ACCEPTANCE_SELECT, "a.id", &ids("acceptance"))
+            .await?;
         let staff = audience == Audience::Staff;
         // Files come with what they are on, in the same page.
         let mut ticket_files = self
@@ -172,6 +181,15 @@ impl Store {
                         }
                     })
                 }),
+                "terms" => terms
+                    .get(id)
+                    .map(|r| super::terms::terms(r).map(Entity::SupportTerms)),
+                "checklist" => checklists
+                    .get(id)
+                    .map(|r| super::terms::checklist(r).map(Entity::Checklist)),
+                "acceptance" => acceptances
+                    .get(id)
+                    .map(|r| super::terms::acceptance(r).map(Entity::TermsAccepted)),
                 _ => None,
             };
             if let Some(entity) = entity {

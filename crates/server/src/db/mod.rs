@@ -24,6 +24,7 @@ mod policy;
 mod rows;
 mod schema;
 mod slowing;
+mod terms;
 mod tickets;
 pub mod visibility;
 mod writer;
@@ -43,6 +44,7 @@ pub use people::{Caller, NewUser, TokenIssued};
 pub use policy::POLICY_TARGET;
 pub use schema::Checks;
 pub use slowing::SignInClaim;
+pub use terms::category_key;
 pub use tickets::TicketFilter;
 pub use writer::Rejection;
 

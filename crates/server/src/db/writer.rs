@@ -56,6 +56,12 @@ pub(super) enum EntityKind {
     Message,
     Event,
     Article,
+    /// A published version of the support terms.
+    Terms,
+    /// A category's first-line checklist.
+    Checklist,
+    /// An organisation's acceptance of a version of the terms.
+    Acceptance,
 }
 
 /// The `org_id` of a feed row every organisation may see (a published article's, or the
@@ -69,6 +75,9 @@ impl EntityKind {
             EntityKind::Message => "message",
             EntityKind::Event => "event",
             EntityKind::Article => "article",
+            EntityKind::Terms => "terms",
+            EntityKind::Checklist => "checklist",
+            EntityKind::Acceptance => "acceptance",
         }
     }
 }
@@ -293,6 +302,38 @@ impl Writer {
         self.seq
     }
 
+    /// Appends a row every organisation pulls (a published version of the terms, a
+    /// checklist) and answers its seq.
+    pub fn append_public_change(&mut self, kind: EntityKind, entity_id: Uuid) -> i64 {
+        self.seq += 1;
+        self.feed.push(FeedRow {
+            seq: self.seq,
+            ticket_id: entity_id,
+            org_id: EVERY_ORG,
+            kind,
+            entity_id,
+            staff_only: false,
+        });
+        self.every_org = true;
+        self.seq
+    }
+
+    /// Appends a row that one organisation (and staff) pull, about something that is
+    /// not a ticket (an acceptance of the terms); answers its seq.
+    pub fn append_org_change(&mut self, org_id: Uuid, kind: EntityKind, entity_id: Uuid) -> i64 {
+        self.seq += 1;
+        self.feed.push(FeedRow {
+            seq: self.seq,
+            ticket_id: entity_id,
+            org_id,
+            kind,
+            entity_id,
+            staff_only: false,
+        });
+        self.org_seqs.insert(org_id, self.seq);
+        self.seq
+    }
+
     /// The seq of the last row written so far (in this transaction or before it).
     pub fn last_seq(&self) -> i64 {
         self.seq
@@ -491,6 +532,7 @@ fn mutation_kind(s: &str) -> &'static str {
         "update_ticket" => "update_ticket",
         "escalate" => "escalate",
         "deflect" => "deflect",
+        "resolve_out_of_scope" => "resolve_out_of_scope",
         _ => "unknown",
     }
 }

@@ -12,6 +12,7 @@ mod people;
 mod policy;
 mod session;
 mod sync;
+mod terms;
 mod tickets;
 mod uploads;
 
@@ -73,6 +74,18 @@ pub fn router(state: AppState) -> Router {
             get(policy::admin_policy).put(policy::change_policy),
         )
         .route("/api/v1/policy/targets", get(policy::targets))
+        .route(
+            "/api/v1/admin/organisations/{id}/acceptances",
+            get(terms::acceptances),
+        )
+        .route("/api/v1/admin/terms", get(terms::admin_terms))
+        .route("/api/v1/admin/terms/draft", put(terms::save_draft))
+        .route("/api/v1/admin/terms/publish", post(terms::publish))
+        .route(
+            "/api/v1/admin/checklists",
+            get(terms::checklists).put(terms::save_checklist),
+        )
+        .route("/api/v1/terms", get(terms::current))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/events", get(events::events))

@@ -643,6 +643,23 @@ pub const ROUTES: &[Route] = &[
         ..ROUTE
     },
     Route {
+        path: "/api/v1/admin/organisations/{id}/acceptances",
+        tag: "admin",
+        who: Who::Admin,
+        summary: "Which versions of the support terms the organisation accepted: who, when, with which ticket (newest version first)",
+        params: &[ORG_ID],
+        answer: Answer::Json(200, json::<TermsAcceptanceList>),
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/admin/terms",
+        tag: "terms",
+        who: Who::Admin,
+        summary: "The version of the support terms in force and the unpublished draft",
+        answer: Answer::Json(200, json::<AdminTerms>),
+        ..ROUTE
+    },
+    Route {
         method: "put",
         path: "/api/v1/admin/policy",
         tag: "admin",
@@ -659,6 +676,52 @@ pub const ROUTES: &[Route] = &[
         who: Who::SignedIn,
         summary: "The response targets and business hours in effect for new tickets (every organisation's); customers may read it",
         answer: Answer::Json(200, json::<ResponsePolicy>),
+        ..ROUTE
+    },
+    Route {
+        method: "put",
+        path: "/api/v1/admin/terms/draft",
+        tag: "terms",
+        who: Who::Admin,
+        summary: "Save the draft of the next version (pages in Arabic and English, named exclusions), replacing the one before; nobody else sees it; audited",
+        body: Some(json::<TermsContent>),
+        answer: Answer::Json(200, json::<AdminTerms>),
+        ..ROUTE
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/admin/terms/publish",
+        tag: "terms",
+        who: Who::Admin,
+        summary: "Publish the draft as the next version; every client pulls it, and each organisation accepts it with its next ticket; audited",
+        answer: Answer::Json(200, json::<SupportTerms>),
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/terms",
+        tag: "terms",
+        who: Who::SignedIn,
+        summary: "The version of the support terms in force (never a draft); 404 before the first is published",
+        answer: Answer::Json(200, json::<SupportTerms>),
+        errors: &[ErrorCode::NotFound],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/admin/checklists",
+        tag: "terms",
+        who: Who::Admin,
+        summary: "The first-line checklists per category (category \"\": the default list)",
+        answer: Answer::Json(200, json::<ChecklistList>),
+        ..ROUTE
+    },
+    Route {
+        method: "put",
+        path: "/api/v1/admin/checklists",
+        tag: "terms",
+        who: Who::Admin,
+        summary: "Replace one category's first-line checklist (created the first time); every client pulls it; audited",
+        body: Some(json::<ChecklistChange>),
+        answer: Answer::Json(200, json::<Checklist>),
         ..ROUTE
     },
     Route {

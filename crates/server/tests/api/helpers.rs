@@ -395,6 +395,7 @@ pub mod m {
             requester_id: requester,
             lapsed_override: None,
             attachments: vec![],
+            terms_version: None,
         })
     }
 

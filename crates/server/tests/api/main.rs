@@ -22,6 +22,7 @@ mod policy;
 mod quota;
 mod search;
 mod sync;
+mod terms;
 mod text;
 mod tickets;
 mod tls;

@@ -1,0 +1,178 @@
+//! The support terms on the engine against a real server: the Support policy is read
+//! from the local store, so it works with the server gone; a customer whose organisation
+//! has not accepted the version in force cannot file without accepting it, and the
+//! acceptance queued offline is recorded once when the server is back; the first-line
+//! checklists are there offline; staff resolve a ticket as outside the terms and the
+//! customer's store gets the exclusion in both languages.
+
+use tadhkira_client::{EngineError, NewTicketInput};
+use tadhkira_proto::{EventKind, Status};
+use tadhkira_tests::server::spawn_server;
+
+fn input(title: &str, terms_version: Option<i64>) -> NewTicketInput {
+    NewTicketInput {
+        title: title.into(),
+        description: "The office laptop at home does not start.".into(),
+        priority: tadhkira_proto::Priority::Normal,
+        channel: tadhkira_proto::Channel::Desktop,
+        category: Some("hardware".into()),
+        contact: Default::default(),
+        checks: vec!["restarted".into()],
+        system_info: None,
+        requester_id: None,
+        lapsed_override: None,
+        terms_version,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_support_policy_works_offline_and_a_new_organisation_accepts_the_terms_once() {
+    let mut server = spawn_server();
+    server.demo();
+    server.create_org("Delta Freight", "2030-06-30");
+    server.customer_of("Delta Freight", "customer@delta.example");
+    let delta = server.device("customer@delta.example").await;
+    let nile = server.device("customer@nile.example").await;
+    let agent = server.device("l1@tadhkira.example").await;
+
+    // The demo's Nile Logistics accepted version 1 with its first ticket.
+    let policy = nile.engine.support_policy().await.expect("policy");
+    assert_eq!(policy.terms.as_ref().map(|t| t.version), Some(1));
+    assert!(
+        policy.accepted.is_some() && !policy.must_accept,
+        "{policy:?}"
+    );
+
+    // The server goes away: Delta's customer still reads everything, from the store.
+    server.stop();
+    let policy = delta.engine.support_policy().await.expect("offline policy");
+    let terms = policy
+        .terms
+        .clone()
+        .expect("terms pulled with the first sync");
+    assert_eq!(terms.version, 1);
+    assert!(terms.content.ar.scope.as_str().contains("يشمل الدعم"));
+    assert!(terms
+        .content
+        .en
+        .channels
+        .as_str()
+        .contains("Sunday to Thursday"));
+    assert_eq!(terms.content.exclusions.len(), 5);
+    let org = policy.organisation.clone().expect("their organisation");
+    assert_eq!(org.name, "Delta Freight");
+    assert_eq!(
+        org.paid_until
+            .map(|d| d.date_naive().to_string())
+            .as_deref(),
+        Some("2030-06-30")
+    );
+    assert!(
+        policy.must_accept && policy.accepted.is_none(),
+        "{policy:?}"
+    );
+    let lists = delta.engine.checklists().await.expect("checklists offline");
+    let categories: Vec<&str> = lists.iter().map(|l| l.category.as_str()).collect();
+    assert_eq!(categories, ["", "hardware", "software"]);
+
+    // Filing without accepting is refused at once; accepting queues it with the ticket.
+    let err = delta
+        .engine
+        .create_ticket(input("Laptop does not start", None))
+        .await
+        .expect_err("must accept");
+    assert!(
+        matches!(&err, EngineError::Invalid(m) if m.contains("version 1")),
+        "{err:?}"
+    );
+    let first = delta
+        .engine
+        .create_ticket(input("Laptop does not start", Some(1)))
+        .await
+        .expect("filed");
+    let policy = delta.engine.support_policy().await.expect("policy");
+    assert!(
+        policy.acceptance_queued && !policy.must_accept,
+        "{policy:?}"
+    );
+    // A second ticket, still offline: no question asked again.
+    let second = delta
+        .engine
+        .create_ticket(input("Docking station is dead", None))
+        .await
+        .expect("filed");
+
+    server.start();
+    let report = delta.engine.sync_now().await.expect("sync");
+    assert_eq!(report.accepted, 2, "{report:?}");
+    let policy = delta.engine.support_policy().await.expect("policy");
+    let accepted = policy.accepted.expect("the server's acceptance, pulled");
+    assert_eq!(accepted.version, 1);
+    assert_eq!(accepted.ticket_id, first);
+    assert!(!policy.acceptance_queued && !policy.must_accept);
+
+    // Staff see it on the ticket, and resolve the second as outside the terms.
+    agent.engine.sync_now().await.expect("sync");
+    let view = agent
+        .engine
+        .ticket(&first.to_string())
+        .await
+        .expect("ticket");
+    assert!(
+        view.events
+            .iter()
+            .any(|e| e.kind == EventKind::TermsAccepted { terms_version: 1 }),
+        "{:?}",
+        view.events
+    );
+    agent
+        .engine
+        .resolve_out_of_scope(second, "personal_devices")
+        .await
+        .expect("queued");
+    assert_eq!(
+        agent
+            .engine
+            .ticket(&second.to_string())
+            .await
+            .unwrap()
+            .ticket
+            .status,
+        Status::Solved
+    );
+    let err = agent
+        .engine
+        .resolve_out_of_scope(second, "no_such_thing")
+        .await
+        .expect_err("unknown");
+    assert!(matches!(err, EngineError::Invalid(_)), "{err:?}");
+    assert!(
+        delta
+            .engine
+            .resolve_out_of_scope(second, "personal_devices")
+            .await
+            .is_err(),
+        "customers do not"
+    );
+    agent.engine.sync_now().await.expect("sync");
+
+    delta.engine.sync_now().await.expect("sync");
+    let view = delta
+        .engine
+        .ticket(&second.to_string())
+        .await
+        .expect("ticket");
+    assert_eq!(view.ticket.status, Status::Solved);
+    let reason = view
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::OutOfScope {
+                label_en, label_ar, ..
+            } => Some((label_en.clone(), label_ar.clone())),
+            _ => None,
+        })
+        .expect("the reason reached the customer");
+    assert_eq!(reason.0, "Personal devices not listed in the subscription");
+    assert_eq!(reason.1, "الأجهزة الشخصية غير المدرجة في الاشتراك");
+}
