@@ -6,8 +6,8 @@
 //! in `tadhkira-client`, headless.
 
 pub mod admin_commands;
-pub mod attachment_commands;
 pub mod article_commands;
+pub mod attachment_commands;
 pub mod autostart;
 pub mod commands;
 pub mod error;
