@@ -65,6 +65,7 @@ pub async fn upload_download(url: &str, source: &Path) -> Result<(f64, f64)> {
                 system_info: None,
                 requester_id: None,
                 lapsed_override: None,
+                terms_version: None,
             },
             &[source.to_path_buf()],
         )

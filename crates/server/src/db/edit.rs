@@ -15,8 +15,8 @@
 //!   `reopen_window_passed`. Staff may still reopen either.
 
 use tadhkira_proto::{
-    Applied, ErrorCode, Escalation, EventKind, FieldValue, OutOfScope, Status, Ticket,
-    TicketField, TicketUpdate, Tier,
+    Applied, ErrorCode, Escalation, EventKind, FieldValue, OutOfScope, Status, Ticket, TicketField,
+    TicketUpdate, Tier,
 };
 
 use super::writer::{Rejection, Step, Writer};
@@ -299,7 +299,9 @@ pub(super) async fn resolve_out_of_scope(
     let before = t.status;
     let mut seq = w.last_seq();
     if t.status != Status::Solved {
-        sla::on_status_change(&mut t, &mut paused, Status::Solved, now, &policy.sla);
+        // The clocks of the response policy the ticket was filed under.
+        let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, &policy.sla).await?;
+        sla::on_status_change(&mut t, &mut paused, Status::Solved, now, &sla_policy);
         t.reopen_until = Some(now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
         w.insert_event(
             &t,
