@@ -7,6 +7,7 @@
 
 pub mod admin_commands;
 pub mod autostart;
+pub mod channel_commands;
 pub mod commands;
 pub mod error;
 pub mod locale;
@@ -179,6 +180,10 @@ pub fn run() {
             commands::article,
             commands::deflect,
             commands::open_link,
+            channel_commands::log_contact,
+            channel_commands::unmatched,
+            channel_commands::link_unmatched,
+            channel_commands::whatsapp_channel,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -254,6 +254,22 @@ pub fn detail(d: &TicketView) {
                 "cli-event-pending-reminder",
                 &[("days", (*after_days).into())],
             ),
+            EventKind::ContactLogged {
+                channel,
+                direction,
+                minutes,
+                notes,
+                ..
+            } => t(
+                "cli-event-contact-logged",
+                &[
+                    actor,
+                    ("channel", channel.to_string().into()),
+                    ("direction", direction.to_string().into()),
+                    ("minutes", (*minutes).into()),
+                    ("notes", notes.clone().unwrap_or_default().into()),
+                ],
+            ),
         };
         lines.push((e.created_at, line));
     }

@@ -137,7 +137,10 @@ pub(crate) fn refs_of(m: &Mutation) -> &[AttachmentRef] {
     match m {
         Mutation::CreateTicket(t) => &t.attachments,
         Mutation::AddMessage(msg) => &msg.attachments,
-        Mutation::UpdateTicket(_) | Mutation::Escalate(_) | Mutation::Deflect(_) => &[],
+        Mutation::UpdateTicket(_)
+        | Mutation::Escalate(_)
+        | Mutation::Deflect(_)
+        | Mutation::LogContact(_) => &[],
     }
 }
 

@@ -9,6 +9,7 @@ pub mod admin_api;
 mod administration;
 pub mod api;
 mod articles;
+mod channels;
 mod engine;
 pub mod error;
 mod files;

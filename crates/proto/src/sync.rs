@@ -209,6 +209,8 @@ pub enum Mutation {
     Escalate(Escalation),
     /// "This solved it" on a knowledge-base article.
     Deflect(Deflection),
+    /// Staff log a call or a remote session on a ticket.
+    LogContact(crate::ContactLog),
 }
 
 impl Mutation {
@@ -221,6 +223,7 @@ impl Mutation {
             Mutation::UpdateTicket(u) => u.ticket_id,
             Mutation::Escalate(e) => e.ticket_id,
             Mutation::Deflect(d) => d.article_id,
+            Mutation::LogContact(l) => l.ticket_id,
         }
     }
 
@@ -233,6 +236,7 @@ impl Mutation {
             Mutation::CreateTicket(t) => t.check_free_text(),
             Mutation::UpdateTicket(u) => u.check_fields_once(),
             Mutation::AddMessage(m) => check_attachment_refs(&m.attachments),
+            Mutation::LogContact(l) => l.check(),
             Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
         }
     }
@@ -245,6 +249,7 @@ impl Mutation {
             Mutation::UpdateTicket(_) => "update_ticket",
             Mutation::Escalate(_) => "escalate",
             Mutation::Deflect(_) => "deflect",
+            Mutation::LogContact(_) => "log_contact",
         }
     }
 }

@@ -8,7 +8,8 @@ export type Screen =
   | { name: 'shortcuts' }
   | { name: 'organisations' }
   | { name: 'users' }
-  | { name: 'audit' };
+  | { name: 'audit' }
+  | { name: 'unmatched' };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

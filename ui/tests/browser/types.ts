@@ -81,4 +81,8 @@ export type Commands = {
   article?: Of<typeof ipc.article>;
   deflect?: Of<typeof ipc.deflect>;
   open_link?: Of<typeof ipc.openLink>;
+  log_contact?: Of<typeof ipc.logContact>;
+  unmatched?: Of<typeof ipc.unmatched>;
+  link_unmatched?: Of<typeof ipc.linkUnmatched>;
+  whatsapp_channel?: Of<typeof ipc.whatsappChannel>;
 };

@@ -75,7 +75,10 @@ async fn show_edit(conn: &mut SqliteConnection, m: &Mutation) -> Result<()> {
                 upsert_message(&mut *conn, &msg).await?;
             }
         }
-        Mutation::UpdateTicket(_) | Mutation::Escalate(_) | Mutation::Deflect(_) => {}
+        Mutation::UpdateTicket(_)
+        | Mutation::Escalate(_)
+        | Mutation::Deflect(_)
+        | Mutation::LogContact(_) => {}
     }
     Ok(())
 }

@@ -243,3 +243,6 @@ cli-help-articles-search = رتّب المقالات المنشورة حسب ه�
 cli-help-articles-all = لفريق الدعم: المسودات والمقالات المؤرشفة أيضًا
 cli-help-article = اعرض مقالة من قاعدة المعرفة بمعرّفها
 cli-help-article-id = معرّف المقالة
+
+# issue 19: channels (a logged call or remote session)
+cli-event-contact-logged = سجّل { $actor } تواصلًا عبر { $channel } ({ $direction }، { $minutes } دقيقة): { $notes }

@@ -231,3 +231,6 @@ cli-help-articles-search = Rank the published articles by this text, as the app'
 cli-help-articles-all = Staff: drafts and archived articles too
 cli-help-article = Show a knowledge-base article by its id
 cli-help-article-id = The article's id
+
+# issue 19: channels (a logged call or remote session)
+cli-event-contact-logged = { $actor } logged a { $channel } contact ({ $direction }, { $minutes } min): { $notes }

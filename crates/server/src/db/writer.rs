@@ -490,6 +490,7 @@ fn mutation_kind(s: &str) -> &'static str {
         "update_ticket" => "update_ticket",
         "escalate" => "escalate",
         "deflect" => "deflect",
+        "log_contact" => "log_contact",
         _ => "unknown",
     }
 }
