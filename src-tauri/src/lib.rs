@@ -9,6 +9,7 @@ pub mod admin_commands;
 pub mod article_commands;
 pub mod attachment_commands;
 pub mod autostart;
+pub mod channel_commands;
 pub mod commands;
 pub mod error;
 pub mod locale;
@@ -206,6 +207,10 @@ pub fn run() {
             terms_commands::admin_checklists,
             terms_commands::admin_save_checklist,
             terms_commands::admin_acceptances,
+            channel_commands::log_contact,
+            channel_commands::unmatched,
+            channel_commands::link_unmatched,
+            channel_commands::whatsapp_channel,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -49,6 +49,18 @@ pub fn spawn_server_tls(cert: &Path, key: &Path) -> TestServer {
     TestServer::with_args(None, extra)
 }
 
+/// Starts a server on SQLite in a fresh temporary folder with more `serve` arguments
+/// (`--config FILE`).
+pub fn spawn_server_with(extra: Vec<std::ffi::OsString>) -> TestServer {
+    TestServer::with_args(None, extra)
+}
+
+/// [`spawn_server_with`] on a fresh PostgreSQL database.
+pub fn spawn_server_pg_with(extra: Vec<std::ffi::OsString>) -> TestServer {
+    let pg = PgDatabase::create(PG_ADMIN_URL, "tadhkira_test").unwrap_or_else(|e| panic!("{e:#}"));
+    TestServer::with_args(Some(pg), extra)
+}
+
 /// Starts a server on a fresh PostgreSQL database (trust auth, user postgres).
 pub fn spawn_server_pg() -> TestServer {
     let pg = PgDatabase::create(PG_ADMIN_URL, "tadhkira_test").unwrap_or_else(|e| panic!("{e:#}"));

@@ -270,6 +270,22 @@ pub fn detail(d: &TicketView) {
                 "cli-event-terms-accepted",
                 &[actor, ("version", (*terms_version).into())],
             ),
+            EventKind::ContactLogged {
+                channel,
+                direction,
+                minutes,
+                notes,
+                ..
+            } => t(
+                "cli-event-contact-logged",
+                &[
+                    actor,
+                    ("channel", channel.to_string().into()),
+                    ("direction", direction.to_string().into()),
+                    ("minutes", (*minutes).into()),
+                    ("notes", notes.clone().unwrap_or_default().into()),
+                ],
+            ),
         };
         lines.push((e.created_at, line));
     }

@@ -141,6 +141,7 @@ pub(crate) fn refs_of(m: &Mutation) -> &[AttachmentRef] {
         | Mutation::Escalate(_)
         | Mutation::Deflect(_)
         | Mutation::ResolveOutOfScope(_) => &[],
+        Mutation::LogContact(_) => &[],
     }
 }
 

@@ -10,6 +10,7 @@ mod administration;
 pub mod api;
 mod articles;
 pub mod articles_api;
+mod channels;
 mod engine;
 pub mod error;
 mod files;

@@ -208,6 +208,7 @@ impl Engine {
             visibility,
             created_at: now,
             attachments: pending(&copies),
+            delivery: None,
         };
         let mutation = Mutation::AddMessage(NewMessage {
             id,

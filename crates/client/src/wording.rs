@@ -138,6 +138,7 @@ mod tests {
                 visibility: Visibility::Public,
                 created_at: chrono::Utc::now(),
                 attachments: vec![],
+                delivery: None,
             },
             ticket_number: number,
             ticket_title: title.into(),

@@ -15,7 +15,9 @@ pub mod contact;
 pub mod error;
 #[macro_use]
 pub mod fields;
+// After `fields`: it uses the `wire_enum!` macro defined there.
 pub mod article;
+pub mod channel;
 pub mod health;
 pub mod policy;
 pub mod rest;
@@ -29,6 +31,7 @@ pub use admin::*;
 pub use article::*;
 pub use attachment::*;
 pub use auth::*;
+pub use channel::*;
 pub use contact::{ContactError, ContactField, ContactProblem};
 pub use error::*;
 pub use fields::*;

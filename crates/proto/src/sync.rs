@@ -222,6 +222,8 @@ pub enum Mutation {
     Deflect(Deflection),
     /// Staff resolve a ticket as outside the support terms.
     ResolveOutOfScope(OutOfScope),
+    /// Staff log a call or a remote session on a ticket.
+    LogContact(crate::ContactLog),
 }
 
 impl Mutation {
@@ -235,6 +237,7 @@ impl Mutation {
             Mutation::Escalate(e) => e.ticket_id,
             Mutation::Deflect(d) => d.article_id,
             Mutation::ResolveOutOfScope(o) => o.ticket_id,
+            Mutation::LogContact(l) => l.ticket_id,
         }
     }
 
@@ -247,6 +250,7 @@ impl Mutation {
             Mutation::CreateTicket(t) => t.check_free_text(),
             Mutation::UpdateTicket(u) => u.check_fields_once(),
             Mutation::AddMessage(m) => check_attachment_refs(&m.attachments),
+            Mutation::LogContact(l) => l.check(),
             Mutation::Escalate(_) | Mutation::Deflect(_) => Ok(()),
             Mutation::ResolveOutOfScope(o) => crate::check_key("exclusion", &o.exclusion),
         }
@@ -261,6 +265,7 @@ impl Mutation {
             Mutation::Escalate(_) => "escalate",
             Mutation::Deflect(_) => "deflect",
             Mutation::ResolveOutOfScope(_) => "resolve_out_of_scope",
+            Mutation::LogContact(_) => "log_contact",
         }
     }
 }

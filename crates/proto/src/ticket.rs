@@ -261,6 +261,10 @@ pub struct Message {
     /// Files on the message (none from an older server).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// For an agent's public reply on a channel ticket (WhatsApp): where it stands on
+    /// its way to the customer. `None` for everything else (and from older servers).
+    #[serde(default)]
+    pub delivery: Option<crate::Delivery>,
 }
 
 /// What happened on a ticket's timeline besides messages.
@@ -335,6 +339,16 @@ pub enum EventKind {
     /// organisation's first ticket under it).
     TermsAccepted {
         terms_version: i64,
+    },
+    /// Staff logged a phone call or a remote session ([`crate::ContactLog`]). Staff
+    /// only: its notes are internal.
+    ContactLogged {
+        channel: Channel,
+        direction: crate::Direction,
+        minutes: u32,
+        notes: Option<String>,
+        remote_tool: Option<String>,
+        remote_id: Option<String>,
     },
 }
 

@@ -106,6 +106,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Size limits of attached files (`[attachments]`).
     pub attachments: AttachmentLimits,
+    /// Channels besides the app: WhatsApp (`[channels.whatsapp]`).
+    pub channels: crate::channels::ChannelSettings,
 }
 
 impl Default for Settings {
@@ -123,6 +125,7 @@ impl Default for Settings {
             lifecycle: Lifecycle::default(),
             database: DatabaseSettings::default(),
             attachments: AttachmentLimits::default(),
+            channels: Default::default(),
         }
     }
 }

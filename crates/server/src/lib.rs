@@ -3,6 +3,8 @@
 //! - [`config`]: where to listen, which database, the tunable policies;
 //! - [`db`]: storage behind one type, [`db::Store`], on SQLite or PostgreSQL, with the
 //!   single apply path for every change and the change feed;
+//! - [`channels`]: messages from outside the app (WhatsApp): the webhook's checks, the
+//!   inbound path to a ticket or the unmatched queue, and the sender of replies;
 //! - [`blobs`]: where attached files' bytes live (a content-addressed store behind a
 //!   trait, on disk by default) and which types are accepted;
 //! - [`routes`]: the REST API under `/api/v1` (one file per resource);
@@ -26,6 +28,7 @@ pub mod admin;
 pub mod auth;
 pub mod backup;
 pub mod blobs;
+pub mod channels;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -45,6 +45,11 @@ impl Application {
         let store = Store::connect_with(&url, config.settings.database).await?;
         let listener = TcpListener::bind(config.bind).await?;
         let settings = config.settings;
+        // A channel whose secrets cannot be read stops start-up with where they should be.
+        let whatsapp = match &settings.channels.whatsapp {
+            Some(w) => Some(Arc::new(crate::channels::WhatsApp::new(w.clone())?)),
+            None => None,
+        };
         let dummy_hash = hash_password(settings.argon2, "no such user")?;
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
@@ -57,6 +62,7 @@ impl Application {
             shutdown,
             blobs: Arc::new(DiskBlobStore::new(config.data_dir.join("blobs"))),
             staging: Staging::new(config.data_dir.join("uploads")),
+            whatsapp,
         };
         Ok(Self {
             listener,
@@ -103,6 +109,13 @@ impl Application {
             self.state.settings.clone(),
             self.state.shutdown.clone(),
         );
+        let sender = self.state.whatsapp.clone().map(|wa| {
+            crate::channels::sender::spawn(
+                self.state.store.clone(),
+                wa,
+                self.state.shutdown.clone(),
+            )
+        });
         accept::serve_until(
             self.listener,
             app,
@@ -116,6 +129,9 @@ impl Application {
             task.abort();
         }
         let _ = jobs.await;
+        if let Some(sender) = sender {
+            let _ = sender.await;
+        }
         self.state.store.close().await;
         Ok(())
     }

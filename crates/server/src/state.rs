@@ -34,4 +34,6 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Uploads in progress.
     pub staging: Staging,
+    /// The WhatsApp channel, when `[channels.whatsapp]` is set.
+    pub whatsapp: Option<Arc<crate::channels::WhatsApp>>,
 }

@@ -46,6 +46,10 @@ import type { TicketListPage } from '../generated/TicketListPage';
 import type { TicketView } from '../generated/TicketView';
 import type { User } from '../generated/User';
 import type { Visibility } from '../generated/Visibility';
+import type { ContactLog } from '../generated/ContactLog';
+import type { LinkedUnmatched } from '../generated/LinkedUnmatched';
+import type { UnmatchedMessage } from '../generated/UnmatchedMessage';
+import type { WhatsAppChannel } from '../generated/WhatsAppChannel';
 
 export type { IpcError } from '../generated/IpcError';
 
@@ -319,3 +323,18 @@ export const adminSaveChecklist = (change: ChecklistChange): Promise<Checklist> 
 
 /** An organisation's acceptances of the terms (admins). */
 export const adminAcceptances = (id: string): Promise<TermsAcceptanceList> => invoke('admin_acceptances', { id });
+
+// Channels (issue 19).
+
+/** Staff: logs a call or a remote session on a ticket (queued like any change). */
+export const logContact = (log: ContactLog): Promise<string> => invoke('log_contact', { log });
+
+/** Staff: the server's unmatched queue (online only). */
+export const unmatched = (): Promise<UnmatchedMessage[]> => invoke('unmatched');
+
+/** Staff: places an unmatched message as a customer's (online only). */
+export const linkUnmatched = (id: string, customer_id: string, save_address: boolean): Promise<LinkedUnmatched> =>
+  invoke('link_unmatched', { id, customer_id, save_address });
+
+/** Staff: the WhatsApp channel's template and window. */
+export const whatsappChannel = (): Promise<WhatsAppChannel> => invoke('whatsapp_channel');

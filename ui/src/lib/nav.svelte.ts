@@ -20,7 +20,8 @@ export type Screen =
   | { name: 'targets' }
   | { name: 'policy' }
   | { name: 'terms' }
-  | { name: 'checklists' };
+  | { name: 'checklists' }
+  | { name: 'unmatched' };
 
 /** The current screen. */
 export const nav = $state<{ screen: Screen }>({ screen: { name: 'tickets' } });

@@ -206,6 +206,7 @@ export const DETAIL = {
       visibility: 'public',
       created_at: new Date(Date.now() - 90 * 60 * 1000).toISOString(),
       attachments: [],
+      delivery: null,
     },
     {
       id: '0190a1b2-0000-7000-8000-0000000000m2',
@@ -217,6 +218,7 @@ export const DETAIL = {
       visibility: 'internal',
       created_at: new Date(Date.now() - 80 * 60 * 1000).toISOString(),
       attachments: [],
+      delivery: null,
     },
   ],
   events: [

@@ -99,4 +99,8 @@ export type Commands = {
   admin_checklists?: Of<typeof ipc.adminChecklists>;
   admin_save_checklist?: Of<typeof ipc.adminSaveChecklist>;
   admin_acceptances?: Of<typeof ipc.adminAcceptances>;
+  log_contact?: Of<typeof ipc.logContact>;
+  unmatched?: Of<typeof ipc.unmatched>;
+  link_unmatched?: Of<typeof ipc.linkUnmatched>;
+  whatsapp_channel?: Of<typeof ipc.whatsappChannel>;
 };

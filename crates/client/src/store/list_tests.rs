@@ -63,6 +63,7 @@ async fn scenario() -> (tempfile::TempDir, Store, User, Vec<Ticket>) {
             visibility: Visibility::Public,
             created_at: t.updated_at,
             attachments: vec![],
+            delivery: None,
         };
         upsert_message(&mut conn, &m).await.unwrap();
     }

@@ -79,6 +79,7 @@ async fn show_edit(conn: &mut SqliteConnection, m: &Mutation) -> Result<()> {
         | Mutation::Escalate(_)
         | Mutation::Deflect(_)
         | Mutation::ResolveOutOfScope(_) => {}
+        Mutation::LogContact(_) => {}
     }
     Ok(())
 }

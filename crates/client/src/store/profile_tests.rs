@@ -83,6 +83,7 @@ async fn write_profile(s: &Store, me: &User) {
                 visibility: Visibility::Public,
                 created_at: t.created_at,
                 attachments: vec![],
+                delivery: None,
             });
             let messages: Vec<_> = messages.collect();
             entities.push(Entity::Ticket(t));

@@ -56,6 +56,7 @@ fn message(t: &Ticket, author: &User, body: &str) -> Message {
         visibility: Visibility::Public,
         created_at: Utc::now(),
         attachments: vec![],
+        delivery: None,
     }
 }
 

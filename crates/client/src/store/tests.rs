@@ -100,6 +100,7 @@ async fn arabic_search_ignores_diacritics_tatweel_and_letter_variants_both_ways(
         visibility: Visibility::Public,
         created_at: Utc::now(),
         attachments: vec![],
+        delivery: None,
     };
     upsert_message(&mut conn, &msg).await.unwrap();
     drop(conn);

@@ -194,7 +194,10 @@ pub(crate) fn apply_local(t: &mut Ticket, m: &Mutation, me: &User, now: DateTime
         }
         Mutation::Escalate(e) => t.tier = Some(e.to_tier),
         Mutation::ResolveOutOfScope(_) => t.status = tadhkira_proto::Status::Solved,
-        Mutation::CreateTicket(_) | Mutation::AddMessage(_) | Mutation::Deflect(_) => {}
+        Mutation::CreateTicket(_)
+        | Mutation::AddMessage(_)
+        | Mutation::Deflect(_)
+        | Mutation::LogContact(_) => {}
     }
     t.updated_at = t.updated_at.max(now);
 }

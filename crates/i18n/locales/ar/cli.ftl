@@ -248,3 +248,5 @@ cli-help-article-id = معرّف المقالة
 cli-event-out-of-scope = { $actor } أغلقها بوصفها خارج شروط الدعم: { $exclusion }
 cli-event-terms-accepted = { $actor } وافق على الإصدار { $version } من شروط الدعم مع هذه التذكرة
 cli-help-new-accept-terms = الموافقة على إصدار شروط الدعم الساري مع هذه التذكرة (مطلوبة قبل أول تذكرة لمؤسستك بعد إصدار جديد)
+# issue 19: channels (a logged call or remote session)
+cli-event-contact-logged = سجّل { $actor } تواصلًا عبر { $channel } ({ $direction }، { $minutes } دقيقة): { $notes }

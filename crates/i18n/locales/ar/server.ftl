@@ -51,3 +51,13 @@ error-upload-hash = البايتات المستلمة لا تطابق قيمة s
 
 # issue 16 (support terms)
 error-no-terms = لم تُنشر شروط الدعم بعد
+# issue 19: channels (WhatsApp, the unmatched queue)
+error-channel-not-configured = قناة { $channel } غير مُعدّة على هذا الخادم
+error-channel-bad-signature = توقيع الـ webhook مفقود أو غير مطابق
+error-channel-verify-token = رمز التحقق للـ webhook غير مطابق
+error-unmatched-staff-only = لا يطّلع على الرسائل غير المطابَقة ويضعها في مكانها إلا فريق الدعم
+error-unmatched-placed = وُضعت هذه الرسالة على تذكرة من قبل
+error-unmatched-not-customer = الشخص المراد الربط به ليس عميلًا
+whatsapp-subscription-inactive = مرحبًا { $name }، شكرًا لرسالتك. اشتراك الدعم لـ { $org } غير ساري حاليًا، لذا لا يمكننا فتح تذكرة لها. يُرجى التواصل مع مدير حسابكم لتجديده.
+whatsapp-media-refused = [ملف { $kind } تعذّر حفظه: { $reason }]
+whatsapp-unsupported = [رسالة واتساب من نوع { $kind } لا يستطيع مكتب الدعم عرضها]

@@ -236,3 +236,5 @@ cli-help-article-id = The article's id
 cli-event-out-of-scope = { $actor } resolved it as outside the support terms: { $exclusion }
 cli-event-terms-accepted = { $actor } accepted version { $version } of the support terms with this ticket
 cli-help-new-accept-terms = Accept the version of the support terms in force with this ticket (asked before your organisation's first ticket under a new version)
+# issue 19: channels (a logged call or remote session)
+cli-event-contact-logged = { $actor } logged a { $channel } contact ({ $direction }, { $minutes } min): { $notes }

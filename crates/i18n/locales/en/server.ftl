@@ -53,3 +53,13 @@ error-upload-hash = the bytes received do not match the declared sha256; the upl
 
 # issue 16 (support terms)
 error-no-terms = no support terms are published yet
+# issue 19: channels (WhatsApp, the unmatched queue)
+error-channel-not-configured = the { $channel } channel is not set up on this server
+error-channel-bad-signature = the webhook's signature is missing or does not match
+error-channel-verify-token = the webhook's verify token does not match
+error-unmatched-staff-only = only staff may see and place unmatched messages
+error-unmatched-placed = this message was already placed on a ticket
+error-unmatched-not-customer = the person to link is not a customer
+whatsapp-subscription-inactive = Hello { $name }, thank you for your message. { $org }'s support subscription is not active at the moment, so we cannot open a ticket for it. Please contact your account manager to renew it.
+whatsapp-media-refused = [a { $kind } file that could not be kept: { $reason }]
+whatsapp-unsupported = [a WhatsApp { $kind } message, which the helpdesk cannot show]

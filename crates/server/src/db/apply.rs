@@ -90,6 +90,7 @@ async fn apply_one(
         Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
         Mutation::Deflect(d) => deflect(w, caller, env.id, d).await?,
         Mutation::ResolveOutOfScope(o) => edit::resolve_out_of_scope(w, caller, o, policy).await?,
+        Mutation::LogContact(l) => log_contact(w, caller, l).await?,
     };
     match step {
         Ok(result) => {
@@ -155,6 +156,39 @@ async fn deflect(
     }))
 }
 
+/// A call or remote session logged by staff: one staff-only timeline entry.
+async fn log_contact(
+    w: &mut Writer,
+    caller: &Caller,
+    log: &tadhkira_proto::ContactLog,
+) -> Result<Step, StoreError> {
+    if !caller.is_staff() {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Forbidden,
+            "only staff log calls and remote sessions",
+        )));
+    }
+    let (t, _) = match w.visible_ticket(caller, log.ticket_id).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(Err(r)),
+    };
+    let text = |v: &Option<tadhkira_proto::ShortText>| v.as_ref().map(|s| s.as_str().to_owned());
+    let kind = EventKind::ContactLogged {
+        channel: log.channel,
+        direction: log.direction,
+        minutes: log.minutes,
+        notes: text(&log.notes),
+        remote_tool: text(&log.remote_tool),
+        remote_id: text(&log.remote_id),
+    };
+    let seq = w.insert_event(&t, &caller.user, kind).await?;
+    Ok(Ok(Applied {
+        ticket_id: t.id,
+        ticket_number: t.number,
+        seq,
+    }))
+}
+
 fn rejected(r: Rejection) -> Outcome {
     Outcome::Rejected {
         code: r.code,
@@ -162,7 +196,7 @@ fn rejected(r: Rejection) -> Outcome {
     }
 }
 
-async fn create_ticket(
+pub(super) async fn create_ticket(
     w: &mut Writer,
     caller: &Caller,
     new: &NewTicket,
@@ -368,7 +402,7 @@ async fn create_ticket(
     }))
 }
 
-async fn add_message(
+pub(super) async fn add_message(
     w: &mut Writer,
     caller: &Caller,
     new: &NewMessage,
@@ -408,6 +442,11 @@ async fn add_message(
     }
     insert_attachments(w, t.id, Some(new.id), files).await?;
     let internal = visibility::message_is_staff_only(new.visibility);
+    if caller.is_staff() && !internal {
+        // A public reply on a channel ticket goes back the same way (exactly once,
+        // from the channel outbox); internal notes never leave.
+        super::channels::enqueue_reply(w, &t, new.id, new.body.as_str(), policy).await?;
+    }
     let mut seq = w
         .append_change(&t, EntityKind::Message, new.id, internal)
         .await?;

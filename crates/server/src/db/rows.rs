@@ -29,7 +29,7 @@ pub const TICKET_FROM: &str = "tickets t JOIN organisations o ON o.id = t.org_id
 
 /// Columns of a message with its author.
 pub const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name AS author_name, \
-    u.role AS author_role, m.body, m.visibility, m.created_at \
+    u.role AS author_role, m.body, m.visibility, m.created_at, m.delivery \
     FROM messages m JOIN users u ON u.id = m.author_id";
 
 /// Columns of a timeline event with its actor.
@@ -154,6 +154,10 @@ pub fn message(row: &AnyRow) -> Result<Message, StoreError> {
         created_at: time(row, "created_at")?,
         // Read separately (db/attachments.rs).
         attachments: Vec::new(),
+        delivery: row
+            .try_get::<Option<String>, _>("delivery")?
+            .map(|d| tadhkira_proto::Delivery::parse(&d).map_err(|e| corrupt("delivery", e)))
+            .transpose()?,
     })
 }
 

@@ -101,7 +101,8 @@ pub fn event_is_staff_only(kind: &EventKind) -> bool {
     match kind {
         EventKind::Assigned { .. }
         | EventKind::Escalated { .. }
-        | EventKind::LapsedOverride { .. } => true,
+        | EventKind::LapsedOverride { .. }
+        | EventKind::ContactLogged { .. } => true,
         EventKind::Overwritten { field, .. } => matches!(
             TicketField::parse(field),
             Ok(TicketField::Assignee | TicketField::Tier)

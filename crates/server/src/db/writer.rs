@@ -533,6 +533,7 @@ fn mutation_kind(s: &str) -> &'static str {
         "escalate" => "escalate",
         "deflect" => "deflect",
         "resolve_out_of_scope" => "resolve_out_of_scope",
+        "log_contact" => "log_contact",
         _ => "unknown",
     }
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod articles;
 mod attachments;
+mod channels;
 mod docs;
 mod events;
 mod health;
@@ -118,6 +119,13 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(tadhkira_proto::MAX_CHUNK_BYTES)),
         )
         .route("/api/v1/attachments/{id}", get(attachments::download))
+        .route(
+            "/api/v1/channels/whatsapp/webhook",
+            get(channels::verify).post(channels::deliver),
+        )
+        .route("/api/v1/channels/whatsapp", get(channels::whatsapp_channel))
+        .route("/api/v1/channels/unmatched", get(channels::unmatched))
+        .route("/api/v1/channels/unmatched/{id}/link", post(channels::link))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/docs", get(docs::page))
         .route("/api/docs/docs.js", get(docs::script))

@@ -756,6 +756,60 @@ pub const ROUTES: &[Route] = &[
         answer: Answer::Asset("text/css"),
         ..ROUTE
     },
+    // Channels (issue 19).
+    Route {
+        path: "/api/v1/channels/whatsapp/webhook",
+        tag: "channels",
+        who: Who::Anyone,
+        summary: "WhatsApp Cloud API webhook verification (Meta's handshake): with hub.mode=subscribe and our hub.verify_token, answers hub.challenge as plain text; 403 forbidden for a wrong token; 404 not_found when WhatsApp is not set up",
+        params: &[
+            param("hub.mode", In::Query, true, json::<String>, "subscribe"),
+            param("hub.verify_token", In::Query, true, json::<String>, "The verify token set in the server's configuration"),
+            param("hub.challenge", In::Query, true, json::<String>, "Echoed back"),
+        ],
+        answer: Answer::Asset("text/plain"),
+        errors: &[ErrorCode::Forbidden, ErrorCode::NotFound],
+        ..ROUTE
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/channels/whatsapp/webhook",
+        tag: "channels",
+        who: Who::Anyone,
+        summary: "WhatsApp Cloud API webhook delivery: X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the app secret) is checked first, 401 unauthorized and nothing stored when missing or wrong. Messages become a ticket or a reply of the customer with that phone number, or wait in the unmatched queue; each is placed once by its id (a repeated delivery changes nothing). Status reports (sent, delivered, read, failed) move the reply's delivery forward. 500 internal when a part could not be stored (Meta delivers again)",
+        raw_body: Some("application/json"),
+        answer: Answer::Empty(200),
+        errors: &[ErrorCode::Unauthorized, ErrorCode::NotFound],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/channels/whatsapp",
+        tag: "channels",
+        who: Who::Staff,
+        summary: "Whether the WhatsApp channel is set up, and the template a reply goes out as once the customer's 24-hour window has closed",
+        answer: Answer::Json(200, json::<WhatsAppChannel>),
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/channels/unmatched",
+        tag: "channels",
+        who: Who::Staff,
+        summary: "The unmatched queue: messages from addresses no customer has (or that could not be filed as theirs), oldest first",
+        answer: Answer::Json(200, json::<UnmatchedPage>),
+        ..ROUTE
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/channels/unmatched/{id}/link",
+        tag: "channels",
+        who: Who::Staff,
+        summary: "Place an unmatched message as a customer's: a reply on their open ticket of that channel, else a new ticket filed on their behalf (409 conflict when it was placed already; 422-style invalid when the person is not a customer; subscription_inactive for a lapsed organisation). save_address stores the sender's number as the customer's phone (audited)",
+        params: &[param("id", In::Path, true, json::<uuid::Uuid>, "The unmatched message's id")],
+        body: Some(json::<LinkUnmatched>),
+        answer: Answer::Json(200, json::<LinkedUnmatched>),
+        errors: &[ErrorCode::Conflict, ErrorCode::SubscriptionInactive],
+        ..ROUTE
+    },
 ];
 
 impl Route {

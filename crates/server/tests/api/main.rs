@@ -6,6 +6,7 @@ mod admin;
 mod articles;
 mod attachments;
 mod bench;
+mod channels;
 mod concurrency;
 mod contact;
 mod contract;

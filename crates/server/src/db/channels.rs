@@ -1,0 +1,876 @@
+//! Channels in storage: the inbound path ([`Store::receive_inbound`]), the unmatched
+//! queue ([`Store::unmatched`], [`Store::link_unmatched`]), the channel outbox (queued
+//! with an agent's reply by [`enqueue_reply`]; claimed and settled by the sender) and
+//! delivery reports ([`Store::record_delivery`]). See `crate::channels` for the shape.
+//!
+//! Every placement goes through the one apply path's own steps (`apply::create_ticket`,
+//! `apply::add_message`), in a [`Writer`] transaction that also records the inbound
+//! row: a message is placed exactly once or not at all.
+
+use chrono::Utc;
+use sqlx::Row;
+use tadhkira_i18n::{Catalogue, Locale};
+use tadhkira_proto::{
+    normalise_phone, AttachmentRef, Channel, Contact, Delivery, Description, ErrorCode, FileName,
+    LinkUnmatched, LinkedUnmatched, MessageBody, NewMessage, NewTicket, Priority, Status, Ticket,
+    TicketTitle, UnmatchedMessage, User, Visibility, WHATSAPP_WINDOW_HOURS,
+};
+use uuid::Uuid;
+
+use super::apply::{add_message, create_ticket};
+use super::writer::{EntityKind, Rejection, Writer};
+use super::{rows, Backend, Caller, Store, StoreError};
+use crate::channels::{Inbound, InboundFile, Placed};
+use crate::config::Settings;
+
+/// States of an inbound row (`channel_inbound.state`).
+const UNMATCHED: &str = "unmatched";
+
+/// How long a sender holds a claimed outbox row before another may take it.
+pub const CLAIM_MS: i64 = 60_000;
+
+/// A reply (or automatic answer) claimed for sending.
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    /// Its row.
+    pub id: Uuid,
+    /// The reply it carries (`None`: an automatic answer).
+    pub message_id: Option<Uuid>,
+    /// Where it goes (E.164).
+    pub recipient: String,
+    /// `text` or `template`.
+    pub kind: String,
+    /// The text.
+    pub body: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// The outcome of one attempt to send an [`OutboxItem`].
+#[derive(Debug, Clone)]
+pub enum SendOutcome {
+    /// The channel took it, with its id for it.
+    Sent(String),
+    /// Try again at this time (unix ms).
+    Retry {
+        /// When.
+        at: i64,
+        /// Why not now (for the log and the row; never a secret).
+        error: String,
+    },
+    /// Refused for good.
+    Failed(String),
+}
+
+impl Store {
+    /// Places an inbound message (see the module comment): once per `external_id`.
+    pub async fn receive_inbound(
+        &self,
+        msg: &Inbound,
+        policy: &Settings,
+    ) -> Result<Placed, StoreError> {
+        let mut w = Writer::begin(self).await?;
+        let id = Uuid::now_v7();
+        let files =
+            serde_json::to_string(&msg.files).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let inserted = sqlx::query(
+            "INSERT INTO channel_inbound (channel, external_id, id, sender, sender_name, body, \
+             files, received_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (channel, external_id) DO NOTHING",
+        )
+        .bind(msg.channel.as_str())
+        .bind(&msg.external_id)
+        .bind(id.to_string())
+        .bind(&msg.sender)
+        .bind(&msg.sender_name)
+        .bind(&msg.body)
+        .bind(files)
+        .bind(w.now)
+        .bind(UNMATCHED)
+        .execute(&mut *w.tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(Placed::Duplicate);
+        }
+        let cc = default_country(policy);
+        let customers = customers_with_address(&mut w, &msg.sender, cc).await?;
+        let placed = match customers.as_slice() {
+            [] => Placed::Unmatched { id },
+            [customer] => {
+                let caller = caller_in(&mut w, *customer).await?;
+                match caller {
+                    Some(caller) => place(&mut w, &caller, None, msg, policy, id).await?,
+                    None => Placed::Unmatched { id },
+                }
+            }
+            _ => {
+                set_reason(&mut w, id, "several customers have this address").await?;
+                Placed::Unmatched { id }
+            }
+        };
+        w.commit(self).await?;
+        Ok(placed)
+    }
+
+    /// The unmatched queue, oldest first (at most 500).
+    pub async fn unmatched(&self) -> Result<Vec<UnmatchedMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, channel, sender, sender_name, body, files, received_at, reason \
+             FROM channel_inbound WHERE state = $1 ORDER BY received_at, id LIMIT 500",
+        )
+        .bind(UNMATCHED)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let files: Vec<InboundFile> =
+                    serde_json::from_str(&r.try_get::<String, _>("files")?)
+                        .map_err(|e| StoreError::Corrupt(format!("files: {e}")))?;
+                let channel: String = r.try_get("channel")?;
+                Ok(UnmatchedMessage {
+                    id: rows::uuid(r, "id")?,
+                    channel: Channel::parse(&channel)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    sender: r.try_get("sender")?,
+                    sender_name: r.try_get("sender_name")?,
+                    body: r.try_get("body")?,
+                    files: files
+                        .into_iter()
+                        .map(|f| tadhkira_proto::ChannelFile {
+                            name: f.name,
+                            size: f.size,
+                            content_type: f.content_type,
+                            sha256: f.sha256.as_str().to_owned(),
+                        })
+                        .collect(),
+                    received_at: rows::time(r, "received_at")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    /// An agent places an unmatched message as `link.customer_id`'s: a reply on their
+    /// open ticket of that channel, else a new ticket filed on their behalf (the
+    /// subscription gate applies). With `save_address`, the sender's address becomes
+    /// the customer's phone (audited), so their next message is placed by itself.
+    pub async fn link_unmatched(
+        &self,
+        staff: &Caller,
+        id: Uuid,
+        link: &LinkUnmatched,
+        policy: &Settings,
+    ) -> Result<Result<LinkedUnmatched, Rejection>, StoreError> {
+        let mut w = Writer::begin(self).await?;
+        let row = sqlx::query(
+            "SELECT channel, external_id, sender, sender_name, body, files, state \
+             FROM channel_inbound WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        let state: String = row.try_get("state")?;
+        if state != UNMATCHED {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Conflict,
+                "this message was already placed on a ticket",
+            )));
+        }
+        let channel: String = row.try_get("channel")?;
+        let files: Vec<InboundFile> = serde_json::from_str(&row.try_get::<String, _>("files")?)
+            .map_err(|e| StoreError::Corrupt(format!("files: {e}")))?;
+        let msg = Inbound {
+            channel: Channel::parse(&channel).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            external_id: row.try_get("external_id")?,
+            sender: row.try_get("sender")?,
+            sender_name: row.try_get("sender_name")?,
+            body: row.try_get("body")?,
+            files,
+        };
+        let Some(customer) = caller_in(&mut w, link.customer_id).await? else {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Invalid,
+                "the person to link is not a customer",
+            )));
+        };
+        if customer.user.role != tadhkira_proto::Role::Customer {
+            return Ok(Err(Rejection::new(
+                ErrorCode::Invalid,
+                "the person to link is not a customer",
+            )));
+        }
+        if link.save_address {
+            sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
+                .bind(&msg.sender)
+                .bind(customer.user.id.to_string())
+                .execute(&mut *w.tx)
+                .await?;
+            let record = super::AuditRecord {
+                actor: staff.user.id,
+                action: "user.phone_from_channel",
+                target_kind: "user",
+                target_id: customer.user.id,
+                before: Some(serde_json::json!({ "phone": customer.user.phone })),
+                after: Some(serde_json::json!({ "phone": msg.sender, "channel": channel })),
+            };
+            super::admin::append_audit(&mut w.tx, &record, w.now).await?;
+        }
+        let outcome = place_strict(&mut w, &customer, Some(staff), &msg, policy).await?;
+        let linked = match outcome {
+            Ok(placed) => placed,
+            // Nothing is written: the message stays in the queue.
+            Err(r) => return Ok(Err(r)),
+        };
+        let (ticket_id, message_id, created) = linked;
+        let number = ticket_number(&mut w, ticket_id).await?;
+        sqlx::query(
+            "UPDATE channel_inbound SET state = 'linked', customer_id = $1, ticket_id = $2, \
+             message_id = $3, placed_by = $4, placed_at = $5 WHERE id = $6",
+        )
+        .bind(customer.user.id.to_string())
+        .bind(ticket_id.to_string())
+        .bind(message_id.map(|m| m.to_string()))
+        .bind(staff.user.id.to_string())
+        .bind(w.now)
+        .bind(id.to_string())
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit(self).await?;
+        Ok(Ok(LinkedUnmatched {
+            ticket_id,
+            ticket_number: number,
+            created,
+        }))
+    }
+
+    /// Claims the oldest due outbox row of `channel` for [`CLAIM_MS`], or `None`. Two
+    /// senders (server processes) never hold one row at once: the claim is one UPDATE
+    /// that re-checks the claim it replaces.
+    pub async fn claim_outbox(&self, channel: Channel) -> Result<Option<OutboxItem>, StoreError> {
+        let now = rows::now_ms();
+        // A cheap read first: most ticks find nothing, and then take no write lock.
+        let due = sqlx::query(
+            "SELECT id FROM channel_outbox WHERE channel = $1 AND sent_at IS NULL \
+             AND failed_at IS NULL AND next_attempt_at <= $2 \
+             AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(channel.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(due) = due else {
+            return Ok(None);
+        };
+        let id: String = due.try_get("id")?;
+        let _gate = match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        };
+        let row = sqlx::query(
+            "UPDATE channel_outbox SET claimed_until = $1, attempts = attempts + 1 \
+             WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until < $3) \
+             RETURNING id, message_id, recipient, kind, body, attempts",
+        )
+        .bind(now + CLAIM_MS)
+        .bind(&id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(OutboxItem {
+                id: rows::uuid(&r, "id")?,
+                message_id: rows::opt_uuid(&r, "message_id")?,
+                recipient: r.try_get("recipient")?,
+                kind: r.try_get("kind")?,
+                body: r.try_get("body")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Settles one attempt: sent (the reply shows `sent`), retried later, or failed
+    /// (the reply shows `failed`).
+    pub async fn settle_outbox(
+        &self,
+        item: &OutboxItem,
+        outcome: &SendOutcome,
+    ) -> Result<(), StoreError> {
+        let mut w = Writer::begin(self).await?;
+        let delivery = match outcome {
+            SendOutcome::Sent(external_id) => {
+                sqlx::query(
+                    "UPDATE channel_outbox SET sent_at = $1, external_id = $2, \
+                     claimed_until = NULL, last_error = NULL WHERE id = $3",
+                )
+                .bind(w.now)
+                .bind(external_id)
+                .bind(item.id.to_string())
+                .execute(&mut *w.tx)
+                .await?;
+                Some(Delivery::Sent)
+            }
+            SendOutcome::Retry { at, error } => {
+                sqlx::query(
+                    "UPDATE channel_outbox SET next_attempt_at = $1, last_error = $2, \
+                     claimed_until = NULL WHERE id = $3",
+                )
+                .bind(*at)
+                .bind(error)
+                .bind(item.id.to_string())
+                .execute(&mut *w.tx)
+                .await?;
+                None
+            }
+            SendOutcome::Failed(error) => {
+                sqlx::query(
+                    "UPDATE channel_outbox SET failed_at = $1, last_error = $2, \
+                     claimed_until = NULL WHERE id = $3",
+                )
+                .bind(w.now)
+                .bind(error)
+                .bind(item.id.to_string())
+                .execute(&mut *w.tx)
+                .await?;
+                Some(Delivery::Failed)
+            }
+        };
+        if let (Some(delivery), Some(message_id)) = (delivery, item.message_id) {
+            set_delivery(&mut w, message_id, delivery).await?;
+        }
+        w.commit(self).await
+    }
+
+    /// A delivery report from the channel about the message it knows as
+    /// `external_id`: the reply's [`Delivery`] moves forward (never back). A report on
+    /// a message we do not know is ignored (answers `false`).
+    pub async fn record_delivery(
+        &self,
+        channel: Channel,
+        external_id: &str,
+        delivery: Delivery,
+    ) -> Result<bool, StoreError> {
+        let mut w = Writer::begin(self).await?;
+        let row = sqlx::query(
+            "SELECT message_id FROM channel_outbox WHERE channel = $1 AND external_id = $2",
+        )
+        .bind(channel.as_str())
+        .bind(external_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some(message_id) = row.map(|r| rows::opt_uuid(&r, "message_id")).transpose()? else {
+            return Ok(false);
+        };
+        if let Some(message_id) = message_id {
+            set_delivery(&mut w, message_id, delivery).await?;
+        }
+        w.commit(self).await?;
+        Ok(true)
+    }
+
+    /// The outbox rows of a ticket as (kind, recipient, body, state) — for tests and
+    /// support; `state` is `queued`, `sent` or `failed`.
+    pub async fn channel_outbox_of(
+        &self,
+        ticket_id: Uuid,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, recipient, body, sent_at, failed_at FROM channel_outbox \
+             WHERE ticket_id = $1 ORDER BY created_at, id",
+        )
+        .bind(ticket_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let state = if r.try_get::<Option<i64>, _>("sent_at")?.is_some() {
+                    "sent"
+                } else if r.try_get::<Option<i64>, _>("failed_at")?.is_some() {
+                    "failed"
+                } else {
+                    "queued"
+                };
+                Ok((
+                    r.try_get("kind")?,
+                    r.try_get("recipient")?,
+                    r.try_get("body")?,
+                    state.to_owned(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Queues an agent's public reply on a channel ticket for the channel's sender, in the
+/// reply's own transaction, and marks the reply `queued`. The recipient is the address
+/// the customer last wrote from on this ticket (else their phone); outside the 24-hour
+/// window since their last message the configured template goes instead of the text
+/// (WhatsApp refuses free text then). Nothing is queued when the channel is off or the
+/// customer has no address: the reply then shows `failed`.
+pub(super) async fn enqueue_reply(
+    w: &mut Writer,
+    t: &Ticket,
+    message_id: Uuid,
+    body: &str,
+    policy: &Settings,
+) -> Result<(), StoreError> {
+    if t.channel != Channel::Whatsapp {
+        return Ok(());
+    }
+    let Some(settings) = &policy.channels.whatsapp else {
+        return Ok(());
+    };
+    let last = sqlx::query(
+        "SELECT sender, received_at FROM channel_inbound WHERE channel = $1 \
+         AND customer_id = $2 AND state IN ('ticket', 'reply', 'linked') \
+         ORDER BY received_at DESC LIMIT 1",
+    )
+    .bind(t.channel.as_str())
+    .bind(t.requester_id.to_string())
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    let (recipient, last_at) = match last {
+        Some(r) => (
+            Some(r.try_get::<String, _>("sender")?),
+            Some(r.try_get::<i64, _>("received_at")?),
+        ),
+        None => {
+            let phone: Option<String> = sqlx::query("SELECT phone FROM users WHERE id = $1")
+                .bind(t.requester_id.to_string())
+                .fetch_optional(&mut *w.tx)
+                .await?
+                .map(|r| r.try_get("phone"))
+                .transpose()?
+                .flatten();
+            let cc = settings.default_country_code.as_deref();
+            (phone.and_then(|p| normalise_phone(&p, cc)), None)
+        }
+    };
+    let Some(recipient) = recipient else {
+        set_delivery_as(w, message_id, Delivery::Failed, false).await?;
+        return Ok(());
+    };
+    let window_ms = i64::from(WHATSAPP_WINDOW_HOURS) * 3_600_000;
+    let in_window = last_at.is_some_and(|at| w.now - at < window_ms);
+    let kind = if in_window { "text" } else { "template" };
+    if !in_window && settings.template_name.is_none() {
+        set_delivery_as(w, message_id, Delivery::Failed, false).await?;
+        return Ok(());
+    }
+    insert_outbox(w, Some(message_id), Some(t.id), &recipient, kind, body).await?;
+    set_delivery_as(w, message_id, Delivery::Queued, false).await
+}
+
+async fn insert_outbox(
+    w: &mut Writer,
+    message_id: Option<Uuid>,
+    ticket_id: Option<Uuid>,
+    recipient: &str,
+    kind: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO channel_outbox (id, channel, message_id, ticket_id, recipient, kind, body, \
+         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(Channel::Whatsapp.as_str())
+    .bind(message_id.map(|m| m.to_string()))
+    .bind(ticket_id.map(|t| t.to_string()))
+    .bind(recipient)
+    .bind(kind)
+    .bind(body)
+    .bind(w.now)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a message's delivery forward and puts it on the feed again (the timeline
+/// shows the new state); a report that would move it back is ignored.
+async fn set_delivery(
+    w: &mut Writer,
+    message_id: Uuid,
+    delivery: Delivery,
+) -> Result<(), StoreError> {
+    set_delivery_as(w, message_id, delivery, true).await
+}
+
+/// [`set_delivery`]; `announce: false` while the message's own feed row is still to be
+/// written in this transaction (a reply being queued).
+async fn set_delivery_as(
+    w: &mut Writer,
+    message_id: Uuid,
+    delivery: Delivery,
+    announce: bool,
+) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT ticket_id, delivery FROM messages WHERE id = $1")
+        .bind(message_id.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let current: Option<String> = row.try_get("delivery")?;
+    let current = current.as_deref().map(Delivery::parse).transpose();
+    let current = current.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if current.is_some_and(|c| !c.may_become(delivery)) {
+        return Ok(());
+    }
+    sqlx::query("UPDATE messages SET delivery = $1 WHERE id = $2")
+        .bind(delivery.as_str())
+        .bind(message_id.to_string())
+        .execute(&mut *w.tx)
+        .await?;
+    let ticket_id = rows::uuid(&row, "ticket_id")?;
+    if !announce {
+        return Ok(());
+    }
+    if let Some((t, _)) = w.ticket(ticket_id).await? {
+        // A reply with a delivery is public.
+        w.append_change(&t, EntityKind::Message, message_id, false)
+            .await?;
+    }
+    Ok(())
+}
+
+fn default_country(policy: &Settings) -> Option<&str> {
+    policy
+        .channels
+        .whatsapp
+        .as_ref()
+        .and_then(|w| w.default_country_code.as_deref())
+}
+
+/// The customers (not disabled) whose phone normalises to `address`.
+async fn customers_with_address(
+    w: &mut Writer,
+    address: &str,
+    default_country: Option<&str>,
+) -> Result<Vec<Uuid>, StoreError> {
+    // Phones are stored as people typed them; comparing normalised numbers needs
+    // every customer's phone. A customer base of tens of thousands is milliseconds;
+    // beyond that a normalised column with an index is the next step.
+    let rows = sqlx::query(
+        "SELECT id, phone FROM users WHERE role = 'customer' AND phone IS NOT NULL \
+         AND disabled_at IS NULL",
+    )
+    .fetch_all(&mut *w.tx)
+    .await?;
+    let mut found = Vec::new();
+    for r in &rows {
+        let phone: String = r.try_get("phone")?;
+        if normalise_phone(&phone, default_country).as_deref() == Some(address) {
+            found.push(rows::uuid(r, "id")?);
+        }
+    }
+    Ok(found)
+}
+
+/// A user as a [`Caller`] (with their organisation), inside the transaction; `None`
+/// for a missing or disabled user.
+async fn caller_in(w: &mut Writer, id: Uuid) -> Result<Option<Caller>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, email, name, role, org_id, tier, locale, phone FROM users \
+         WHERE id = $1 AND disabled_at IS NULL AND role <> 'system'",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let user = rows::user(&row)?;
+    let organisation = match user.org_id {
+        Some(org) => sqlx::query("SELECT id, name, paid_until FROM organisations WHERE id = $1")
+            .bind(org.to_string())
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .map(|r| rows::organisation(&r))
+            .transpose()?,
+        None => None,
+    };
+    Ok(Some(Caller { user, organisation }))
+}
+
+async fn set_reason(w: &mut Writer, id: Uuid, reason: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE channel_inbound SET reason = $1 WHERE id = $2")
+        .bind(reason)
+        .bind(id.to_string())
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
+async fn ticket_number(w: &mut Writer, ticket_id: Uuid) -> Result<i64, StoreError> {
+    Ok(sqlx::query("SELECT number FROM tickets WHERE id = $1")
+        .bind(ticket_id.to_string())
+        .fetch_one(&mut *w.tx)
+        .await?
+        .try_get("number")?)
+}
+
+/// Places a known customer's message on arrival: a lapsed organisation gets the
+/// automatic answer; anything the apply path refuses goes to the queue with its reason.
+async fn place(
+    w: &mut Writer,
+    customer: &Caller,
+    staff: Option<&Caller>,
+    msg: &Inbound,
+    policy: &Settings,
+    inbound_id: Uuid,
+) -> Result<Placed, StoreError> {
+    let open = open_ticket(w, customer.user.id, msg.channel).await?;
+    let lapsed = customer
+        .organisation
+        .as_ref()
+        .is_some_and(|o| !o.subscription_active(Utc::now()));
+    if open.is_none() && lapsed {
+        let org = customer.organisation.as_ref().map(|o| o.name.clone());
+        let text = auto_answer(&customer.user, org.unwrap_or_default());
+        insert_outbox(w, None, None, &msg.sender, "text", &text).await?;
+        mark(w, inbound_id, "refused", customer.user.id, None, None).await?;
+        return Ok(Placed::Refused);
+    }
+    match place_strict(w, customer, staff, msg, policy).await? {
+        Ok((ticket_id, message_id, created)) => {
+            let state = if created { "ticket" } else { "reply" };
+            mark(
+                w,
+                inbound_id,
+                state,
+                customer.user.id,
+                Some(ticket_id),
+                message_id,
+            )
+            .await?;
+            if created {
+                let number = ticket_number(w, ticket_id).await?;
+                Ok(Placed::Ticket { ticket_id, number })
+            } else {
+                Ok(Placed::Reply {
+                    ticket_id,
+                    message_id: message_id.unwrap_or_default(),
+                })
+            }
+        }
+        Err(r) => {
+            set_reason(w, inbound_id, &r.message).await?;
+            Ok(Placed::Unmatched { id: inbound_id })
+        }
+    }
+}
+
+async fn mark(
+    w: &mut Writer,
+    inbound_id: Uuid,
+    state: &str,
+    customer: Uuid,
+    ticket_id: Option<Uuid>,
+    message_id: Option<Uuid>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE channel_inbound SET state = $1, customer_id = $2, ticket_id = $3, \
+         message_id = $4, placed_at = $5 WHERE id = $6",
+    )
+    .bind(state)
+    .bind(customer.to_string())
+    .bind(ticket_id.map(|t| t.to_string()))
+    .bind(message_id.map(|m| m.to_string()))
+    .bind(w.now)
+    .bind(inbound_id.to_string())
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
+}
+
+/// The automatic answer to a customer of a lapsed organisation, in their language.
+fn auto_answer(user: &User, org: String) -> String {
+    let locale = Locale::from_tag(&user.locale).unwrap_or_default();
+    Catalogue::get(locale).text(
+        "whatsapp-subscription-inactive",
+        &[("name", user.name.as_str().into()), ("org", org.into())],
+    )
+}
+
+/// The customer's newest active ticket of this channel.
+async fn open_ticket(
+    w: &mut Writer,
+    customer: Uuid,
+    channel: Channel,
+) -> Result<Option<Uuid>, StoreError> {
+    let active: Vec<&str> = [Status::New, Status::Open, Status::Pending, Status::OnHold]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let row = sqlx::query(
+        "SELECT id FROM tickets WHERE requester_id = $1 AND channel = $2 \
+         AND status IN ($3, $4, $5, $6) ORDER BY updated_at DESC, id LIMIT 1",
+    )
+    .bind(customer.to_string())
+    .bind(channel.as_str())
+    .bind(active[0])
+    .bind(active[1])
+    .bind(active[2])
+    .bind(active[3])
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    row.map(|r| rows::uuid(&r, "id")).transpose()
+}
+
+/// Files the message as `customer`'s through the apply path: a reply on their open
+/// ticket of the channel (written by them), else a new ticket (filed by `staff` on
+/// their behalf when an agent places it, else by them). Answers (ticket, message,
+/// created) or the apply path's rejection.
+#[allow(clippy::type_complexity)]
+async fn place_strict(
+    w: &mut Writer,
+    customer: &Caller,
+    staff: Option<&Caller>,
+    msg: &Inbound,
+    policy: &Settings,
+) -> Result<Result<(Uuid, Option<Uuid>, bool), Rejection>, StoreError> {
+    let refs = grant_files(w, customer.user.id, &msg.files).await?;
+    if let Some(staff) = staff {
+        // The agent files the ticket: the apply path asks that they hold the files.
+        grant_files(w, staff.user.id, &msg.files).await?;
+    }
+    let text = clean(&msg.body, &msg.files);
+    if let Some(ticket_id) = open_ticket(w, customer.user.id, msg.channel).await? {
+        let body = MessageBody::parse(&text)
+            .map_err(|e| StoreError::Invalid(format!("inbound message: {e}")))?;
+        let new = NewMessage {
+            id: Uuid::now_v7(),
+            ticket_id,
+            body,
+            visibility: Visibility::Public,
+            attachments: refs,
+        };
+        return Ok(add_message(w, customer, &new, policy)
+            .await?
+            .map(|_| (ticket_id, Some(new.id), false)));
+    }
+    let title = title_of(&text, msg);
+    let description = Description::parse(&text)
+        .map_err(|e| StoreError::Invalid(format!("inbound message: {e}")))?;
+    let new = NewTicket {
+        id: Uuid::now_v7(),
+        title,
+        description,
+        priority: Priority::Normal,
+        channel: msg.channel,
+        category: None,
+        contact: Contact {
+            name: Some(customer.user.name.clone()),
+            email: None,
+            phone: Some(msg.sender.clone()),
+        },
+        checks: Vec::new(),
+        system_info: None,
+        requester_id: staff.map(|_| customer.user.id),
+        lapsed_override: None,
+        // A message from outside names no terms version: the channel is not a form.
+        terms_version: None,
+        attachments: refs,
+    };
+    let filer = staff.unwrap_or(customer);
+    Ok(create_ticket(w, filer, &new, policy)
+        .await?
+        .map(|a| (a.ticket_id, None, true)))
+}
+
+/// Records the customer as holding the message's files (a completed upload each, as
+/// if they had uploaded them), so the apply path lets them attach them.
+async fn grant_files(
+    w: &mut Writer,
+    user: Uuid,
+    files: &[InboundFile],
+) -> Result<Vec<AttachmentRef>, StoreError> {
+    let mut refs = Vec::with_capacity(files.len());
+    for f in files.iter().take(tadhkira_proto::MAX_ATTACHMENTS) {
+        sqlx::query(
+            "INSERT INTO uploads (id, user_id, sha256, size, name, received, content_type, \
+             created_at, completed_at) VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(f.sha256.as_str())
+        .bind(f.size)
+        .bind(&f.name)
+        .bind(&f.content_type)
+        .bind(w.now)
+        .execute(&mut *w.tx)
+        .await?;
+        let name = FileName::parse(&f.name)
+            .or_else(|_| FileName::parse("file"))
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if refs.iter().any(|r: &AttachmentRef| r.sha256 == f.sha256) {
+            continue;
+        }
+        refs.push(AttachmentRef {
+            sha256: f.sha256.clone(),
+            name,
+        });
+    }
+    Ok(refs)
+}
+
+/// The text as a message body: forbidden characters dropped, bounded, never empty (a
+/// file-only message names its files).
+fn clean(body: &str, files: &[InboundFile]) -> String {
+    let mut text: String = body
+        .chars()
+        .filter(|c| matches!(c, '\n' | '\t') || !tadhkira_proto::is_forbidden_char(*c))
+        .take(MessageBody::MAX_CHARS)
+        .collect();
+    if text.trim().is_empty() {
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        text = if names.is_empty() {
+            "…".into()
+        } else {
+            format!("📎 {}", names.join(", "))
+        };
+    }
+    text
+}
+
+/// A ticket's title from its first message: the first line, at most 80 characters.
+fn title_of(text: &str, msg: &Inbound) -> TicketTitle {
+    let line: String = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(80)
+        .collect();
+    TicketTitle::parse(&line)
+        .or_else(|_| TicketTitle::parse(format!("{} — {}", msg.channel, msg.sender)))
+        .unwrap_or_else(|_| TicketTitle::parse("WhatsApp message").expect("a valid title"))
+}
+
+impl Store {
+    /// Records a blob whose bytes the blob store now holds (once, whoever stored it
+    /// first), as an upload's completion does.
+    pub async fn record_blob(
+        &self,
+        sha256: &tadhkira_proto::Sha256Hex,
+        size: i64,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO blobs (sha256, size, content_type, stored_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256.as_str())
+        .bind(size)
+        .bind(content_type)
+        .bind(rows::now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
