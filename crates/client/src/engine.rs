@@ -20,8 +20,8 @@ use uuid::Uuid;
 use crate::api::{ApiClient, PlainHttp, Timeouts};
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, AlertSettings, Customer, EngineEvent, ListQuery, SyncReport, SyncState,
-    TicketListPage, TicketView,
+    Account, AlertSettings, Customer, EngineEvent, ListQuery, StoreRecovery, SyncReport,
+    SyncState, TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;
@@ -191,7 +191,17 @@ impl Engine {
             .join("accounts")
             .join(account.user.id.to_string());
         std::fs::create_dir_all(&dir)?;
-        let store = Store::open(&dir.join("local.db")).await?;
+        // A damaged file is kept aside and rebuilt, its outbox salvaged (store/recovery.rs);
+        // the report stays in the new store for the app and the CLI to show.
+        let (store, recovery) = Store::open_or_recover(&dir.join("local.db")).await?;
+        if let Some(r) = &recovery {
+            tracing::error!(
+                kept = %r.kept_copy,
+                salvaged = r.salvaged,
+                unreadable = r.unreadable.len(),
+                "the local database was damaged and has been rebuilt"
+            );
+        }
         let client_id = store.client_id().await?;
         let session = Arc::new(Session {
             account,
@@ -485,6 +495,18 @@ impl Engine {
     /// make it run a second round right after this one, with nothing new to do.
     pub async fn sync_now(&self) -> Result<SyncReport> {
         crate::sync::sync_round(self).await
+    }
+
+    /// The report of the last time the account's local database was found damaged at
+    /// start and rebuilt (what was kept, salvaged and lost), until dismissed; worded for
+    /// people by [`StoreRecovery::words`].
+    pub async fn store_recovery(&self) -> Result<Option<StoreRecovery>> {
+        self.session()?.store.store_recovery().await
+    }
+
+    /// Forgets the recovery report once the user has read it (the damaged copy stays).
+    pub async fn dismiss_store_recovery(&self) -> Result<()> {
+        self.session()?.store.dismiss_store_recovery().await
     }
 
     /// `PRAGMA integrity_check` of the account's store (`"ok"` when intact).
