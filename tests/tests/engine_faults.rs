@@ -70,7 +70,10 @@ async fn faults(server: TestServer, sqlite: bool) {
     server.demo();
     let seed = seed_from_env("engine_faults");
     let _replay = SeedOnFailure {
-        what: format!("engine_faults ({})", if sqlite { "SQLite" } else { "PostgreSQL" }),
+        what: format!(
+            "engine_faults ({})",
+            if sqlite { "SQLite" } else { "PostgreSQL" }
+        ),
         seed,
     };
     let seconds = env_u64("TADHKIRA_FAULT_SECONDS").unwrap_or(10);

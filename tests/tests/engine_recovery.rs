@@ -152,8 +152,14 @@ async fn a_damaged_local_database_is_rebuilt_from_the_server_with_its_outbox_sal
     assert!(Path::new(&report.kept_copy).exists());
     assert!(report.kept_copy.contains("local.db.damaged-"));
     let (title, body) = report.words(tadhkira_i18n::Locale::En, false);
-    assert_eq!(title, "Your local data could not be read and has been rebuilt");
-    assert!(body.contains("8 unsent changes were saved and will be sent."), "{body}");
+    assert_eq!(
+        title,
+        "Your local data could not be read and has been rebuilt"
+    );
+    assert!(
+        body.contains("8 unsent changes were saved and will be sent."),
+        "{body}"
+    );
     assert_eq!(e.integrity_check().await.unwrap(), "ok");
 
     // The next sync rebuilds everything from the server and sends the salvaged changes.
@@ -172,9 +178,7 @@ async fn a_damaged_local_database_is_rebuilt_from_the_server_with_its_outbox_sal
         assert_eq!(v.messages.len(), 1, "one offline reply on {t}");
     }
     let answered_on_server = server
-        .query_texts(&format!(
-            "SELECT id FROM tickets WHERE id = '{answered}'"
-        ))
+        .query_texts(&format!("SELECT id FROM tickets WHERE id = '{answered}'"))
         .await;
     assert_eq!(answered_on_server.len(), 1);
     e.close().await;

@@ -222,8 +222,8 @@ async fn finish(server: &TestServer, s: &Scene, what: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_server_sigkilled_mid_batch_on_postgresql_with_live_clients_loses_and_duplicates_nothing(
-) {
+async fn a_server_sigkilled_mid_batch_on_postgresql_with_live_clients_loses_and_duplicates_nothing()
+{
     let mut server = spawn_server_pg();
     let s = scene(&server).await;
     let e = &s.writer.engine;
@@ -245,15 +245,18 @@ async fn a_server_sigkilled_mid_batch_on_postgresql_with_live_clients_loses_and_
         }
     }
     eprintln!("{kills} SIGKILLs of the server, {interrupted} pushes interrupted");
-    assert!(interrupted >= 1, "no push was interrupted; make the batch larger");
+    assert!(
+        interrupted >= 1,
+        "no push was interrupted; make the batch larger"
+    );
     finish(&server, &s, "server SIGKILLed").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgresql_restarted_under_a_running_server_loses_nothing_and_the_server_reconnects() {
     let pg = PrivatePostgres::start().unwrap_or_else(|e| panic!("{e:#}"));
-    let db = PgDatabase::create(&pg.url("postgres"), "tadhkira_rel")
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let db =
+        PgDatabase::create(&pg.url("postgres"), "tadhkira_rel").unwrap_or_else(|e| panic!("{e:#}"));
     let mut server = spawn_server_on_pg(db);
     let s = scene(&server).await;
     let e = &s.writer.engine;

@@ -268,10 +268,10 @@ async fn soak(
         problems.push(format!(
             "the server's tables hold (tickets, messages) {counts:?} of the soak, {expected:?} were queued"
         ));
-        figures.lost += expected.0.saturating_sub(counts.0) as u64
-            + expected.1.saturating_sub(counts.1) as u64;
-        figures.duplicated += counts.0.saturating_sub(expected.0) as u64
-            + counts.1.saturating_sub(expected.1) as u64;
+        figures.lost +=
+            expected.0.saturating_sub(counts.0) as u64 + expected.1.saturating_sub(counts.1) as u64;
+        figures.duplicated +=
+            counts.0.saturating_sub(expected.0) as u64 + counts.1.saturating_sub(expected.1) as u64;
     }
 
     // Every engine converged to the server's state.
@@ -302,7 +302,10 @@ async fn soak(
         }
         let outbox = w.engine.outbox().await.expect("outbox");
         if !outbox.is_empty() {
-            problems.push(format!("engine {i} still holds {} in its outbox", outbox.len()));
+            problems.push(format!(
+                "engine {i} still holds {} in its outbox",
+                outbox.len()
+            ));
         }
         match w.engine.integrity_check().await {
             Ok(r) if r == "ok" => {}

@@ -20,8 +20,8 @@ use uuid::Uuid;
 use crate::api::{ApiClient, PlainHttp, Timeouts};
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, AlertSettings, Customer, EngineEvent, ListQuery, StoreRecovery, SyncReport,
-    SyncState, TicketListPage, TicketView,
+    Account, AlertSettings, Customer, EngineEvent, ListQuery, StoreRecovery, SyncReport, SyncState,
+    TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
 use crate::store::Store;

@@ -241,10 +241,16 @@ mod tests {
             unreadable: vec!["entry 7".into(), "entries 9 to 12".into()],
         };
         let (title, body) = r.words(Locale::En, false);
-        assert_eq!(title, "Your local data could not be read and has been rebuilt");
+        assert_eq!(
+            title,
+            "Your local data could not be read and has been rebuilt"
+        );
         assert!(body.contains("(file is not a database)"), "{body}");
         assert!(body.contains("kept at /data/local.db.damaged-"), "{body}");
-        assert!(body.contains("2 unsent changes were saved and will be sent."), "{body}");
+        assert!(
+            body.contains("2 unsent changes were saved and will be sent."),
+            "{body}"
+        );
         assert!(
             body.ends_with("could not be read and are lost: entry 7, entries 9 to 12"),
             "{body}"

@@ -45,7 +45,8 @@ pub fn parse_seed(value: Option<&str>) -> Result<u64, String> {
 /// The seed of this run, from `TADHKIRA_FAULT_SEED` or random, printed to stderr with
 /// how to replay it; panics when the variable holds something else than a number.
 pub fn seed_from_env(what: &str) -> u64 {
-    let seed = parse_seed(std::env::var(SEED_VAR).ok().as_deref()).unwrap_or_else(|e| panic!("{e}"));
+    let seed =
+        parse_seed(std::env::var(SEED_VAR).ok().as_deref()).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("{what}: fault schedule seed {seed} (replay with {SEED_VAR}={seed})");
     seed
 }
@@ -484,7 +485,10 @@ mod tests {
         assert_eq!(parse_seed(Some("42")), Ok(42));
         assert_eq!(parse_seed(Some(" 7 ")), Ok(7));
         let e = parse_seed(Some("forty")).unwrap_err();
-        assert!(e.contains("TADHKIRA_FAULT_SEED") && e.contains("forty"), "{e}");
+        assert!(
+            e.contains("TADHKIRA_FAULT_SEED") && e.contains("forty"),
+            "{e}"
+        );
         assert!(parse_seed(Some("-1")).is_err());
         // Unset: a random seed each time (two equal draws in a row: 1 in 2^64).
         assert_ne!(parse_seed(None).unwrap(), parse_seed(None).unwrap());

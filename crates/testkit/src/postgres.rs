@@ -65,7 +65,9 @@ impl PrivatePostgres {
             .context("temp dir")?;
         let as_root = running_as_root();
         if as_root {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()))?;
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path()))?;
         }
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -141,7 +143,8 @@ impl PrivatePostgres {
             .output()
             .context("running pg_ctl")?;
         checked(out).map(|_| ()).with_context(|| {
-            let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(5).collect();
             format!("pg_ctl {args:?}; log: {}", tail.join(" | "))
         })

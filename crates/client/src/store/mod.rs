@@ -41,7 +41,9 @@ pub(crate) struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings it to the newest schema.
     pub async fn open(path: &Path) -> Result<Self> {
-        Self::open_classified(path).await.map_err(Opening::into_error)
+        Self::open_classified(path)
+            .await
+            .map_err(Opening::into_error)
     }
 
     /// [`Store::open`], telling a damaged file (SQLite says corrupt or not a database)
@@ -180,9 +182,9 @@ mod list_tests;
 #[cfg(test)]
 mod migration_tests;
 #[cfg(test)]
-mod profile_tests;
-#[cfg(test)]
 mod outbox_props;
+#[cfg(test)]
+mod profile_tests;
 #[cfg(test)]
 mod pull_tests;
 #[cfg(test)]

@@ -30,12 +30,22 @@ const TICKETS: usize = 3;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Append { ticket: usize, create: bool },
+    Append {
+        ticket: usize,
+        create: bool,
+    },
     /// A push of at most `limit` entries; answers drawn from `answers` in turn
     /// (0 applied, 1 duplicate, 2 rejected, 3 transient).
-    Push { limit: usize, answers: Vec<u8> },
-    Resend { pick: usize },
-    Discard { pick: usize },
+    Push {
+        limit: usize,
+        answers: Vec<u8>,
+    },
+    Resend {
+        pick: usize,
+    },
+    Discard {
+        pick: usize,
+    },
     Crash,
 }
 

@@ -374,7 +374,9 @@ fn read_row(row: &SqliteRow, entries: &mut Vec<Salvaged>, unreadable: &mut Vec<S
             id,
             ticket_id,
             mutation,
-            state: text("state").filter(|s| s == "rejected").unwrap_or_else(|| "queued".into()),
+            state: text("state")
+                .filter(|s| s == "rejected")
+                .unwrap_or_else(|| "queued".into()),
             error_code: text("error_code"),
             error_message: text("error_message"),
             depends_on: text("depends_on"),

@@ -28,8 +28,7 @@ async fn store_with_outbox(path: &Path) -> Vec<Uuid> {
                 mutation: Mutation::AddMessage(NewMessage {
                     id: Uuid::now_v7(),
                     ticket_id,
-                    body: MessageBody::parse(&format!("marker-{i}-{}", "x".repeat(1500)))
-                        .unwrap(),
+                    body: MessageBody::parse(&format!("marker-{i}-{}", "x".repeat(1500))).unwrap(),
                     visibility: Visibility::Public,
                     attachments: vec![],
                 }),
@@ -102,7 +101,11 @@ async fn check_rebuilt(path: &Path, ids: &[Uuid], expect_salvaged_at_least: usiz
     assert!(queued.len() >= expect_salvaged_at_least, "{report:?}");
     let positions: Vec<usize> = queued
         .iter()
-        .map(|q| ids.iter().position(|i| *i == q.id).expect("an id that was queued"))
+        .map(|q| {
+            ids.iter()
+                .position(|i| *i == q.id)
+                .expect("an id that was queued")
+        })
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "order kept");
     for q in &queued {
@@ -165,7 +168,10 @@ async fn a_file_that_is_not_a_database_is_kept_and_rebuilt_and_its_outbox_listed
     std::fs::write(&path, vec![0xA5u8; 3 * 4096]).unwrap();
     let (s, report) = Store::open_or_recover(&path).await.unwrap();
     let report = report.unwrap();
-    assert!(report.reason.contains("not a SQLite database"), "{report:?}");
+    assert!(
+        report.reason.contains("not a SQLite database"),
+        "{report:?}"
+    );
     assert_eq!(report.salvaged, 0);
     assert_eq!(report.unreadable.len(), 1);
     assert!(
@@ -201,7 +207,10 @@ async fn a_scribbled_outbox_page_loses_only_its_entries_and_lists_them() {
     assert!(salvaged < ENTRIES);
     let (s, _) = Store::open_or_recover(&path).await.unwrap();
     let kept: Vec<Uuid> = s.outbox(None).await.unwrap().iter().map(|q| q.id).collect();
-    assert!(!kept.contains(&ids[17]), "entry 18 sat on the scribbled page");
+    assert!(
+        !kept.contains(&ids[17]),
+        "entry 18 sat on the scribbled page"
+    );
     assert!(kept.contains(&ids[0]) && kept.contains(&ids[ENTRIES - 1]));
     s.close().await;
 }
