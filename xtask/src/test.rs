@@ -335,7 +335,7 @@ mod tests {
                    reliability: faults 12, kills 2, operations 900, lost 0, duplicated 0, integrity errors 0\n\
                    reliability (SQLite): faults 6\n";
         assert_eq!(
-            figure_lines(out),
+            super::figure_lines(out),
             ["reliability: faults 12, kills 2, operations 900, lost 0, duplicated 0, integrity errors 0"]
         );
     }
