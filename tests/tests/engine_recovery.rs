@@ -191,7 +191,8 @@ async fn a_damaged_local_database_is_rebuilt_from_the_server_with_its_outbox_sal
     assert!(first.status.success(), "{err}");
     assert!(
         err.contains("تعذّرت قراءة بياناتك المحلية فأُعيد بناؤها"),
-        "{err}"
+        "stderr {err:?}, stdout {:?}",
+        String::from_utf8_lossy(&first.stdout)
     );
     assert!(err.contains("حُفظت 8 تغييرات غير مُرسلة وستُرسل."), "{err}");
     let second = cli(dir.path(), "ar", &["list"]);
