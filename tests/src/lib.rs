@@ -14,8 +14,10 @@
 //! never passes silently.
 
 pub mod app;
-pub mod faults;
 pub mod server;
+
+/// The fault-injecting proxy lives in `tadhkira-testkit` (shared with the soak).
+pub use tadhkira_testkit::faults;
 
 /// Path of a workspace binary of this build, or a panic that says how to build it.
 pub fn workspace_bin(name: &str) -> std::path::PathBuf {

@@ -67,6 +67,12 @@ pub fn spawn_server_pg() -> TestServer {
     TestServer::new(Some(pg))
 }
 
+/// Starts a server on the given PostgreSQL database (e.g. one of a private cluster,
+/// `tadhkira_testkit::postgres::PrivatePostgres`); dropped with the server.
+pub fn spawn_server_on_pg(pg: PgDatabase) -> TestServer {
+    TestServer::new(Some(pg))
+}
+
 impl TestServer {
     fn new(pg: Option<PgDatabase>) -> Self {
         Self::with_args(pg, Vec::new())
@@ -100,6 +106,12 @@ impl TestServer {
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr.expect("the server has started once")
+    }
+
+    /// The PostgreSQL database's URL when the server runs on PostgreSQL (`None` on
+    /// SQLite, whose file is `tadhkira.db` in [`TestServer::data_dir`]).
+    pub fn database_url(&self) -> Option<String> {
+        self.db.database_url.clone()
     }
 
     /// The server's data folder.
@@ -158,6 +170,54 @@ impl TestServer {
     pub fn restart(&mut self) {
         self.stop();
         self.start();
+    }
+
+    /// Runs a query answering one text column on the server's database, read while the
+    /// server runs: its SQLite file read-only, or its PostgreSQL database.
+    pub async fn query_texts(&self, sql: &str) -> Vec<String> {
+        use sqlx::Connection;
+        match &self.db.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url)
+                    .await
+                    .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+                sqlx::query_scalar(sql)
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            None => {
+                let path = self.data_dir().join("tadhkira.db");
+                let mut c = sqlx::SqliteConnection::connect(&format!(
+                    "sqlite://{}?mode=ro",
+                    path.display()
+                ))
+                .await
+                .expect("open the server's database");
+                sqlx::query_scalar(sql)
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
+    }
+
+    /// The mutation ids the server recorded as applied (`applied_mutations`).
+    pub async fn applied_mutation_ids(&self) -> std::collections::HashSet<uuid::Uuid> {
+        self.query_texts("SELECT id FROM applied_mutations")
+            .await
+            .iter()
+            .map(|s| uuid::Uuid::parse_str(s).expect("a mutation id"))
+            .collect()
+    }
+
+    /// `PRAGMA integrity_check` of the server's SQLite file (`"ok"` when intact), read
+    /// while it runs; `None` on PostgreSQL.
+    pub async fn sqlite_integrity(&self) -> Option<String> {
+        if self.db.database_url.is_some() {
+            return None;
+        }
+        Some(self.query_texts("PRAGMA integrity_check").await.join("; "))
     }
 
     /// Runs an admin subcommand (`["org", "create", "--name", "X"]`) against this

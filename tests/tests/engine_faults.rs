@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use tadhkira_client::api::Timeouts;
 use tadhkira_client::{Engine, NewTicketInput};
 use tadhkira_proto::{EventKind, FieldValue, Priority, Visibility};
-use tadhkira_tests::faults::{FaultProxy, Schedule};
+use tadhkira_tests::faults::{seed_from_env, FaultProxy, Schedule, SeedOnFailure};
 use tadhkira_tests::server::{
     open_device_with, spawn_server, spawn_server_pg, TestServer, PASSWORD,
 };
@@ -68,9 +68,15 @@ const CYCLE: [Priority; 4] = [
 
 async fn faults(server: TestServer, sqlite: bool) {
     server.demo();
-    let seed = env_u64("TADHKIRA_FAULT_SEED").unwrap_or_else(rand::random);
+    let seed = seed_from_env("engine_faults");
+    let _replay = SeedOnFailure {
+        what: format!(
+            "engine_faults ({})",
+            if sqlite { "SQLite" } else { "PostgreSQL" }
+        ),
+        seed,
+    };
     let seconds = env_u64("TADHKIRA_FAULT_SECONDS").unwrap_or(10);
-    eprintln!("fault schedule seed {seed} (replay with TADHKIRA_FAULT_SEED={seed})");
     let proxy = FaultProxy::start(
         server.addr(),
         Schedule {

@@ -19,6 +19,11 @@ pub struct TestArgs {
     /// Skip installing system packages and tools (they must already be there).
     #[arg(long)]
     no_setup: bool,
+    /// Run the reliability soak (issue 21) for N minutes on EACH database instead of
+    /// the bounded 60 s in all (sets TADHKIRA_SOAK_MINUTES; the soak then has no time
+    /// limit in nextest). Its figures are the line starting `reliability:`.
+    #[arg(long, value_name = "N")]
+    soak_minutes: Option<u64>,
 }
 
 /// What one step counted.
@@ -26,6 +31,9 @@ struct StepResult {
     name: String,
     passed: u64,
     failed: u64,
+    /// Lines of figures a suite printed for the summary (the reliability soak's
+    /// `reliability: faults N, kills N, …`).
+    figures: Vec<String>,
 }
 
 pub fn test(args: TestArgs) -> Result<i32> {
@@ -80,18 +88,26 @@ pub fn test(args: TestArgs) -> Result<i32> {
     // The file system's own clock (coarser than the system's), so a file written after
     // this moment never looks older than it.
     let exported_from = file_clock(&util::root().join("target/types-exported-from"));
-    results.push(counted(
-        "rust: nextest",
-        cargo()
-            .args(["nextest", "run", "--workspace", "--no-fail-fast"])
-            .env("TS_RS_EXPORT_DIR", &generated),
-    ));
+    let mut nextest = cargo();
+    nextest
+        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+        .env("TS_RS_EXPORT_DIR", &generated);
+    if let Some(minutes) = args.soak_minutes {
+        // The `soak` profile (.config/nextest.toml) lifts the soak's time limit.
+        nextest
+            .args(["--profile", "soak"])
+            .env("TADHKIRA_SOAK_MINUTES", minutes.to_string());
+    }
+    results.push(counted("rust: nextest", &mut nextest));
     results.push(check("generated TypeScript types are up to date", || {
         step("Generated TypeScript types");
         generated_types_current(&generated, exported_from?)
     }));
 
     println!("\n==> Summary ({} s)", started.elapsed().as_secs());
+    for line in results.iter().flat_map(|r| &r.figures) {
+        println!("  {line}");
+    }
     let (mut passed, mut failed) = (0, 0);
     for r in &results {
         let mark = if r.failed == 0 { "ok  " } else { "FAIL" };
@@ -158,6 +174,7 @@ fn check(name: &str, f: impl FnOnce() -> Result<()>) -> StepResult {
             name: name.into(),
             passed: 1,
             failed: 0,
+            figures: Vec::new(),
         },
         Err(e) => {
             eprintln!("xtask: {name}: {e:#}");
@@ -165,9 +182,20 @@ fn check(name: &str, f: impl FnOnce() -> Result<()>) -> StepResult {
                 name: name.into(),
                 passed: 0,
                 failed: 1,
+                figures: Vec::new(),
             }
         }
     }
+}
+
+/// The lines of figures in a runner's output: those starting with `reliability: `.
+fn figure_lines(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("reliability: "))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A step that runs a test runner; its own `N passed` / `M failed` counts are used.
@@ -191,6 +219,7 @@ fn counted(name: &str, cmd: &mut Command) -> StepResult {
                 name: name.into(),
                 passed,
                 failed,
+                figures: figure_lines(&output),
             }
         }
         Err(e) => {
@@ -199,6 +228,7 @@ fn counted(name: &str, cmd: &mut Command) -> StepResult {
                 name: name.into(),
                 passed: 0,
                 failed: 1,
+                figures: Vec::new(),
             }
         }
     }
@@ -297,6 +327,17 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn keeps_the_reliability_figures_for_the_summary() {
+        let out = "        PASS [ 90.1s] tadhkira-tests::reliability_soak a_soak\n\
+                   reliability: faults 12, kills 2, operations 900, lost 0, duplicated 0, integrity errors 0\n\
+                   reliability (SQLite): faults 6\n";
+        assert_eq!(
+            super::figure_lines(out),
+            ["reliability: faults 12, kills 2, operations 900, lost 0, duplicated 0, integrity errors 0"]
+        );
     }
 
     #[test]

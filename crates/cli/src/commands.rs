@@ -76,9 +76,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     };
     let engine = Engine::open(&dir, config).await?;
     engine.set_language(Some(i18n::locale().tag()));
+    tell_store_recovery(&engine).await;
     let code = dispatch(&cli, &engine).await;
     engine.close().await;
     code
+}
+
+/// When the local database was found damaged and rebuilt (issue 21), says so once, in
+/// plain words on stderr (what was kept, salvaged and lost), then forgets the report;
+/// the damaged copy stays where the words say.
+async fn tell_store_recovery(engine: &Engine) {
+    if let Ok(Some(report)) = engine.store_recovery().await {
+        let (title, body) = report.words(i18n::locale(), false);
+        eprintln!("{title}\n{body}");
+        if let Err(e) = engine.dismiss_store_recovery().await {
+            tracing::warn!(error = %e, "could not dismiss the recovery report");
+        }
+    }
 }
 
 /// Runs the command's function.

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::api::{ApiClient, PlainHttp, Timeouts};
 use crate::error::{EngineError, Result};
 use crate::model::{
-    Account, AlertSettings, Customer, EngineEvent, ListQuery, SyncReport, SyncState,
+    Account, AlertSettings, Customer, EngineEvent, ListQuery, StoreRecovery, SyncReport, SyncState,
     TicketListPage, TicketView,
 };
 use crate::notifier::{NoopNotifier, Notifier};
@@ -196,7 +196,17 @@ impl Engine {
         crate::staging::clear(&dir);
         // Copies handed to the system's application in an earlier run (viewing.rs).
         let _ = std::fs::remove_dir_all(dir.join("cache").join("open"));
-        let store = Store::open(&dir.join("local.db")).await?;
+        // A damaged file is kept aside and rebuilt, its outbox salvaged (store/recovery.rs);
+        // the report stays in the new store for the app and the CLI to show.
+        let (store, recovery) = Store::open_or_recover(&dir.join("local.db")).await?;
+        if let Some(r) = &recovery {
+            tracing::error!(
+                kept = %r.kept_copy,
+                salvaged = r.salvaged,
+                unreadable = r.unreadable.len(),
+                "the local database was damaged and has been rebuilt"
+            );
+        }
         let client_id = store.client_id().await?;
         let session = Arc::new(Session {
             account,
@@ -490,6 +500,18 @@ impl Engine {
     /// make it run a second round right after this one, with nothing new to do.
     pub async fn sync_now(&self) -> Result<SyncReport> {
         crate::sync::sync_round(self).await
+    }
+
+    /// The report of the last time the account's local database was found damaged at
+    /// start and rebuilt (what was kept, salvaged and lost), until dismissed; worded for
+    /// people by [`StoreRecovery::words`].
+    pub async fn store_recovery(&self) -> Result<Option<StoreRecovery>> {
+        self.session()?.store.store_recovery().await
+    }
+
+    /// Forgets the recovery report once the user has read it (the damaged copy stays).
+    pub async fn dismiss_store_recovery(&self) -> Result<()> {
+        self.session()?.store.dismiss_store_recovery().await
     }
 
     /// `PRAGMA integrity_check` of the account's store (`"ok"` when intact).

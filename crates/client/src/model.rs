@@ -425,3 +425,24 @@ pub struct ArticleHit {
     /// A short plain-text extract of the body around the first match, in segments.
     pub snippet: Vec<TextSegment>,
 }
+
+/// What happened when the account's local database could not be read at start (issue
+/// 21): the damaged file was kept aside, a fresh database was made (the next sync
+/// downloads everything again), and every outbox entry that could still be read was
+/// put back in the queue. Kept in the store until the user dismisses it
+/// ([`crate::Engine::dismiss_store_recovery`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StoreRecovery {
+    /// When the damage was found.
+    pub at: DateTime<Utc>,
+    /// What SQLite (or the file's header) said was wrong.
+    pub reason: String,
+    /// Where the damaged file was kept (its `-wal` beside it, when there was one).
+    pub kept_copy: String,
+    /// Outbox entries read back and queued (or kept rejected) again.
+    pub salvaged: u32,
+    /// The entries that could not be read, each described as well as the damage
+    /// allows (`entry 12: create_ticket on …`, `entry 13`, or the whole outbox).
+    pub unreadable: Vec<String>,
+}

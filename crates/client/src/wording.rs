@@ -119,6 +119,42 @@ pub(crate) fn word_event_alert(catalogue: &Catalogue, e: &PulledEventAlert) -> A
     }
 }
 
+impl crate::model::StoreRecovery {
+    /// The report in plain words in `locale`: a title, and a body that says what
+    /// happened, where the damaged file is kept, what was saved and what was lost.
+    /// `gui`: wrap each variable in Unicode isolation marks for text laid out by a
+    /// window (see [`Catalogue::isolated`]); plain text for a terminal.
+    pub fn words(&self, locale: tadhkira_i18n::Locale, gui: bool) -> (String, String) {
+        let catalogue = if gui {
+            Catalogue::isolated(locale)
+        } else {
+            Catalogue::get(locale)
+        };
+        let title = catalogue.text("store-recovered-title", &[]);
+        let mut body = vec![
+            catalogue.text(
+                "store-recovered-body",
+                &[
+                    ("reason", Arg::from(&self.reason)),
+                    ("copy", Arg::from(&self.kept_copy)),
+                ],
+            ),
+            catalogue.text(
+                "store-recovered-salvaged",
+                &[("count", Arg::from(self.salvaged))],
+            ),
+        ];
+        if !self.unreadable.is_empty() {
+            let separator = catalogue.text("notification-list-separator", &[]);
+            body.push(catalogue.text(
+                "store-recovered-lost",
+                &[("list", Arg::from(self.unreadable.join(&separator)))],
+            ));
+        }
+        (title, body.join(" "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +230,41 @@ mod tests {
     #[test]
     fn no_messages_no_alert() {
         assert_eq!(word_alert(Catalogue::get(Locale::En), &[]), None);
+    }
+
+    #[test]
+    fn a_rebuilt_store_is_told_in_plain_words_in_both_languages() {
+        let mut r = crate::model::StoreRecovery {
+            at: chrono::Utc::now(),
+            reason: "file is not a database".into(),
+            kept_copy: "/data/local.db.damaged-20261206T042200.000Z".into(),
+            salvaged: 2,
+            unreadable: vec!["entry 7".into(), "entries 9 to 12".into()],
+        };
+        let (title, body) = r.words(Locale::En, false);
+        assert_eq!(
+            title,
+            "Your local data could not be read and has been rebuilt"
+        );
+        assert!(body.contains("(file is not a database)"), "{body}");
+        assert!(body.contains("kept at /data/local.db.damaged-"), "{body}");
+        assert!(
+            body.contains("2 unsent changes were saved and will be sent."),
+            "{body}"
+        );
+        assert!(
+            body.ends_with("could not be read and are lost: entry 7, entries 9 to 12"),
+            "{body}"
+        );
+        let (title, body) = r.words(Locale::Ar, true);
+        assert_eq!(title, "تعذّرت قراءة بياناتك المحلية فأُعيد بناؤها");
+        let body = plain(&body);
+        assert!(body.contains("حُفظ تغييران غير مُرسلين وسيُرسلان."), "{body}");
+        assert!(body.contains("/data/local.db.damaged-"), "{body}");
+        assert!(body.ends_with("entry 7، entries 9 to 12"), "{body}");
+        r.unreadable.clear();
+        r.salvaged = 0;
+        let (_, body) = r.words(Locale::En, false);
+        assert!(body.ends_with("No unsent changes were waiting."), "{body}");
     }
 }

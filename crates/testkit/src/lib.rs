@@ -7,12 +7,18 @@
 //! - [`desktop`]: a temporary home with XDG folders, an Xvfb display and a session bus,
 //!   where the desktop app can run without a screen;
 //! - [`process`]: children stopped by process id when dropped, a child's first line,
-//!   the tools needed on `PATH`.
+//!   the tools needed on `PATH`;
+//! - [`postgres`]: a private PostgreSQL cluster a test may restart or crash without
+//!   touching the machine's shared server;
+//! - [`faults`]: a fault-injecting TCP proxy on loopback, with a seeded schedule that
+//!   `TADHKIRA_FAULT_SEED` replays.
 //!
 //! Failures are `anyhow` errors that name what is missing; the suites turn them into
 //! panics, the bench reports them.
 
 pub mod desktop;
+pub mod faults;
+pub mod postgres;
 pub mod process;
 pub mod server;
 

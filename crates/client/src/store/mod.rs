@@ -12,6 +12,7 @@ mod files;
 mod list;
 mod local;
 mod outbox;
+pub(crate) mod recovery;
 mod search;
 mod terms;
 mod tickets;
@@ -28,6 +29,7 @@ use crate::error::Result;
 
 pub(crate) use apply::PulledAlert;
 pub(crate) use event_alerts::PulledEventAlert;
+pub(crate) use recovery::Opening;
 
 /// Handle on one account's database. Every query and transaction of the engine is a
 /// method here (or in this module's children, which share the pool); the engine above
@@ -40,7 +42,16 @@ pub(crate) struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings it to the newest schema.
     pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str("sqlite://")?
+        Self::open_classified(path)
+            .await
+            .map_err(Opening::into_error)
+    }
+
+    /// [`Store::open`], telling a damaged file (SQLite says corrupt or not a database)
+    /// from every other failure, for [`recovery`].
+    pub(crate) async fn open_classified(path: &Path) -> std::result::Result<Self, Opening> {
+        let opts = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(Opening::classify)?
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -53,21 +64,37 @@ impl Store {
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(opts)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+            .await
+            .map_err(Opening::classify)?;
+        let store = Self { pool };
+        match store.finish_opening(path).await {
+            Ok(()) => Ok(store),
+            Err(e) => {
+                store.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn finish_opening(&self, path: &Path) -> std::result::Result<(), Opening> {
+        match sqlx::migrate!("./migrations").run(&self.pool).await {
+            Ok(()) => {}
+            Err(sqlx::migrate::MigrateError::Execute(e)) => return Err(Opening::classify(e)),
+            Err(e) => return Err(Opening::Other(e.into())),
+        }
         // The query planner needs table statistics to pick the selective index for a
         // filtered list (without them a status + priority filter over 100k tickets walked
         // the priority index and read every row: ~1 s instead of ~1 ms). A bounded
         // ANALYZE keeps this to milliseconds whatever the size.
         sqlx::query("PRAGMA analysis_limit = 1000")
-            .execute(&pool)
-            .await?;
+            .execute(&self.pool)
+            .await
+            .map_err(Opening::classify)?;
         sqlx::query("PRAGMA optimize = 0x10002")
-            .execute(&pool)
-            .await?;
-        let store = Self { pool };
-        store.ensure_client_id(path).await?;
-        Ok(store)
+            .execute(&self.pool)
+            .await
+            .map_err(Opening::classify)?;
+        self.ensure_client_id(path).await.map_err(Opening::Other)
     }
 
     /// Refreshes the planner's statistics after a large change (the first sync, a big
@@ -156,8 +183,12 @@ mod list_tests;
 #[cfg(test)]
 mod migration_tests;
 #[cfg(test)]
+mod outbox_props;
+#[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
 mod pull_tests;
+#[cfg(test)]
+mod recovery_tests;
 #[cfg(test)]
 mod tests;

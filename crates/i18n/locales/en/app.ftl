@@ -59,3 +59,17 @@ notification-escalated-body = { $actor }: { $reason }
 # A customer reopened a solved ticket.
 notification-reopened-title = { $ticket } reopened: { $title }
 notification-reopened-body = { $actor } says it is not resolved yet.
+
+## Issue 21: the account's local database could not be read at start and was rebuilt
+## (the engine's report; the app and the CLI show it).
+
+store-recovered-title = Your local data could not be read and has been rebuilt
+# $reason: what was wrong, as the database said it; $copy: where the damaged file is kept.
+store-recovered-body = Tadhkira could not read this computer's copy of your tickets ({ $reason }). The damaged file is kept at { $copy }. Your tickets will be downloaded again from the helpdesk at the next sync.
+store-recovered-salvaged = { $count ->
+    [0] No unsent changes were waiting.
+    [one] 1 unsent change was saved and will be sent.
+   *[other] { $count } unsent changes were saved and will be sent.
+}
+# $list: the entries, joined by notification-list-separator.
+store-recovered-lost = These unsent changes could not be read and are lost: { $list }

@@ -11,6 +11,11 @@
 //!
 //! The proxy runs on the caller's tokio runtime. [`FaultProxy::heal`] turns faults off
 //! (new connections pass through) so a test can let every client converge at the end.
+//!
+//! Replaying: [`seed_from_env`] takes the seed from `TADHKIRA_FAULT_SEED` (else a random
+//! one) and prints it; keep a [`SeedOnFailure`] alive for the run and a failing test
+//! prints the seed again beside its panic. The same seed draws the same faults in the
+//! same order of connections (the timing of a loaded machine may still differ).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,6 +26,50 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// The environment variable that replays a schedule.
+pub const SEED_VAR: &str = "TADHKIRA_FAULT_SEED";
+
+/// Reads a seed as `TADHKIRA_FAULT_SEED` gives it: `None` (unset) draws a random one; a
+/// value that is not a whole number is an error naming the variable, never a silent
+/// random run.
+pub fn parse_seed(value: Option<&str>) -> Result<u64, String> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(rand::random()),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{SEED_VAR}={v:?} is not a whole number (0 to 2^64-1)")),
+    }
+}
+
+/// The seed of this run, from `TADHKIRA_FAULT_SEED` or random, printed to stderr with
+/// how to replay it; panics when the variable holds something else than a number.
+pub fn seed_from_env(what: &str) -> u64 {
+    let seed =
+        parse_seed(std::env::var(SEED_VAR).ok().as_deref()).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{what}: fault schedule seed {seed} (replay with {SEED_VAR}={seed})");
+    seed
+}
+
+/// Prints the seed again when dropped during a panic: the line then sits beside the
+/// failure in the test's output instead of at its start.
+pub struct SeedOnFailure {
+    /// What ran (the test's name).
+    pub what: String,
+    /// Its seed.
+    pub seed: u64,
+}
+
+impl Drop for SeedOnFailure {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "{} FAILED with fault schedule seed {}: replay with {SEED_VAR}={}",
+                self.what, self.seed, self.seed
+            );
+        }
+    }
+}
 
 /// What the proxy does to one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -429,6 +478,20 @@ mod tests {
                 .ok();
         });
         addr
+    }
+
+    #[test]
+    fn a_seed_is_a_number_or_a_clear_error() {
+        assert_eq!(parse_seed(Some("42")), Ok(42));
+        assert_eq!(parse_seed(Some(" 7 ")), Ok(7));
+        let e = parse_seed(Some("forty")).unwrap_err();
+        assert!(
+            e.contains("TADHKIRA_FAULT_SEED") && e.contains("forty"),
+            "{e}"
+        );
+        assert!(parse_seed(Some("-1")).is_err());
+        // Unset: a random seed each time (two equal draws in a row: 1 in 2^64).
+        assert_ne!(parse_seed(None).unwrap(), parse_seed(None).unwrap());
     }
 
     #[test]
