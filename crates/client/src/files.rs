@@ -314,38 +314,50 @@ impl crate::Engine {
             )));
         }
         let s = self.session()?;
-        let mut resp = s.api.download_attachment(found.id).await?;
-        let temp = target.with_file_name(format!(".{}.part", Uuid::now_v7().simple()));
-        let mut file = std::fs::File::create(&temp)?;
-        let mut hasher = Sha256::new();
-        let written = async {
-            while let Some(chunk) = resp
-                .chunk()
-                .await
-                .map_err(|e| EngineError::Offline(e.to_string()))?
-            {
-                hasher.update(&chunk);
-                file.write_all(&chunk)?;
-            }
-            file.sync_all()?;
-            Ok::<_, EngineError>(())
-        }
-        .await;
-        let digest = hex::encode(hasher.finalize());
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(e);
-        }
-        if digest != found.sha256 {
-            let _ = std::fs::remove_file(&temp);
-            return Err(EngineError::Incompatible(format!(
-                "{} arrived damaged (its SHA-256 does not match)",
-                found.name
-            )));
-        }
-        std::fs::rename(&temp, &target)?;
+        download_verified(&s.api, found.id, &found.sha256, &found.name, &target).await?;
         Ok(target)
     }
+}
+
+/// Downloads attachment `id` to `target` through a temporary file beside it: written,
+/// fsynced, checked against `sha256`, then renamed into place. On any failure nothing is
+/// left behind; `name` names the file in the error.
+pub(crate) async fn download_verified(
+    api: &ApiClient,
+    id: Uuid,
+    sha256: &str,
+    name: &str,
+    target: &Path,
+) -> Result<()> {
+    let mut resp = api.download_attachment(id).await?;
+    let temp = target.with_file_name(format!(".{}.part", Uuid::now_v7().simple()));
+    let mut file = std::fs::File::create(&temp)?;
+    let mut hasher = Sha256::new();
+    let written = async {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| EngineError::Offline(e.to_string()))?
+        {
+            hasher.update(&chunk);
+            file.write_all(&chunk)?;
+        }
+        file.sync_all()?;
+        Ok::<_, EngineError>(())
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
+    if hex::encode(hasher.finalize()) != sha256 {
+        let _ = std::fs::remove_file(&temp);
+        return Err(EngineError::Incompatible(format!(
+            "{name} arrived damaged (its SHA-256 does not match)"
+        )));
+    }
+    std::fs::rename(&temp, target)?;
+    Ok(())
 }
 
 #[cfg(test)]

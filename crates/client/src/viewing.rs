@@ -11,7 +11,7 @@
 //! bytes are (a text file named `run.desktop` opens as `run.desktop.txt`), so the
 //! system never runs or renders as a page what was sent as a log.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -171,35 +171,7 @@ impl Engine {
         }
         let folder = cached.parent().map(Path::to_path_buf).unwrap_or_default();
         std::fs::create_dir_all(&folder)?;
-        let mut resp = s.api.download_attachment(found.id).await?;
-        let temp = folder.join(format!(".{}.part", Uuid::now_v7().simple()));
-        let mut file = std::fs::File::create(&temp)?;
-        let mut hasher = Sha256::new();
-        let written = async {
-            while let Some(chunk) = resp
-                .chunk()
-                .await
-                .map_err(|e| EngineError::Offline(e.to_string()))?
-            {
-                hasher.update(&chunk);
-                file.write_all(&chunk)?;
-            }
-            file.sync_all()?;
-            Ok::<_, EngineError>(())
-        }
-        .await;
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(e);
-        }
-        if hex::encode(hasher.finalize()) != hex {
-            let _ = std::fs::remove_file(&temp);
-            return Err(EngineError::Incompatible(format!(
-                "{} arrived damaged (its SHA-256 does not match)",
-                found.name
-            )));
-        }
-        std::fs::rename(&temp, &cached)?;
+        crate::files::download_verified(&s.api, found.id, hex, &found.name, &cached).await?;
         Ok(cached)
     }
 
