@@ -221,6 +221,19 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
         .to_owned();
     assert!(dunes_row.contains("Active until"), "renewed: {dunes_row}");
     app.screenshot_if_asked("admin-organisations-en-light");
+    // The same screen in Arabic and dark: the renewal's history reads right to left.
+    app.select(r#"[data-testid="language"]"#, "ar").await;
+    app.select(r#"[data-testid="theme"]"#, "dark").await;
+    until_text(
+        &app,
+        "the organisation screen in Arabic",
+        r#"[data-testid="agreement-history"]"#,
+        note,
+    )
+    .await;
+    app.screenshot_if_asked("admin-organisations-ar-dark");
+    app.select(r#"[data-testid="language"]"#, "en").await;
+    app.select(r#"[data-testid="theme"]"#, "light").await;
 
     // The server took it: the held ticket, sent again, is accepted and numbered.
     dunes

@@ -170,13 +170,16 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
     scroll_to_top(&app).await;
     app.screenshot_if_asked("admin-policy-en-light");
 
-    // The customer's device reads the version in effect (what their support-policy
-    // screen shows), with the hours as the admin set them.
+    // The customer's device holds the version in effect once it pulled (what their
+    // support-policy screen shows, offline too), with the hours as the admin set them.
+    sara.engine.sync_now().await.expect("sync");
     let policy = sara
         .engine
-        .response_targets()
+        .support_policy()
         .await
-        .expect("a customer may read the targets");
+        .expect("the customer's support policy")
+        .targets
+        .expect("the pulled response policy");
     assert_eq!(policy.version, 2);
     assert_eq!(policy.targets.urgent.first_response_minutes, 30);
     assert_eq!(policy.targets.urgent.resolution_minutes, 360);

@@ -151,6 +151,14 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
         policy.contains("الأجهزة الشخصية غير المدرجة في الاشتراك"),
         "{policy}"
     );
+    // The response targets in effect, from the store as well.
+    let targets = app
+        .inner_text(r#"[data-testid="policy-targets-table"]"#)
+        .await;
+    assert!(
+        targets.contains("أول ردّ خلال") && targets.contains("عاجلة"),
+        "{targets}"
+    );
     app.screenshot_if_asked("support-policy-ar-dark");
     app.close().await;
 }

@@ -3,10 +3,13 @@
 //! has not accepted the version in force cannot file without accepting it, and the
 //! acceptance queued offline is recorded once when the server is back; the first-line
 //! checklists are there offline; staff resolve a ticket as outside the terms and the
-//! customer's store gets the exclusion in both languages.
+//! customer's store gets the exclusion in both languages. The response targets in
+//! effect are in the store too; a ticket filed before a new version reached the app is
+//! refused by the server, stays in the outbox with the reason, and goes through once
+//! the customer accepts the new version with it.
 
-use tadhkira_client::{EngineError, NewTicketInput};
-use tadhkira_proto::{EventKind, Status};
+use tadhkira_client::{EngineError, NewTicketInput, OutboxState};
+use tadhkira_proto::{ErrorCode, EventKind, Mutation, Status};
 use tadhkira_tests::server::spawn_server;
 
 fn input(title: &str, terms_version: Option<i64>) -> NewTicketInput {
@@ -59,6 +62,13 @@ async fn the_support_policy_works_offline_and_a_new_organisation_accepts_the_ter
         .as_str()
         .contains("Sunday to Thursday"));
     assert_eq!(terms.content.exclusions.len(), 5);
+    // The response targets in effect, pulled like the terms.
+    let targets = policy.targets.clone().expect("the response policy, pulled");
+    assert_eq!(targets.version, 1);
+    assert!(
+        targets.targets.urgent.first_response_minutes < targets.targets.low.first_response_minutes,
+        "{targets:?}"
+    );
     let org = policy.organisation.clone().expect("their organisation");
     assert_eq!(org.name, "Delta Freight");
     assert_eq!(
@@ -175,4 +185,64 @@ async fn the_support_policy_works_offline_and_a_new_organisation_accepts_the_ter
         .expect("the reason reached the customer");
     assert_eq!(reason.0, "Personal devices not listed in the subscription");
     assert_eq!(reason.1, "الأجهزة الشخصية غير المدرجة في الاشتراك");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_filed_before_a_new_version_reached_the_app_waits_until_it_is_accepted() {
+    let server = spawn_server();
+    server.demo();
+    let nile = server.device("customer@nile.example").await;
+    let admin = server.device("admin@tadhkira.example").await;
+
+    // Nile accepted version 1: the app asks nothing (it has not heard of version 2).
+    let ticket = nile
+        .engine
+        .create_ticket(input("Printer prints blank pages", None))
+        .await
+        .expect("filed");
+    let api = admin.engine.admin_api().expect("admin");
+    let in_force = api
+        .admin_terms()
+        .await
+        .expect("terms")
+        .published
+        .expect("version 1");
+    api.admin_save_terms_draft(&in_force.content)
+        .await
+        .expect("draft");
+    let v2 = api.admin_publish_terms().await.expect("published");
+    assert_eq!(v2.version, 2);
+
+    // The server holds the ticket to version 2: it stays in the outbox with the reason.
+    nile.engine.sync_now().await.expect("sync");
+    let outbox = nile.engine.outbox().await.expect("outbox");
+    let item = outbox
+        .iter()
+        .find(|i| i.ticket_id == ticket)
+        .expect("the ticket is still in the outbox");
+    assert_eq!(item.state, OutboxState::Rejected, "{item:?}");
+    let code = item.error.as_ref().map(|e| e.code);
+    assert_eq!(code, Some(ErrorCode::TermsNotAccepted), "{item:?}");
+    let policy = nile.engine.support_policy().await.expect("policy");
+    assert_eq!(policy.terms.as_ref().map(|t| t.version), Some(2));
+    assert!(policy.must_accept, "{policy:?}");
+
+    // Accepting version 2 with it sends it again; the server takes it and records it.
+    let Mutation::CreateTicket(mut filed) = item.mutation.clone() else {
+        panic!("a ticket: {item:?}");
+    };
+    filed.terms_version = Some(2);
+    nile.engine
+        .resend(item.id, Some(Mutation::CreateTicket(filed)))
+        .await
+        .expect("resent");
+    let report = nile.engine.sync_now().await.expect("sync");
+    assert_eq!(report.accepted, 1, "{report:?}");
+    assert!(nile.engine.outbox().await.expect("outbox").is_empty());
+    let policy = nile.engine.support_policy().await.expect("policy");
+    assert_eq!(
+        policy.accepted.map(|a| (a.version, a.ticket_id)),
+        Some((2, ticket))
+    );
+    assert!(!policy.must_accept);
 }

@@ -19,13 +19,6 @@ impl Engine {
         Ok(s.api.clone())
     }
 
-    /// The response targets and business hours in effect for new tickets, for anyone
-    /// signed in (needs the network; issue 16's support-policy screen shows them).
-    pub async fn response_targets(&self) -> Result<tadhkira_proto::ResponsePolicy> {
-        let s = self.session()?;
-        Ok(s.api.policy_targets().await?)
-    }
-
     /// Changes the signed-in user's own password (needs the network).
     pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
         let s = self.session()?;

@@ -1,12 +1,13 @@
 //! The support terms on the engine, all from the local store (so offline too): the
-//! customer's Support policy, whether their next ticket must carry the acceptance of a
+//! customer's Support policy (with the response targets in effect), whether their next ticket must carry the acceptance of a
 //! new version, the first-line checklists of the new-ticket form, and "outside the
 //! support terms" (staff; queued in the outbox like any change).
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tadhkira_proto::{
-    Checklist, Mutation, Organisation, OutOfScope, Role, SupportTerms, TermsAcceptance,
+    Checklist, Mutation, Organisation, OutOfScope, ResponsePolicy, Role, SupportTerms,
+    TermsAcceptance,
 };
 use uuid::Uuid;
 
@@ -29,6 +30,9 @@ pub struct SupportPolicy {
     /// The user is a customer, `terms` exists, and neither of the two above: their
     /// next ticket must carry the acceptance (the form asks for it).
     pub must_accept: bool,
+    /// The response targets and business hours in effect for new tickets (the same for
+    /// every organisation), as last pulled; none before the first pull.
+    pub targets: Option<ResponsePolicy>,
 }
 
 impl Engine {
@@ -56,6 +60,7 @@ impl Engine {
             accepted,
             acceptance_queued,
             must_accept,
+            targets: s.store.response_policy().await?,
         })
     }
 

@@ -51,11 +51,15 @@ pub enum ErrorCode {
     /// A file's content is not of a type the server accepts (judged by its bytes,
     /// never by its name).
     UnsupportedType,
+    /// A customer's ticket was filed without accepting the version of the support
+    /// terms in force, which their organisation has not accepted yet: accept it and
+    /// send the ticket again.
+    TermsNotAccepted,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order (the pinned list).
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::Invalid,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -72,6 +76,7 @@ impl ErrorCode {
         ErrorCode::CursorAhead,
         ErrorCode::PasswordChangeRequired,
         ErrorCode::UnsupportedType,
+        ErrorCode::TermsNotAccepted,
     ];
 
     /// The code as it appears on the wire.
@@ -93,6 +98,7 @@ impl ErrorCode {
             ErrorCode::CursorAhead => "cursor_ahead",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::UnsupportedType => "unsupported_type",
+            ErrorCode::TermsNotAccepted => "terms_not_accepted",
         }
     }
 
@@ -165,7 +171,8 @@ mod tests {
                 "reopen_window_passed",
                 "cursor_ahead",
                 "password_change_required",
-                "unsupported_type"
+                "unsupported_type",
+                "terms_not_accepted"
             ]
         );
         for c in ErrorCode::ALL {

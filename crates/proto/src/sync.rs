@@ -18,8 +18,8 @@ use uuid::Uuid;
 use crate::{
     check_attachment_refs, check_clean_text, Article, AttachmentRef, Channel, Checklist, Contact,
     Deflection, Description, ErrorCode, FieldError, Message, MessageBody, OutOfScope, Priority,
-    ShortText, Status, SupportTerms, TermsAcceptance, Ticket, TicketEvent, TicketField,
-    TicketTitle, Tier, Visibility,
+    ResponsePolicy, ShortText, Status, SupportTerms, TermsAcceptance, Ticket, TicketEvent,
+    TicketField, TicketTitle, Tier, Visibility,
 };
 
 /// Most mutations accepted in one push.
@@ -73,7 +73,9 @@ pub struct NewTicket {
     pub attachments: Vec<AttachmentRef>,
     /// The version of the support terms the filer accepted with this ticket (asked
     /// before an organisation's first ticket under a new version); recorded once per
-    /// organisation and version. Absent from older clients' JSON: none.
+    /// organisation and version. A customer's own ticket without it, while their
+    /// organisation has not accepted the newest version, is refused
+    /// `terms_not_accepted`. Absent from older clients' JSON: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     // A version number fits a JS number; JSON cannot carry a bigint.
     #[cfg_attr(feature = "ts", ts(optional = nullable, as = "Option<i32>"))]
@@ -362,6 +364,9 @@ pub enum Entity {
     Checklist(Checklist),
     /// An organisation accepted a version of the terms (to that organisation and staff).
     TermsAccepted(TermsAcceptance),
+    /// The version of the response policy in effect (targets and business hours), to
+    /// everyone: the customer's Support policy screen shows it offline.
+    ResponsePolicy(ResponsePolicy),
 }
 
 /// The id of an article withdrawn from the caller's view.

@@ -12,7 +12,12 @@
 //!   [`crate::NewTicket::terms_version`], which the filer ticked in the form; the server
 //!   records one [`TermsAcceptance`] per organisation and version (the ticket's
 //!   mutation id makes a retry harmless) and sends it to that organisation's clients
-//!   and to staff ([`crate::Entity::TermsAccepted`]).
+//!   and to staff ([`crate::Entity::TermsAccepted`]). The server holds every customer's
+//!   own ticket to it: until the organisation accepted the newest version, a ticket
+//!   that does not carry it is refused [`crate::ErrorCode::TermsNotAccepted`] (an app
+//!   that filed before the version reached it keeps the ticket in its outbox and
+//!   offers to accept and send it again). Tickets staff file for a customer and
+//!   messages from a channel are not held.
 //! - **Outside the support terms**: staff resolve a ticket naming the exclusion it falls
 //!   under ([`OutOfScope`], a mutation through the outbox); the ticket's timeline keeps
 //!   the exclusion's label in both languages, so the customer reads it in theirs.

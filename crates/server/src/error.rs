@@ -130,7 +130,8 @@ impl AppError {
             ErrorCode::Unauthorized | ErrorCode::BadCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden
             | ErrorCode::ReopenWindowPassed
-            | ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            | ErrorCode::PasswordChangeRequired
+            | ErrorCode::TermsNotAccepted => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::SubscriptionInactive => StatusCode::PAYMENT_REQUIRED,
             ErrorCode::DependsOnRejected | ErrorCode::Conflict | ErrorCode::CursorAhead => {

@@ -43,6 +43,8 @@ impl Application {
         let url = config.effective_database_url();
         tracing::info!(database = ?url, "connecting");
         let store = Store::connect_with(&url, config.settings.database).await?;
+        // Every client pulls the response policy in effect (version 1 on a new database).
+        store.publish_policy(&config.settings.sla).await?;
         let listener = TcpListener::bind(config.bind).await?;
         let settings = config.settings;
         // A channel whose secrets cannot be read stops start-up with where they should be.

@@ -3,6 +3,7 @@ import type { Article } from "./Article";
 import type { ArticleWithdrawn } from "./ArticleWithdrawn";
 import type { Checklist } from "./Checklist";
 import type { Message } from "./Message";
+import type { ResponsePolicy } from "./ResponsePolicy";
 import type { SupportTerms } from "./SupportTerms";
 import type { TermsAcceptance } from "./TermsAcceptance";
 import type { Ticket } from "./Ticket";
@@ -11,4 +12,4 @@ import type { TicketEvent } from "./TicketEvent";
 /**
  * The current state of something that changed.
  */
-export type Entity = { "kind": "ticket", "data": Ticket } | { "kind": "message", "data": Message } | { "kind": "event", "data": TicketEvent } | { "kind": "article", "data": Article } | { "kind": "article_withdrawn", "data": ArticleWithdrawn } | { "kind": "support_terms", "data": SupportTerms } | { "kind": "checklist", "data": Checklist } | { "kind": "terms_accepted", "data": TermsAcceptance };
+export type Entity = { "kind": "ticket", "data": Ticket } | { "kind": "message", "data": Message } | { "kind": "event", "data": TicketEvent } | { "kind": "article", "data": Article } | { "kind": "article_withdrawn", "data": ArticleWithdrawn } | { "kind": "support_terms", "data": SupportTerms } | { "kind": "checklist", "data": Checklist } | { "kind": "terms_accepted", "data": TermsAcceptance } | { "kind": "response_policy", "data": ResponsePolicy };

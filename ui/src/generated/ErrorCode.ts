@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error codes, serialised in `snake_case`.
  */
-export type ErrorCode = "invalid" | "unauthorized" | "forbidden" | "not_found" | "subscription_inactive" | "depends_on_rejected" | "conflict" | "rate_limited" | "too_large" | "bad_credentials" | "internal" | "busy" | "reopen_window_passed" | "cursor_ahead" | "password_change_required" | "unsupported_type";
+export type ErrorCode = "invalid" | "unauthorized" | "forbidden" | "not_found" | "subscription_inactive" | "depends_on_rejected" | "conflict" | "rate_limited" | "too_large" | "bad_credentials" | "internal" | "busy" | "reopen_window_passed" | "cursor_ahead" | "password_change_required" | "unsupported_type" | "terms_not_accepted";

@@ -42,6 +42,8 @@ attachments: Array<AttachmentRef>,
 /**
  * The version of the support terms the filer accepted with this ticket (asked
  * before an organisation's first ticket under a new version); recorded once per
- * organisation and version. Absent from older clients' JSON: none.
+ * organisation and version. A customer's own ticket without it, while their
+ * organisation has not accepted the newest version, is refused
+ * `terms_not_accepted`. Absent from older clients' JSON: none.
  */
 terms_version?: number | null, };

@@ -91,3 +91,23 @@ export function targetState(
   if (seconds > 0) return { state: 'due', kind, at, inText: dueIn(seconds) };
   return { state: 'overdue', kind, at, byText: duration(seconds) };
 }
+
+/** "4 hours" / "٤ ساعات", "30 minutes", "1.5 hours": a response target's length, exact
+ * (never rounded to a larger unit, as a promise to a customer must not be). */
+export function targetLength(minutes: number): string {
+  const hours = minutes >= 60;
+  return new Intl.NumberFormat(locale(), {
+    style: 'unit',
+    unit: hours ? 'hour' : 'minute',
+    unitDisplay: 'long',
+    maximumFractionDigits: 2,
+    numberingSystem: digits(),
+  }).format(hours ? minutes / 60 : minutes);
+}
+
+/** "8:00 AM" / "٨:٠٠ ص": a local time of day given as `HH:MM` (business hours). */
+export function timeOfDay(hhmm: string): string {
+  const [h, m] = hhmm.split(':').map(Number);
+  const at = new Date(Date.UTC(2024, 0, 1, (h ?? 0) % 24, m ?? 0));
+  return new Intl.DateTimeFormat(locale(), { timeStyle: 'short', timeZone: 'UTC', numberingSystem: digits() }).format(at);
+}

@@ -317,7 +317,7 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     check_contact: { ok: [] },
     related_articles: { ok: [] },
     // Issue 16: no terms published, no checklists (the form asks the built-in checks).
-    support_policy: { ok: { terms: null, organisation: account.organisation, accepted: null, acceptance_queued: false, must_accept: false } },
+    support_policy: { ok: { terms: null, organisation: account.organisation, accepted: null, acceptance_queued: false, must_accept: false, targets: null } },
     checklists: { ok: [] },
     ...extra,
   };

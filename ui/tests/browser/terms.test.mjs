@@ -1,7 +1,9 @@
 // The support terms in headless Chromium with the Tauri commands stubbed (issue 16):
 // the customer's Support policy in English and Arabic (their terms, the named
-// exclusions, the subscription's end, the targets' slot); the acceptance asked before
-// the organisation's first ticket under a new version; the first-line checklist of the
+// exclusions, the subscription's end, the response targets and business hours in
+// effect); the acceptance asked before the organisation's first ticket under a new
+// version, and after the server refused a ticket for it (accept and send again from the
+// outbox); the first-line checklist of the
 // category typed; staff resolving a ticket as outside the terms and the customer reading
 // why in their language; the admin editing and publishing the terms and a checklist.
 // No serious accessibility violations in ar/en × light/dark.
@@ -46,7 +48,17 @@ const ACCEPTED = {
   ticket_id: TICKET.id,
 };
 
-const policy = (over = {}) => ({ terms: TERMS, organisation: CUSTOMER.organisation, accepted: ACCEPTED, acceptance_queued: false, must_accept: false, ...over });
+const target = (first, resolution) => ({ first_response_minutes: first, resolution_minutes: resolution });
+
+/** The response policy in effect: business hours in Riyadh, one holiday. */
+const TARGETS = {
+  version: 3,
+  targets: { urgent: target(30, 240), high: target(120, 960), normal: target(480, 2400), low: target(1440, 4800) },
+  business_hours: { time_zone: 'Asia/Riyadh', days: ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday'], opens: '08:00', closes: '16:30', holidays: ['2026-12-18'] },
+  effective_from: '2026-11-20T06:00:00Z',
+};
+
+const policy = (over = {}) => ({ terms: TERMS, organisation: CUSTOMER.organisation, accepted: ACCEPTED, acceptance_queued: false, must_accept: false, targets: TARGETS, ...over });
 
 const CHECKLISTS = [
   {
@@ -88,7 +100,14 @@ describe('support terms', () => {
       'Personal devices not listed in the subscription',
       'Training beyond how-to questions',
     ]);
-    assert.match(await page.getByTestId('policy-targets-slot').innerText(), /Response targets/);
+    // The targets of each priority, exact, and the hours their clocks count in.
+    assert.match(await page.getByTestId('policy-targets-clock').innerText(), /counted in business hours only/);
+    assert.match(await page.getByTestId('policy-target-urgent').innerText(), /Urgent\s+30 minutes\s+4 hours/);
+    assert.match(await page.getByTestId('policy-target-high').innerText(), /High\s+2 hours\s+16 hours/);
+    assert.match(await page.getByTestId('policy-target-low').innerText(), /Low\s+24 hours\s+80 hours/);
+    assert.match(await page.getByTestId('policy-hours').innerText(), /Business hours: Sunday, Monday, Tuesday, Wednesday, and Thursday, from 8:00\sAM to 4:30\sPM\s*Asia\/Riyadh/);
+    assert.match(await page.getByTestId('policy-holidays').innerText(), /Closed on holidays: December 18, 2026\./);
+    assert.match(await page.getByTestId('policy-targets-version').innerText(), /Targets version 3, for tickets filed since November 20, 2026/);
     // "On this page" jumps to a part and moves the focus there.
     await page.getByTestId('policy-jump-channels').click();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'policy-channels');
@@ -102,6 +121,63 @@ describe('support terms', () => {
       'التدريب بما يتجاوز أسئلة الاستخدام',
     ]);
     assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+    assert.match(await page.getByTestId('policy-target-urgent').innerText(), /عاجلة?\s+٣٠ دقيقة\s+٤ ساعات/);
+    assert.match(await page.getByTestId('policy-hours').innerText(), /ساعات العمل: الأحد والاثنين والثلاثاء والأربعاء والخميس، من/);
+    assert.match(await page.getByTestId('policy-holidays').innerText(), /مغلق في العطل: ١٨ ديسمبر ٢٠٢٦/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('says when the targets have not reached this app yet, and a wall clock as such', async () => {
+    const pending = await openApp(harness, signedIn(CUSTOMER, { support_policy: { ok: policy({ targets: null }) } }));
+    await pending.page.getByTestId('nav-policy').click();
+    assert.match(await pending.page.getByTestId('policy-targets-pending').innerText(), /once this app has synced/);
+    await pending.context.close();
+    const wall = { ...TARGETS, business_hours: null };
+    const { page, context } = await openApp(harness, signedIn(CUSTOMER, { support_policy: { ok: policy({ targets: wall }) } }));
+    await page.getByTestId('nav-policy').click();
+    assert.match(await page.getByTestId('policy-targets-clock').innerText(), /counted around the clock/);
+    assert.equal(await page.getByTestId('policy-hours').count(), 0);
+    await context.close();
+  });
+
+  it('offers to accept the new version when the server refused a ticket for it, and sends it again', async () => {
+    const refused = {
+      id: '0190a1b2-0000-7000-8000-0000000000o9',
+      seq: 9,
+      ticket_id: TICKET.id,
+      kind: 'create_ticket',
+      state: 'rejected',
+      error: { code: 'terms_not_accepted', message: 'version 2 of the support terms is in force' },
+      depends_on: null,
+      created_at: '2026-12-03T08:00:00Z',
+      mutation: {
+        type: 'create_ticket',
+        data: {
+          id: TICKET.id, title: 'Printer prints blank pages', description: 'Since this morning.', priority: 'normal', channel: 'desktop',
+          category: null, contact: { name: null, email: null, phone: null }, checks: [], system_info: null, requester_id: null,
+          lapsed_override: null, attachments: [], terms_version: null,
+        },
+      },
+    };
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn(CUSTOMER, { outbox: { ok: [refused] }, support_policy: { ok: policy({ accepted: null, must_accept: true }) }, resend: { ok: null } }),
+    );
+    await page.getByTestId('nav-outbox').click();
+    assert.match(await page.getByTestId('outbox-reason').innerText(), /A new version of the support terms is in force/);
+    await page.getByTestId('outbox-read-terms').click();
+    await page.getByTestId('policy-must-accept').waitFor();
+    await page.getByTestId('nav-outbox').click();
+    await page.getByTestId('outbox-accept-terms').click();
+    await page.waitForFunction(() => window.__calls.some(([c]) => c === 'resend'));
+    const sent = await calls(page, 'resend');
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].id, refused.id);
+    assert.deepEqual(sent[0].edited, { type: 'create_ticket', data: { ...refused.mutation.data, terms_version: 2 } });
+
+    await page.getByTestId('language').selectOption('ar');
+    assert.match(await page.getByTestId('outbox-accept-terms').innerText(), /وافق على الإصدار ٢ من شروط الدعم وأعد الإرسال/);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -27,6 +27,7 @@ const SERVER_CODES: Record<ErrorCode, true> = {
   cursor_ahead: true,
   password_change_required: true,
   unsupported_type: true,
+  terms_not_accepted: true,
 };
 const KINDS: Record<EngineErrorCode, true> = {
   not_signed_in: true,

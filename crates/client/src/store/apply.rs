@@ -92,6 +92,7 @@ impl Store {
         let (mut tickets, mut messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
         let (mut articles, mut withdrawn) = (Vec::new(), Vec::new());
         let (mut terms, mut acceptances, mut checklists) = (Vec::new(), Vec::new(), Vec::new());
+        let mut policy = None;
         let mut seen = HashSet::new();
         for c in changes.iter().rev() {
             let (id, ticket_id) = match &c.entity {
@@ -104,6 +105,8 @@ impl Store {
                 Entity::SupportTerms(t) => (Uuid::from_u128(t.version as u128), None),
                 Entity::Checklist(c) => (c.id, None),
                 Entity::TermsAccepted(a) => (a.id, None),
+                // One entity: the newest version in the page is the one kept.
+                Entity::ResponsePolicy(_) => (Uuid::nil(), None),
             };
             changed.extend(ticket_id);
             if !seen.insert(id) {
@@ -118,6 +121,7 @@ impl Store {
                 Entity::SupportTerms(t) => terms.push(t),
                 Entity::Checklist(c) => checklists.push(c),
                 Entity::TermsAccepted(a) => acceptances.push(a),
+                Entity::ResponsePolicy(p) => policy = Some(p),
             }
         }
 
@@ -143,7 +147,7 @@ impl Store {
         events.reverse();
         upsert_pulled_events(&mut tx, &events).await?;
         Store::apply_articles(&mut tx, &articles, &withdrawn).await?;
-        Store::apply_terms(&mut tx, &terms, &acceptances, &checklists).await?;
+        Store::apply_terms(&mut tx, &terms, &acceptances, &checklists, policy).await?;
 
         let new_messages: Vec<&Message> = messages
             .into_iter()

@@ -1,12 +1,15 @@
-//! The local copy of the support terms, of the organisation's acceptances of them, and
-//! of the first-line checklists: written by each pull page, read by the Support policy
-//! screen and the new-ticket form, offline as online.
+//! The local copy of the support terms, of the organisation's acceptances of them, of
+//! the first-line checklists and of the response policy in effect: written by each pull
+//! page, read by the Support policy screen and the new-ticket form, offline as online.
 
-use tadhkira_proto::{Checklist, Mutation, SupportTerms, TermsAcceptance};
+use tadhkira_proto::{Checklist, Mutation, ResponsePolicy, SupportTerms, TermsAcceptance};
 use uuid::Uuid;
 
-use super::Store;
+use super::{get_meta, set_meta, Store};
 use crate::error::Result;
+
+/// The `meta` key of the response policy's copy.
+const POLICY_KEY: &str = "response_policy";
 
 /// How a category is matched: trimmed, without regard to case (as on the server).
 pub(crate) fn category_key(category: &str) -> String {
@@ -14,13 +17,26 @@ pub(crate) fn category_key(category: &str) -> String {
 }
 
 impl Store {
-    /// Stores pulled terms, acceptances and checklists (each replaces its earlier copy).
+    /// Stores pulled terms, acceptances, checklists (each replaces its earlier copy) and
+    /// the response policy (kept in `meta`: there is one, and an older version never
+    /// replaces a newer one, whatever order the pages come in).
     pub(crate) async fn apply_terms(
         conn: &mut sqlx::SqliteConnection,
         terms: &[&SupportTerms],
         acceptances: &[&TermsAcceptance],
         checklists: &[&Checklist],
+        policy: Option<&ResponsePolicy>,
     ) -> Result<()> {
+        if let Some(p) = policy {
+            let kept = get_meta(&mut *conn, POLICY_KEY).await?;
+            let older = match kept {
+                Some(k) => serde_json::from_str::<ResponsePolicy>(&k)?.version <= p.version,
+                None => true,
+            };
+            if older {
+                set_meta(&mut *conn, POLICY_KEY, &serde_json::to_string(p)?).await?;
+            }
+        }
         for t in terms {
             sqlx::query("INSERT OR REPLACE INTO support_terms (version, data) VALUES (?, ?)")
                 .bind(t.version)
@@ -51,6 +67,12 @@ impl Store {
             .await?;
         }
         Ok(())
+    }
+
+    /// The response policy in effect, as last pulled (none before the first pull).
+    pub async fn response_policy(&self) -> Result<Option<ResponsePolicy>> {
+        let kept = get_meta(&self.pool, POLICY_KEY).await?;
+        Ok(kept.map(|k| serde_json::from_str(&k)).transpose()?)
     }
 
     /// The newest published version of the terms this store holds.

@@ -18,6 +18,7 @@ error-busy = الخادم مشغول؛ حاول بعد قليل
 error-reopen-window-passed = لم يعد ممكنًا إعادة فتح هذه التذكرة؛ افتح تذكرة جديدة بدلًا منها
 error-password-change-required = عيّن مسؤول هذه الكلمة لاستعمال واحد: اختر كلمة مرور جديدة لتسجيل الدخول
 error-unsupported-type = هذا النوع من الملفات غير مقبول
+error-terms-not-accepted = اقبل إصدار شروط الدعم النافذ قبل فتح هذه التذكرة
 # رسالة الرمز متبوعة بتفصيل غير مترجم (بالإنجليزية).
 error-with-detail = { $message }: { $detail }
 

@@ -20,6 +20,7 @@ error-busy = the server is busy; try again in a moment
 error-reopen-window-passed = this ticket can no longer be reopened; file a new ticket instead
 error-password-change-required = this password was set by an administrator for one use: choose a new password to sign in
 error-unsupported-type = this type of file is not accepted
+error-terms-not-accepted = accept the version of the support terms in force before filing this ticket
 # A code's message followed by an untranslated (English) detail.
 error-with-detail = { $message }: { $detail }
 

@@ -84,7 +84,7 @@ async fn apply_one(
         return Ok(rejected(Rejection::new(ErrorCode::Invalid, e.to_string())));
     }
     let step = match &env.mutation {
-        Mutation::CreateTicket(t) => create_ticket(w, caller, t, policy).await?,
+        Mutation::CreateTicket(t) => create_ticket(w, caller, t, policy, Filed::ByForm).await?,
         Mutation::AddMessage(m) => add_message(w, caller, m, policy).await?,
         Mutation::UpdateTicket(u) => edit::update_ticket(w, caller, u, policy).await?,
         Mutation::Escalate(e) => edit::escalate(w, caller, e).await?,
@@ -196,11 +196,21 @@ fn rejected(r: Rejection) -> Outcome {
     }
 }
 
+/// Whose words a new ticket is: a form the filer filled in (the app, the CLI, the
+/// REST API), or a message that reached a channel from outside (no form: no terms to
+/// accept on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Filed {
+    ByForm,
+    FromChannel,
+}
+
 pub(super) async fn create_ticket(
     w: &mut Writer,
     caller: &Caller,
     new: &NewTicket,
     policy: &Settings,
+    filed: Filed,
 ) -> Result<Step, StoreError> {
     let contact = match checked_contact(new) {
         Ok(contact) => contact,
@@ -274,6 +284,12 @@ pub(super) async fn create_ticket(
     };
     if let Some(version) = new.terms_version {
         if let Err(r) = super::terms::check_terms_version(w, version).await? {
+            return Ok(Err(r));
+        }
+    }
+    // A customer's own form is held to the terms in force (see `check_accepted`).
+    if !caller.is_staff() && filed == Filed::ByForm {
+        if let Err(r) = super::terms::check_accepted(w, org.id, new.terms_version).await? {
             return Ok(Err(r));
         }
     }

@@ -17,7 +17,7 @@ use tadhkira_proto::{
 };
 use uuid::Uuid;
 
-use super::apply::{add_message, create_ticket};
+use super::apply::{add_message, create_ticket, Filed};
 use super::writer::{EntityKind, Rejection, Writer};
 use super::{rows, Backend, Caller, Store, StoreError};
 use crate::channels::{Inbound, InboundFile, Placed};
@@ -778,7 +778,7 @@ async fn place_strict(
         attachments: refs,
     };
     let filer = staff.unwrap_or(customer);
-    Ok(create_ticket(w, filer, &new, policy)
+    Ok(create_ticket(w, filer, &new, policy, Filed::FromChannel)
         .await?
         .map(|a| (a.ticket_id, None, true)))
 }

@@ -142,6 +142,13 @@ impl Store {
         let acceptances = self
             .load_by_ids(super::terms::ACCEPTANCE_SELECT, "a.id", &ids("acceptance"))
             .await?;
+        // The policy's one entity always reads as its newest version.
+        let policy = if ids("policy").is_empty() {
+            None
+        } else {
+            let mut conn = self.pool.acquire().await?;
+            super::policy::newest(&mut conn).await?
+        };
         let staff = audience == Audience::Staff;
         // Files come with what they are on, in the same page.
         let mut ticket_files = self
@@ -190,6 +197,9 @@ impl Store {
                 "acceptance" => acceptances
                     .get(id)
                     .map(|r| super::terms::acceptance(r).map(Entity::TermsAccepted)),
+                "policy" => policy
+                    .as_ref()
+                    .map(|r| super::policy::policy_row(r).map(Entity::ResponsePolicy)),
                 _ => None,
             };
             if let Some(entity) = entity {

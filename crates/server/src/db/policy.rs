@@ -7,6 +7,12 @@
 //! the configuration only seeds fresh databases. A ticket stores the version it was
 //! filed under (`tickets.sla_policy_version`; NULL means 1), so an admin's change moves
 //! the due times of tickets filed after it and of no other.
+//!
+//! Every client holds the version in effect (the customer's Support policy screen shows
+//! it offline): the feed carries it as one entity, [`POLICY_TARGET`] of kind `policy`,
+//! whose row always loads the newest version. A change writes that feed row in its own
+//! transaction; [`Store::publish_policy`] writes the first one at start-up (for the
+//! seeded version 1, and for databases older than this row).
 
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -16,12 +22,14 @@ use tadhkira_proto::{
 };
 use uuid::Uuid;
 
-use super::admin::AdminTx;
+use super::admin::append_audit;
+use super::writer::{EntityKind, Writer};
 use super::{rows, AuditRecord, Store, StoreError};
 use crate::config::SlaTargets;
 use crate::sla::{self, Policy};
 
-/// The audit log's target id of the policy (there is one policy, in versions).
+/// The audit log's target id of the policy, and its id in the feed (there is one
+/// policy, in versions).
 pub const POLICY_TARGET: Uuid = Uuid::nil();
 
 const SELECT: &str = "SELECT version, targets_json, hours_json, created_at FROM sla_policies";
@@ -30,7 +38,7 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("response policy: {e}"))
 }
 
-fn policy_row(row: &AnyRow) -> Result<ResponsePolicy, StoreError> {
+pub(super) fn policy_row(row: &AnyRow) -> Result<ResponsePolicy, StoreError> {
     let targets: String = row.try_get("targets_json")?;
     let hours: Option<String> = row.try_get("hours_json")?;
     Ok(ResponsePolicy {
@@ -59,7 +67,7 @@ async fn seed(conn: &mut AnyConnection, targets: &SlaTargets) -> Result<(), Stor
     Ok(())
 }
 
-async fn newest(conn: &mut AnyConnection) -> Result<Option<AnyRow>, StoreError> {
+pub(super) async fn newest(conn: &mut AnyConnection) -> Result<Option<AnyRow>, StoreError> {
     Ok(
         sqlx::query(&format!("{SELECT} ORDER BY version DESC LIMIT 1"))
             .fetch_optional(conn)
@@ -155,9 +163,9 @@ impl Store {
         sla::check_targets(&change.targets, "targets.").map_err(StoreError::Invalid)?;
         Policy::with_hours(0, change.targets, change.business_hours.as_ref())
             .map_err(StoreError::Invalid)?;
-        let mut a = AdminTx::begin(self).await?;
-        let before = current_in(&mut a.tx, seed_targets).await?;
-        let now = rows::now_ms();
+        let mut w = Writer::begin(self).await?;
+        let before = current_in(&mut w.tx, seed_targets).await?;
+        let now = w.now;
         let version = before.version + 1;
         sqlx::query(
             "INSERT INTO sla_policies (version, targets_json, hours_json, created_by, created_at) \
@@ -175,7 +183,7 @@ impl Store {
         )
         .bind(actor.to_string())
         .bind(now)
-        .execute(&mut *a.tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(|e| match e {
             // Another admin's change took this version first (PostgreSQL, two servers).
@@ -190,21 +198,41 @@ impl Store {
             business_hours: change.business_hours.clone(),
             effective_from: rows::to_time(now),
         };
-        let active_on_older = active_on_older(&mut a.tx, version).await?;
+        let active_on_older = active_on_older(&mut w.tx, version).await?;
         let state = |p: &ResponsePolicy| json!({"version": p.version, "targets": p.targets, "business_hours": p.business_hours});
-        a.commit(AuditRecord {
+        let record = AuditRecord {
             actor,
             action: "policy.change",
             target_kind: "policy",
             target_id: POLICY_TARGET,
             before: Some(state(&before)),
             after: Some(state(&policy)),
-        })
-        .await?;
+        };
+        append_audit(&mut w.tx, &record, now).await?;
+        // Every client's copy follows.
+        w.append_public_change(EntityKind::Policy, POLICY_TARGET);
+        w.commit(self).await?;
         Ok(AdminPolicy {
             policy,
             active_on_older,
         })
+    }
+
+    /// Writes the feed row that brings the policy in effect to every client, unless
+    /// one exists (seeding version 1 first on a fresh database). Called at start-up;
+    /// two servers starting together may both write one, which costs a repeated row
+    /// and nothing else (the feed keeps the newest row of an entity).
+    pub async fn publish_policy(&self, seed_targets: &SlaTargets) -> Result<(), StoreError> {
+        let published = sqlx::query("SELECT 1 AS one FROM changes WHERE entity_kind = 'policy'")
+            .fetch_optional(&self.pool)
+            .await?;
+        if published.is_some() {
+            return Ok(());
+        }
+        let mut w = Writer::begin(self).await?;
+        current_in(&mut w.tx, seed_targets).await?;
+        w.append_public_change(EntityKind::Policy, POLICY_TARGET);
+        w.commit(self).await
     }
 
     /// Makes a ticket due the moment it was filed (both targets), for the demo data's

@@ -308,6 +308,45 @@ pub(super) async fn check_terms_version(
     })
 }
 
+/// Refuses a customer's own ticket when their organisation has not accepted the newest
+/// published version of the terms and the ticket does not carry its acceptance
+/// (`terms_version` = that version). Their app asks before filing; this is the rule for
+/// every way in (an app that filed offline before the version reached it, an old app,
+/// the REST API). The rejected ticket stays in their outbox until they accept and send
+/// it again. Tickets staff file for a customer, and those from a channel, are not held.
+pub(super) async fn check_accepted(
+    w: &mut Writer,
+    org_id: Uuid,
+    carried: Option<i64>,
+) -> Result<Result<(), Rejection>, StoreError> {
+    let newest: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM support_terms")
+        .fetch_one(&mut *w.tx)
+        .await?
+        .try_get("v")?;
+    let Some(newest) = newest else {
+        return Ok(Ok(()));
+    };
+    if carried == Some(newest) {
+        return Ok(Ok(()));
+    }
+    let accepted =
+        sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
+            .bind(org_id.to_string())
+            .bind(newest)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+    Ok(match accepted {
+        Some(_) => Ok(()),
+        None => Err(Rejection::new(
+            ErrorCode::TermsNotAccepted,
+            format!(
+                "version {newest} of the support terms is in force and your organisation has \
+                 not accepted it: read it, accept it (terms_version {newest}) and file again"
+            ),
+        )),
+    })
+}
+
 /// Records that `ticket`'s organisation accepted `version` through its filer, unless
 /// it had already: one acceptance per organisation and version. Answers whether this
 /// was the first (the caller then puts it on the ticket's timeline).

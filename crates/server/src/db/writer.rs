@@ -62,6 +62,8 @@ pub(super) enum EntityKind {
     Checklist,
     /// An organisation's acceptance of a version of the terms.
     Acceptance,
+    /// The response policy in effect (one entity: its newest version).
+    Policy,
 }
 
 /// The `org_id` of a feed row every organisation may see (a published article's, or the
@@ -78,6 +80,7 @@ impl EntityKind {
             EntityKind::Terms => "terms",
             EntityKind::Checklist => "checklist",
             EntityKind::Acceptance => "acceptance",
+            EntityKind::Policy => "policy",
         }
     }
 }

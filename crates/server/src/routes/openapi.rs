@@ -200,6 +200,7 @@ const TICKET_WRITE: &[ErrorCode] = &[
     ErrorCode::Forbidden,
     ErrorCode::NotFound,
     ErrorCode::SubscriptionInactive,
+    ErrorCode::TermsNotAccepted,
     ErrorCode::ReopenWindowPassed,
     ErrorCode::Conflict,
     ErrorCode::RateLimited,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tadhkira_proto::{Deflection, Mutation};
 use uuid::Uuid;
 
-use crate::helpers::{m, Db, Person, TestApp};
+use crate::helpers::{m, Db, Person, TestApp, HEAD_AT_START};
 use crate::on_both;
 
 /// Writes an article as `who`; answers the status and body.
@@ -119,17 +119,26 @@ async fn a_customer_never_sees_a_draft_or_archived_article(db: Db) {
     let archived = article(&app, &c.agent, "Toner for the old printer", "archived").await;
     let published = article(&app, &c.agent, "Toner light is blinking", "published").await;
 
-    // Live events: the customer hears only of the published one (seq 3).
+    // Live events: the customer hears only of the published one (the third change).
     let (customer_seqs, agent_seqs) = tokio::join!(
         event_seqs(customer_events, Duration::from_millis(1500)),
         event_seqs(agent_events, Duration::from_millis(1500))
     );
     assert_eq!(
         customer_seqs,
-        vec![0, 3],
+        vec![HEAD_AT_START, HEAD_AT_START + 3],
         "customer: the published one only"
     );
-    assert_eq!(agent_seqs, vec![0, 1, 2, 3], "agent: every save");
+    assert_eq!(
+        agent_seqs,
+        vec![
+            HEAD_AT_START,
+            HEAD_AT_START + 1,
+            HEAD_AT_START + 2,
+            HEAD_AT_START + 3
+        ],
+        "agent: every save"
+    );
 
     // List and search.
     let (s, list) = app.get(&c.customer_a, "/articles").await;

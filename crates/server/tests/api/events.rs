@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use tadhkira_proto::Visibility;
 use uuid::Uuid;
 
-use crate::helpers::{m, Db, Person, TestApp};
+use crate::helpers::{m, Db, Person, TestApp, HEAD_AT_START};
 use crate::on_both;
 
 /// Opens an event stream. Once the answer's headers are here the server has
@@ -67,14 +67,18 @@ async fn live_events_reach_only_those_who_may_see_the_change(db: Db) {
     )
     .await;
     let got = read_all(streams, Duration::from_millis(1500)).await;
-    // Each stream starts with the head at connect time (0 here), then live changes.
+    // Each stream starts with the head at connect time (HEAD_AT_START here), then live changes.
     assert_eq!(
         got[0],
-        vec![0, 2],
+        vec![HEAD_AT_START, HEAD_AT_START + 2],
         "customer A: the create, not the internal note"
     );
-    assert_eq!(got[1], vec![0], "customer B: nothing of org A");
-    assert_eq!(got[2], vec![0, 2, 3], "agent: both");
+    assert_eq!(got[1], vec![HEAD_AT_START], "customer B: nothing of org A");
+    assert_eq!(
+        got[2],
+        vec![HEAD_AT_START, HEAD_AT_START + 2, HEAD_AT_START + 3],
+        "agent: both"
+    );
     app.finish().await;
 }
 on_both!(live_events_reach_only_those_who_may_see_the_change);
@@ -103,10 +107,10 @@ async fn changes_on_one_server_reach_subscribers_of_another_on_postgres() {
     let got = read_all(streams, Duration::from_millis(1500)).await;
     assert_eq!(
         got[0],
-        vec![0, 2],
+        vec![HEAD_AT_START, HEAD_AT_START + 2],
         "customer A hears it through the other server"
     );
-    assert_eq!(got[1], vec![0], "customer B does not");
+    assert_eq!(got[1], vec![HEAD_AT_START], "customer B does not");
     peer.stop().await.unwrap();
     app.finish().await;
 }
@@ -150,7 +154,7 @@ async fn the_ninth_stream_of_a_user_closes_the_first(db: Db) {
     streams.push(ninth);
     let (ended, seqs) = ends_within(first, Duration::from_secs(5)).await;
     assert!(ended, "the first stream was closed when the ninth opened");
-    assert_eq!(seqs, vec![0]);
+    assert_eq!(seqs, vec![HEAD_AT_START]);
     // The other eight still hear changes and stay open.
     app.push(
         &c.customer_a,
@@ -170,11 +174,16 @@ async fn the_ninth_stream_of_a_user_closes_the_first(db: Db) {
     .await;
     for (i, (ended, seqs)) in got.iter().enumerate().take(8) {
         assert!(!ended, "stream {} of the eight left was closed", i + 2);
-        assert_eq!(seqs, &vec![0, 2], "stream {}", i + 2);
+        assert_eq!(
+            seqs,
+            &vec![HEAD_AT_START, HEAD_AT_START + 2],
+            "stream {}",
+            i + 2
+        );
     }
     assert_eq!(
         got[8],
-        (false, vec![0]),
+        (false, vec![HEAD_AT_START]),
         "another user's stream is untouched"
     );
     app.finish().await;

@@ -47,6 +47,10 @@ fn pg_admin_url() -> String {
 }
 
 /// Settings that keep tests fast: cheap password hashing.
+/// The feed's head on a new server: one row, the response policy in effect (written at
+/// start-up so every client pulls it).
+pub const HEAD_AT_START: i64 = 1;
+
 pub fn test_settings() -> Settings {
     Settings {
         argon2: Argon2Params {
@@ -352,6 +356,13 @@ impl TestApp {
     }
 
     /// Pulls everything `who` may see from cursor 0; answers the changes.
+    /// What `who` pulls besides the response policy every server starts with.
+    pub async fn pull_all_but_policy(&self, who: &Person) -> Vec<Value> {
+        let mut all = self.pull_all(who).await;
+        all.retain(|c| c["entity"]["kind"] != "response_policy");
+        all
+    }
+
     pub async fn pull_all(&self, who: &Person) -> Vec<Value> {
         let mut cursor = 0;
         let mut all = Vec::new();

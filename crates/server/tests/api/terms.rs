@@ -554,3 +554,88 @@ async fn a_checklist_is_one_per_category_and_reaches_every_client(db: Db) {
     app.finish().await;
 }
 on_both!(a_checklist_is_one_per_category_and_reaches_every_client);
+
+/// The server holds a customer's ticket to the terms in force whichever way it comes
+/// (push or REST): refused `terms_not_accepted` until the organisation accepted the
+/// newest version, accepted with it; staff filing for a customer are not held.
+async fn a_customer_files_only_under_the_terms_in_force(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    // No terms published: nothing to accept.
+    let (_, before) = filing("Before any terms", None);
+    assert_eq!(
+        app.push(&c.customer_a, &[before]).await[0]["outcome"],
+        "applied"
+    );
+
+    publish(&app, &c.admin, "v1").await;
+    let (_, plain) = filing("Printer offline", None);
+    let refused = app.push(&c.customer_a, std::slice::from_ref(&plain)).await;
+    assert_eq!(refused[0]["outcome"], "rejected", "{refused:?}");
+    assert_eq!(refused[0]["code"], "terms_not_accepted", "{refused:?}");
+    assert!(
+        refused[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 1"),
+        "{refused:?}"
+    );
+    let rest = json!({
+        "id": Uuid::now_v7(), "title": "Printer offline", "description": "It blinks",
+        "priority": "low", "channel": "desktop", "contact": {}
+    });
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/tickets",
+            Some(&c.customer_a.token),
+            Some(rest),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "terms_not_accepted", "{body}");
+    // Staff logging a ticket for the customer are not held to the customer's form.
+    let for_them = m::envelope(m::new_ticket(
+        Uuid::now_v7(),
+        "Phoned in",
+        Some(c.customer_a.id),
+    ));
+    assert_eq!(
+        app.push(&c.agent, &[for_them]).await[0]["outcome"],
+        "applied"
+    );
+    assert_eq!(app.count_on_database(ACCEPTANCES).await, 0);
+
+    // Accepted with a ticket; the organisation's next tickets need nothing more.
+    let (_, accept) = filing("Printer offline", Some(1));
+    assert_eq!(
+        app.push(&c.customer_a, &[accept]).await[0]["outcome"],
+        "applied"
+    );
+    let (_, next) = filing("Scanner jams", None);
+    assert_eq!(
+        app.push(&c.customer_a, &[next]).await[0]["outcome"],
+        "applied"
+    );
+    // Another organisation has not accepted it.
+    let (_, other) = filing("Wi-Fi drops", None);
+    assert_eq!(
+        app.push(&c.customer_b, &[other]).await[0]["code"],
+        "terms_not_accepted"
+    );
+
+    // A new version holds the organisation again, an acceptance of the old one too.
+    publish(&app, &c.admin, "v2").await;
+    let (_, old) = filing("Monitor flickers", Some(1));
+    assert_eq!(
+        app.push(&c.customer_a, &[old]).await[0]["code"],
+        "terms_not_accepted"
+    );
+    let (_, new) = filing("Monitor flickers", Some(2));
+    assert_eq!(
+        app.push(&c.customer_a, &[new]).await[0]["outcome"],
+        "applied"
+    );
+    app.finish().await;
+}
+on_both!(a_customer_files_only_under_the_terms_in_force);
