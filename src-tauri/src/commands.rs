@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 
 use tadhkira_client::api::{ApiClient, PlainHttp};
 use tadhkira_client::{
-    Account, ArticleHit, Customer, ListQuery, NewTicketInput, OutboxItem, SyncReport, SyncState,
-    TicketListPage, TicketView,
+    Account, ArticleHit, Customer, ListQuery, NewTicketInput, OutboxItem, StoreRecovery,
+    SyncReport, SyncState, TicketListPage, TicketView,
 };
 use tadhkira_proto::{
     Article, Contact, ContactError, FieldValue, Health, Mutation, Tier, User, Visibility,
@@ -233,6 +233,19 @@ pub fn openable(url: &str) -> bool {
         .iter()
         .any(|p| lower.starts_with(p) && lower.len() > p.len())
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The report of the account's local database found damaged at start and rebuilt
+/// (what was kept aside, salvaged and lost), until the user dismisses it.
+#[tauri::command]
+pub async fn store_recovery(state: State<'_, AppState>) -> Result<Option<StoreRecovery>> {
+    Ok(state.engine.store_recovery().await?)
+}
+
+/// Forgets the recovery report once read (the damaged copy stays where it was kept).
+#[tauri::command]
+pub async fn dismiss_store_recovery(state: State<'_, AppState>) -> Result<()> {
+    Ok(state.engine.dismiss_store_recovery().await?)
 }
 
 /// Queued and rejected local changes.

@@ -155,6 +155,8 @@ pub fn run() {
             commands::update_ticket,
             commands::escalate,
             commands::outbox,
+            commands::store_recovery,
+            commands::dismiss_store_recovery,
             commands::resend,
             commands::discard,
             commands::system_info,

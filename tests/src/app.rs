@@ -486,8 +486,19 @@ impl App {
     /// Quits the app (ending its WebDriver session) and starts it again on the same
     /// folders, bus and display.
     pub async fn relaunch(&mut self) {
+        self.quit().await;
+        self.start_again().await;
+    }
+
+    /// Quits the app (ending its WebDriver session) and waits until it has ended; its
+    /// folders, bus and display stay for [`App::start_again`].
+    pub async fn quit(&mut self) {
         self.driver.clone().close().await.expect("the app quits");
         self.wait_until_quit().await;
+    }
+
+    /// Starts the app again after [`App::quit`], on the same folders, bus and display.
+    pub async fn start_again(&mut self) {
         self.driver = connect(self.port, &workspace_bin("tadhkira-app")).await;
     }
 

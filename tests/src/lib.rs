@@ -4,6 +4,7 @@
 //!   fresh database, and stop it by process id.
 //! - [`app`]: start the real desktop app under Xvfb and drive it through tauri-driver.
 //! - [`faults`]: a fault-injecting TCP proxy to put between engines and the server.
+//! - [`damage`]: a local database damaged as a disk does it.
 //!
 //! Starting the processes (the binaries, the server, Xvfb and the bus) is
 //! `tadhkira-testkit`'s, shared with the bench; what is here is the suites' own: the
@@ -14,6 +15,7 @@
 //! never passes silently.
 
 pub mod app;
+pub mod damage;
 pub mod server;
 
 /// The fault-injecting proxy lives in `tadhkira-testkit` (shared with the soak).

@@ -9,24 +9,13 @@ use std::process::{Command, Output};
 
 use tadhkira_client::{Engine, ListQuery, NewTicketInput};
 use tadhkira_proto::Visibility;
+use tadhkira_tests::damage::{local_db, scribble_root_page_of};
 use tadhkira_tests::server::{open_device, spawn_server, PASSWORD};
 use tadhkira_tests::workspace_bin;
 
 fn input(title: String) -> NewTicketInput {
     serde_json::from_value(serde_json::json!({ "title": title, "description": "recovery" }))
         .unwrap()
-}
-
-/// The account's database in a data folder (`accounts/<user id>/local.db`).
-fn local_db(dir: &Path) -> PathBuf {
-    let accounts = dir.join("accounts");
-    let user = std::fs::read_dir(&accounts)
-        .unwrap()
-        .next()
-        .expect("one account")
-        .unwrap()
-        .path();
-    user.join("local.db")
 }
 
 fn copy_db(from: &Path, to: &Path) {
@@ -40,26 +29,6 @@ fn copy_db(from: &Path, to: &Path) {
             std::fs::copy(&f, &t).unwrap();
         }
     }
-}
-
-/// Scribbles over the b-tree header of the root page of the table `table`: SQLite then
-/// calls that page corrupt (the outbox's pages are left alone).
-async fn scribble_root_page_of(db: &Path, table: &str) {
-    use sqlx::Connection;
-    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
-        .await
-        .unwrap();
-    let root: i64 = sqlx::query_scalar("SELECT rootpage FROM sqlite_master WHERE name = ?")
-        .bind(table)
-        .fetch_one(&mut c)
-        .await
-        .unwrap();
-    c.close().await.unwrap();
-    let mut bytes = std::fs::read(db).unwrap();
-    let page_size = u16::from_be_bytes([bytes[16], bytes[17]]) as usize;
-    assert!(root > 1, "not the header page");
-    bytes[(root as usize - 1) * page_size] = 0x7F;
-    std::fs::write(db, bytes).unwrap();
 }
 
 async fn tagged(e: &Engine, tag: &str) -> Vec<tadhkira_client::TicketRow> {

@@ -200,6 +200,7 @@ impl Engine {
         // the report stays in the new store for the app and the CLI to show.
         let (store, recovery) = Store::open_or_recover(&dir.join("local.db")).await?;
         if let Some(r) = &recovery {
+            crate::mutations::show_salvaged_tickets(&store, &account).await?;
             tracing::error!(
                 kept = %r.kept_copy,
                 salvaged = r.salvaged,

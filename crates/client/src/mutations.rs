@@ -19,7 +19,8 @@ use uuid::Uuid;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::files::{copy_in, LocalFile};
-use crate::model::{NewTicketInput, OutboxItem};
+use crate::model::{Account, NewTicketInput, OutboxItem};
+use crate::store::Store;
 
 /// Copies each file into the account's folder (see [`copy_in`]), each content once.
 async fn copy_in_all(dir: &Path, files: &[PathBuf]) -> Result<Vec<LocalFile>> {
@@ -140,24 +141,7 @@ impl Engine {
             .contact
             .checked()
             .map_err(|e| EngineError::Invalid(tadhkira_proto::contact::describe(&e)))?;
-        let filing = Filing {
-            org_id: me.org_id.unwrap_or_default(),
-            org_name: s
-                .account
-                .organisation
-                .as_ref()
-                .map(|o| o.name.clone())
-                .unwrap_or_default(),
-            requester_id: new.requester_id.unwrap_or(me.id),
-            // For someone else, the name comes back with the server's copy.
-            requester_name: if new.requester_id.is_none() {
-                me.name.clone()
-            } else {
-                String::new()
-            },
-            created_by: me.id,
-        };
-        let mut ticket = Ticket::new(&new, filing, Utc::now());
+        let mut ticket = Ticket::new(&new, filing_of(&s.account, &new), Utc::now());
         ticket.attachments = pending(&copies);
         let mutation = Mutation::CreateTicket(new);
         s.store.create_ticket(&ticket, mutation, &copies).await?;
@@ -314,4 +298,39 @@ impl Engine {
         self.after_local_change(ticket).await;
         Ok(())
     }
+}
+
+/// Who a ticket `me` files is for, as the local copy shows it until the server's comes.
+fn filing_of(account: &Account, new: &NewTicket) -> Filing {
+    let me = &account.user;
+    Filing {
+        org_id: me.org_id.unwrap_or_default(),
+        org_name: account
+            .organisation
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
+        requester_id: new.requester_id.unwrap_or(me.id),
+        // For someone else, the name comes back with the server's copy.
+        requester_name: if new.requester_id.is_none() {
+            me.name.clone()
+        } else {
+            String::new()
+        },
+        created_by: me.id,
+    }
+}
+
+/// After a damaged store was rebuilt (`store/recovery.rs`), the salvaged creations of
+/// tickets are queued again but their local copies went with the damaged file: each is
+/// laid down again as it was filed, so the user's own ticket stays on screen (offline
+/// too) until the server's copy replaces it.
+pub(crate) async fn show_salvaged_tickets(store: &Store, account: &Account) -> Result<()> {
+    for item in store.outbox(None).await? {
+        if let Mutation::CreateTicket(new) = &item.mutation {
+            let ticket = Ticket::new(new, filing_of(account, new), item.created_at);
+            store.restore_ticket(&ticket).await?;
+        }
+    }
+    Ok(())
 }

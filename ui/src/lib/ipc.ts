@@ -37,6 +37,7 @@ import type { ListQuery } from '../generated/ListQuery';
 import type { Mutation } from '../generated/Mutation';
 import type { NewTicketInput } from '../generated/NewTicketInput';
 import type { OutboxItem } from '../generated/OutboxItem';
+import type { StoreRecovery } from '../generated/StoreRecovery';
 import type { Settings } from '../generated/Settings';
 import type { StagedFile } from '../generated/StagedFile';
 import type { SyncReport } from '../generated/SyncReport';
@@ -236,6 +237,9 @@ export const restoreArticleVersion = (id: string, version: number): Promise<Arti
 
 /** Queued and rejected local changes. */
 export const outbox = (): Promise<OutboxItem[]> => invoke('outbox');
+/** The report of a damaged local database rebuilt at start, until dismissed. */
+export const storeRecovery = (): Promise<StoreRecovery | null> => invoke('store_recovery');
+export const dismissStoreRecovery = (): Promise<void> => invoke('dismiss_store_recovery');
 
 /** Sends a rejected change again, optionally edited. */
 export const resend = (id: string, edited: Mutation | null): Promise<void> => invoke('resend', { id, edited });

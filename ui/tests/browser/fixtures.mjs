@@ -319,6 +319,8 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     // Issue 16: no terms published, no checklists (the form asks the built-in checks).
     support_policy: { ok: { terms: null, organisation: account.organisation, accepted: null, acceptance_queued: false, must_accept: false, targets: null } },
     checklists: { ok: [] },
+    // Issue 21: the local database opened as it was (no recovery report).
+    store_recovery: { ok: null },
     ...extra,
   };
 }

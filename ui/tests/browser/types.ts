@@ -54,6 +54,8 @@ export type Commands = {
   update_ticket?: Of<typeof ipc.updateTicket>;
   escalate?: Of<typeof ipc.escalate>;
   outbox?: Of<typeof ipc.outbox>;
+  store_recovery?: Of<typeof ipc.storeRecovery>;
+  dismiss_store_recovery?: Of<typeof ipc.dismissStoreRecovery>;
   resend?: Of<typeof ipc.resend>;
   discard?: Of<typeof ipc.discard>;
   system_info?: Of<typeof ipc.systemInfo>;

@@ -71,6 +71,17 @@ impl Store {
         Ok(())
     }
 
+    /// Stores `ticket` as the local copy unless one is there (a salvaged creation whose
+    /// copy was lost with a damaged database; see `crate::mutations`).
+    pub(crate) async fn restore_ticket(&self, ticket: &Ticket) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        if load_ticket(&mut tx, ticket.id).await?.is_none() {
+            upsert_ticket(&mut tx, ticket).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Queues a mutation that changes nothing stored locally (a deflection).
     pub async fn queue(&self, env: &MutationEnvelope) -> Result<()> {
         let mut tx = self.pool.begin().await?;
