@@ -583,6 +583,37 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// Waits (up to 60 s) until the text of the element matching `css` contains
+    /// `wanted`; `what` names the wait in the failure message.
+    pub async fn until_text(&self, what: &str, css: &str, wanted: &str) {
+        eventually(what, 60, || async {
+            self.inner_text(css).await.contains(wanted)
+        })
+        .await;
+    }
+
+    /// Sets an `<input>` (a date field, which WebKit's driver cannot type into reliably)
+    /// the way a user's edit would: its value, then an input and a change event.
+    pub async fn set_input(&self, css: &str, value: &str) {
+        self.wait_for(css).await;
+        self.driver
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                 e.dispatchEvent(new Event('input', { bubbles: true })); \
+                 e.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![serde_json::Value::from(css), serde_json::Value::from(value)],
+            )
+            .await
+            .expect("set an input's value");
+    }
+
+    /// Switches the app's language (`en`, `ar`) and theme (`light`, `dark`, `system`)
+    /// as a user does, with the selectors in the header.
+    pub async fn look(&self, language: &str, theme: &str) {
+        self.select(r#"[data-testid="language"]"#, language).await;
+        self.select(r#"[data-testid="theme"]"#, theme).await;
+    }
+
     /// Signs in on the sign-in screen and waits for the ticket list.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)

@@ -24,27 +24,6 @@ use tadhkira_tests::server::spawn_server;
 const ADMIN: &str = "admin@tadhkira.example";
 const DEMO_PASSWORD: &str = "demo1234";
 
-/// Waits until the page's text at `css` contains `wanted`.
-async fn until_text(app: &App, what: &str, css: &str, wanted: &str) {
-    eventually(what, 60, || async {
-        app.inner_text(css).await.contains(wanted)
-    })
-    .await;
-}
-
-/// Sets an `<input>` (a date field, which WebKit's driver cannot type into reliably) the
-/// way a user's edit would: its value, then an input and a change event.
-async fn set_input(app: &App, css: &str, value: &str) {
-    app.wait_for(css).await;
-    app.driver
-        .execute(
-            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![serde_json::Value::from(css), serde_json::Value::from(value)],
-        )
-        .await
-        .expect("set an input's value");
-}
-
 /// Whether an element matching `css` is on the page now.
 async fn present(app: &App, css: &str) -> bool {
     app.driver
@@ -69,8 +48,7 @@ async fn open_user(app: &App, who: &str) {
     app.click(r#"[data-testid="nav-users"]"#).await;
     app.wait_for(r#"[data-testid="user-row"]"#).await;
     app.type_into(r#"[data-testid="user-filter"]"#, who).await;
-    until_text(
-        app,
+    app.until_text(
         "the user found by the filter",
         r#"[data-testid="user-list"]"#,
         who,
@@ -154,8 +132,7 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
 
     // Organisations: Dunes Trading has lapsed; the admin renews it for a year.
     app.click(r#"[data-testid="nav-organisations"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the organisations listed",
         r#"[data-testid="org-list"]"#,
         "Dunes Trading",
@@ -172,8 +149,7 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
         "lapsed before: {dunes_row}"
     );
     app.click(r#"[aria-label="Open Dunes Trading"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the organisation opened",
         r#"[data-testid="org-detail"]"#,
         "Subscription history",
@@ -184,20 +160,19 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     let ends = (chrono::Utc::now() + chrono::Duration::days(365))
         .format("%Y-%m-%d")
         .to_string();
-    set_input(&app, r#"[data-testid="agreement-end"]"#, &ends).await;
+    app.set_input(r#"[data-testid="agreement-end"]"#, &ends)
+        .await;
     let note = "Invoice INV-2026-117, paid by transfer";
     app.type_into(r#"[data-testid="agreement-note"]"#, note)
         .await;
     app.click(r#"[data-testid="agreement-submit"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the renewal confirmed",
         r#"[data-testid="admin-status"]"#,
         "Subscription renewed.",
     )
     .await;
-    until_text(
-        &app,
+    app.until_text(
         "the renewal in the history with its note",
         r#"[data-testid="agreement-history"]"#,
         note,
@@ -222,18 +197,15 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     assert!(dunes_row.contains("Active until"), "renewed: {dunes_row}");
     app.screenshot_if_asked("admin-organisations-en-light");
     // The same screen in Arabic and dark: the renewal's history reads right to left.
-    app.select(r#"[data-testid="language"]"#, "ar").await;
-    app.select(r#"[data-testid="theme"]"#, "dark").await;
-    until_text(
-        &app,
+    app.look("ar", "dark").await;
+    app.until_text(
         "the organisation screen in Arabic",
         r#"[data-testid="agreement-history"]"#,
         note,
     )
     .await;
     app.screenshot_if_asked("admin-organisations-ar-dark");
-    app.select(r#"[data-testid="language"]"#, "en").await;
-    app.select(r#"[data-testid="theme"]"#, "light").await;
+    app.look("en", "light").await;
 
     // The server took it: the held ticket, sent again, is accepted and numbered.
     dunes
@@ -266,8 +238,7 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     app.type_into(r#"[data-testid="user-new-password"]"#, "first-use-only")
         .await;
     app.click(r#"[data-testid="user-create-submit"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the user created",
         r#"[data-testid="admin-status"]"#,
         "User created.",
@@ -275,8 +246,7 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     .await;
     app.type_into(r#"[data-testid="user-filter"]"#, "mona@")
         .await;
-    until_text(
-        &app,
+    app.until_text(
         "the new agent listed, to change the password",
         r#"[data-testid="user-list"]"#,
         "Must change password",
@@ -297,15 +267,13 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
         "Sara opened"
     );
     app.click(r#"[data-testid="user-disable"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the user disabled",
         r#"[data-testid="admin-status"]"#,
         "User disabled",
     )
     .await;
-    until_text(
-        &app,
+    app.until_text(
         "disabled in the list",
         r#"[data-testid="user-list"]"#,
         "Disabled since",
@@ -353,8 +321,7 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     app.type_into(r#"[data-testid="new-password"]"#, "monas-own-choice")
         .await;
     app.click(r#"[data-testid="sign-in"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the new agent signed in",
         r#"[data-testid="signed-in-as"]"#,
         "Mona Fathy",
@@ -388,24 +355,20 @@ async fn an_admin_renews_creates_disables_and_audits_in_the_app() {
     // Offline: an admin action says it needs the server, in both languages.
     server.stop();
     app.click(r#"[data-testid="audit-apply"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the offline message",
         r#"[data-testid="admin-error"]"#,
         "Administration needs the connection to the server",
     )
     .await;
-    app.select(r#"[data-testid="language"]"#, "ar").await;
-    app.select(r#"[data-testid="theme"]"#, "dark").await;
-    until_text(
-        &app,
+    app.look("ar", "dark").await;
+    app.until_text(
         "the offline message in Arabic",
         r#"[data-testid="admin-error"]"#,
         "تحتاج الإدارة إلى الاتصال بالخادم",
     )
     .await;
-    until_text(
-        &app,
+    app.until_text(
         "the audit log's title in Arabic",
         "#audit-title",
         "سجل التدقيق",

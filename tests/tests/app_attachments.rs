@@ -227,8 +227,7 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     scroll_to(&app, r#"[data-testid="attachment-preview"]"#).await;
     app.screenshot_if_asked("attachments-timeline-staff-en-light");
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         scroll_to(&app, r#"[data-testid="attachment-preview"]"#).await;
         app.screenshot_if_asked("attachments-timeline-staff-ar-dark");
@@ -289,8 +288,7 @@ async fn a_pasted_screenshot_on_a_reply_reaches_the_agents_app_and_previews_in_t
     scroll_to(&app, r#"[data-testid="attachment-picker"]"#).await;
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
         app.screenshot_if_asked("attachments-new-ticket-ar-dark");
-        app.select(r#"[data-testid="language"]"#, "en").await;
-        app.select(r#"[data-testid="theme"]"#, "light").await;
+        app.look("en", "light").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         scroll_to(&app, r#"[data-testid="attachment-picker"]"#).await;
         app.screenshot_if_asked("attachments-new-ticket-en-light");

@@ -13,17 +13,10 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tadhkira_tests::app::{eventually, launch_app, App};
+use tadhkira_tests::app::launch_app;
 use tadhkira_tests::server::{spawn_server_with, TestServer};
 
 const APP_SECRET: &str = "app-test-secret";
-
-async fn until_text(app: &App, what: &str, css: &str, wanted: &str) {
-    eventually(what, 60, || async {
-        app.inner_text(css).await.contains(wanted)
-    })
-    .await;
-}
 
 /// A server whose WhatsApp points at a closed port (nothing is sent in this story).
 fn whatsapp_server(dir: &std::path::Path) -> TestServer {
@@ -116,8 +109,7 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
     let app = launch_app(&server.url()).await;
     app.sign_in("l1@tadhkira.example", "demo1234").await;
     app.click(r#"[data-testid="nav-unmatched"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the unmatched message",
         r#"[data-testid="unmatched-list"]"#,
         "warehouse scanner will not pair",
@@ -133,8 +125,7 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot_if_asked("unmatched-en-light");
     app.click(r#"[data-testid="unmatched-link"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "placed on a ticket",
         r#"[data-testid="unmatched-linked"]"#,
         "Placed on ticket #",
@@ -145,8 +136,7 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
     // it; it arrives with the sync the link started. Open it from there.
     app.click(r#"[data-testid="unmatched-linked"] button"#)
         .await;
-    until_text(
-        &app,
+    app.until_text(
         "the message on her WhatsApp ticket",
         r#"[data-testid="timeline"]"#,
         "warehouse scanner will not pair",
@@ -173,8 +163,7 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
     )
     .await;
     app.click(r#"[data-testid="calllog-submit"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the logged session on the timeline",
         r#"[data-testid="timeline"]"#,
         "logged a remote session (outgoing, 25 min)",
@@ -190,10 +179,8 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
     app.screenshot_if_asked("calllog-en-light");
 
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
-        until_text(
-            &app,
+        app.look("ar", "dark").await;
+        app.until_text(
             "the timeline in Arabic",
             r#"[data-testid="timeline"]"#,
             "جلسة تحكم عن بُعد",
@@ -209,8 +196,7 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
         )
         .await;
         app.click(r#"[data-testid="nav-unmatched"]"#).await;
-        until_text(
-            &app,
+        app.until_text(
             "the second unmatched message",
             r#"[data-testid="unmatched-list"]"#,
             "الطابعة",
@@ -218,8 +204,7 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
         .await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot_if_asked("unmatched-ar-dark");
-        app.select(r#"[data-testid="language"]"#, "en").await;
-        app.select(r#"[data-testid="theme"]"#, "light").await;
+        app.look("en", "light").await;
     }
     app.close().await;
 

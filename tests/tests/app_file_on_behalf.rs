@@ -17,16 +17,8 @@ use std::time::Duration;
 
 use tadhkira_client::{ListQuery, NewTicketInput};
 use tadhkira_proto::Channel;
-use tadhkira_tests::app::{eventually, launch_app, App};
+use tadhkira_tests::app::{eventually, launch_app};
 use tadhkira_tests::server::spawn_server;
-
-/// Waits until the page's text at `css` contains `wanted`.
-async fn until_text(app: &App, what: &str, css: &str, wanted: &str) {
-    eventually(what, 60, || async {
-        app.inner_text(css).await.contains(wanted)
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the_server() {
@@ -159,8 +151,7 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
             .starts_with('#')
     })
     .await;
-    until_text(
-        &app,
+    app.until_text(
         "the override and its reason on the timeline",
         r#"[data-testid="timeline"]"#,
         reason,
@@ -203,8 +194,7 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
     app.click(r#"[data-testid="nav-tickets"]"#).await;
     app.type_into(r#"[data-testid="search"]"#, &format!("#{given_number}"))
         .await;
-    until_text(
-        &app,
+    app.until_text(
         "the ticket found by its number",
         r#"[data-testid="ticket-list"]"#,
         "Label printer prints blank labels",
@@ -228,10 +218,8 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
     }
     app.screenshot_if_asked("ticket-details-en-light");
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
-        until_text(
-            &app,
+        app.look("ar", "dark").await;
+        app.until_text(
             "the ticket page in Arabic",
             r#"[data-testid="ticket-given"]"#,
             "لم يتم",
@@ -239,14 +227,12 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
         .await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot_if_asked("ticket-details-ar-dark");
-        app.select(r#"[data-testid="language"]"#, "en").await;
-        app.select(r#"[data-testid="theme"]"#, "light").await;
+        app.look("en", "light").await;
     }
 
     // The same form in Arabic, dark, for a customer of the lapsed organisation.
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         app.click(r#"[data-testid="nav-new"]"#).await;
         app.type_into(r#"[data-testid="for-whom"]"#, "dunes").await;
         app.click(r#"[data-testid="customer-option"]"#).await;
@@ -268,21 +254,21 @@ async fn an_agent_files_a_phone_ticket_for_a_customer_offline_and_it_reaches_the
         .type_into(r#"[data-testid="search"]"#, "scanner will not pair")
         .await;
     // The first row once the search applied (the whole list may show it before).
-    until_text(
-        &theirs,
-        "the agent-filed ticket found in the customer's list",
-        r#"[data-testid="ticket-row"]"#,
-        title,
-    )
-    .await;
+    theirs
+        .until_text(
+            "the agent-filed ticket found in the customer's list",
+            r#"[data-testid="ticket-row"]"#,
+            title,
+        )
+        .await;
     theirs.click(r#"[data-testid="ticket-row"]"#).await;
-    until_text(
-        &theirs,
-        "the contact the agent took down",
-        r#"[data-testid="ticket-given"]"#,
-        "+20 100 555 0101",
-    )
-    .await;
+    theirs
+        .until_text(
+            "the contact the agent took down",
+            r#"[data-testid="ticket-given"]"#,
+            "+20 100 555 0101",
+        )
+        .await;
     // Give a notification every chance to arrive before saying there is none.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(

@@ -102,8 +102,7 @@ async fn open_ticket(app: &App, title: &str) {
 
 /// Switches the app to Arabic and the dark theme.
 async fn arabic_dark(app: &App) {
-    app.select(r#"[data-testid="language"]"#, "ar").await;
-    app.select(r#"[data-testid="theme"]"#, "dark").await;
+    app.look("ar", "dark").await;
     eventually("the page is in Arabic", 10, || async {
         js(app, "return document.documentElement.dir", vec![]).await == json!("rtl")
     })

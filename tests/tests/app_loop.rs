@@ -96,12 +96,10 @@ async fn the_customer_solves_and_reopens_in_the_app_and_the_agent_hears_once() {
     .await;
     app.screenshot_if_asked("ticket-confirm-en-light");
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         tokio::time::sleep(Duration::from_millis(700)).await;
         app.screenshot_if_asked("ticket-confirm-ar-dark");
-        app.select(r#"[data-testid="language"]"#, "en").await;
-        app.select(r#"[data-testid="theme"]"#, "light").await;
+        app.look("en", "light").await;
     }
 
     // Yes: closed on the server, and the page says so.

@@ -19,26 +19,6 @@ use tadhkira_tests::server::spawn_server;
 const ADMIN: &str = "admin@tadhkira.example";
 const DEMO_PASSWORD: &str = "demo1234";
 
-async fn until_text(app: &App, what: &str, css: &str, wanted: &str) {
-    eventually(what, 60, || async {
-        app.inner_text(css).await.contains(wanted)
-    })
-    .await;
-}
-
-/// Sets an `<input>` as a user's edit would (WebKit's driver types into time and number
-/// fields unreliably): its value, then input and change events.
-async fn set_input(app: &App, css: &str, value: &str) {
-    app.wait_for(css).await;
-    app.driver
-        .execute(
-            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![serde_json::Value::from(css), serde_json::Value::from(value)],
-        )
-        .await
-        .expect("set an input's value");
-}
-
 /// Whether a checkbox is ticked.
 async fn checked(app: &App, css: &str) -> bool {
     app.driver
@@ -107,8 +87,7 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
     let app = launch_app(&server.url()).await;
     app.sign_in(ADMIN, DEMO_PASSWORD).await;
     app.click(r#"[data-testid="nav-targets"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "version 1 shown",
         r#"[data-testid="policy-version"]"#,
         "Version 1",
@@ -119,27 +98,31 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
         "The clocks run around the clock, every day."
     );
 
-    set_input(&app, r#"[data-testid="target-urgent-first"]"#, "0.5").await;
-    set_input(&app, r#"[data-testid="target-urgent-resolution"]"#, "6").await;
+    app.set_input(r#"[data-testid="target-urgent-first"]"#, "0.5")
+        .await;
+    app.set_input(r#"[data-testid="target-urgent-resolution"]"#, "6")
+        .await;
     set_checked(&app, r#"[data-testid="business-on"]"#, true).await;
-    set_input(&app, r#"[data-testid="policy-tz"]"#, "Asia/Riyadh").await;
-    set_input(&app, r#"[data-testid="policy-opens"]"#, "08:00").await;
-    set_input(&app, r#"[data-testid="policy-closes"]"#, "16:00").await;
+    app.set_input(r#"[data-testid="policy-tz"]"#, "Asia/Riyadh")
+        .await;
+    app.set_input(r#"[data-testid="policy-opens"]"#, "08:00")
+        .await;
+    app.set_input(r#"[data-testid="policy-closes"]"#, "16:00")
+        .await;
     for (day, on) in [("sunday", true), ("friday", false), ("saturday", false)] {
         set_checked(&app, &format!(r#"[data-testid="day-{day}"]"#), on).await;
     }
-    set_input(&app, r#"[data-testid="holiday-date"]"#, "2026-12-18").await;
+    app.set_input(r#"[data-testid="holiday-date"]"#, "2026-12-18")
+        .await;
     app.click(r#"[data-testid="holiday-add"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the holiday listed",
         r#"[data-testid="holiday-list"]"#,
         "December 18, 2026",
     )
     .await;
     app.click(r#"[data-testid="policy-save"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the change saved",
         r#"[data-testid="admin-status"]"#,
         "Saved as version 2. New tickets follow it;",
@@ -159,8 +142,7 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
         status.ends_with("open tickets keep their earlier due times."),
         "{status}"
     );
-    until_text(
-        &app,
+    app.until_text(
         "the older tickets counted",
         r#"[data-testid="policy-older"]"#,
         &format!("{older} open tickets follow an earlier version; their due times do not move."),
@@ -207,8 +189,7 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
     app.type_into(r#"[data-testid="audit-action"]"#, "policy.change")
         .await;
     app.click(r#"[data-testid="audit-apply"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the policy change in the audit log",
         r#"[data-testid="audit-list"]"#,
         "Asia/Riyadh",
@@ -218,23 +199,16 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
     assert!(list.contains("policy.change"), "{list}");
 
     // Arabic, dark.
-    app.select(r#"[data-testid="language"]"#, "ar").await;
-    app.select(r#"[data-testid="theme"]"#, "dark").await;
+    app.look("ar", "dark").await;
     app.click(r#"[data-testid="nav-targets"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the screen in Arabic",
         r#"[data-testid="policy-version"]"#,
         "الإصدار",
     )
     .await;
-    until_text(
-        &app,
-        "Arabic day names",
-        r#"[data-testid="policy-days"]"#,
-        "الأحد",
-    )
-    .await;
+    app.until_text("Arabic day names", r#"[data-testid="policy-days"]"#, "الأحد")
+        .await;
     // Times read left to right in Arabic too (08:00, never 00:08).
     let opens = app
         .driver
@@ -252,8 +226,7 @@ async fn an_admin_sets_business_hours_in_the_app_and_only_new_tickets_follow_the
     server.stop();
     app.click(r#"[data-testid="nav-audit"]"#).await;
     app.click(r#"[data-testid="nav-targets"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the offline notice in Arabic",
         r#"[data-testid="admin-error"]"#,
         "تحتاج الإدارة إلى الاتصال بالخادم",

@@ -14,14 +14,7 @@ async fn after_a_damaged_local_database_the_app_says_so_and_the_queued_ticket_st
     let mut server = spawn_server();
     server.demo();
     let mut app = launch_app(&server.url()).await;
-    app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
-        .await;
-    app.type_into(r#"[data-testid="email"]"#, "customer@nile.example")
-        .await;
-    app.type_into(r#"[data-testid="password"]"#, "demo1234")
-        .await;
-    app.click(r#"[data-testid="sign-in"]"#).await;
-    app.wait_for(r#"[data-testid="ticket-row"]"#).await;
+    app.sign_in("customer@nile.example", "demo1234").await;
     assert_eq!(
         app.inner_text(r#"[data-testid="store-recovery"]"#).await,
         "",
@@ -68,13 +61,11 @@ async fn after_a_damaged_local_database_the_app_says_so_and_the_queued_ticket_st
     let kept = app.inner_text(r#"[data-testid="recovery-copy"]"#).await;
     assert!(kept.contains("local.db.damaged-"), "{kept}");
     assert!(std::path::Path::new(kept.trim()).exists(), "{kept}");
-    app.select(r#"[data-testid="language"]"#, "ar").await;
-    app.select(r#"[data-testid="theme"]"#, "dark").await;
+    app.look("ar", "dark").await;
     let notice = app.text_of(r#"[data-testid="store-recovery"]"#).await;
     assert!(notice.contains("أُعيد بناؤها"), "{notice}");
     app.screenshot_if_asked("store-recovery-ar-dark");
-    app.select(r#"[data-testid="language"]"#, "en").await;
-    app.select(r#"[data-testid="theme"]"#, "light").await;
+    app.look("en", "light").await;
 
     // Read and dismissed: it does not come back.
     app.click(r#"[data-testid="recovery-dismiss"]"#).await;

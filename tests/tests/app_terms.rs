@@ -9,15 +9,8 @@
 //! With `TADHKIRA_SCREENSHOTS=DIR`, the Support policy (English, light; Arabic, dark,
 //! offline) and the new-ticket form's acceptance (English, light) are saved there.
 
-use tadhkira_tests::app::{eventually, launch_app, App};
+use tadhkira_tests::app::{eventually, launch_app};
 use tadhkira_tests::server::{spawn_server, PASSWORD};
-
-async fn until_text(app: &App, what: &str, css: &str, wanted: &str) {
-    eventually(what, 60, || async {
-        app.inner_text(css).await.contains(wanted)
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_why_out_of_scope() {
@@ -38,8 +31,7 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
     app.wait_for(r#"[data-testid="nav-policy"]"#).await;
 
     app.click(r#"[data-testid="nav-policy"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the terms, pulled",
         r#"[data-testid="policy"]"#,
         "Version 1",
@@ -82,8 +74,7 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
     })
     .await;
     app.click(r#"[data-testid="nav-policy"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the acceptance, pulled",
         r#"[data-testid="policy-accepted"]"#,
         "Accepted by customer@delta.example",
@@ -117,8 +108,7 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
         .expect("queued");
     agent.engine.sync_now().await.expect("pushed");
 
-    app.select(r#"[data-testid="language"]"#, "ar").await;
-    app.select(r#"[data-testid="theme"]"#, "dark").await;
+    app.look("ar", "dark").await;
     app.click(r#"[data-testid="nav-tickets"]"#).await;
     eventually("the solved ticket, pulled", 60, || async {
         app.inner_text("main")
@@ -127,8 +117,7 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
     })
     .await;
     app.click(r#"[data-testid="ticket-row"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the reason in Arabic",
         r#"[data-testid="timeline"]"#,
         "أُغلقت بوصفها خارج شروط الدعم: الأجهزة الشخصية غير المدرجة في الاشتراك",
@@ -138,8 +127,7 @@ async fn a_customer_reads_the_policy_offline_accepts_the_terms_once_and_reads_wh
     // The server goes away: the policy is read from the local store.
     server.stop();
     app.click(r#"[data-testid="nav-policy"]"#).await;
-    until_text(
-        &app,
+    app.until_text(
         "the Arabic policy offline",
         r#"[data-testid="policy"]"#,
         "ما يشمله الدعم",

@@ -101,8 +101,7 @@ async fn a_customer_files_offline_the_ticket_syncs_and_an_agent_reply_notifies()
 
     // The same screens in Arabic, dark.
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot_if_asked("detail-customer-ar-dark");
         // (New ticket, outbox, settings and shortcuts in Arabic come from the other tests.)
@@ -274,8 +273,7 @@ async fn an_agent_replies_notes_and_escalates_in_the_app_and_the_customer_never_
             tokio::time::sleep(Duration::from_millis(500)).await;
             app.screenshot_if_asked(&format!("{screen}-en-light"));
         }
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         for screen in ["settings", "shortcuts"] {
             app.click(&format!(r#"[data-testid="nav-{screen}"]"#)).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -305,12 +303,10 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     app.wait_for(r#"[data-testid="server-status"][data-state="ok"]"#)
         .await;
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot_if_asked("signin-ar-dark");
-        app.select(r#"[data-testid="language"]"#, "en").await;
-        app.select(r#"[data-testid="theme"]"#, "light").await;
+        app.look("en", "light").await;
     }
     app.type_into(r#"[data-testid="email"]"#, "customer@dunes.example")
         .await;
@@ -379,8 +375,7 @@ async fn a_rejected_ticket_is_edited_in_the_outbox_and_the_edited_version_reache
     if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
         // One more rejected change for the Arabic screenshot: lapse again, file again.
         server.set_subscription("Dunes Trading", "2001-01-01");
-        app.select(r#"[data-testid="language"]"#, "ar").await;
-        app.select(r#"[data-testid="theme"]"#, "dark").await;
+        app.look("ar", "dark").await;
         app.click(r#"[data-testid="nav-new"]"#).await;
         app.type_into(r#"[data-testid="new-title"]"#, "الماسح الضوئي لا يعمل")
             .await;
