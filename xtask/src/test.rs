@@ -24,6 +24,11 @@ pub struct TestArgs {
     /// limit in nextest). Its figures are the line starting `reliability:`.
     #[arg(long, value_name = "N")]
     soak_minutes: Option<u64>,
+    /// Run each fuzz target (the `fuzz_*` tests, issue 21) for N seconds of random
+    /// inputs instead of bolero's 1 s (sets BOLERO_RANDOM_TEST_TIME_MS). A failure
+    /// prints the BOLERO_RANDOM_SEED that replays it.
+    #[arg(long, value_name = "N")]
+    fuzz_seconds: Option<u64>,
 }
 
 /// What one step counted.
@@ -97,6 +102,9 @@ pub fn test(args: TestArgs) -> Result<i32> {
         nextest
             .args(["--profile", "soak"])
             .env("TADHKIRA_SOAK_MINUTES", minutes.to_string());
+    }
+    if let Some(seconds) = args.fuzz_seconds {
+        nextest.env("BOLERO_RANDOM_TEST_TIME_MS", (seconds * 1000).to_string());
     }
     results.push(counted("rust: nextest", &mut nextest));
     results.push(check("generated TypeScript types are up to date", || {

@@ -19,6 +19,7 @@ mod mutations;
 pub mod normalize;
 pub mod notifier;
 pub mod preview;
+pub mod sse;
 mod staging;
 mod store;
 pub mod sync;

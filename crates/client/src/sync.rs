@@ -333,14 +333,17 @@ async fn listen(engine: Engine) {
                 engine.refresh_state(|s| s.live = true).await;
                 engine.inner.wake.notify_one();
                 let mut stream = resp.bytes_stream();
-                let mut buf = String::new();
+                let mut frames = crate::sse::EventFrames::default();
                 while let Some(chunk) = stream.next().await {
                     let Ok(chunk) = chunk else { break };
-                    buf.push_str(&String::from_utf8_lossy(&chunk));
-                    while let Some(end) = buf.find("\n\n") {
-                        let event: String = buf.drain(..end + 2).collect();
-                        if event.lines().any(|l| l.trim_end() == "event: changes") {
-                            engine.inner.wake.notify_one();
+                    match frames.push(&chunk) {
+                        Ok(0) => {}
+                        Ok(_) => engine.inner.wake.notify_one(),
+                        Err(crate::sse::Oversized) => {
+                            tracing::warn!(
+                                "live events: an event past the size bound; reconnecting"
+                            );
+                            break;
                         }
                     }
                 }

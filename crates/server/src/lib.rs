@@ -42,6 +42,9 @@ pub mod state;
 pub mod streams;
 pub mod transport;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use config::{Config, Settings};
 pub use startup::{spawn, Application, RunningServer};
 pub use state::AppState;
