@@ -247,7 +247,7 @@ fn tool(name: &str, install: &str) -> PathBuf {
 /// can be taken meanwhile by any of the suites' thousands of connections and servers,
 /// and the session then fails with an incomplete answer. Below the ephemeral range
 /// only ports chosen on purpose are bound, so a random one that binds now stays free.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
         .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())

@@ -3,6 +3,7 @@
 //! - [`server`]: start a real `tadhkira-server` process on a loopback port with a
 //!   fresh database, and stop it by process id.
 //! - [`app`]: start the real desktop app under Xvfb and drive it through tauri-driver.
+//! - [`mail`]: private Dovecot and SMTP servers for the e-mail channel's suite.
 //! - [`faults`]: a fault-injecting TCP proxy to put between engines and the server.
 //! - [`damage`]: a local database damaged as a disk does it.
 //!
@@ -16,6 +17,7 @@
 
 pub mod app;
 pub mod damage;
+pub mod mail;
 pub mod server;
 
 /// The fault-injecting proxy lives in `tadhkira-testkit` (shared with the soak).

@@ -39,6 +39,11 @@ pub const TEST_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "libsecret-tools",
     "chromium",
+    // The e-mail channel's suite (channel_email): private Dovecot (IMAP + LMTP) and an
+    // SMTP server relaying into it.
+    "dovecot-imapd",
+    "dovecot-lmtpd",
+    "python3-aiosmtpd",
 ];
 
 /// Everything, for `cargo xtask setup` and CI.

@@ -106,7 +106,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Size limits of attached files (`[attachments]`).
     pub attachments: AttachmentLimits,
-    /// Channels besides the app: WhatsApp (`[channels.whatsapp]`).
+    /// Channels besides the app: `[channels.whatsapp]`, `[channels.email]`.
     pub channels: crate::channels::ChannelSettings,
 }
 
@@ -157,6 +157,7 @@ impl Settings {
             }
         };
         positive("token_ttl_hours", self.token_ttl_hours.into())?;
+        self.channels.validate()?;
         if self.token_ttl_hours > 24 * 366 * 10 {
             return Err(format!(
                 "token_ttl_hours = {}: at most ten years ({} hours)",

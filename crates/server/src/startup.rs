@@ -27,6 +27,8 @@ pub struct Application {
     state: AppState,
     stop: watch::Sender<bool>,
     tls: Option<ReloadingTls>,
+    /// The e-mail channel, when configured: its readers and sender run with the server.
+    email: Option<Arc<crate::channels::Email>>,
 }
 
 impl Application {
@@ -52,6 +54,10 @@ impl Application {
             Some(w) => Some(Arc::new(crate::channels::WhatsApp::new(w.clone())?)),
             None => None,
         };
+        let email = match &settings.channels.email {
+            Some(e) => Some(Arc::new(crate::channels::Email::new(e.clone())?)),
+            None => None,
+        };
         let dummy_hash = hash_password(settings.argon2, "no such user")?;
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
@@ -71,6 +77,7 @@ impl Application {
             state,
             stop,
             tls,
+            email,
         })
     }
 
@@ -118,6 +125,10 @@ impl Application {
                 self.state.shutdown.clone(),
             )
         });
+        let mail_tasks = match self.email.clone() {
+            Some(email) => self.spawn_email(email)?,
+            None => Vec::new(),
+        };
         accept::serve_until(
             self.listener,
             app,
@@ -134,8 +145,38 @@ impl Application {
         if let Some(sender) = sender {
             let _ = sender.await;
         }
+        for task in mail_tasks {
+            let _ = task.await;
+        }
         self.state.store.close().await;
         Ok(())
+    }
+}
+
+impl Application {
+    /// Starts a reader per mailbox and the e-mail sender; they end with the server.
+    fn spawn_email(
+        &self,
+        email: Arc<crate::channels::Email>,
+    ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+        let importer = crate::channels::email::import::Importer {
+            store: self.state.store.clone(),
+            blobs: self.state.blobs.clone(),
+            staging: self.state.staging.clone(),
+            settings: self.state.settings.clone(),
+            email: email.clone(),
+        };
+        let mut tasks: Vec<_> = (0..email.settings.mailboxes.len())
+            .map(|i| importer.clone().spawn(i, self.state.shutdown.clone()))
+            .collect();
+        let sender =
+            crate::channels::email::send::EmailSender::new(email, self.state.blobs.clone())?;
+        tasks.push(crate::channels::sender::spawn(
+            self.state.store.clone(),
+            Arc::new(sender),
+            self.state.shutdown.clone(),
+        ));
+        Ok(tasks)
     }
 }
 

@@ -62,3 +62,6 @@ error-unmatched-not-customer = الشخص المراد الربط به ليس ع
 whatsapp-subscription-inactive = مرحبًا { $name }، شكرًا لرسالتك. اشتراك الدعم لـ { $org } غير ساري حاليًا، لذا لا يمكننا فتح تذكرة لها. يُرجى التواصل مع مدير حسابكم لتجديده.
 whatsapp-media-refused = [ملف { $kind } تعذّر حفظه: { $reason }]
 whatsapp-unsupported = [رسالة واتساب من نوع { $kind } لا يستطيع مكتب الدعم عرضها]
+email-file-refused = [{ $name }: ملف تعذّر حفظه ({ $reason })؛ وهو موجود في الرسالة الأصلية]
+email-unreadable = [رسالة بريد إلكتروني تعذّرت قراءتها ({ $reason })؛ الرسالة الأصلية مرفقة]
+email-too-large = [رسالة بريد إلكتروني حجمها { $size } بايت، أكبر من الحد { $max } بايت؛ نُقلت دون قراءة إلى المجلد { $folder }]

@@ -64,3 +64,6 @@ error-unmatched-not-customer = the person to link is not a customer
 whatsapp-subscription-inactive = Hello { $name }, thank you for your message. { $org }'s support subscription is not active at the moment, so we cannot open a ticket for it. Please contact your account manager to renew it.
 whatsapp-media-refused = [a { $kind } file that could not be kept: { $reason }]
 whatsapp-unsupported = [a WhatsApp { $kind } message, which the helpdesk cannot show]
+email-file-refused = [{ $name }: a file that could not be kept ({ $reason }); it is in the original message]
+email-unreadable = [an e-mail that could not be read ({ $reason }); the original message is attached]
+email-too-large = [an e-mail of { $size } bytes, more than the { $max } bytes read; it was moved unread to the folder { $folder }]

@@ -1,5 +1,5 @@
-//! Channels besides the app: messages that reach support from outside (WhatsApp today;
-//! e-mail is meant to use the same parts) and the replies that go back the same way.
+//! Channels besides the app: messages that reach support from outside (WhatsApp and
+//! e-mail) and the replies that go back the same way.
 //!
 //! The parts every channel shares:
 //! - [`Inbound`]: "a message from external address X with this text and these files,
@@ -14,14 +14,18 @@
 //!   retries and records the channel's id for it, so status reports find the message.
 //!
 //! What is WhatsApp's own: [`whatsapp`] (settings, the webhook's signature, the Graph
-//! API's requests and the shapes of its payloads).
+//! API's requests and the shapes of its payloads). What is e-mail's own: [`email`]
+//! (settings, the IMAP readers, MIME reading and building, SMTP); an e-mail's thread
+//! ([`MailThread`]) decides its ticket instead of "the sender's open ticket".
 
+pub mod email;
 pub mod sender;
 pub mod whatsapp;
 
 use serde::Deserialize;
 use tadhkira_proto::{Channel, Sha256Hex};
 
+pub use email::{Email, EmailSettings};
 pub use whatsapp::{WhatsApp, WhatsAppSettings};
 
 /// `[channels]` in the configuration file.
@@ -30,6 +34,18 @@ pub use whatsapp::{WhatsApp, WhatsAppSettings};
 pub struct ChannelSettings {
     /// `[channels.whatsapp]`: absent means the channel is off (its webhook answers 404).
     pub whatsapp: Option<WhatsAppSettings>,
+    /// `[channels.email]`: absent means the channel is off (no mailbox is read).
+    pub email: Option<EmailSettings>,
+}
+
+impl ChannelSettings {
+    /// Refuses settings a channel cannot work with, naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        match &self.email {
+            Some(email) => email.validate(),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Where a secret comes from: an environment variable (`{ env = "NAME" }`) or a file
@@ -119,6 +135,21 @@ pub struct Inbound {
     pub body: String,
     /// Its files, stored.
     pub files: Vec<InboundFile>,
+    /// For an e-mail: its thread, which decides its ticket.
+    pub mail: Option<MailThread>,
+}
+
+/// What places an e-mail in a thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailThread {
+    /// Its own Message-ID (recorded on its ticket, so answers to it thread too).
+    pub message_id: Option<String>,
+    /// The Message-IDs it answers, the most direct first.
+    pub refs: Vec<String>,
+    /// Its subject (a new ticket's title).
+    pub subject: String,
+    /// The ticket number its subject names (`[#1042]`), the fallback.
+    pub ticket_number: Option<i64>,
 }
 
 /// Where the inbound path put a message.

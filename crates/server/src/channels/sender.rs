@@ -1,15 +1,19 @@
-//! The sender: the task that empties the channel outbox. Every `send_interval_ms` it
-//! claims the oldest due row ([`crate::db::Store::claim_outbox`]), sends it through the
-//! Graph API and settles it: sent (with WhatsApp's id for it, which delivery reports
-//! name), retried later with exponential backoff on a transient failure, or failed at
-//! once when the Graph API refuses it (and after `max_attempts`).
+//! The sender: the task that empties the channel outbox, one per channel. Every
+//! `send_interval_ms` it claims the oldest due row of its channel
+//! ([`crate::db::Store::claim_outbox`]), hands it to the channel's [`Transport`] (the
+//! Graph API for WhatsApp, SMTP for e-mail) and settles it: sent (with the channel's
+//! id for it, which delivery reports name), retried later with exponential backoff on
+//! a transient failure, or failed at once when the channel refuses it (and after
+//! `max_attempts`).
 //!
 //! Rows live in the database, so a restart loses nothing and resumes where it was; a
 //! claim lasts [`crate::db::CLAIM_MS`], so several server processes share the work and
 //! none sends a row another holds. One gap no API allows closing: a process that dies
-//! after WhatsApp accepted a message and before it marked the row sent sends it again
-//! once the claim runs out (the Cloud API takes no idempotency key).
+//! after the channel accepted a message and before it marked the row sent sends it
+//! again once the claim runs out (the Cloud API takes no idempotency key; an e-mail
+//! goes again with the same Message-ID, which lets a mail client hide the copy).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,13 +26,52 @@ use crate::db::{OutboxItem, SendOutcome, Store};
 /// The longest wait between two attempts of one row.
 const MAX_BACKOFF_MS: i64 = 10 * 60 * 1000;
 
-/// Starts the sender; it ends when `shutdown` becomes `true`.
-pub fn spawn(
+/// How one channel sends a claimed outbox row.
+pub trait Transport: Send + Sync + 'static {
+    /// The channel whose rows it sends.
+    fn channel(&self) -> Channel;
+    /// How often the sender looks for due rows.
+    fn interval(&self) -> Duration;
+    /// Sends one row and says how it went.
+    fn send(&self, store: &Store, item: &OutboxItem) -> impl Future<Output = SendOutcome> + Send;
+}
+
+impl Transport for WhatsApp {
+    fn channel(&self) -> Channel {
+        Channel::Whatsapp
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_millis(self.settings.send_interval_ms.max(10))
+    }
+
+    fn send(&self, _: &Store, item: &OutboxItem) -> impl Future<Output = SendOutcome> + Send {
+        send_one(self, item)
+    }
+}
+
+/// What a transport's failure means for the row.
+pub fn retry_or_fail(item: &OutboxItem, max_attempts: u32, error: String) -> SendOutcome {
+    if item.attempts >= i64::from(max_attempts) {
+        tracing::warn!(outbox = %item.id, error = %error, "channel outbox: giving up");
+        return SendOutcome::Failed(error);
+    }
+    let backoff = backoff_ms(item.attempts);
+    tracing::info!(outbox = %item.id, error = %error, backoff, "channel outbox: will retry");
+    SendOutcome::Retry {
+        at: chrono::Utc::now().timestamp_millis() + backoff,
+        error,
+    }
+}
+
+/// Starts the sender of `transport`'s channel; it ends when `shutdown` becomes `true`.
+pub fn spawn<T: Transport>(
     store: Store,
-    whatsapp: Arc<WhatsApp>,
+    transport: Arc<T>,
     mut shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let every = Duration::from_millis(whatsapp.settings.send_interval_ms.max(10));
+    let every = transport.interval();
+    let channel = transport.channel();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -39,9 +82,9 @@ pub fn spawn(
             }
             // Everything due now, one row at a time.
             loop {
-                match store.claim_outbox(Channel::Whatsapp).await {
+                match store.claim_outbox(channel).await {
                     Ok(Some(item)) => {
-                        let outcome = send_one(&whatsapp, &item).await;
+                        let outcome = transport.send(&store, &item).await;
                         if let Err(e) = store.settle_outbox(&item, &outcome).await {
                             // The claim runs out and the row is tried again.
                             tracing::warn!(error = %e, "channel outbox: settling failed");
@@ -79,18 +122,7 @@ async fn send_one(whatsapp: &WhatsApp, item: &OutboxItem) -> SendOutcome {
             tracing::warn!(outbox = %item.id, error = %e, "whatsapp: refused");
             SendOutcome::Failed(e)
         }
-        Err(GraphError::Transient(e)) => {
-            if item.attempts >= i64::from(whatsapp.settings.max_attempts) {
-                tracing::warn!(outbox = %item.id, error = %e, "whatsapp: giving up");
-                return SendOutcome::Failed(e);
-            }
-            let backoff = backoff_ms(item.attempts);
-            tracing::info!(outbox = %item.id, error = %e, backoff, "whatsapp: will retry");
-            SendOutcome::Retry {
-                at: chrono::Utc::now().timestamp_millis() + backoff,
-                error: e,
-            }
-        }
+        Err(GraphError::Transient(e)) => retry_or_fail(item, whatsapp.settings.max_attempts, e),
     }
 }
 

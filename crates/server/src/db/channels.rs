@@ -44,6 +44,8 @@ pub struct OutboxItem {
     pub body: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// An e-mail's envelope (JSON of `MailEnvelope`); `None` for WhatsApp.
+    pub envelope: Option<String>,
 }
 
 /// The outcome of one attempt to send an [`OutboxItem`].
@@ -75,7 +77,7 @@ impl Store {
             serde_json::to_string(&msg.files).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let inserted = sqlx::query(
             "INSERT INTO channel_inbound (channel, external_id, id, sender, sender_name, body, \
-             files, received_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             files, received_at, state, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (channel, external_id) DO NOTHING",
         )
         .bind(msg.channel.as_str())
@@ -87,13 +89,17 @@ impl Store {
         .bind(files)
         .bind(w.now)
         .bind(UNMATCHED)
+        .bind(msg.mail.as_ref().map(|m| m.subject.as_str()))
         .execute(&mut *w.tx)
         .await?;
         if inserted.rows_affected() == 0 {
             return Ok(Placed::Duplicate);
         }
         let cc = default_country(policy);
-        let customers = customers_with_address(&mut w, &msg.sender, cc).await?;
+        let customers = match msg.channel {
+            Channel::Email => customers_with_email(&mut w, &msg.sender).await?,
+            _ => customers_with_address(&mut w, &msg.sender, cc).await?,
+        };
         let placed = match customers.as_slice() {
             [] => Placed::Unmatched { id },
             [customer] => {
@@ -163,7 +169,7 @@ impl Store {
     ) -> Result<Result<LinkedUnmatched, Rejection>, StoreError> {
         let mut w = Writer::begin(self).await?;
         let row = sqlx::query(
-            "SELECT channel, external_id, sender, sender_name, body, files, state \
+            "SELECT channel, external_id, sender, sender_name, body, files, state, subject \
              FROM channel_inbound WHERE id = $1",
         )
         .bind(id.to_string())
@@ -182,13 +188,30 @@ impl Store {
         let channel: String = row.try_get("channel")?;
         let files: Vec<InboundFile> = serde_json::from_str(&row.try_get::<String, _>("files")?)
             .map_err(|e| StoreError::Corrupt(format!("files: {e}")))?;
+        let channel_of =
+            Channel::parse(&channel).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // An e-mail placed from the queue: its subject may still name its ticket.
+        let mail = (channel_of == Channel::Email).then(|| {
+            let subject: String = row
+                .try_get::<Option<String>, _>("subject")
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            crate::channels::MailThread {
+                message_id: None,
+                refs: Vec::new(),
+                ticket_number: crate::channels::email::parse::ticket_number(&subject),
+                subject,
+            }
+        });
         let msg = Inbound {
-            channel: Channel::parse(&channel).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            channel: channel_of,
             external_id: row.try_get("external_id")?,
             sender: row.try_get("sender")?,
             sender_name: row.try_get("sender_name")?,
             body: row.try_get("body")?,
             files,
+            mail,
         };
         let Some(customer) = caller_in(&mut w, link.customer_id).await? else {
             return Ok(Err(Rejection::new(
@@ -202,7 +225,8 @@ impl Store {
                 "the person to link is not a customer",
             )));
         }
-        if link.save_address {
+        if link.save_address && msg.channel != Channel::Email {
+            // An e-mail address is the customer's sign-in: it is never overwritten here.
             sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
                 .bind(&msg.sender)
                 .bind(customer.user.id.to_string())
@@ -273,7 +297,7 @@ impl Store {
             "UPDATE channel_outbox SET claimed_until = $1, attempts = attempts + 1 \
              WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL \
              AND (claimed_until IS NULL OR claimed_until < $3) \
-             RETURNING id, message_id, recipient, kind, body, attempts",
+             RETURNING id, message_id, recipient, kind, body, attempts, envelope",
         )
         .bind(now + CLAIM_MS)
         .bind(&id)
@@ -288,6 +312,7 @@ impl Store {
                 kind: r.try_get("kind")?,
                 body: r.try_get("body")?,
                 attempts: r.try_get("attempts")?,
+                envelope: r.try_get("envelope")?,
             })
         })
         .transpose()
@@ -418,6 +443,9 @@ pub(super) async fn enqueue_reply(
     body: &str,
     policy: &Settings,
 ) -> Result<(), StoreError> {
+    if t.channel == Channel::Email {
+        return super::email::enqueue_reply(w, t, message_id, body, policy).await;
+    }
     if t.channel != Channel::Whatsapp {
         return Ok(());
     }
@@ -461,11 +489,47 @@ pub(super) async fn enqueue_reply(
         set_delivery_as(w, message_id, Delivery::Failed, false).await?;
         return Ok(());
     }
-    insert_outbox(w, Some(message_id), Some(t.id), &recipient, kind, body).await?;
+    insert_whatsapp(w, Some(message_id), Some(t.id), &recipient, kind, body).await?;
     set_delivery_as(w, message_id, Delivery::Queued, false).await
 }
 
-async fn insert_outbox(
+/// A row to add to the channel outbox.
+pub(super) struct OutboxRow<'a> {
+    pub id: Uuid,
+    pub channel: Channel,
+    /// The reply it carries (`None`: an automatic answer).
+    pub message_id: Option<Uuid>,
+    pub ticket_id: Option<Uuid>,
+    pub recipient: &'a str,
+    /// `text` or `template` (WhatsApp), `email`.
+    pub kind: &'a str,
+    pub body: &'a str,
+    /// An e-mail's [`super::email::MailEnvelope`] as JSON.
+    pub envelope: Option<&'a str>,
+}
+
+pub(super) async fn insert_outbox(w: &mut Writer, row: &OutboxRow<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO channel_outbox (id, channel, message_id, ticket_id, recipient, kind, body, \
+         envelope, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)",
+    )
+    .bind(row.id.to_string())
+    .bind(row.channel.as_str())
+    .bind(row.message_id.map(|m| m.to_string()))
+    .bind(row.ticket_id.map(|t| t.to_string()))
+    .bind(row.recipient)
+    .bind(row.kind)
+    .bind(row.body)
+    .bind(row.envelope)
+    .bind(w.now)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
+}
+
+/// A WhatsApp row of the channel outbox.
+async fn insert_whatsapp(
     w: &mut Writer,
     message_id: Option<Uuid>,
     ticket_id: Option<Uuid>,
@@ -473,21 +537,17 @@ async fn insert_outbox(
     kind: &str,
     body: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO channel_outbox (id, channel, message_id, ticket_id, recipient, kind, body, \
-         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)",
-    )
-    .bind(Uuid::now_v7().to_string())
-    .bind(Channel::Whatsapp.as_str())
-    .bind(message_id.map(|m| m.to_string()))
-    .bind(ticket_id.map(|t| t.to_string()))
-    .bind(recipient)
-    .bind(kind)
-    .bind(body)
-    .bind(w.now)
-    .execute(&mut *w.tx)
-    .await?;
-    Ok(())
+    let row = OutboxRow {
+        id: Uuid::now_v7(),
+        channel: Channel::Whatsapp,
+        message_id,
+        ticket_id,
+        recipient,
+        kind,
+        body,
+        envelope: None,
+    };
+    insert_outbox(w, &row).await
 }
 
 /// Moves a message's delivery forward and puts it on the feed again (the timeline
@@ -502,7 +562,7 @@ async fn set_delivery(
 
 /// [`set_delivery`]; `announce: false` while the message's own feed row is still to be
 /// written in this transaction (a reply being queued).
-async fn set_delivery_as(
+pub(super) async fn set_delivery_as(
     w: &mut Writer,
     message_id: Uuid,
     delivery: Delivery,
@@ -571,6 +631,18 @@ async fn customers_with_address(
     Ok(found)
 }
 
+/// The customers (not disabled) whose sign-in address is `address` (any case).
+async fn customers_with_email(w: &mut Writer, address: &str) -> Result<Vec<Uuid>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id FROM users WHERE role = 'customer' AND lower(email) = lower($1) \
+         AND disabled_at IS NULL",
+    )
+    .bind(address)
+    .fetch_all(&mut *w.tx)
+    .await?;
+    rows.iter().map(|r| rows::uuid(r, "id")).collect()
+}
+
 /// A user as a [`Caller`] (with their organisation), inside the transaction; `None`
 /// for a missing or disabled user.
 async fn caller_in(w: &mut Writer, id: Uuid) -> Result<Option<Caller>, StoreError> {
@@ -624,7 +696,7 @@ async fn place(
     policy: &Settings,
     inbound_id: Uuid,
 ) -> Result<Placed, StoreError> {
-    let open = open_ticket(w, customer.user.id, msg.channel).await?;
+    let open = target_ticket(w, customer, msg).await?;
     let lapsed = customer
         .organisation
         .as_ref()
@@ -632,13 +704,18 @@ async fn place(
     if open.is_none() && lapsed {
         let org = customer.organisation.as_ref().map(|o| o.name.clone());
         let text = auto_answer(&customer.user, org.unwrap_or_default());
-        insert_outbox(w, None, None, &msg.sender, "text", &text).await?;
+        if msg.channel == Channel::Email {
+            super::email::enqueue_auto_answer(w, msg, &text, policy).await?;
+        } else {
+            insert_whatsapp(w, None, None, &msg.sender, "text", &text).await?;
+        }
         mark(w, inbound_id, "refused", customer.user.id, None, None).await?;
         return Ok(Placed::Refused);
     }
     match place_strict(w, customer, staff, msg, policy).await? {
         Ok((ticket_id, message_id, created)) => {
             let state = if created { "ticket" } else { "reply" };
+            super::email::remember_inbound(w, msg, ticket_id).await?;
             mark(
                 w,
                 inbound_id,
@@ -697,6 +774,19 @@ fn auto_answer(user: &User, org: String) -> String {
     )
 }
 
+/// The ticket a message goes on: an e-mail's thread, else the customer's newest
+/// active ticket of the channel.
+async fn target_ticket(
+    w: &mut Writer,
+    customer: &Caller,
+    msg: &Inbound,
+) -> Result<Option<Uuid>, StoreError> {
+    match &msg.mail {
+        Some(mail) => super::email::thread_ticket(w, customer, mail).await,
+        None => open_ticket(w, customer.user.id, msg.channel).await,
+    }
+}
+
 /// The customer's newest active ticket of this channel.
 async fn open_ticket(
     w: &mut Writer,
@@ -740,7 +830,7 @@ async fn place_strict(
         grant_files(w, staff.user.id, &msg.files).await?;
     }
     let text = clean(&msg.body, &msg.files);
-    if let Some(ticket_id) = open_ticket(w, customer.user.id, msg.channel).await? {
+    if let Some(ticket_id) = target_ticket(w, customer, msg).await? {
         let body = MessageBody::parse(&text)
             .map_err(|e| StoreError::Invalid(format!("inbound message: {e}")))?;
         let new = NewMessage {
@@ -764,10 +854,17 @@ async fn place_strict(
         priority: Priority::Normal,
         channel: msg.channel,
         category: None,
-        contact: Contact {
-            name: Some(customer.user.name.clone()),
-            email: None,
-            phone: Some(msg.sender.clone()),
+        contact: match msg.channel {
+            Channel::Email => Contact {
+                name: Some(customer.user.name.clone()),
+                email: Some(msg.sender.clone()),
+                phone: None,
+            },
+            _ => Contact {
+                name: Some(customer.user.name.clone()),
+                email: None,
+                phone: Some(msg.sender.clone()),
+            },
         },
         checks: Vec::new(),
         system_info: None,
@@ -840,6 +937,13 @@ fn clean(body: &str, files: &[InboundFile]) -> String {
 
 /// A ticket's title from its first message: the first line, at most 80 characters.
 fn title_of(text: &str, msg: &Inbound) -> TicketTitle {
+    let subject = msg
+        .mail
+        .as_ref()
+        .and_then(|m| super::email::title_from_subject(&m.subject));
+    if let Some(title) = subject.and_then(|s| TicketTitle::parse(&s).ok()) {
+        return title;
+    }
     let line: String = text
         .lines()
         .find(|l| !l.trim().is_empty())

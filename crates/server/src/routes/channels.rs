@@ -186,6 +186,7 @@ async fn receive(
         sender_name,
         body,
         files,
+        mail: None,
     };
     let placed = state
         .store

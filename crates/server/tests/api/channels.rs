@@ -22,6 +22,7 @@ async fn arrives(app: &TestApp, sender: &str, body: &str) -> Placed {
         sender_name: Some("Unknown Sender".into()),
         body: body.into(),
         files: vec![],
+        mail: None,
     };
     app.server
         .store

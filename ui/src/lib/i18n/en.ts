@@ -610,7 +610,7 @@ export const en = {
   "whatsapp.template_needed": "The customer last wrote on WhatsApp more than 24 hours ago, so WhatsApp allows only an approved template. Your reply stays on the ticket, and the customer gets the template “{template}”, which asks them to write back.",
   "whatsapp.no_template": "The customer last wrote on WhatsApp more than 24 hours ago, and no template is set up: this reply will not reach them on WhatsApp.",
   "unmatched.title": "Unmatched messages",
-  "unmatched.intro": "Messages from numbers no customer has. Link each to the customer who sent it; it becomes their ticket (or a reply on their open one).",
+  "unmatched.intro": "Messages from numbers or e-mail addresses no customer has, and e-mails that could not be read. Link each to the customer who sent it; it becomes their ticket (or a reply on their open one).",
   "unmatched.empty": "No messages are waiting.",
   "unmatched.from": "From {sender}",
   "unmatched.reason": "Not filed by itself: {reason}",
