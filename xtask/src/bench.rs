@@ -23,7 +23,7 @@ pub struct BenchArgs {
     /// Runs of each measurement.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Only these groups of figures (push, pg, pull, alert, rest, kb, app).
+    /// Only these groups of figures (push, pg, pull, alert, rest, kb, files, cluster, app).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Run the PouchDB peer first and print each push/pull/live figure beside it.
@@ -38,8 +38,16 @@ pub fn bench(args: BenchArgs) -> Result<i32> {
     // The app is part of the one release build (`cargo build --release --workspace
     // --bins`, which the figures share with any release build made before: after one,
     // this compiles nothing again), so its packages and the UI it embeds are needed
-    // even when figure 7 is not asked for. Xvfb and D-Bus are for figure 7.
-    setup::ensure_packages(&[setup::BUILD_PACKAGES, &["xvfb", "dbus"]].concat())?;
+    // even when figure 7 is not asked for. Xvfb and D-Bus are for figure 7, HAProxy
+    // for figure 11 (the cluster).
+    setup::ensure_packages(
+        &[
+            setup::BUILD_PACKAGES,
+            &["xvfb", "dbus"],
+            setup::CLUSTER_PACKAGES,
+        ]
+        .concat(),
+    )?;
     setup::ensure_node()?;
     if !util::root().join("ui/node_modules").exists() {
         step("UI dependencies (npm ci)");

@@ -1,12 +1,14 @@
 //! `cargo xtask` — the only entry points a newcomer needs.
 //!
 //! - `cargo xtask run`: install what is missing, build, start a local central helpdesk
-//!   with demo data and open the desktop app on it.
+//!   with demo data and open the desktop app on it (`--cluster N`: N server processes
+//!   on PostgreSQL behind HAProxy).
 //! - `cargo xtask test`: every check and test suite, ending with `N passed, M failed`.
 //! - `cargo xtask bench`: the performance figures, in release mode.
 //! - `cargo xtask setup`: only the system packages and tools (what `.ci/run` calls first).
 
 mod bench;
+mod cluster;
 mod run;
 mod setup;
 mod test;

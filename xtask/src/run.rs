@@ -3,7 +3,8 @@
 //! Installs what is missing (Debian/Ubuntu), builds the UI and the binaries, starts
 //! `tadhkira-server` on 127.0.0.1 with its embedded SQLite database under `.data/server`
 //! (demo data loaded the first time), then opens the app pointed at it. Ctrl-C stops
-//! both; closing the app stops the server too.
+//! both; closing the app stops the server too. With `--cluster N` the helpdesk is N
+//! processes on PostgreSQL behind HAProxy instead (`cluster.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -29,8 +30,20 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 8080)]
     port: u16,
     /// Where the local helpdesk keeps its SQLite database.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "cluster")]
     data_dir: Option<PathBuf>,
+    /// Run N (at least 2) helpdesk processes on one fresh PostgreSQL database behind
+    /// HAProxy on --port, as at scale; the app talks to HAProxy.
+    #[arg(long, value_name = "N", conflicts_with = "app_only")]
+    cluster: Option<usize>,
+    /// The PostgreSQL server for --cluster: a URL of an existing database on it (a
+    /// fresh database is made beside it and dropped at the end).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pg_url: String,
 }
 
 pub fn run(args: RunArgs) -> Result<i32> {
@@ -65,9 +78,16 @@ pub fn run(args: RunArgs) -> Result<i32> {
     }
 
     let mut children: Vec<(&str, Child)> = Vec::new();
-    let url = match &args.app_only {
-        Some(url) => url.clone(),
-        None => {
+    let mut cluster = None;
+    let url = match (&args.app_only, args.cluster) {
+        (Some(url), _) => url.clone(),
+        (None, Some(n)) => {
+            let c = crate::cluster::start(n, args.port, &args.pg_url)?;
+            let url = c.url();
+            cluster = Some(c);
+            url
+        }
+        (None, None) => {
             let data_dir = args
                 .data_dir
                 .clone()
@@ -119,10 +139,21 @@ pub fn run(args: RunArgs) -> Result<i32> {
             println!("{name} exited ({status}); stopping the rest");
             break if status.success() { 0 } else { 1 };
         }
+        // A server process of the cluster may die: the others carry on (that is the
+        // point); only the balancer's end ends the run.
+        if let Some(c) = cluster.as_mut() {
+            if !c.balancer_running() {
+                println!("HAProxy exited; stopping the rest");
+                break 1;
+            }
+        }
         std::thread::sleep(Duration::from_millis(200));
     };
     for (name, child) in children.iter_mut().rev() {
         terminate(name, child);
+    }
+    if let Some(c) = cluster {
+        crate::cluster::stop(c);
     }
     Ok(code)
 }

@@ -46,9 +46,15 @@ pub const TEST_PACKAGES: &[&str] = &[
     "python3-aiosmtpd",
 ];
 
+/// Needed to run several server processes behind a load balancer (`cargo xtask run
+/// --cluster N`, the cluster suite and bench): HAProxy, run with `deploy/haproxy.cfg`.
+/// (PostgreSQL itself, with the `psql` the test kit makes databases with, is the
+/// machine's: see the README's "Run at scale".)
+pub const CLUSTER_PACKAGES: &[&str] = &["haproxy"];
+
 /// Everything, for `cargo xtask setup` and CI.
 pub fn ensure_all() -> Result<i32> {
-    ensure_packages(&[BUILD_PACKAGES, TEST_PACKAGES].concat())?;
+    ensure_packages(&[BUILD_PACKAGES, TEST_PACKAGES, CLUSTER_PACKAGES].concat())?;
     ensure_node()?;
     ensure_cargo_tool(
         "tauri-driver",

@@ -140,8 +140,14 @@ pub fn one_ticket_word(tickets: usize) -> String {
 /// An agent replies `replies` times through the REST API on a customer's ticket; the
 /// customer's engine (background sync with live events) raises an alert for each.
 /// Returns each reply's latency in milliseconds, from sending the reply to the alert.
-pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
-    let (customer, _dir) = signed_in(url, "customer@nile.example").await?;
+/// The customer's engine talks to `customer_url`, the agent to `agent_url` (the same
+/// server, or two processes of one cluster).
+pub async fn reply_to_alert(
+    customer_url: &str,
+    agent_url: &str,
+    replies: usize,
+) -> Result<Vec<f64>> {
+    let (customer, _dir) = signed_in(customer_url, "customer@nile.example").await?;
     let ticket = customer
         .create_ticket(NewTicketInput {
             title: "Latency probe ticket".into(),
@@ -166,13 +172,13 @@ pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
         ensure!(Instant::now() < deadline, "live events never connected");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let agent_token = login_token(url, "l1@tadhkira.example").await?;
+    let agent_token = login_token(agent_url, "l1@tadhkira.example").await?;
     let http = reqwest::Client::new();
     let mut out = Vec::with_capacity(replies);
     for i in 0..replies {
         let start = Instant::now();
         let resp = http
-            .post(format!("{url}/api/v1/tickets/{ticket}/messages"))
+            .post(format!("{agent_url}/api/v1/tickets/{ticket}/messages"))
             .bearer_auth(&agent_token)
             .json(&serde_json::json!({
                 "id": uuid::Uuid::now_v7(),
@@ -207,7 +213,8 @@ pub async fn reply_to_alert(url: &str, replies: usize) -> Result<Vec<f64>> {
     Ok(out)
 }
 
-async fn login_token(url: &str, email: &str) -> Result<String> {
+/// Signs `email` in at `url` (the demo password) and answers the token.
+pub async fn login_token(url: &str, email: &str) -> Result<String> {
     let resp: tadhkira_proto::LoginResponse = reqwest::Client::new()
         .post(format!("{url}/api/v1/auth/login"))
         .json(&serde_json::json!({"email": email, "password": tadhkira_testkit::server::PASSWORD}))

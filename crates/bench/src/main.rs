@@ -8,6 +8,7 @@
 //! same data, so that ratios compare like with like on whatever machine runs it.
 
 mod app;
+mod cluster;
 mod engine;
 mod files;
 mod floor;
@@ -44,7 +45,7 @@ struct Args {
     #[arg(long)]
     json: Option<std::path::PathBuf>,
     /// Only these groups of figures (comma-separated): push, pg, pull (with its
-    /// floors), alert, rest, kb, app, files. All of them when not given.
+    /// floors), alert, rest, kb, app, files, cluster. All of them when not given.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Sizes (tickets) of the push and pull figures, instead of 1,000, 10,000 and
@@ -119,7 +120,8 @@ async fn main() -> Result<()> {
 
     for g in &b.args.only {
         anyhow::ensure!(
-            ["push", "pg", "pull", "alert", "rest", "kb", "app", "files"].contains(&g.as_str()),
+            ["push", "pg", "pull", "alert", "rest", "kb", "app", "files", "cluster"]
+                .contains(&g.as_str()),
             "unknown group {g:?} in --only"
         );
     }
@@ -146,6 +148,9 @@ async fn main() -> Result<()> {
     }
     if b.wants("files") {
         file_figures(&mut b).await?;
+    }
+    if b.wants("cluster") {
+        cluster::figures(&mut b).await?;
     }
     if b.wants("app") {
         app_figures(&mut b, loaded).await?;
@@ -413,7 +418,7 @@ async fn alert_figures(b: &mut Bench) -> Result<()> {
     {
         let replies = if b.args.quick { 20 } else { 1_000 };
         let s = server::BenchServer::start(None)?;
-        let mut lat = engine::reply_to_alert(&s.url, replies).await?;
+        let mut lat = engine::reply_to_alert(&s.url, &s.url, replies).await?;
         let p50 = stats::percentile(&mut lat, 50.0);
         let p99 = stats::percentile(&mut lat, 99.0);
         b.add(Figure::from_runs(

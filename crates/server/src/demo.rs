@@ -114,7 +114,7 @@ async fn apply(
         id: Uuid::now_v7(),
         mutation,
     };
-    let results = store.apply_batch(caller, &[env], settings).await?;
+    let results = store.apply_batch(caller, &[env], settings, None).await?;
     if let Some(tadhkira_proto::Outcome::Rejected { code, message }) =
         results.first().map(|r| &r.outcome)
     {

@@ -167,6 +167,7 @@ impl From<StoreError> for AppError {
             StoreError::AlreadyExists(what) => {
                 AppError::new(ErrorCode::Conflict, format!("{what} already exists"))
             }
+            StoreError::OverQuota(wait) => AppError::write_quota(wait),
             other => {
                 tracing::error!(error = %other, "storage failed");
                 AppError::message(ErrorCode::Internal, "error-internal", &[])

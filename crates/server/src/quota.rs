@@ -1,132 +1,118 @@
 //! Per-user write quotas: how many mutations (pushed or through the REST ticket
 //! endpoints) one user may have applied per minute, with a burst allowance.
 //!
-//! Every write is a transaction that takes the database's write lock (SQLite) or a
-//! ticket's row locks (PostgreSQL); one token pushing without pause could keep every
-//! other user waiting. A token bucket per user, in this server process: it holds up to
-//! `burst` mutations and refills at `mutations_per_minute`. A write that finds too few
-//! is answered 429 `rate_limited` with `Retry-After` (the seconds until it would fit)
-//! and applies nothing, so the client keeps it queued and sends it again later. A
-//! batch larger than the burst is let through whenever the bucket is full (and leaves
-//! it in debt), so no batch the protocol allows can be refused forever.
+//! Every write is a transaction that takes the feed lock (`db/writer.rs`); one token
+//! pushing without pause could keep every other user waiting. A write that finds too
+//! little of its user's quota left is answered 429 `rate_limited` with `Retry-After`
+//! (the seconds until it would fit) and applies nothing, so the client keeps it queued
+//! and sends it again later.
 //!
-//! The buckets live in memory: several server processes each give a user their own
-//! quota. That bounds the work per process, which is what the quota is for.
+//! The quota itself lives in the database (`db/quota.rs`, one upsert inside the write's
+//! own transaction), so every server process on one PostgreSQL database shares it: a
+//! user gets the configured rate in all, however many processes the load balancer
+//! spreads them over. What stays here, per process, is a memory of refusals: after the
+//! database said "wait W", this process refuses the same user's writes until then
+//! without asking it (other processes can only have taken more since, so the database
+//! would refuse them too). A client that ignores `Retry-After` therefore costs a map
+//! look-up, not the feed lock.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use tadhkira_proto::{MutationEnvelope, MutationResult};
 use uuid::Uuid;
 
-use crate::config::WriteQuotaSettings;
+use crate::config::{Settings, WriteQuotaSettings};
+use crate::db::{Caller, QuotaRule, Store, StoreError};
+use crate::error::AppError;
 
-/// Buckets are dropped once this many exist and they are full again (idle users).
+/// Refusals are forgotten once this many are remembered and past (idle users).
 const PRUNE_AT: usize = 10_000;
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    /// Mutations that may go now (negative: debt from a batch larger than the burst).
-    tokens: f64,
-    at: Instant,
-}
-
-/// The write quotas of every user of this process.
+/// The write quota of this server's users, and the refusals this process remembers.
 #[derive(Debug)]
 pub struct WriteQuota {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<Uuid, Bucket>>,
+    rule: QuotaRule,
+    refused_until: Mutex<HashMap<Uuid, Instant>>,
 }
 
 impl WriteQuota {
     /// Quotas with these settings.
     pub fn new(settings: WriteQuotaSettings) -> Self {
         Self {
-            per_second: f64::from(settings.mutations_per_minute.max(1)) / 60.0,
-            burst: f64::from(settings.burst.max(1)),
-            buckets: Mutex::default(),
+            rule: QuotaRule::new(settings.mutations_per_minute, settings.burst),
+            refused_until: Mutex::default(),
         }
     }
 
-    /// Takes `n` mutations from `user`'s quota, or answers how long until they would
-    /// fit (nothing is taken then).
-    pub fn take(&self, user: Uuid, n: usize) -> Result<(), Duration> {
-        self.take_at(user, n, Instant::now())
+    /// Applies `batch` for `caller` if it fits their quota (see [`Store::apply_batch`]),
+    /// else answers 429 `rate_limited` with how long to wait.
+    pub async fn apply(
+        &self,
+        store: &Store,
+        caller: &Caller,
+        batch: &[MutationEnvelope],
+        settings: &Settings,
+    ) -> Result<Vec<MutationResult>, AppError> {
+        let user = caller.user.id;
+        if let Some(wait) = self.remembered_wait(user, Instant::now()) {
+            return Err(refused(user, batch.len(), wait));
+        }
+        match store
+            .apply_batch(caller, batch, settings, Some(self.rule))
+            .await
+        {
+            Ok(results) => Ok(results),
+            Err(StoreError::OverQuota(wait)) => {
+                self.remember(user, Instant::now() + wait);
+                Err(refused(user, batch.len(), wait))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    fn take_at(&self, user: Uuid, n: usize, now: Instant) -> Result<(), Duration> {
-        let Ok(mut buckets) = self.buckets.lock() else {
-            // A poisoned lock: no quota rather than no writes.
-            return Ok(());
+    /// How long `user` must still wait after a refusal this process saw, if at all.
+    fn remembered_wait(&self, user: Uuid, now: Instant) -> Option<Duration> {
+        // A poisoned lock: ask the database, as if nothing were remembered.
+        let refused = self.refused_until.lock().ok()?;
+        let until = *refused.get(&user)?;
+        (until > now).then(|| until - now)
+    }
+
+    fn remember(&self, user: Uuid, until: Instant) {
+        let Ok(mut refused) = self.refused_until.lock() else {
+            return;
         };
-        if buckets.len() >= PRUNE_AT {
-            let (per_second, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, b| refilled(*b, now, per_second, burst) < burst);
+        if refused.len() >= PRUNE_AT {
+            let now = Instant::now();
+            refused.retain(|_, until| *until > now);
         }
-        let bucket = buckets.entry(user).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
-        let tokens = refilled(*bucket, now, self.per_second, self.burst);
-        let n = n as f64;
-        // A batch larger than the burst needs a full bucket.
-        let needed = n.min(self.burst);
-        if tokens + 1e-9 < needed {
-            let wait = (needed - tokens) / self.per_second;
-            *bucket = Bucket { tokens, at: now };
-            return Err(Duration::from_secs_f64(wait));
-        }
-        *bucket = Bucket {
-            tokens: tokens - n,
-            at: now,
-        };
-        Ok(())
+        refused.insert(user, until);
     }
 }
 
-fn refilled(b: Bucket, now: Instant, per_second: f64, burst: f64) -> f64 {
-    let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
-    (b.tokens + elapsed * per_second).min(burst)
+fn refused(user: Uuid, n: usize, wait: Duration) -> AppError {
+    tracing::warn!(%user, n, wait_ms = wait.as_millis() as u64, "write over the quota");
+    AppError::write_quota(wait)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn quota(per_minute: u32, burst: u32) -> WriteQuota {
-        WriteQuota::new(WriteQuotaSettings {
-            mutations_per_minute: per_minute,
-            burst,
-        })
-    }
-
     #[test]
-    fn a_user_may_write_the_burst_then_waits_for_the_refill() {
-        let q = quota(60, 10);
+    fn a_refusal_is_remembered_until_its_wait_is_over_for_that_user_only() {
+        let q = WriteQuota::new(WriteQuotaSettings::default());
         let (user, other) = (Uuid::now_v7(), Uuid::now_v7());
         let t0 = Instant::now();
-        assert!(q.take_at(user, 6, t0).is_ok());
-        assert!(q.take_at(user, 4, t0).is_ok());
-        let wait = q.take_at(user, 3, t0).unwrap_err();
-        assert!((2.9..=3.1).contains(&wait.as_secs_f64()), "{wait:?}");
-        assert!(q.take_at(other, 10, t0).is_ok(), "each user has their own");
-        // One per second comes back.
-        assert!(q.take_at(user, 3, t0 + Duration::from_secs(3)).is_ok());
-        assert!(q.take_at(user, 1, t0 + Duration::from_secs(3)).is_err());
-    }
-
-    #[test]
-    fn a_batch_larger_than_the_burst_goes_when_the_bucket_is_full() {
-        let q = quota(60, 10);
-        let user = Uuid::now_v7();
-        let t0 = Instant::now();
-        assert!(
-            q.take_at(user, 25, t0).is_ok(),
-            "a full bucket lets it through"
+        assert_eq!(q.remembered_wait(user, t0), None);
+        q.remember(user, t0 + Duration::from_secs(3));
+        assert_eq!(
+            q.remembered_wait(user, t0 + Duration::from_secs(1)),
+            Some(Duration::from_secs(2))
         );
-        // In debt: 15 below zero, so the next single write waits 16 seconds.
-        let wait = q.take_at(user, 1, t0).unwrap_err();
-        assert!((15.9..=16.1).contains(&wait.as_secs_f64()), "{wait:?}");
+        assert_eq!(q.remembered_wait(other, t0), None);
+        assert_eq!(q.remembered_wait(user, t0 + Duration::from_secs(3)), None);
     }
 }

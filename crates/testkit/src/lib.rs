@@ -10,12 +10,16 @@
 //!   the tools needed on `PATH`;
 //! - [`postgres`]: a private PostgreSQL cluster a test may restart or crash without
 //!   touching the machine's shared server;
+//! - [`balancer`] and [`cluster`]: HAProxy with the shipped configuration, and several
+//!   server processes on one fresh PostgreSQL database behind it;
 //! - [`faults`]: a fault-injecting TCP proxy on loopback, with a seeded schedule that
 //!   `TADHKIRA_FAULT_SEED` replays.
 //!
 //! Failures are `anyhow` errors that name what is missing; the suites turn them into
 //! panics, the bench reports them.
 
+pub mod balancer;
+pub mod cluster;
 pub mod desktop;
 pub mod faults;
 pub mod postgres;

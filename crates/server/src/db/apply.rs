@@ -21,20 +21,27 @@ use uuid::Uuid;
 use super::attachments::{insert_attachments, resolve_refs};
 use super::edit;
 use super::writer::{AppliedRecord, EntityKind, Rejection, Step, Writer};
-use super::{rows, visibility, Caller, Store, StoreError};
+use super::{rows, visibility, Caller, QuotaRule, Store, StoreError};
 use crate::config::Settings;
 use crate::sla;
 
 impl Store {
     /// Applies an ordered batch of mutations for `caller` in one transaction and answers
-    /// one result per mutation, in order.
+    /// one result per mutation, in order. With a `quota`, the batch's size is first
+    /// taken from the caller's write quota in the same transaction (`quota.rs`); past
+    /// it the answer is [`StoreError::OverQuota`] and nothing is applied.
     pub async fn apply_batch(
         &self,
         caller: &Caller,
         batch: &[MutationEnvelope],
         policy: &Settings,
+        quota: Option<QuotaRule>,
     ) -> Result<Vec<MutationResult>, StoreError> {
         let mut w = Writer::begin(self).await?;
+        if let Some(rule) = quota {
+            w.take_write_quota(rule, caller.user.id, batch.len())
+                .await?;
+        }
         let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
         w.preload_applied(&ids).await?;
         let mut rejected_creates = HashSet::new();

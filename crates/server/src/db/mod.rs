@@ -23,6 +23,7 @@ mod lifecycle;
 mod listen;
 mod people;
 mod policy;
+mod quota;
 mod rows;
 mod schema;
 mod slowing;
@@ -46,6 +47,7 @@ pub use feed::Notice;
 pub use lifecycle::JobRun;
 pub use people::{Caller, NewUser, TokenIssued};
 pub use policy::POLICY_TARGET;
+pub use quota::{now_us, QuotaRule};
 pub use schema::Checks;
 pub use slowing::SignInClaim;
 pub use terms::category_key;
@@ -76,6 +78,10 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The user's write quota has too little left for this write (nothing was
+    /// written): it would fit after this wait.
+    #[error("over the write quota; retry in {0:?}")]
+    OverQuota(std::time::Duration),
 }
 
 /// Which engine the store runs on.

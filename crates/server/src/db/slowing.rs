@@ -9,6 +9,13 @@
 //! The claim is a compare-and-swap on the row's failure count (one `UPDATE … WHERE
 //! failures = $seen`), the same statement on both engines; a lost race (with another
 //! server process) reads again.
+//!
+//! What it costs: a claim is two statements, each its own commit (a read, then the
+//! swap; for a key not seen within the window, a clean-up `DELETE` and an `INSERT`),
+//! and a success two more (forget the account, take back the address). Unlike the
+//! write quota (`quota.rs`, one statement inside the write's own transaction) this is
+//! not squeezed further: it runs once per sign-in, beside an argon2 check that costs
+//! tens of milliseconds by design, where a few loopback round trips are noise.
 
 use sqlx::Row;
 

@@ -29,15 +29,11 @@ pub async fn push(
             ],
         ));
     }
-    // Nothing of a push past the quota is applied: the client sends it all again.
-    if let Err(wait) = state.quota.take(caller.user.id, req.mutations.len()) {
-        tracing::warn!(user = %caller.user.id, n = req.mutations.len(), wait_ms = wait.as_millis() as u64, "push over the write quota");
-        return Err(AppError::write_quota(wait));
-    }
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
+    // Nothing of a push past the quota is applied: the client sends it all again.
     let mut results = state
-        .store
-        .apply_batch(&caller, &req.mutations, &state.settings)
+        .quota
+        .apply(&state.store, &caller, &req.mutations, &state.settings)
         .instrument(span)
         .await?;
     // Reasons are written in English by the apply path; in another language the code's

@@ -120,17 +120,18 @@ async fn apply(
     caller: &Caller,
     mutation: Mutation,
 ) -> Result<Json<TicketDetail>, AppError> {
-    state
-        .quota
-        .take(caller.user.id, 1)
-        .map_err(AppError::write_quota)?;
     let env = MutationEnvelope {
         id: Uuid::now_v7(),
         mutation,
     };
     let mut results = state
-        .store
-        .apply_batch(caller, std::slice::from_ref(&env), &state.settings)
+        .quota
+        .apply(
+            &state.store,
+            caller,
+            std::slice::from_ref(&env),
+            &state.settings,
+        )
         .await?;
     match results.pop().map(|r| r.outcome) {
         Some(Outcome::Applied { result } | Outcome::Duplicate { result }) => Ok(Json(
