@@ -67,6 +67,21 @@ pub fn spawn_server_pg() -> TestServer {
     TestServer::new(Some(pg))
 }
 
+/// Starts a server on SQLite whose database is, at first, a copy of `db` (a file left by
+/// another server, e.g. an older release's: the server migrates it at start).
+pub fn spawn_server_on_sqlite_copy(db: &Path) -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(db, dir.path().join("tadhkira.db"))
+        .unwrap_or_else(|e| panic!("copy {}: {e}", db.display()));
+    TestServer::in_dir(dir, None, Vec::new())
+}
+
+/// Starts a server on SQLite with `dir` as its data folder (a folder on a small file
+/// system, say), which it owns from then on.
+pub fn spawn_server_in(dir: tempfile::TempDir) -> TestServer {
+    TestServer::in_dir(dir, None, Vec::new())
+}
+
 /// Starts a server on the given PostgreSQL database (e.g. one of a private cluster,
 /// `tadhkira_testkit::postgres::PrivatePostgres`); dropped with the server.
 pub fn spawn_server_on_pg(pg: PgDatabase) -> TestServer {
@@ -79,7 +94,14 @@ impl TestServer {
     }
 
     fn with_args(pg: Option<PgDatabase>, extra: Vec<std::ffi::OsString>) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::in_dir(tempfile::tempdir().expect("temp dir"), pg, extra)
+    }
+
+    fn in_dir(
+        dir: tempfile::TempDir,
+        pg: Option<PgDatabase>,
+        extra: Vec<std::ffi::OsString>,
+    ) -> Self {
         let db = ServerDb {
             data_dir: dir.path().to_path_buf(),
             database_url: pg.as_ref().map(|p| p.url().to_owned()),

@@ -56,6 +56,7 @@ pub fn describe(e: &anyhow::Error) -> String {
         EngineError::Offline(d) => t("cli-error-offline", &[("detail", d.into())]),
         EngineError::Incompatible(d) => t("cli-error-incompatible", &[("detail", d.into())]),
         EngineError::Storage(d) => t("cli-error-storage", &[("detail", d.into())]),
+        EngineError::DiskFull(d) => t("cli-error-disk-full", &[("detail", d.into())]),
         EngineError::PlainHttpRefused(host) => t("cli-error-plain-http", &[("host", host.into())]),
         EngineError::Server(api) => {
             // The server's text is English (the engine sends no Accept-Language); in

@@ -69,6 +69,8 @@ pub struct ApiClient {
     token: Option<String>,
     /// Sent as `Accept-Language`, so the server's messages come in the user's language.
     language: Language,
+    /// Told the server's time from each answer's `Date` header (see crate::clock).
+    clock: Option<std::sync::Arc<crate::clock::Clock>>,
 }
 
 /// How long the engine waits on the network. The defaults suit people; tests that
@@ -152,6 +154,7 @@ impl ApiClient {
             base,
             token: None,
             language: Language::default(),
+            clock: None,
         })
     }
 
@@ -164,6 +167,12 @@ impl ApiClient {
     /// The same client, asking for the server's messages in `language`.
     pub fn with_language(mut self, language: Language) -> Self {
         self.language = language;
+        self
+    }
+
+    /// The same client, telling `clock` the server's time from every JSON answer.
+    pub fn with_clock(mut self, clock: std::sync::Arc<crate::clock::Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -205,10 +214,15 @@ impl ApiClient {
         &self,
         rb: reqwest::RequestBuilder,
     ) -> Result<T, ApiCallError> {
+        let sent = self.clock.as_ref().map(|c| c.machine_now());
         let resp = rb
             .send()
             .await
             .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        if let (Some(clock), Some(sent)) = (&self.clock, sent) {
+            let date = resp.headers().get(reqwest::header::DATE);
+            clock.observe_date_header(date, sent, clock.machine_now());
+        }
         let status = resp.status();
         let bytes = resp
             .bytes()

@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub plain_http: Mutex<PlainHttp>,
     /// Which alerts to raise.
     pub alerts: Mutex<AlertSettings>,
+    /// The machine's clock and the server's offset from it (see crate::clock).
+    pub clock: Arc<crate::clock::Clock>,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -155,6 +157,7 @@ impl Engine {
                 language: Default::default(),
                 plain_http: Mutex::new(config.plain_http),
                 alerts: Mutex::new(config.alerts),
+                clock: Arc::default(),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");
@@ -183,6 +186,7 @@ impl Engine {
             PlainHttp::LoopbackOnly
         };
         let api = ApiClient::new_with(&account.server_url, plain_http, self.inner.timeouts)?
+            .with_clock(self.inner.clock.clone())
             .with_token(token)
             .with_language(self.inner.language.clone());
         let dir = self
@@ -245,6 +249,25 @@ impl Engine {
         Ok(self.session()?.client_id)
     }
 
+    /// The server's time as best known: the machine's clock corrected by the offset
+    /// measured from the server's answers (see [`crate::clock`]). Local changes are
+    /// stamped with it, and response targets judged by it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The server's clock minus this machine's, as last measured (zero when they agree
+    /// within [`crate::clock::TOLERANCE`] or nothing was measured yet).
+    pub fn server_clock_offset(&self) -> chrono::Duration {
+        self.inner.clock.server_offset()
+    }
+
+    /// Tests of a wrong clock: makes this machine's clock read `skew` off, for this
+    /// engine only.
+    pub fn set_machine_clock_skew(&self, skew: chrono::Duration) {
+        self.inner.clock.set_machine_skew(skew);
+    }
+
     /// Asks the server for its messages (error texts, rejection reasons) in `tag`'s
     /// language from now on (`ar`, `en`), and words reply alerts in it; `None` leaves
     /// the server's messages to the server (English) and alerts to the account's profile.
@@ -296,6 +319,7 @@ impl Engine {
     pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<Account> {
         let plain_http = self.inner.plain_http.lock().map(|p| *p).unwrap_or_default();
         let api = ApiClient::new_with(server_url, plain_http, self.inner.timeouts)?
+            .with_clock(self.inner.clock.clone())
             .with_language(self.inner.language.clone());
         api.health().await?;
         let req = LoginRequest {
@@ -358,7 +382,9 @@ impl Engine {
     /// A page of tickets from the local store.
     pub async fn list_tickets(&self, query: &ListQuery) -> Result<TicketListPage> {
         let s = self.session()?;
-        s.store.list_tickets(query, &s.account.user).await
+        s.store
+            .list_tickets_at(query, &s.account.user, self.now())
+            .await
     }
 
     /// The staff a ticket can be assigned to (agents and admins), by name: fetched from
@@ -427,7 +453,7 @@ impl Engine {
                 None => return Err(e.into()),
             },
         };
-        let now = chrono::Utc::now();
+        let now = self.now();
         Ok(people
             .into_iter()
             .map(|p| Customer {
@@ -450,7 +476,7 @@ impl Engine {
             return Ok(None);
         };
         let people: Vec<tadhkira_proto::Me> = serde_json::from_str(&kept)?;
-        let now = chrono::Utc::now();
+        let now = self.now();
         Ok(people
             .into_iter()
             .find(|p| p.user.id == customer)

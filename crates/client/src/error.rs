@@ -22,12 +22,13 @@ pub enum EngineErrorCode {
     Incompatible,
     Storage,
     PlainHttpRefused,
+    DiskFull,
 }
 
 impl EngineErrorCode {
     /// Every code, in a fixed order (the pinned list; its length makes adding a code
     /// here a deliberate change, and the test checks every error maps into it).
-    pub const ALL: [EngineErrorCode; 9] = [
+    pub const ALL: [EngineErrorCode; 10] = [
         EngineErrorCode::NotSignedIn,
         EngineErrorCode::Locked,
         EngineErrorCode::Invalid,
@@ -37,6 +38,7 @@ impl EngineErrorCode {
         EngineErrorCode::Incompatible,
         EngineErrorCode::Storage,
         EngineErrorCode::PlainHttpRefused,
+        EngineErrorCode::DiskFull,
     ];
 }
 
@@ -70,6 +72,11 @@ pub enum EngineError {
     /// Plain `http://` to another machine without the lab-use opt-in (the host).
     #[error("refusing plain http:// to {0}: passwords and tokens would cross the network unencrypted; use https://, or allow insecure HTTP for lab use")]
     PlainHttpRefused(String),
+    /// The disk of the data folder is full. Nothing was half-written: the change was
+    /// not saved (or the pulled page not applied) and what was saved before is intact;
+    /// once space is freed the same action works, and queued changes are still sent.
+    #[error("the disk is full: {0}")]
+    DiskFull(String),
 }
 
 impl EngineError {
@@ -85,6 +92,7 @@ impl EngineError {
             EngineError::Incompatible(_) => EngineErrorCode::Incompatible,
             EngineError::Storage(_) => EngineErrorCode::Storage,
             EngineError::PlainHttpRefused(_) => EngineErrorCode::PlainHttpRefused,
+            EngineError::DiskFull(_) => EngineErrorCode::DiskFull,
         }
     }
 
@@ -97,20 +105,57 @@ impl EngineError {
     }
 }
 
+/// `SQLITE_FULL`: "database or disk is full".
+const SQLITE_FULL: &str = "13";
+/// `ENOSPC` and `EDQUOT` on Unix (Linux, macOS and the BSDs share ENOSPC; EDQUOT
+/// differs), for errors whose kind std does not name.
+const NO_SPACE_ERRNOS: [i32; 2] = [28, if cfg!(target_os = "linux") { 122 } else { 69 }];
+
+/// Whether an I/O error says the disk (or the user's quota) is full.
+fn io_is_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || (cfg!(unix)
+            && e.raw_os_error()
+                .is_some_and(|n| NO_SPACE_ERRNOS.contains(&n)))
+}
+
+/// Whether SQLite (or the file system under it) ran out of space.
+fn sqlx_is_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            db.code().as_deref() == Some(SQLITE_FULL)
+                || db.message().contains("database or disk is full")
+        }
+        sqlx::Error::Io(io) => io_is_full(io),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for EngineError {
     fn from(e: sqlx::Error) -> Self {
+        if sqlx_is_full(&e) {
+            return EngineError::DiskFull(e.to_string());
+        }
         EngineError::Storage(e.to_string())
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for EngineError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
+        if let sqlx::migrate::MigrateError::Execute(inner) = &e {
+            if sqlx_is_full(inner) {
+                return EngineError::DiskFull(e.to_string());
+            }
+        }
         EngineError::Storage(e.to_string())
     }
 }
 
 impl From<std::io::Error> for EngineError {
     fn from(e: std::io::Error) -> Self {
+        if io_is_full(&e) {
+            return EngineError::DiskFull(e.to_string());
+        }
         EngineError::Storage(e.to_string())
     }
 }
@@ -169,7 +214,8 @@ mod tests {
                 "server",
                 "incompatible",
                 "storage",
-                "plain_http_refused"
+                "plain_http_refused",
+                "disk_full"
             ]
         );
         // Each error has its own code, in the list's order; a new error variant makes
@@ -184,9 +230,22 @@ mod tests {
             EngineError::Incompatible("c".into()),
             EngineError::Storage("s".into()),
             EngineError::PlainHttpRefused("h".into()),
+            EngineError::DiskFull("d".into()),
         ];
         let codes: Vec<EngineErrorCode> = errors.iter().map(EngineError::code).collect();
         assert_eq!(codes, EngineErrorCode::ALL);
         assert_eq!(errors[5].server_code(), Some(ErrorCode::Forbidden));
+    }
+
+    #[test]
+    fn a_full_disk_is_told_apart_from_other_storage_errors() {
+        let enospc = std::io::Error::from_raw_os_error(28);
+        assert_eq!(EngineError::from(enospc).code(), EngineErrorCode::DiskFull);
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(EngineError::from(denied).code(), EngineErrorCode::Storage);
+        let io = sqlx::Error::Io(std::io::Error::from_raw_os_error(28));
+        assert_eq!(EngineError::from(io).code(), EngineErrorCode::DiskFull);
+        let other = sqlx::Error::RowNotFound;
+        assert_eq!(EngineError::from(other).code(), EngineErrorCode::Storage);
     }
 }

@@ -11,6 +11,7 @@ pub mod api;
 mod articles;
 pub mod articles_api;
 mod channels;
+pub mod clock;
 mod engine;
 pub mod error;
 mod files;

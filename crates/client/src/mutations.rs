@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use tadhkira_proto::{
     check_attachment_refs, Attachment, Description, Escalation, FieldChange, FieldValue, Filing,
     Message, MessageBody, Mutation, NewMessage, NewTicket, ShortText, Ticket, TicketTitle,
@@ -141,7 +140,7 @@ impl Engine {
             .contact
             .checked()
             .map_err(|e| EngineError::Invalid(tadhkira_proto::contact::describe(&e)))?;
-        let mut ticket = Ticket::new(&new, filing_of(&s.account, &new), Utc::now());
+        let mut ticket = Ticket::new(&new, filing_of(&s.account, &new), self.now());
         ticket.attachments = pending(&copies);
         let mutation = Mutation::CreateTicket(new);
         s.store.create_ticket(&ticket, mutation, &copies).await?;
@@ -181,7 +180,7 @@ impl Engine {
         let refs: Vec<_> = copies.iter().map(LocalFile::reference).collect();
         check_attachment_refs(&refs)?;
         let id = Uuid::now_v7();
-        let now = Utc::now();
+        let now = self.now();
         let message = Message {
             id,
             ticket_id,
@@ -214,7 +213,7 @@ impl Engine {
         }
         let s = self.session()?;
         s.store
-            .change_ticket(ticket_id, &s.account.user, Utc::now(), |ticket| {
+            .change_ticket(ticket_id, &s.account.user, self.now(), |ticket| {
                 let v = ticket.versions;
                 let changes = values
                     .into_iter()
@@ -246,7 +245,7 @@ impl Engine {
         let s = self.session()?;
         let reason = ShortText::parse(reason)?;
         s.store
-            .change_ticket(ticket_id, &s.account.user, Utc::now(), |ticket| {
+            .change_ticket(ticket_id, &s.account.user, self.now(), |ticket| {
                 // Staff copies have a tier; a customer's has none (and the server
                 // refuses a customer's escalation).
                 if let Some(at) = ticket.tier.filter(|at| to_tier <= *at) {

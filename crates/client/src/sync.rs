@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use futures::StreamExt;
 use rand::Rng;
 use tadhkira_i18n::Catalogue;
@@ -66,7 +65,8 @@ pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
                 .refresh_state(|s| {
                     s.syncing = false;
                     s.online = true;
-                    s.last_sync_at = Some(Utc::now());
+                    // The machine's clock: the app says "synced N minutes ago" by it.
+                    s.last_sync_at = Some(engine.inner.clock.machine_now());
                     s.last_error = None;
                 })
                 .await

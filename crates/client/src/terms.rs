@@ -3,7 +3,6 @@
 //! new version, the first-line checklists of the new-ticket form, and "outside the
 //! support terms" (staff; queued in the outbox like any change).
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tadhkira_proto::{
     Checklist, Mutation, Organisation, OutOfScope, ResponsePolicy, Role, SupportTerms,
@@ -95,7 +94,7 @@ impl Engine {
         }
         let exclusion = exclusion.to_owned();
         s.store
-            .change_ticket(ticket_id, &s.account.user, Utc::now(), |ticket| {
+            .change_ticket(ticket_id, &s.account.user, self.now(), |ticket| {
                 if ticket.status == tadhkira_proto::Status::Closed {
                     return Err(EngineError::Invalid(
                         "this ticket is closed: reopen it first to resolve it otherwise".into(),

@@ -3,4 +3,4 @@
 /**
  * Stable codes of [`EngineError`], serialised in `snake_case` (the UI's message keys).
  */
-export type EngineErrorCode = "not_signed_in" | "locked" | "invalid" | "not_found" | "offline" | "server" | "incompatible" | "storage" | "plain_http_refused";
+export type EngineErrorCode = "not_signed_in" | "locked" | "invalid" | "not_found" | "offline" | "server" | "incompatible" | "storage" | "plain_http_refused" | "disk_full";

@@ -16,7 +16,7 @@
 //!   and filtered, or the filters' own plan lists the tickets they pass in order and
 //!   the set picks from it.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use tadhkira_proto::{Ticket, User};
 
@@ -126,8 +126,21 @@ fn json_list(rids: impl Iterator<Item = i64>) -> String {
 }
 
 impl Store {
-    /// A page of the ticket list for `me`.
+    /// A page of the ticket list for `me`, judging response targets by this machine's
+    /// clock (the store's own tests).
+    #[cfg(test)]
     pub async fn list_tickets(&self, q: &ListQuery, me: &User) -> Result<TicketListPage> {
+        self.list_tickets_at(q, me, Utc::now()).await
+    }
+
+    /// A page of the ticket list for `me`; a ticket is breaching when a due time is
+    /// before `now` (the server's time as the engine knows it: see crate::clock).
+    pub async fn list_tickets_at(
+        &self,
+        q: &ListQuery,
+        me: &User,
+        now: DateTime<Utc>,
+    ) -> Result<TicketListPage> {
         let limit = q.limit.clamp(1, 500) as usize;
         // What was typed, as words to find and, when it is a ticket number (`1042`,
         // `#1042`, `١٠٤٢`), that ticket too.
@@ -139,7 +152,6 @@ impl Store {
             _ => None,
         };
         // One instant for the filter and the rows' `breaching`, so they agree.
-        let now = Utc::now();
         let filtered = has_filters(q);
         let (order_by, sort_index) = order_of(q.sort);
         let offset = q.offset as usize;

@@ -151,6 +151,7 @@ cli-error-offline = تعذّر الوصول إلى الخادم: { $detail }
 cli-error-server = { $code }: { $message }
 cli-error-incompatible = خادم غير متوافق: { $detail }
 cli-error-storage = التخزين المحلي: { $detail }
+cli-error-disk-full = القرص ممتلئ: لم يُحفظ شيء من هذا الأمر، وما حُفظ قبله سليم. أفرغ بعض المساحة ثم أعد تشغيله ({ $detail })
 cli-error-plain-http = رُفض اتصال http:// غير المشفّر بـ { $host }: كانت كلمة المرور والرمز سيعبران الشبكة دون تشفير. استخدم https://، أو --insecure للاستخدام المخبري فقط
 cli-warning-insecure = تحذير: اتصال HTTP غير مشفّر بـ { $server }: كلمة المرور والرمز يعبران الشبكة دون تشفير (للاستخدام المخبري فقط)
 cli-error-for-needs-staff = الخيار --for للموظفين حين يفتحون تذكرة نيابة عن عميل؛ العملاء يفتحون تذاكرهم بأنفسهم

@@ -139,6 +139,7 @@ cli-error-offline = server unreachable: { $detail }
 cli-error-server = { $code }: { $message }
 cli-error-incompatible = incompatible server: { $detail }
 cli-error-storage = local storage: { $detail }
+cli-error-disk-full = the disk is full: nothing was saved by this command, and what was saved before is intact. Free some space and run it again ({ $detail })
 cli-error-plain-http = refusing plain http:// to { $host }: the password and token would cross the network unencrypted. Use https://, or --insecure for lab use only
 cli-warning-insecure = warning: plain HTTP to { $server }: the password and token cross the network unencrypted (lab use only)
 cli-error-for-needs-staff = --for is for staff filing on a customer's behalf; customers file for themselves

@@ -34,6 +34,7 @@ export const en = {
   "error.locked": "Another Tadhkira window is already using this profile.",
   "error.not_found": "Not found.",
   "error.storage": "Something went wrong with the local data.",
+  "error.disk_full": "The disk is full. Nothing was half-saved: free some space, then try again — your unsent changes are kept.",
   "error.plain_http_refused": "This address uses unencrypted http:// to another machine, which would expose your password. Use https://, or tick “Lab use” on a test network.",
   "error.server": "The server refused.",
   "error.code.invalid": "The server did not accept the request.",
