@@ -69,6 +69,15 @@ fn close_to(a: DateTime<Utc>, b: DateTime<Utc>, within: Duration) -> bool {
 async fn a_clock_off_by(skew: Duration) {
     let server = spawn_server();
     server.demo();
+    // The offset is known to within the clock's tolerance (2 s), so a due time less
+    // than that ago may honestly read as not yet passed on the skewed device; the
+    // demo's tickets overdue since filing age past it first.
+    tokio::time::sleep(
+        (tadhkira_client::clock::TOLERANCE + Duration::seconds(1))
+            .to_std()
+            .unwrap(),
+    )
+    .await;
     let right = server.device(AGENT).await;
     let (skewed, _dir) = skewed_device(&server, AGENT, skew).await;
     let offset = skewed.server_clock_offset();

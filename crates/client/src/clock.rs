@@ -84,7 +84,16 @@ impl Clock {
 
     /// Takes the server's time `server` (whole seconds, as the `Date` header gives it)
     /// of an answer to a request sent at `sent` and answered at `received`.
+    ///
+    /// An answer that took longer than [`TOLERANCE`] is not a measurement: the server's
+    /// instant could lie anywhere in the round trip, so on a loaded machine or network it
+    /// could make a right clock look wrong by seconds (and a ticket due a moment ago not
+    /// yet overdue). Within it, the error is at most half the round trip plus the
+    /// header's half second, below the tolerance.
     pub fn observe(&self, server: DateTime<Utc>, sent: DateTime<Utc>, received: DateTime<Utc>) {
+        if received - sent > TOLERANCE {
+            return;
+        }
         let midpoint = sent + (received - sent) / 2;
         // The header truncates to the second: the server's instant was half a second
         // later on average.
@@ -111,6 +120,26 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_slow_answer_measures_nothing() {
+        let c = Clock::default();
+        let sent = at("2026-12-06T10:00:00.000Z");
+        // Answered 6 s later, stamped at its start: it would read as 2.5 s behind.
+        c.observe(
+            at("2026-12-06T10:00:00Z"),
+            sent,
+            sent + Duration::seconds(6),
+        );
+        assert_eq!(c.server_offset(), Duration::zero());
+        // A quick answer from a server a day ahead is measured.
+        c.observe(
+            at("2026-12-07T10:00:00Z"),
+            sent,
+            sent + Duration::milliseconds(30),
+        );
+        assert!((c.server_offset() - Duration::days(1)).abs() < Duration::seconds(1));
     }
 
     #[test]

@@ -39,6 +39,7 @@ const KINDS: Record<EngineErrorCode, true> = {
   incompatible: true,
   storage: true,
   plain_http_refused: true,
+  disk_full: true,
 };
 const codes = Object.keys(SERVER_CODES) as ErrorCode[];
 const kinds = Object.keys(KINDS) as EngineErrorCode[];

@@ -232,7 +232,7 @@ mod tests {
             automatic: false,
         };
         let file = ReplyFile {
-            sha256: tadhkira_proto::Sha256Hex::parse(&"a".repeat(64)).unwrap(),
+            sha256: tadhkira_proto::Sha256Hex::parse("a".repeat(64)).unwrap(),
             name: "steps.txt".into(),
             content_type: "text/plain".into(),
         };
