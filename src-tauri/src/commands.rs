@@ -311,8 +311,8 @@ pub fn set_settings(app: AppHandle, state: State<'_, AppState>, settings: Settin
         .notifications
         .store(settings.notifications, Ordering::Relaxed);
     state.engine.set_alert_settings(settings.alerts);
-    if let Some(tray) = app.try_state::<Tray>() {
-        tray.set_locale(locale::current(&app));
+    if app.try_state::<Tray>().is_some() {
+        Tray::update(&app, locale::current(&app), None);
     }
     locale::apply_to_engine(&app);
     Ok(())

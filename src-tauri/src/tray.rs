@@ -96,13 +96,33 @@ impl Tray {
         })
     }
 
-    /// Shows `unread` tickets with unread replies, in `locale`; does nothing when that
-    /// is what the icon already shows.
-    pub fn show(&self, locale: Locale, unread: u32) {
+    /// Shows `unread` tickets with unread replies (the count shown now when `None`) in
+    /// `locale`, from any thread.
+    ///
+    /// The icon's and the menu's setters hand their work to the main thread and wait for
+    /// it. So the whole update runs there, posted when called from elsewhere: an update
+    /// made on a runtime thread while holding the `shown` lock waited for the main thread,
+    /// while the main thread (the settings command after a language change) waited for
+    /// that lock — the app froze, window and tray alike.
+    pub fn update(app: &AppHandle<Wry>, locale: Locale, unread: Option<u32>) {
+        let handle = app.clone();
+        let posted = app.run_on_main_thread(move || {
+            if let Some(tray) = handle.try_state::<Tray>() {
+                tray.show_on_main_thread(locale, unread);
+            }
+        });
+        if let Err(e) = posted {
+            tracing::warn!(error = %e, "could not update the tray");
+        }
+    }
+
+    /// [`Tray::update`] on the main thread; does nothing when the icon already shows it.
+    fn show_on_main_thread(&self, locale: Locale, unread: Option<u32>) {
         let Ok(mut shown) = self.shown.lock() else {
             return;
         };
         let (old_locale, old_unread) = *shown;
+        let unread = unread.unwrap_or(old_unread);
         let catalogue = locale::catalogue(locale);
         if old_locale != locale {
             for (item, id) in [
@@ -127,12 +147,6 @@ impl Tray {
             tracing::debug!(unread, locale = locale.tag(), "tray updated");
         }
         *shown = (locale, unread);
-    }
-
-    /// Renames the menu for `locale`, keeping the count.
-    pub fn set_locale(&self, locale: Locale) {
-        let unread = self.shown.lock().map(|s| s.1).unwrap_or(0);
-        self.show(locale, unread);
     }
 }
 
@@ -171,8 +185,8 @@ pub async fn follow_unread(app: AppHandle<Wry>) {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         // Signed out: nothing is unread.
         let unread = engine.unread_count().await.unwrap_or(0);
-        if let Some(tray) = app.try_state::<Tray>() {
-            tray.show(locale::current(&app), unread);
+        if app.try_state::<Tray>().is_some() {
+            Tray::update(&app, locale::current(&app), Some(unread));
         }
         changed.notified().await;
     }
