@@ -185,3 +185,47 @@ async fn a_clock_a_day_ahead_changes_no_order_target_or_last_synced_time() {
 async fn a_clock_a_day_behind_changes_no_order_target_or_last_synced_time() {
     a_clock_off_by(Duration::days(-1)).await;
 }
+
+/// A skewed machine that starts offline judges by the offset its last run measured:
+/// the engine keeps it in the account's store, and the app is told it with the sync
+/// state (its countdowns add it to the machine's clock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offset_measured_in_one_run_is_used_by_the_next_started_offline() {
+    let mut server = spawn_server();
+    server.demo();
+    tokio::time::sleep(
+        (tadhkira_client::clock::TOLERANCE + Duration::seconds(1))
+            .to_std()
+            .unwrap(),
+    )
+    .await;
+    let skew = Duration::days(1);
+    let right = server.device(AGENT).await;
+    let (skewed, dir) = skewed_device(&server, AGENT, skew).await;
+    let offset = skewed.server_clock_offset();
+    assert!((offset + skew).abs() <= Duration::seconds(3), "{offset}");
+    assert_eq!(
+        skewed.sync_state().server_clock_offset_ms,
+        offset.num_milliseconds(),
+        "the app is told the offset"
+    );
+    skewed.close().await;
+    drop(skewed);
+
+    // The next run starts with the server away.
+    server.stop();
+    let again = open_device(dir.path(), Default::default()).await;
+    again.set_machine_clock_skew(skew);
+    assert_eq!(again.server_clock_offset(), offset, "the kept offset");
+    assert_eq!(
+        again.sync_state().server_clock_offset_ms,
+        offset.num_milliseconds()
+    );
+    assert_eq!(
+        targets(&right.engine).await,
+        targets(&again).await,
+        "offline, the skewed device judges the targets by the server's clock"
+    );
+    again.close().await;
+    right.engine.close().await;
+}

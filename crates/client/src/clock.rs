@@ -18,12 +18,17 @@
 //! only when they differ by more than that: ordinary machines never see a correction,
 //! and a skewed one is not nudged back and forth by a second on every answer (which
 //! could reorder two changes made in a row). Until the first answer of a run the
-//! offset is unknown and taken as none.
+//! offset kept by the last run is used ([`Clock::restore_offset`]; the engine keeps it
+//! in the account's store after each sync round), so a skewed machine that starts
+//! offline still stamps and judges by the server's clock.
+//!
+//! The app's countdowns ("due in 12 minutes", "3 minutes ago" of a server time) add
+//! the same offset to the machine's clock: [`crate::SyncState`] carries it.
 //!
 //! [`Clock::set_machine_skew`] exists for tests: it makes the machine's clock read
 //! wrong by a given amount, as a real skewed machine's would.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -39,6 +44,8 @@ pub struct Clock {
     machine_skew_ms: AtomicI64,
     /// The server's clock minus the machine's, as last measured (zero within tolerance).
     server_offset_ms: AtomicI64,
+    /// An answer of this run measured the offset (a kept one no longer applies).
+    measured: AtomicBool,
 }
 
 impl Clock {
@@ -57,6 +64,15 @@ impl Clock {
     /// [`TOLERANCE`] or not measured yet).
     pub fn server_offset(&self) -> Duration {
         Duration::milliseconds(self.server_offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Takes the offset an earlier run measured, unless an answer of this run measured
+    /// one already.
+    pub fn restore_offset(&self, offset: Duration) {
+        if !self.measured.load(Ordering::Relaxed) {
+            self.server_offset_ms
+                .store(offset.num_milliseconds(), Ordering::Relaxed);
+        }
     }
 
     /// Makes the machine's clock read `skew` off (tests of a wrong clock).
@@ -103,11 +119,17 @@ impl Clock {
         } else {
             estimate
         };
-        if (new - self.server_offset()).abs() > TOLERANCE {
+        let first = !self.measured.swap(true, Ordering::Relaxed);
+        // The first measurement of a run replaces a kept offset outright: the machine's
+        // clock may have been set right since.
+        let changed = (new - self.server_offset()).abs() > TOLERANCE;
+        if changed {
             tracing::info!(
                 offset_ms = new.num_milliseconds(),
                 "the machine's clock differs from the server's"
             );
+        }
+        if first || changed {
             self.server_offset_ms
                 .store(new.num_milliseconds(), Ordering::Relaxed);
         }
@@ -140,6 +162,24 @@ mod tests {
             sent + Duration::milliseconds(30),
         );
         assert!((c.server_offset() - Duration::days(1)).abs() < Duration::seconds(1));
+    }
+
+    #[test]
+    fn a_kept_offset_applies_until_this_run_measures_one() {
+        let c = Clock::default();
+        c.restore_offset(Duration::hours(3));
+        assert_eq!(c.server_offset(), Duration::hours(3));
+        // The machine's clock was set right since: the first answer says so.
+        let sent = at("2026-12-06T10:00:00.100Z");
+        c.observe(
+            at("2026-12-06T10:00:00Z"),
+            sent,
+            sent + Duration::milliseconds(20),
+        );
+        assert_eq!(c.server_offset(), Duration::zero());
+        // A kept offset read after that measurement changes nothing.
+        c.restore_offset(Duration::hours(3));
+        assert_eq!(c.server_offset(), Duration::zero());
     }
 
     #[test]

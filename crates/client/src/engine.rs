@@ -62,6 +62,9 @@ impl Default for EngineConfig {
 const STAFF_DIRECTORY: &str = "staff_directory";
 /// The `meta` key of the last customer directory fetched ([`Engine::customer_directory`]).
 const CUSTOMER_DIRECTORY: &str = "customer_directory";
+/// `meta` key of the server's clock offset last measured, in milliseconds (kept for the
+/// next run, see [`crate::clock`]).
+const CLOCK_OFFSET: &str = "server_clock_offset_ms";
 
 /// The signed-in part of an engine.
 pub(crate) struct Session {
@@ -211,6 +214,13 @@ impl Engine {
                 unreadable = r.unreadable.len(),
                 "the local database was damaged and has been rebuilt"
             );
+        }
+        if let Some(kept) = store.meta(CLOCK_OFFSET).await? {
+            if let Ok(ms) = kept.parse::<i64>() {
+                self.inner
+                    .clock
+                    .restore_offset(chrono::Duration::milliseconds(ms));
+            }
         }
         let client_id = store.client_id().await?;
         let session = Arc::new(Session {
@@ -372,11 +382,30 @@ impl Engine {
 
     /// The current sync state.
     pub fn sync_state(&self) -> SyncState {
-        self.inner
+        let mut state = self
+            .inner
             .state
             .lock()
             .map(|s| s.clone())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        state.server_clock_offset_ms = self.inner.clock.server_offset().num_milliseconds();
+        state
+    }
+
+    /// Keeps the server's clock offset in the account's store when it changed, for the
+    /// next run to start with (called after each sync round).
+    pub(crate) async fn keep_clock_offset(&self) -> Result<()> {
+        let s = self.session()?;
+        let now = self
+            .inner
+            .clock
+            .server_offset()
+            .num_milliseconds()
+            .to_string();
+        if s.store.meta(CLOCK_OFFSET).await?.as_deref() != Some(now.as_str()) {
+            s.store.set_meta(CLOCK_OFFSET, &now).await?;
+        }
+        Ok(())
     }
 
     /// A page of tickets from the local store.
@@ -584,6 +613,7 @@ impl Engine {
                 st.rejected = r;
             }
             f(&mut st);
+            st.server_clock_offset_ms = self.inner.clock.server_offset().num_milliseconds();
             (*st != before).then(|| st.clone())
         };
         if let Some(st) = new {

@@ -264,6 +264,12 @@ pub struct SyncState {
     pub rejected: u32,
     /// Why the last attempt failed, if it did.
     pub last_error: Option<String>,
+    /// The server's clock minus this machine's, in milliseconds, as last measured (or
+    /// kept from an earlier run; zero when they agree): the app adds it to the
+    /// machine's clock for countdowns to server times (see `crate::clock`).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub server_clock_offset_ms: i64,
 }
 
 /// What one sync round did.

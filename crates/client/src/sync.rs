@@ -61,6 +61,9 @@ pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
     let result = tracing::Instrument::instrument(round(engine), span).await;
     match &result {
         Ok(_) => {
+            if let Err(e) = engine.keep_clock_offset().await {
+                tracing::warn!(error = %e, "could not keep the server's clock offset");
+            }
             engine
                 .refresh_state(|s| {
                     s.syncing = false;

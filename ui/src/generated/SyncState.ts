@@ -31,4 +31,10 @@ rejected: number,
 /**
  * Why the last attempt failed, if it did.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * The server's clock minus this machine's, in milliseconds, as last measured (or
+ * kept from an earlier run; zero when they agree): the app adds it to the
+ * machine's clock for countdowns to server times (see `crate::clock`).
+ */
+server_clock_offset_ms: number, };

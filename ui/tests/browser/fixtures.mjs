@@ -101,6 +101,7 @@ export const SYNC = {
   queued: 2,
   rejected: 1,
   last_error: null,
+  server_clock_offset_ms: 0,
 };
 
 /** @type {Settings} */

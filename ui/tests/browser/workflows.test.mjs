@@ -131,6 +131,30 @@ describe('workflows', () => {
     await context.close();
   });
 
+  it('counts down by the server\'s clock when this machine\'s clock is off', async () => {
+    // This machine's clock reads two hours ahead of the server's; the engine measured it.
+    const machine = Date.parse('2026-11-25T12:00:00Z');
+    const server = machine - 2 * 3600_000;
+    const row = { ...ROW, first_response_due_at: new Date(server + 30 * 60_000 + 10_000).toISOString(), resolution_due_at: null };
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn(AGENT, { list_tickets: { ok: { rows: [row], total: 1 } }, sync_state: { ok: { ...SYNC, server_clock_offset_ms: server - machine } } }),
+      { clock: machine },
+    );
+    const countdown = page.getByTestId('countdown');
+    await countdown.first().waitFor();
+    await page.clock.pauseAt(machine + 5_000);
+    // By the machine's own clock it would read "overdue by 1 hour".
+    await page.getByText('Reply due in 30 minutes').waitFor();
+    // The machine's clock is set right: the next measurement says so, and the countdown follows.
+    await page.waitForFunction(() => window.__calls.some(([c, a]) => c === 'plugin:event|listen' && a.event === 'engine-event'));
+    await emit(page, 'engine-event', { type: 'sync_state', data: { ...SYNC, server_clock_offset_ms: 0 } });
+    await page.locator('[data-testid="countdown"][data-state="overdue"]').waitFor();
+    assert.match(await countdown.first().innerText(), /^Reply overdue by \d hours?$/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it('edits a rejected ticket creation and sends the edited change again', async () => {
     const { page, context, errors } = await openApp(harness, signedIn(CUSTOMER, { outbox: { ok: [REJECTED_CREATE] }, resend: { ok: null } }));
     await page.getByTestId('nav-outbox').click();
