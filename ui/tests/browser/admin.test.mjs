@@ -143,6 +143,9 @@ describe('administration screens', () => {
     await page.getByTestId('user-disable').click();
     await page.getByText('User disabled and signed out everywhere.', { exact: true }).first().waitFor();
     assert.deepEqual(await calls(page, 'admin_disable_user'), [{ id: CUSTOMER.user.id }]);
+    // What was said follows a change of language, like the rest of the screen.
+    await page.getByTestId('language').selectOption('ar');
+    assert.equal(await page.getByTestId('admin-status').textContent(), 'عُطّل المستخدم وأُخرج من كل أجهزته.');
     assert.deepEqual(errors, []);
     await context.close();
   });
