@@ -6,6 +6,8 @@
 //! - [`mail`]: private Dovecot and SMTP servers for the e-mail channel's suite.
 //! - [`faults`]: a fault-injecting TCP proxy to put between engines and the server.
 //! - [`damage`]: a local database damaged as a disk does it.
+//! - [`ledger`]: what engines queued through faults, compared with the server.
+//! - [`rest`]: a signed-in REST caller, to set a scene over the API.
 //!
 //! Starting the processes (the binaries, the server, Xvfb and the bus) is
 //! `tadhkira-testkit`'s, shared with the bench; what is here is the suites' own: the
@@ -17,7 +19,9 @@
 
 pub mod app;
 pub mod damage;
+pub mod ledger;
 pub mod mail;
+pub mod rest;
 pub mod server;
 
 /// The fault-injecting proxy lives in `tadhkira-testkit` (shared with the soak).

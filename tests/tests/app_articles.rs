@@ -19,10 +19,10 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use reqwest::Client;
 use serde_json::{json, Value};
 use tadhkira_tests::app::{eventually, launch_app, App};
-use tadhkira_tests::server::{spawn_server, TestServer, PASSWORD};
+use tadhkira_tests::rest::Rest;
+use tadhkira_tests::server::{spawn_server, PASSWORD};
 
 /// The demo's Arabic printer article (crates/server/src/demo/articles.rs).
 const DEMO_PRINTER: &str = "الطابعة لا تطبع أو تظهر غير متصلة";
@@ -33,61 +33,11 @@ const HOSTILE: &str = "الطابعة لا تطبع إلا صفحات فارغة
 /// What the customer types: no harakat, ه where the articles write ة.
 const TYPED: &str = "الطابعه لا تطبع";
 
-/// A signed-in REST caller.
-struct Rest {
-    http: Client,
-    base: String,
-    token: String,
-}
-
-impl Rest {
-    async fn sign_in(server: &TestServer, email: &str) -> Rest {
-        let http = Client::new();
-        let base = server.url();
-        let answer: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .expect("login")
-            .error_for_status()
-            .expect("login accepted")
-            .json()
-            .await
-            .expect("login answer");
-        let token = answer["token"].as_str().expect("token").to_owned();
-        Rest { http, base, token }
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> Value {
-        let res = req.bearer_auth(&self.token).send().await.expect("request");
-        let status = res.status();
-        let body = res.text().await.expect("body");
-        assert!(status.is_success(), "{status}: {body}");
-        serde_json::from_str(&body).expect("JSON answer")
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
-            .await
-    }
-
-    async fn patch(&self, path: &str, body: Value) -> Value {
-        self.send(self.http.patch(format!("{}{path}", self.base)).json(&body))
-            .await
-    }
-
-    /// The deflections the server counted on `id` (a staff view).
-    async fn deflections(&self, id: &str) -> i64 {
-        self.get(&format!("/api/v1/articles/{id}")).await["deflections"]
-            .as_i64()
-            .expect("staff see the count")
-    }
+/// The deflections the server counted on `id` (a staff view).
+async fn deflections(staff: &Rest, id: &str) -> i64 {
+    staff.get(&format!("/api/v1/articles/{id}")).await["deflections"]
+        .as_i64()
+        .expect("staff see the count")
 }
 
 /// The texts of the suggested articles' titles, in order.
@@ -209,7 +159,7 @@ async fn a_customer_finds_reads_and_is_helped_by_articles_while_filing() {
         .as_str()
         .expect("id")
         .to_owned();
-    assert_eq!(staff.deflections(&demo_id).await, 0);
+    assert_eq!(deflections(&staff, &demo_id).await, 0);
     let tickets_before = customer_rest.get("/api/v1/tickets").await["total"]
         .as_i64()
         .expect("total");
@@ -299,11 +249,11 @@ async fn a_customer_finds_reads_and_is_helped_by_articles_while_filing() {
     app.click(r#"[data-testid="article-solved"]"#).await;
     app.wait_for(r#"[data-testid="ticket-list"]"#).await;
     eventually("the server counts the deflection", 60, || async {
-        staff.deflections(&demo_id).await >= 1
+        deflections(&staff, &demo_id).await >= 1
     })
     .await;
     assert_eq!(
-        staff.deflections(&demo_id).await,
+        deflections(&staff, &demo_id).await,
         1,
         "one deflection, not more"
     );
@@ -314,7 +264,7 @@ async fn a_customer_finds_reads_and_is_helped_by_articles_while_filing() {
         json!(tickets_before),
         "nothing was filed"
     );
-    assert_eq!(staff.deflections(&hostile_id).await, 0);
+    assert_eq!(deflections(&staff, &hostile_id).await, 0);
 
     // Staff publish the draft and archive the other: the open form follows.
     new_ticket_typing(&app, TYPED).await;
@@ -354,13 +304,13 @@ async fn a_customer_finds_reads_and_is_helped_by_articles_while_filing() {
     app.wait_for(r#"[data-testid="ticket-list"]"#).await;
     server.start();
     eventually("the offline deflection reaches the server", 60, || async {
-        staff.deflections(&draft_id).await >= 1
+        deflections(&staff, &draft_id).await >= 1
     })
     .await;
     app.click(r#"[data-testid="nav-outbox"]"#).await;
     app.wait_for(r#"[data-testid="outbox-empty"]"#).await;
-    assert_eq!(staff.deflections(&draft_id).await, 1);
-    assert_eq!(staff.deflections(&demo_id).await, 1);
+    assert_eq!(deflections(&staff, &draft_id).await, 1);
+    assert_eq!(deflections(&staff, &demo_id).await, 1);
     assert_eq!(
         customer_rest.get("/api/v1/tickets").await["total"],
         json!(tickets_before),

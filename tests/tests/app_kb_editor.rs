@@ -16,59 +16,14 @@
 
 use std::time::Duration;
 
-use reqwest::Client;
 use serde_json::{json, Value};
 use tadhkira_tests::app::{eventually, launch_app, App};
-use tadhkira_tests::server::{spawn_server, TestServer, PASSWORD};
+use tadhkira_tests::rest::Rest;
+use tadhkira_tests::server::{spawn_server, PASSWORD};
 
 const TICKET: &str = "Plotter ribbon smudges diagonally on every page";
 const TITLE: &str = "Plotter ribbon smudges diagonally";
 const BODY: &str = "## Steps\n\n1. Switch the plotter off.\n2. Clean the **ribbon guide** with a dry cloth.\n3. Print a test page.\n\n<script>window.__kbPwned = 1</script>\n\nStill smudging? See [the maker's guide](https://plotters.example/ribbon).";
-
-/// A signed-in REST caller.
-struct Rest {
-    http: Client,
-    base: String,
-    token: String,
-}
-
-impl Rest {
-    async fn sign_in(server: &TestServer, email: &str) -> Rest {
-        let http = Client::new();
-        let base = server.url();
-        let answer: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .expect("login")
-            .error_for_status()
-            .expect("login accepted")
-            .json()
-            .await
-            .expect("login answer");
-        let token = answer["token"].as_str().expect("token").to_owned();
-        Rest { http, base, token }
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> Value {
-        let res = req.bearer_auth(&self.token).send().await.expect("request");
-        let status = res.status();
-        let body = res.text().await.expect("body");
-        assert!(status.is_success(), "{status}: {body}");
-        serde_json::from_str(&body).expect("JSON answer")
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
-            .await
-    }
-}
 
 /// Runs `script` in the app's page and returns its answer.
 async fn js(app: &App, script: &str, args: Vec<Value>) -> Value {

@@ -10,15 +10,16 @@
 //! replays the fault draws (not the timing), `TADHKIRA_FAULT_SECONDS=N` works longer
 //! than the default 10 s (and on until at least ten faults struck).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tadhkira_client::api::Timeouts;
 use tadhkira_client::{Engine, NewTicketInput};
-use tadhkira_proto::{EventKind, FieldValue, Priority, Visibility};
+use tadhkira_proto::{FieldValue, Priority, Visibility};
 use tadhkira_tests::faults::{seed_from_env, FaultProxy, Schedule, SeedOnFailure};
+use tadhkira_tests::ledger::Queued;
 use tadhkira_tests::server::{
     open_device_with, spawn_server, spawn_server_pg, TestServer, PASSWORD,
 };
@@ -43,17 +44,6 @@ struct Worker {
     engine: Engine,
     staff: bool,
     _dir: tempfile::TempDir,
-}
-
-/// Everything the workers queued, to compare with the server afterwards.
-#[derive(Default)]
-struct Queued {
-    tickets: Vec<Uuid>,
-    /// Message ids per ticket.
-    messages: BTreeMap<Uuid, BTreeSet<Uuid>>,
-    /// Priority changes per ticket (only the agent changes priorities, each to a new
-    /// value, so each must leave exactly one `priority_changed` event).
-    priority_changes: BTreeMap<Uuid, usize>,
 }
 
 /// Faults to inject at least, one of them a response cut after the server did the work.
@@ -174,51 +164,10 @@ async fn faults(server: TestServer, sqlite: bool) {
     // What the server holds, read by people connected directly.
     let admin = server.device("admin@tadhkira.example").await;
     let customer = server.device("customer@nile.example").await;
-    let mut lost_or_twice = Vec::new();
-    for id in &queued.tickets {
-        let Ok(view) = admin.engine.ticket(&id.to_string()).await else {
-            lost_or_twice.push(format!("ticket {id} missing"));
-            continue;
-        };
-        if view.ticket.number <= 0 {
-            lost_or_twice.push(format!("ticket {id} has no server number"));
-        }
-        let on_server: Vec<Uuid> = view.messages.iter().map(|m| m.id).collect();
-        let distinct: BTreeSet<Uuid> = on_server.iter().copied().collect();
-        let expected = queued.messages.get(id).cloned().unwrap_or_default();
-        if on_server.len() != distinct.len() || distinct != expected {
-            lost_or_twice.push(format!(
-                "ticket {id}: messages queued {expected:?}, on the server {on_server:?}"
-            ));
-        }
-        let priority_events = view
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::PriorityChanged { .. }))
-            .count();
-        let expected = queued.priority_changes.get(id).copied().unwrap_or(0);
-        if priority_events != expected {
-            lost_or_twice.push(format!(
-                "ticket {id}: {expected} priority changes queued, {priority_events} on the server"
-            ));
-        }
-    }
-    let on_server = admin
-        .engine
-        .list_tickets(&tadhkira_client::ListQuery {
-            search: Some(tag.clone()),
-            limit: 500,
-            ..Default::default()
-        })
+    let lost_or_twice = queued
+        .compare_with_server(&admin.engine, &tag)
         .await
-        .expect("list");
-    if on_server.total != queued.tickets.len() as i64 {
-        lost_or_twice.push(format!(
-            "{} tickets filed, {} on the server",
-            queued.tickets.len(),
-            on_server.total
-        ));
-    }
+        .problems;
     assert!(
         lost_or_twice.is_empty(),
         "seed {seed} ({}): {lost_or_twice:#?}",

@@ -19,7 +19,7 @@
 //! --soak-minutes N` sets it), `TADHKIRA_SOAK_ENGINES=N`, and `TADHKIRA_FAULT_SEED=N`
 //! replays the fault draws and the engines' choices (not the machine's timing).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,8 +27,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tadhkira_client::api::Timeouts;
 use tadhkira_client::{Engine, ListQuery, NewTicketInput};
-use tadhkira_proto::{EventKind, FieldValue, Priority, Visibility};
+use tadhkira_proto::{FieldValue, Priority, Visibility};
 use tadhkira_tests::faults::{seed_from_env, FaultProxy, Schedule, SeedOnFailure};
+use tadhkira_tests::ledger::Queued;
 use tadhkira_tests::server::{
     open_device_with, spawn_server, spawn_server_pg, TestServer, PASSWORD,
 };
@@ -120,12 +121,11 @@ async fn a_soak_of_many_engines_through_faults_and_kills_loses_and_duplicates_no
 struct Ledger {
     /// Every mutation id queued.
     mutations: HashSet<Uuid>,
-    tickets: Vec<Uuid>,
+    /// Tickets, messages and priority changes queued.
+    queued: Queued,
     /// Which agent device edits each ticket's priority (one writer per ticket, so each
     /// change sets a new value and must leave exactly one `priority_changed` event).
     editor: HashMap<Uuid, usize>,
-    messages: BTreeMap<Uuid, BTreeSet<Uuid>>,
-    priority_changes: BTreeMap<Uuid, usize>,
     operations: u64,
     syncs: u64,
     failed_syncs: u64,
@@ -255,14 +255,20 @@ async fn soak(
     // Effects, as people who connect now see them.
     let admin = server.device("admin@tadhkira.example").await;
     let customer = server.device("customer@nile.example").await;
-    let (lost, duplicated) = check_effects(&admin.engine, &ledger, &tag, &mut problems).await;
-    figures.lost += lost;
-    figures.duplicated += duplicated;
+    let effects = ledger.queued.compare_with_server(&admin.engine, &tag).await;
+    figures.lost += effects.lost;
+    figures.duplicated += effects.duplicated;
+    problems.extend(effects.problems);
     // The database's own counts, read from its tables.
     let counts = server_counts(&server, &tag).await;
     let expected = (
-        ledger.tickets.len() as i64,
-        ledger.messages.values().map(BTreeSet::len).sum::<usize>() as i64,
+        ledger.queued.tickets.len() as i64,
+        ledger
+            .queued
+            .messages
+            .values()
+            .map(BTreeSet::len)
+            .sum::<usize>() as i64,
     );
     if counts != expected {
         problems.push(format!(
@@ -276,8 +282,8 @@ async fn soak(
 
     // Every engine converged to the server's state.
     let (admin_view, customer_view) = (
-        views(&admin.engine, &ledger.tickets).await,
-        views(&customer.engine, &ledger.tickets).await,
+        views(&admin.engine, &ledger.queued.tickets).await,
+        views(&customer.engine, &ledger.queued.tickets).await,
     );
     for (i, w) in workers.iter().enumerate() {
         let reference = if w.agent.is_some() {
@@ -285,9 +291,10 @@ async fn soak(
         } else {
             &customer_view
         };
-        let mine = views(&w.engine, &ledger.tickets).await;
+        let mine = views(&w.engine, &ledger.queued.tickets).await;
         if &mine != reference {
             let differing = ledger
+                .queued
                 .tickets
                 .iter()
                 .zip(mine.iter().zip(reference))
@@ -325,9 +332,9 @@ async fn soak(
     eprintln!(
         "{name}: {} tickets, {} messages, {} priority changes, {} mutations; {} syncs ({} failed); \
          proxy {}",
-        ledger.tickets.len(),
+        ledger.queued.tickets.len(),
         expected.1,
-        ledger.priority_changes.values().sum::<usize>(),
+        ledger.queued.priority_changes.values().sum::<usize>(),
         ledger.mutations.len(),
         ledger.syncs,
         ledger.failed_syncs,
@@ -341,9 +348,9 @@ async fn soak(
     );
     // A soak that met no faults or no kill proves less than it claims.
     assert!(
-        figures.faults >= 10 && kills >= 1 && ledger.tickets.len() >= 10,
+        figures.faults >= 10 && kills >= 1 && ledger.queued.tickets.len() >= 10,
         "{name}, seed {seed}: too little happened to prove anything: {figures}, {} tickets",
-        ledger.tickets.len()
+        ledger.queued.tickets.len()
     );
     figures
 }
@@ -450,8 +457,8 @@ async fn work_once(
             .expect("input");
             let id = w.engine.create_ticket(input).await.expect("create");
             let mut l = ledger.lock().expect("ledger");
-            let editor = l.tickets.len() % n_agents.max(1);
-            l.tickets.push(id);
+            let editor = l.queued.tickets.len() % n_agents.max(1);
+            l.queued.tickets.push(id);
             l.editor.insert(id, editor);
         }
         Some(me) if roll < 3 => {
@@ -468,7 +475,7 @@ async fn work_once(
             };
             let to = {
                 let l = ledger.lock().expect("ledger");
-                CYCLE[l.priority_changes.get(&ticket).copied().unwrap_or(0) % CYCLE.len()]
+                CYCLE[l.queued.priority_changes.get(&ticket).copied().unwrap_or(0) % CYCLE.len()]
             };
             w.engine
                 .update_ticket(ticket, vec![FieldValue::Priority(to)])
@@ -477,6 +484,7 @@ async fn work_once(
             *ledger
                 .lock()
                 .expect("ledger")
+                .queued
                 .priority_changes
                 .entry(ticket)
                 .or_default() += 1;
@@ -498,6 +506,7 @@ async fn work_once(
             ledger
                 .lock()
                 .expect("ledger")
+                .queued
                 .messages
                 .entry(ticket)
                 .or_default()
@@ -588,68 +597,6 @@ async fn views(e: &Engine, tickets: &[Uuid]) -> Vec<Option<serde_json::Value>> {
         });
     }
     out
-}
-
-/// Tickets, messages and priority changes on the server, as an admin's fresh device
-/// sees them, against the ledger: (lost, duplicated).
-async fn check_effects(
-    admin: &Engine,
-    ledger: &Ledger,
-    tag: &str,
-    problems: &mut Vec<String>,
-) -> (u64, u64) {
-    let (mut lost, mut duplicated) = (0u64, 0u64);
-    for id in &ledger.tickets {
-        let Ok(view) = admin.ticket(&id.to_string()).await else {
-            lost += 1;
-            problems.push(format!("ticket {id} missing on the server"));
-            continue;
-        };
-        if view.ticket.number <= 0 {
-            lost += 1;
-            problems.push(format!("ticket {id} has no server number"));
-        }
-        let on_server: Vec<Uuid> = view.messages.iter().map(|m| m.id).collect();
-        let distinct: BTreeSet<Uuid> = on_server.iter().copied().collect();
-        let expected = ledger.messages.get(id).cloned().unwrap_or_default();
-        duplicated += (on_server.len() - distinct.len()) as u64;
-        lost += expected.difference(&distinct).count() as u64;
-        duplicated += distinct.difference(&expected).count() as u64;
-        if on_server.len() != distinct.len() || distinct != expected {
-            problems.push(format!(
-                "ticket {id}: messages queued {expected:?}, on the server {on_server:?}"
-            ));
-        }
-        let events = view
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::PriorityChanged { .. }))
-            .count();
-        let queued = ledger.priority_changes.get(id).copied().unwrap_or(0);
-        if events != queued {
-            lost += queued.saturating_sub(events) as u64;
-            duplicated += events.saturating_sub(queued) as u64;
-            problems.push(format!(
-                "ticket {id}: {queued} priority changes queued, {events} on the server"
-            ));
-        }
-    }
-    let listed = admin
-        .list_tickets(&ListQuery {
-            search: Some(tag.to_owned()),
-            limit: 1,
-            ..Default::default()
-        })
-        .await
-        .expect("list");
-    if listed.total != ledger.tickets.len() as i64 {
-        problems.push(format!(
-            "{} tickets filed, {} on the server",
-            ledger.tickets.len(),
-            listed.total
-        ));
-    }
-    (lost, duplicated)
 }
 
 /// (tickets, messages) of the soak in the server's tables.

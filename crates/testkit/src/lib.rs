@@ -13,7 +13,8 @@
 //! - [`balancer`] and [`cluster`]: HAProxy with the shipped configuration, and several
 //!   server processes on one fresh PostgreSQL database behind it;
 //! - [`faults`]: a fault-injecting TCP proxy on loopback, with a seeded schedule that
-//!   `TADHKIRA_FAULT_SEED` replays.
+//!   `TADHKIRA_FAULT_SEED` replays;
+//! - [`load`]: tickets and messages pushed to a server over the wire protocol.
 //!
 //! Failures are `anyhow` errors that name what is missing; the suites turn them into
 //! panics, the bench reports them.
@@ -22,6 +23,7 @@ pub mod balancer;
 pub mod cluster;
 pub mod desktop;
 pub mod faults;
+pub mod load;
 pub mod postgres;
 pub mod process;
 pub mod server;
