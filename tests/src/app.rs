@@ -502,6 +502,36 @@ impl App {
         self.driver = connect(self.port, &workspace_bin("tadhkira-app")).await;
     }
 
+    /// Kills the app with SIGKILL, as a power cut or the OOM killer does: no shutdown
+    /// code runs. The app is the process of the workspace's app binary whose
+    /// environment names this app's home (other suites' apps may run beside it).
+    /// Returns once the data-folder lock is free; [`App::start_again`] starts it anew.
+    pub async fn kill(&mut self) {
+        let binary = workspace_bin("tadhkira-app");
+        let home = self.home.path().as_os_str().as_encoded_bytes().to_vec();
+        let mut killed = 0;
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let ours = std::fs::read_link(entry.path().join("exe")).is_ok_and(|e| e == binary)
+                && std::fs::read(entry.path().join("environ"))
+                    .is_ok_and(|env| env.windows(home.len()).any(|w| w == home.as_slice()));
+            if ours {
+                let status = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .expect("kill runs");
+                assert!(status.success(), "kill -KILL {pid}");
+                killed += 1;
+            }
+        }
+        assert_eq!(killed, 1, "one app process of this home to kill");
+        self.wait_until_quit().await;
+        // WebKitWebDriver keeps one session at a time: end the dead app's.
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.driver.clone().close()).await;
+    }
+
     /// Waits (up to 20 s) until no app holds the engine's data-folder lock, i.e. the
     /// app process has ended.
     pub async fn wait_until_quit(&self) {
@@ -558,6 +588,35 @@ impl App {
             )
             .await
             .expect("select a value");
+    }
+
+    /// Calls the app's Tauri command `command` with `args` from its page, as the UI does,
+    /// and returns its answer; a refusal panics with the command's error.
+    pub async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
+        let answer = self
+            .driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((ok) => done({ ok: ok ?? null }), (err) => done({ err }));",
+                vec![serde_json::Value::from(command), args],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("invoke {command}: {e}"));
+        match answer.get("ok") {
+            Some(ok) => ok.clone(),
+            None => panic!("{command} refused: {}", answer["err"]),
+        }
+    }
+
+    /// Starts the app's Tauri command `command` without waiting for its answer (a sync
+    /// to kill the app in the middle of).
+    pub async fn invoke_detached(&self, command: &str, args: serde_json::Value) {
+        self.driver
+            .execute(
+                "window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).catch(() => {});",
+                vec![serde_json::Value::from(command), args],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("invoke {command}: {e}"));
     }
 
     /// Replaces the text of the field matching `css` (waiting for it).
