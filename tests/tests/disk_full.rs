@@ -376,3 +376,108 @@ async fn a_full_server_disk_acknowledges_nothing_it_did_not_store_and_recovers()
         started.elapsed().as_secs_f64()
     );
 }
+
+/// The server's file store fills up under an attachment: the database still has room
+/// (the message's row would fit), the file's bytes do not. The message stays queued
+/// with its file, never half-stored or acknowledged; once space is freed the same
+/// server takes it, once, and the file downloads whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_server_file_store_keeps_an_attachment_queued_until_its_bytes_are_stored() {
+    let disk = Tmpfs::mount("24m");
+    let server = spawn_server_in(tempfile::tempdir_in(disk.path()).unwrap());
+    server.demo();
+    let tag = format!("bfull{}", uuid::Uuid::new_v4().simple());
+    let device = server.device("customer@nile.example").await;
+    let e = &device.engine;
+    let ticket = e.create_ticket(input(format!("{tag} q0"))).await.unwrap();
+    e.sync_now().await.unwrap();
+    truncate_wal(&server.data_dir().join("tadhkira.db")).await;
+
+    // Room for a few database pages (512 KiB), not for a 3 MiB log.
+    let ballast = fill(disk.path());
+    let full = std::fs::metadata(&ballast).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&ballast)
+        .unwrap()
+        .set_len(full - 512 * 1024)
+        .unwrap();
+    let log: Vec<u8> = (0..60_000)
+        .flat_map(|i| format!("{i:08} spooler: job stalled at page {}\n", i % 97).into_bytes())
+        .take(3 * 1024 * 1024)
+        .collect();
+    let staged = e.stage_bytes("spooler.log", log.clone()).await.unwrap();
+    let message = e
+        .add_message_staged(
+            ticket,
+            "The spooler's log.",
+            Visibility::Public,
+            &[staged.id],
+        )
+        .await
+        .unwrap();
+
+    let mut refused = 0;
+    let mut said = String::new();
+    for _ in 0..3 {
+        let r = e.sync_now().await;
+        if let Err(err) = &r {
+            said = err.to_string();
+        }
+        if let Ok(report) = &r {
+            assert_eq!(
+                report.rejected, 0,
+                "a full disk is not a rejection: {report:?}"
+            );
+        }
+        let outbox = e.outbox().await.unwrap();
+        assert!(
+            outbox
+                .iter()
+                .any(|i| i.state == tadhkira_client::OutboxState::Queued),
+            "the message left the outbox although its file could not be stored: {r:?}"
+        );
+        let on_server = server
+            .query_texts(&format!("SELECT id FROM messages WHERE id = '{message}'"))
+            .await;
+        assert!(
+            on_server.is_empty(),
+            "the message was stored without its file"
+        );
+        refused += 1;
+    }
+    let health = reqwest::get(format!("{}/api/v1/health", server.url()))
+        .await
+        .expect("the server still answers");
+    assert!(health.status().is_success() || health.status() == 503);
+
+    // Space is freed: the same server process takes the file and the message, once.
+    std::fs::remove_file(&ballast).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = e.sync_now().await;
+        if r.is_ok() && e.outbox().await.unwrap().is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not sent after space was freed: {r:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stored = server
+        .query_texts(&format!("SELECT id FROM messages WHERE id = '{message}'"))
+        .await;
+    assert_eq!(stored.len(), 1, "the message is on the server once");
+    let out = tempfile::tempdir().unwrap();
+    let path = e
+        .download_attachment(&ticket.to_string(), "spooler.log", Some(out.path()))
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read(path).unwrap() == log,
+        "the file came back whole"
+    );
+    assert_eq!(server.sqlite_integrity().await.as_deref(), Some("ok"));
+    eprintln!("disk full (server files): {refused} sync rounds kept the 3 MiB file queued ({said}), then it was stored once");
+}

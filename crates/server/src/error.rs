@@ -94,6 +94,13 @@ impl AppError {
         AppError::message(ErrorCode::RateLimited, "error-too-many-writes", &[]).retry_after(seconds)
     }
 
+    /// The answer when the server's disk (its database or its file store) is full: 503
+    /// `busy`, retry later. Nothing was stored, so a client keeps the change queued and
+    /// sends it again; it is not the client's fault and not a rejection.
+    pub fn storage_full() -> Self {
+        AppError::message(ErrorCode::Busy, "error-storage-full", &[]).retry_after(30)
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -168,11 +175,28 @@ impl From<StoreError> for AppError {
                 AppError::new(ErrorCode::Conflict, format!("{what} already exists"))
             }
             StoreError::OverQuota(wait) => AppError::write_quota(wait),
+            StoreError::Database(e) if is_storage_full(&e) => {
+                tracing::error!(error = %e, "the database's disk is full");
+                AppError::storage_full()
+            }
             other => {
                 tracing::error!(error = %other, "storage failed");
                 AppError::message(ErrorCode::Internal, "error-internal", &[])
             }
         }
+    }
+}
+
+/// Whether the database refused a write for want of disk space (SQLite's `SQLITE_FULL`,
+/// PostgreSQL's `disk_full`).
+fn is_storage_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            matches!(d.code().as_deref(), Some("13" | "53100"))
+                || d.message().contains("database or disk is full")
+        }
+        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::StorageFull,
+        _ => false,
     }
 }
 

@@ -30,6 +30,7 @@ error-no-token = sign in first: no valid token
 error-too-many-sign-ins = too many failed sign-ins; try again later
 error-too-many-writes = too many changes in a short time; try again later
 error-sign-in-busy = too many sign-ins at once; try again in a moment
+error-storage-full = the server has no room to store this now; it stays queued and is sent again later
 error-request-timeout = the request took too long (its body arrived too slowly, or the server is overloaded); try again in a moment
 error-no-route = no such endpoint
 error-method-not-allowed = method not allowed here

@@ -814,12 +814,13 @@ pub const ROUTES: &[Route] = &[
 ];
 
 impl Route {
-    /// Every error code this route can answer: `invalid` and `internal` from any route
-    /// (a malformed request, a method the path does not take, a failure); `too_large`
+    /// Every error code this route can answer: `invalid`, `internal` and `busy` from any
+    /// route (a malformed request, a method the path does not take, a failure; a server
+    /// shedding load or whose disk is full, with Retry-After); `too_large`
     /// with a body; `not_found` with a path parameter; `unauthorized` when signed in;
     /// `forbidden` for staff only; then the route's own.
     pub fn error_codes(&self) -> Vec<ErrorCode> {
-        let mut codes = vec![ErrorCode::Invalid, ErrorCode::Internal];
+        let mut codes = vec![ErrorCode::Invalid, ErrorCode::Internal, ErrorCode::Busy];
         if self.body.is_some() || self.raw_body.is_some() {
             codes.push(ErrorCode::TooLarge);
         }

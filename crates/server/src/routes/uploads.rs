@@ -186,12 +186,17 @@ fn unsupported(why: String) -> AppError {
     AppError::new(ErrorCode::UnsupportedType, why)
 }
 
-/// Runs file I/O on the blocking pool; a failure is `internal` (and logged).
+/// Runs file I/O on the blocking pool; a full disk is `busy` (retry later, see
+/// [`AppError::storage_full`]), any other failure `internal` (both logged).
 pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> Result<T, AppError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::StorageFull => {
+            tracing::error!(error = %e, "the file store's disk is full");
+            Err(AppError::storage_full())
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "attachment file I/O failed");
             Err(AppError::message(
