@@ -1,5 +1,5 @@
 //! Fuzz targets of what reaches the server from outside (issue 21): push batches,
-//! WhatsApp webhook deliveries, and the configuration file. Each takes a valid input
+//! WhatsApp webhook deliveries, e-mail read from a mailbox, and the configuration file. Each takes a valid input
 //! and a random edit of it (a span replaced by random bytes), so the parsers are driven
 //! past their first byte; none may panic, and what they accept must pass the same
 //! checks the routes apply.
@@ -9,6 +9,7 @@
 
 use tadhkira_proto::{normalise_phone, Delivery, PushRequest, MAX_PUSH_BATCH};
 
+use crate::channels::email::parse;
 use crate::channels::whatsapp::Webhook;
 use crate::config::Settings;
 
@@ -81,6 +82,58 @@ fn fuzz_whatsapp_deliveries_parse_without_panic() {
         });
 }
 
+/// A customer's reply as a mail client writes it: an Arabic encoded-word subject with
+/// the ticket's number, the thread's ids, text with a quote and a signature, a file.
+const MAIL: &str = "From: =?UTF-8?B?2KPZhdmE?= <amal@nile.example>\r
+To: support@tadhkira.example\r
+Subject: =?UTF-8?B?2KfZhNi32KfYqNi52Kkg2YTYpyDYqti32KjYuQ==?= [#1042]\r
+Message-ID: <c1@nile.example>\r
+In-Reply-To: <t1042.r1@tadhkira.example>\r
+References: <t1042@tadhkira.example> <t1042.r1@tadhkira.example>\r
+MIME-Version: 1.0\r
+Content-Type: multipart/mixed; boundary=\"b1\"\r
+\r
+--b1\r
+Content-Type: text/plain; charset=utf-8\r
+Content-Transfer-Encoding: quoted-printable\r
+\r
+=D9=85=D8=A7 =D8=B2=D8=A7=D9=84=D8=AA =D9=85=D8=AA=D9=88=D9=82=D9=81=D8=A9.\r
+\r
+On Sun, 6 Dec 2026 at 10:00, Support <support@tadhkira.example> wrote:\r
+> Please restart the spooler.\r
+-- \r
+Amal\r
+--b1\r
+Content-Type: text/plain; name=\"spooler.log\"\r
+Content-Disposition: attachment; filename=\"spooler.log\"\r
+Content-Transfer-Encoding: base64\r
+\r
+am9iIDQ3MTEgZmFpbGVkCg==\r
+--b1--\r
+";
+
+#[test]
+fn fuzz_emails_read_without_panic() {
+    bolero::check!()
+        .with_type::<(u16, u8, Vec<u8>)>()
+        .for_each(|(at, len, insert)| {
+            let raw = splice(MAIL.as_bytes(), *at, *len, insert);
+            // What the mailbox reader does with a message before it touches the store.
+            if let Ok(mail) = parse::read(&raw, "tadhkira.example") {
+                let _ = parse::ticket_number(&mail.subject);
+                let _ = parse::trim_reply(&mail.text);
+                for id in &mail.refs {
+                    let _ = parse::is_ours(&parse::clean_id(id), "tadhkira.example");
+                }
+            }
+            // The plain-text helpers on any text at all.
+            let text = String::from_utf8_lossy(&raw);
+            let _ = parse::trim_reply(&text);
+            let _ = parse::ticket_number(&text);
+            let _ = parse::clean_id(&text);
+        });
+}
+
 #[test]
 fn fuzz_configuration_files_load_or_say_why_without_panic() {
     let seed = include_str!("../config.example.toml");
@@ -107,4 +160,12 @@ fn the_seeds_are_valid_inputs() {
     let settings: Settings =
         toml::from_str(include_str!("../config.example.toml")).expect("config seed");
     settings.validate().expect("valid example configuration");
+    let mail = parse::read(MAIL.as_bytes(), "tadhkira.example").expect("mail seed");
+    assert_eq!(mail.ticket_number, Some(1042), "{mail:?}");
+    assert!(
+        mail.refs.iter().any(|r| r == "t1042@tadhkira.example"),
+        "{mail:?}"
+    );
+    assert_eq!(mail.files.len(), 1, "{mail:?}");
+    assert!(!mail.text.contains("restart the spooler"), "{mail:?}");
 }

@@ -227,3 +227,47 @@ async fn a_reply_alerts_once_and_never_during_the_first_sync() {
         "a message pulled again does not alert again"
     );
 }
+
+/// Fuzz target (issue 21): a pull page as it may arrive from a broken proxy or a
+/// hostile server — a valid page with a span replaced by random bytes. Whatever parses
+/// is applied to a real store: an error is fine, a panic is not, and the store stays
+/// usable (listing and searching still answer).
+#[test]
+fn fuzz_pull_pages_apply_or_fail_without_panic() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_dir, s) = rt.block_on(store());
+    let me = user(Role::Agent);
+    let t = ticket("Printer offline الطابعة", &user(Role::Customer));
+    let m = message(&t, &me, "Restart the spooler. أعد تشغيل");
+    let seed = serde_json::to_vec(&tadhkira_proto::PullResponse {
+        epoch: Uuid::nil(),
+        changes: changes(vec![Entity::Ticket(t), Entity::Message(m)]),
+        cursor: 2,
+        has_more: false,
+    })
+    .unwrap();
+    // The runtime and the store outlive a panic only to report it.
+    let shared = std::panic::AssertUnwindSafe((rt, s, me));
+    bolero::check!()
+        .with_type::<(u16, u8, Vec<u8>)>()
+        .for_each(|(at, len, insert)| {
+            let (rt, s, me) = std::ops::Deref::deref(&shared);
+            let at = usize::from(*at) % (seed.len() + 1);
+            let end = (at + usize::from(*len)).min(seed.len());
+            let page = [&seed[..at], insert.as_slice(), &seed[end..]].concat();
+            let Ok(page) = serde_json::from_slice::<tadhkira_proto::PullResponse>(&page) else {
+                return;
+            };
+            rt.block_on(async {
+                let _ = s
+                    .apply_pull_page(&page.changes, page.cursor, me, true)
+                    .await;
+                s.list_tickets(&ListQuery::default(), me)
+                    .await
+                    .expect("the store still lists");
+            });
+        });
+}
