@@ -11,8 +11,8 @@ use mail_parser::MimeHeaders;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tadhkira_testkit::server::{ServerDb, ServerProcess};
+use tadhkira_tests::channels::{eventually, ChannelDesk, LAPSED_ORG, PAID_ORG};
 use tadhkira_tests::mail::{password_of, MailServers, SMTP_PASSWORD, SMTP_USER};
-use tadhkira_tests::server::{spawn_server_pg_with, spawn_server_with, TestServer, PASSWORD};
 
 const SUPPORT: &str = "help@desk.example";
 const AMAL: &str = "amal@nile.example";
@@ -27,21 +27,29 @@ const SUPPORT_NAME: &str = "مكتب الدعم";
 
 /// The helpdesk with its e-mail channel pointed at the private mail servers.
 struct Desk {
-    server: TestServer,
+    desk: ChannelDesk,
     mail: MailServers,
-    http: reqwest::Client,
-    config: std::path::PathBuf,
-    _dir: tempfile::TempDir,
 }
 
-fn config(mail: &MailServers, dir: &std::path::Path) -> std::path::PathBuf {
-    let secret = |name: &str, value: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("{value}\n")).unwrap();
-        p.display().to_string()
-    };
-    let toml = format!(
-        r#"[channels.email]
+impl std::ops::Deref for Desk {
+    type Target = ChannelDesk;
+    fn deref(&self) -> &ChannelDesk {
+        &self.desk
+    }
+}
+
+impl std::ops::DerefMut for Desk {
+    fn deref_mut(&mut self) -> &mut ChannelDesk {
+        &mut self.desk
+    }
+}
+
+impl Desk {
+    fn start(pg: bool) -> Desk {
+        let mail = MailServers::start(&[SUPPORT, AMAL, FARIS, STRANGER, SAMI, OPS]);
+        let desk = ChannelDesk::start(pg, |secret| {
+            format!(
+                r#"[channels.email]
 poll_interval_ms = 2000
 send_interval_ms = 100
 
@@ -64,85 +72,23 @@ password = {{ file = "{smtp_password}" }}
 from_address = "{SUPPORT}"
 from_name = "{SUPPORT_NAME}"
 "#,
-        imap = mail.imap_port,
-        smtp = mail.smtp_port,
-        imap_password = secret("imap_password", &password_of(SUPPORT)),
-        smtp_password = secret("smtp_password", SMTP_PASSWORD),
-    );
-    let path = dir.join("server.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-impl Desk {
-    fn start(pg: bool) -> Desk {
-        let mail = MailServers::start(&[SUPPORT, AMAL, FARIS, STRANGER, SAMI, OPS]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = config(&mail, dir.path());
-        let extra = vec!["--config".into(), path.clone().into_os_string()];
-        let server = if pg {
-            spawn_server_pg_with(extra)
-        } else {
-            spawn_server_with(extra)
-        };
-        server.create_org("Nile Logistics", "2099-12-31");
-        server.create_org("Dunes Trading", "2020-01-01");
-        for (email, name, org) in [
-            (AMAL, "Amal Nile", "Nile Logistics"),
-            (FARIS, "Faris", "Dunes Trading"),
-        ] {
-            server.admin(&[
-                "user", "create", "--email", email, "--name", name, "--role", "customer", "--org",
-                org,
-            ]);
-        }
-        server.agent(1, AGENT);
-        Desk {
-            server,
-            mail,
-            http: reqwest::Client::new(),
-            config: path,
-            _dir: dir,
-        }
+                imap = mail.imap_port,
+                smtp = mail.smtp_port,
+                imap_password = secret("imap_password", &password_of(SUPPORT)),
+                smtp_password = secret("smtp_password", SMTP_PASSWORD),
+            )
+        });
+        desk.customer(AMAL, "Amal Nile", PAID_ORG, None);
+        desk.customer(FARIS, "Faris", LAPSED_ORG, None);
+        desk.server.agent(1, AGENT);
+        Desk { desk, mail }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.server.url())
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let r: Value = self
-            .http
-            .post(self.url("/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["token"].as_str().expect("a token").to_owned()
-    }
-
+    /// `GET` that must answer 200: its JSON.
     async fn get(&self, token: &str, path: &str) -> Value {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
-        r.json().await.unwrap()
-    }
-
-    async fn tickets(&self, token: &str) -> Vec<Value> {
-        let page = self.get(token, "/tickets?limit=200").await;
-        page["tickets"].as_array().unwrap().clone()
-    }
-
-    async fn detail(&self, token: &str, id: &str) -> Value {
-        self.get(token, &format!("/tickets/{id}")).await
+        let (status, body) = self.desk.get(token, path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
     }
 
     async fn reply(&self, token: &str, ticket: &str, body: &str, visibility: &str) {
@@ -242,18 +188,6 @@ impl Desk {
         let all = self.mail.messages(user, "INBOX").await;
         assert_eq!(all.len(), n, "exactly {n} messages for {user}");
         all
-    }
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
