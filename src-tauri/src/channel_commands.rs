@@ -2,7 +2,10 @@
 //! session (queued offline like any change), and the staff's unmatched queue and
 //! WhatsApp settings (online only: offline they fail with `kind: offline`).
 
-use tadhkira_proto::{ContactLog, LinkedUnmatched, UnmatchedMessage, WhatsAppChannel};
+use tadhkira_proto::{
+    ContactLog, LinkedUnmatched, NewPersonFromUnmatched, PersonFromUnmatched, UnmatchedMessage,
+    WhatsAppChannel,
+};
 use tauri::State;
 use uuid::Uuid;
 
@@ -35,6 +38,17 @@ pub async fn link_unmatched(
         .engine
         .link_unmatched(id, customer_id, save_address)
         .await?)
+}
+
+/// Staff: makes the sender of an unmatched message a new customer; the message
+/// becomes their ticket.
+#[tauri::command]
+pub async fn person_from_unmatched(
+    state: State<'_, AppState>,
+    id: Uuid,
+    person: NewPersonFromUnmatched,
+) -> Result<PersonFromUnmatched> {
+    Ok(state.engine.person_from_unmatched(id, person).await?)
 }
 
 /// Staff: the WhatsApp channel's template and window.

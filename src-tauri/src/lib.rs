@@ -212,6 +212,7 @@ pub fn run() {
             channel_commands::log_contact,
             channel_commands::unmatched,
             channel_commands::link_unmatched,
+            channel_commands::person_from_unmatched,
             channel_commands::whatsapp_channel,
         ])
         .run(tauri::generate_context!());

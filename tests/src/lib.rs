@@ -4,6 +4,8 @@
 //!   fresh database, and stop it by process id.
 //! - [`app`]: start the real desktop app under Xvfb and drive it through tauri-driver.
 //! - [`mail`]: private Dovecot and SMTP servers for the e-mail channel's suite.
+//! - [`channels`]: what the channel suites share (a server with a channel's
+//!   configuration, its organisations, the story's REST calls).
 //! - [`faults`]: a fault-injecting TCP proxy to put between engines and the server.
 //! - [`damage`]: a local database damaged as a disk does it.
 //! - [`ledger`]: what engines queued through faults, compared with the server.
@@ -18,6 +20,7 @@
 //! never passes silently.
 
 pub mod app;
+pub mod channels;
 pub mod damage;
 pub mod ledger;
 pub mod mail;

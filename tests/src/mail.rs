@@ -6,8 +6,9 @@
 //!   passwords are in a passwd-file; mail is stored as Maildir under the folder, owned
 //!   by `nobody` when the suite runs as root (Dovecot refuses to act as root).
 //! - **An SMTP server** (`aiosmtpd`, Debian's `python3-aiosmtpd`) that wants AUTH and
-//!   hands every message it accepts to Dovecot's LMTP: what the helpdesk sends over
-//!   SMTP lands in the recipient's mailbox, where the suite reads it back over IMAP.
+//!   hands every message it accepts to Dovecot's LMTP, once per recipient: what the
+//!   helpdesk sends over SMTP lands in each recipient's mailbox (the customer's and
+//!   everyone copied), where the suite reads it back over IMAP.
 //!
 //! `cargo xtask setup` installs both packages.
 
@@ -36,9 +37,12 @@ user, password = sys.argv[3].encode(), sys.argv[4].encode()
 
 class Relay:
     async def handle_DATA(self, server, session, envelope):
+        # One LMTP transaction per recipient: LMTP answers DATA once per recipient,
+        # and smtplib reads only one answer (a second would be taken for the next).
         try:
-            with smtplib.LMTP("127.0.0.1", lmtp_port) as lmtp:
-                lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
+            for rcpt in envelope.rcpt_tos:
+                with smtplib.LMTP("127.0.0.1", lmtp_port) as lmtp:
+                    lmtp.sendmail(envelope.mail_from, [rcpt], envelope.original_content)
         except Exception as e:
             return "451 delivery to LMTP failed: %s" % e
         return "250 OK delivered"

@@ -3,7 +3,9 @@
 //! on the "Unmatched" screen; the agent places it on customer@nile.example, and it is
 //! her WhatsApp ticket after the sync; on it the agent logs a remote session, which
 //! reaches the server and shows on the timeline. A customer's app has neither the
-//! screen nor the call log.
+//! screen nor the call log. Another message's sender is nobody yet: the agent makes
+//! them a new customer of Nile Logistics from the same screen, and the message is
+//! their ticket.
 //!
 //! With `TADHKIRA_SCREENSHOTS=DIR`, the unmatched queue and the ticket with its logged
 //! session are saved there in English (light) and Arabic (dark).
@@ -224,4 +226,101 @@ async fn an_agent_places_an_unmatched_whatsapp_message_and_logs_a_remote_session
         ""
     );
     customer.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_makes_a_new_customer_from_an_unmatched_whatsapp_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = whatsapp_server(dir.path());
+    server.demo();
+    whatsapp_text(
+        &server,
+        "201115556667",
+        "wamid.NEW1",
+        "Good morning, I am the new accountant and the invoice printer is offline",
+    )
+    .await;
+    let nile = server
+        .query_texts("SELECT id FROM organisations WHERE name = 'Nile Logistics'")
+        .await
+        .pop()
+        .expect("the demo's paid organisation");
+
+    let app = launch_app(&server.url()).await;
+    app.sign_in("l1@tadhkira.example", "demo1234").await;
+    app.click(r#"[data-testid="nav-unmatched"]"#).await;
+    app.until_text(
+        "the unmatched message",
+        r#"[data-testid="unmatched-list"]"#,
+        "new accountant",
+    )
+    .await;
+    app.click(r#"[data-testid="unmatched-new-person"]"#).await;
+    app.wait_for(&format!(
+        r#"[data-testid="person-org"] option[value="{nile}"]"#
+    ))
+    .await;
+    app.type_into(r#"[data-testid="person-name"]"#, "Hana Fouad")
+        .await;
+    app.type_into(r#"[data-testid="person-email"]"#, "hana@nile.example")
+        .await;
+    app.select(r#"[data-testid="person-org"]"#, &nile).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot_if_asked("unmatched-new-person-en-light");
+    app.click(r#"[data-testid="person-create"]"#).await;
+    app.until_text(
+        "the new customer and her ticket",
+        r#"[data-testid="unmatched-linked"]"#,
+        "Hana Fouad is now a customer of Nile Logistics.",
+    )
+    .await;
+
+    // On the server: a customer of Nile Logistics with the number the message came
+    // from, the message her WhatsApp ticket, and the agent's act in the audit log.
+    let rows = server
+        .query_texts(
+            "SELECT u.phone || ' ' || u.role || ' ' || t.channel || ' ' || t.title FROM users u \
+             JOIN tickets t ON t.requester_id = u.id WHERE u.email = 'hana@nile.example'",
+        )
+        .await;
+    assert_eq!(
+        rows,
+        vec!["+201115556667 customer whatsapp \
+             Good morning, I am the new accountant and the invoice printer is offline"
+            .to_owned()]
+    );
+    let audit = server
+        .query_texts(
+            "SELECT u.email FROM audit_log a JOIN users u ON u.id = a.actor_id \
+             WHERE a.action = 'user.create_from_channel'",
+        )
+        .await;
+    assert_eq!(audit, vec!["l1@tadhkira.example".to_owned()]);
+
+    // The ticket arrives with the sync and opens from here.
+    app.click(r#"[data-testid="unmatched-linked"] button"#)
+        .await;
+    app.until_text(
+        "the new customer's ticket",
+        r#"[data-testid="ticket-title"]"#,
+        "new accountant",
+    )
+    .await;
+    if std::env::var_os("TADHKIRA_SCREENSHOTS").is_some() {
+        whatsapp_text(
+            &server,
+            "966507778899",
+            "wamid.NEW2",
+            "مرحبًا، أنا موظفة جديدة",
+        )
+        .await;
+        app.look("ar", "dark").await;
+        app.click(r#"[data-testid="nav-unmatched"]"#).await;
+        app.click(r#"[data-testid="unmatched-new-person"]"#).await;
+        app.wait_for(r#"[data-testid="person-form"]"#).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.screenshot_if_asked("unmatched-new-person-ar-dark");
+        app.look("en", "light").await;
+    }
+    app.close().await;
 }

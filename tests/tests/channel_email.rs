@@ -7,36 +7,49 @@
 
 use std::time::{Duration, Instant};
 
+use mail_parser::MimeHeaders;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tadhkira_testkit::server::{ServerDb, ServerProcess};
+use tadhkira_tests::channels::{eventually, ChannelDesk, LAPSED_ORG, PAID_ORG};
 use tadhkira_tests::mail::{password_of, MailServers, SMTP_PASSWORD, SMTP_USER};
-use tadhkira_tests::server::{spawn_server_pg_with, spawn_server_with, TestServer, PASSWORD};
 
 const SUPPORT: &str = "help@desk.example";
 const AMAL: &str = "amal@nile.example";
 const FARIS: &str = "faris@dunes.example";
 const STRANGER: &str = "stranger@else.example";
+/// Amal's colleague, copied on her e-mails.
+const SAMI: &str = "sami@nile.example";
+/// Another colleague, copied later in the thread.
+const OPS: &str = "ops@nile.example";
 const AGENT: &str = "agent@desk.example";
 const SUPPORT_NAME: &str = "مكتب الدعم";
 
 /// The helpdesk with its e-mail channel pointed at the private mail servers.
 struct Desk {
-    server: TestServer,
+    desk: ChannelDesk,
     mail: MailServers,
-    http: reqwest::Client,
-    config: std::path::PathBuf,
-    _dir: tempfile::TempDir,
 }
 
-fn config(mail: &MailServers, dir: &std::path::Path) -> std::path::PathBuf {
-    let secret = |name: &str, value: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("{value}\n")).unwrap();
-        p.display().to_string()
-    };
-    let toml = format!(
-        r#"[channels.email]
+impl std::ops::Deref for Desk {
+    type Target = ChannelDesk;
+    fn deref(&self) -> &ChannelDesk {
+        &self.desk
+    }
+}
+
+impl std::ops::DerefMut for Desk {
+    fn deref_mut(&mut self) -> &mut ChannelDesk {
+        &mut self.desk
+    }
+}
+
+impl Desk {
+    fn start(pg: bool) -> Desk {
+        let mail = MailServers::start(&[SUPPORT, AMAL, FARIS, STRANGER, SAMI, OPS]);
+        let desk = ChannelDesk::start(pg, |secret| {
+            format!(
+                r#"[channels.email]
 poll_interval_ms = 2000
 send_interval_ms = 100
 
@@ -59,85 +72,23 @@ password = {{ file = "{smtp_password}" }}
 from_address = "{SUPPORT}"
 from_name = "{SUPPORT_NAME}"
 "#,
-        imap = mail.imap_port,
-        smtp = mail.smtp_port,
-        imap_password = secret("imap_password", &password_of(SUPPORT)),
-        smtp_password = secret("smtp_password", SMTP_PASSWORD),
-    );
-    let path = dir.join("server.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-impl Desk {
-    fn start(pg: bool) -> Desk {
-        let mail = MailServers::start(&[SUPPORT, AMAL, FARIS, STRANGER]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = config(&mail, dir.path());
-        let extra = vec!["--config".into(), path.clone().into_os_string()];
-        let server = if pg {
-            spawn_server_pg_with(extra)
-        } else {
-            spawn_server_with(extra)
-        };
-        server.create_org("Nile Logistics", "2099-12-31");
-        server.create_org("Dunes Trading", "2020-01-01");
-        for (email, name, org) in [
-            (AMAL, "Amal Nile", "Nile Logistics"),
-            (FARIS, "Faris", "Dunes Trading"),
-        ] {
-            server.admin(&[
-                "user", "create", "--email", email, "--name", name, "--role", "customer", "--org",
-                org,
-            ]);
-        }
-        server.agent(1, AGENT);
-        Desk {
-            server,
-            mail,
-            http: reqwest::Client::new(),
-            config: path,
-            _dir: dir,
-        }
+                imap = mail.imap_port,
+                smtp = mail.smtp_port,
+                imap_password = secret("imap_password", &password_of(SUPPORT)),
+                smtp_password = secret("smtp_password", SMTP_PASSWORD),
+            )
+        });
+        desk.customer(AMAL, "Amal Nile", PAID_ORG, None);
+        desk.customer(FARIS, "Faris", LAPSED_ORG, None);
+        desk.server.agent(1, AGENT);
+        Desk { desk, mail }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.server.url())
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let r: Value = self
-            .http
-            .post(self.url("/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["token"].as_str().expect("a token").to_owned()
-    }
-
+    /// `GET` that must answer 200: its JSON.
     async fn get(&self, token: &str, path: &str) -> Value {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
-        r.json().await.unwrap()
-    }
-
-    async fn tickets(&self, token: &str) -> Vec<Value> {
-        let page = self.get(token, "/tickets?limit=200").await;
-        page["tickets"].as_array().unwrap().clone()
-    }
-
-    async fn detail(&self, token: &str, id: &str) -> Value {
-        self.get(token, &format!("/tickets/{id}")).await
+        let (status, body) = self.desk.get(token, path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
     }
 
     async fn reply(&self, token: &str, ticket: &str, body: &str, visibility: &str) {
@@ -148,6 +99,52 @@ impl Desk {
             .json(
                 &json!({"id": uuid::Uuid::now_v7(), "ticket_id": ticket, "body": body,
                           "visibility": visibility}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+    }
+
+    /// Uploads `bytes` as `name` (one chunk) and answers the reference a message
+    /// attaches it by.
+    async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> Value {
+        use sha2::Digest;
+        let sha = hex::encode(sha2::Sha256::digest(bytes));
+        let r = self
+            .http
+            .post(self.url("/uploads"))
+            .bearer_auth(token)
+            .json(&json!({"name": name, "size": bytes.len(), "sha256": sha}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{:?}", r.text().await);
+        let started: Value = r.json().await.unwrap();
+        let id = started["id"].as_str().unwrap();
+        let r = self
+            .http
+            .put(self.url(&format!("/uploads/{id}?offset=0")))
+            .bearer_auth(token)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+        let status: Value = r.json().await.unwrap();
+        assert_eq!(status["complete"], true, "{status}");
+        json!({"sha256": sha, "name": name})
+    }
+
+    /// An agent's public reply with files.
+    async fn reply_with(&self, token: &str, ticket: &str, body: &str, files: &[Value]) {
+        let r = self
+            .http
+            .post(self.url(&format!("/tickets/{ticket}/messages")))
+            .bearer_auth(token)
+            .json(
+                &json!({"id": uuid::Uuid::now_v7(), "ticket_id": ticket, "body": body,
+                          "visibility": "public", "attachments": files}),
             )
             .send()
             .await
@@ -191,18 +188,6 @@ impl Desk {
         let all = self.mail.messages(user, "INBOX").await;
         assert_eq!(all.len(), n, "exactly {n} messages for {user}");
         all
-    }
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -472,9 +457,112 @@ async fn strangers_unreadable_mail_and_lapsed_organisations_make_no_ticket() {
         Some("auto-replied"),
         "an automatic answer says so"
     );
-    assert!(answer.body_text(0).unwrap().contains("Dunes Trading"));
+    // A letter of its own (not the WhatsApp line), in the customer's language.
+    let letter = answer.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(letter.starts_with("Dear Faris,\n\n"), "{letter}");
+    assert!(letter.contains("Thank you for your e-mail"), "{letter}");
+    assert!(letter.contains("Dunes Trading"), "{letter}");
     // Its Message-ID is ours: were it to come back, it would create nothing.
     assert!(answer.message_id().unwrap().starts_with("tadhkira."));
+}
+
+/// The addresses of an address header (`To`, `Cc`), in order.
+fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<String> {
+    list.map(|a| {
+        a.iter()
+            .filter_map(|a| a.address().map(str::to_owned))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_copies_the_threads_cc_and_carries_its_files() {
+    let desk = Desk::start(false);
+    let agent = desk.sign_in(AGENT).await;
+
+    // Amal writes to support and copies her colleague, and our own address too.
+    desk.deliver(&email(
+        "Amal Nile <amal@nile.example>",
+        "VPN drops every hour",
+        Some("cc1@nile.example"),
+        &format!("Cc: Sami Nile <Sami@Nile.example>, Help <{SUPPORT}>\n"),
+        "Since Monday, every hour on the hour.",
+    ))
+    .await;
+    desk.wait_processed(1).await;
+    let tickets = desk.tickets(&agent).await;
+    assert_eq!(tickets.len(), 1, "{tickets:?}");
+    let id = tickets[0]["id"].as_str().unwrap().to_owned();
+
+    // An internal note first (were it sent, it would arrive before the reply), then a
+    // public reply with a file: bytes of every value, as a binary file is.
+    desk.reply(&agent, &id, "INTERNAL: the concentrator again", "internal")
+        .await;
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..=255u8).cycle().take(70_000));
+    let file = desk.upload(&agent, "vpn-settings.png", &png).await;
+    let answer = "Please import these settings and reconnect.";
+    desk.reply_with(&agent, &id, answer, &[file]).await;
+
+    // One e-mail, to Amal with Sami copied (never our own address), in both mailboxes.
+    let to_amal = desk.mailbox(AMAL, 1).await;
+    let to_sami = desk.mailbox(SAMI, 1).await;
+    for raw in [&to_amal[0], &to_sami[0]] {
+        let text = String::from_utf8_lossy(raw);
+        assert!(!text.contains("INTERNAL"), "a note never leaves: {text}");
+        let sent = parse(raw);
+        assert_eq!(addresses(sent.to()), vec![AMAL.to_owned()]);
+        assert_eq!(addresses(sent.cc()), vec![SAMI.to_owned()], "{text}");
+        let copied = sent.cc().and_then(|c| c.first()).unwrap();
+        assert_eq!(copied.name(), Some("Sami Nile"));
+        assert_eq!(sent.in_reply_to().as_text(), Some("cc1@nile.example"));
+        assert_eq!(sent.body_text(0).unwrap().trim(), answer);
+        // The file arrives whole: the same bytes under the same name.
+        assert_eq!(sent.attachment_count(), 1, "{text}");
+        let attached = sent.attachment(0).unwrap();
+        assert_eq!(attached.attachment_name(), Some("vpn-settings.png"));
+        assert_eq!(attached.contents(), png.as_slice());
+    }
+    assert_eq!(
+        parse(&to_amal[0]).message_id(),
+        parse(&to_sami[0]).message_id(),
+        "one message, two recipients"
+    );
+    // Nothing came back to the support mailbox.
+    assert_eq!(desk.mail.count(SUPPORT, "INBOX").await, 0);
+    eventually("the reply shows sent", || async {
+        messages(&desk.detail(&agent, &id).await)
+            .iter()
+            .any(|m| m["body"] == answer && m["delivery"] == "sent")
+    })
+    .await;
+
+    // Amal answers, copying Sami and one more colleague: the thread's Cc list grows,
+    // and she stays the one the reply is addressed to.
+    let ours = parse(&to_amal[0]).message_id().unwrap().to_owned();
+    desk.deliver(&email(
+        "Amal Nile <amal@nile.example>",
+        "Re: VPN drops every hour",
+        Some("cc2@nile.example"),
+        &format!("In-Reply-To: <{ours}>\nCc: {SAMI}, Ops <{OPS}>\n"),
+        "Imported; it holds for now.",
+    ))
+    .await;
+    desk.wait_processed(2).await;
+    desk.reply(&agent, &id, "Good. We keep it open a day.", "public")
+        .await;
+    let to_amal = desk.mailbox(AMAL, 2).await;
+    let second = parse(&to_amal[1]);
+    assert_eq!(addresses(second.to()), vec![AMAL.to_owned()]);
+    assert_eq!(
+        addresses(second.cc()),
+        vec![SAMI.to_owned(), OPS.to_owned()],
+        "the thread's Cc list grows"
+    );
+    assert_eq!(second.attachment_count(), 0);
+    desk.mailbox(SAMI, 2).await;
+    desk.mailbox(OPS, 1).await;
 }
 
 /// `n` new e-mails from the customer, each with its own subject and Message-ID.

@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tadhkira_tests::server::{spawn_server_pg_with, spawn_server_with, TestServer, PASSWORD};
+use tadhkira_tests::channels::{ChannelDesk, LAPSED_ORG, PAID_ORG};
 
 const TOKEN: &str = "EAAG-test-access-token";
 const APP_SECRET: &str = "test-app-secret";
@@ -211,20 +211,26 @@ impl Graph {
 }
 
 /// The helpdesk with WhatsApp pointed at the stand-in; the secrets in files.
-struct Desk {
-    server: TestServer,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
+struct Desk(ChannelDesk);
+
+impl std::ops::Deref for Desk {
+    type Target = ChannelDesk;
+    fn deref(&self) -> &ChannelDesk {
+        &self.0
+    }
 }
 
-fn config(graph: &Graph, dir: &std::path::Path) -> std::path::PathBuf {
-    let secret = |name: &str, value: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("{value}\n")).unwrap();
-        p.display().to_string()
-    };
-    let toml = format!(
-        r#"[channels.whatsapp]
+impl std::ops::DerefMut for Desk {
+    fn deref_mut(&mut self) -> &mut ChannelDesk {
+        &mut self.0
+    }
+}
+
+impl Desk {
+    fn start(graph: &Graph, pg: bool) -> Desk {
+        let desk = ChannelDesk::start(pg, |secret| {
+            format!(
+                r#"[channels.whatsapp]
 graph_url = "{graph}"
 api_version = "v21.0"
 phone_number_id = "{PHONE_ID}"
@@ -236,105 +242,21 @@ template_language = "en_US"
 default_country_code = "20"
 send_interval_ms = 100
 "#,
-        graph = graph.url(),
-        token = secret("token", TOKEN),
-        app_secret = secret("app_secret", APP_SECRET),
-        verify = secret("verify", VERIFY),
-    );
-    let path = dir.join("server.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-impl Desk {
-    fn start(graph: &Graph, pg: bool) -> Desk {
-        let dir = tempfile::tempdir().unwrap();
-        let path = config(graph, dir.path());
-        let extra = vec!["--config".into(), path.into_os_string()];
-        let server = if pg {
-            spawn_server_pg_with(extra)
-        } else {
-            spawn_server_with(extra)
-        };
-        server.create_org("Nile Logistics", "2099-12-31");
-        server.create_org("Dunes Trading", "2020-01-01");
-        server.admin(&[
-            "user",
-            "create",
-            "--email",
-            "amal@nile.example",
-            "--name",
-            "Amal Nile",
-            "--role",
-            "customer",
-            "--org",
-            "Nile Logistics",
-            "--phone",
-            ON_RECORD,
-        ]);
-        server.admin(&[
-            "user",
-            "create",
-            "--email",
+                graph = graph.url(),
+                token = secret("token", TOKEN),
+                app_secret = secret("app_secret", APP_SECRET),
+                verify = secret("verify", VERIFY),
+            )
+        });
+        desk.customer("amal@nile.example", "Amal Nile", PAID_ORG, Some(ON_RECORD));
+        desk.customer(
             "faris@dunes.example",
-            "--name",
             "Faris",
-            "--role",
-            "customer",
-            "--org",
-            "Dunes Trading",
-            "--phone",
-            "+971 50 123 4567",
-        ]);
-        server.agent(1, "agent@help.example");
-        Desk {
-            server,
-            http: reqwest::Client::new(),
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.server.url())
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let r: Value = self
-            .http
-            .post(self.url("/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["token"].as_str().expect("a token").to_owned()
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
-        (status, r.json().await.unwrap_or(Value::Null))
+            LAPSED_ORG,
+            Some("+971 50 123 4567"),
+        );
+        desk.server.agent(1, "agent@help.example");
+        Desk(desk)
     }
 
     /// Delivers a webhook payload signed with `secret` (`None`: no signature header).
@@ -349,18 +271,6 @@ impl Desk {
         }
         let r = req.body(body).send().await.unwrap();
         StatusCode::from_u16(r.status().as_u16()).unwrap()
-    }
-
-    async fn tickets(&self, token: &str) -> Vec<Value> {
-        let (s, page) = self.get(token, "/tickets?limit=100").await;
-        assert_eq!(s, StatusCode::OK, "{page}");
-        page["tickets"].as_array().unwrap().clone()
-    }
-
-    async fn detail(&self, token: &str, id: &str) -> Value {
-        let (s, d) = self.get(token, &format!("/tickets/{id}")).await;
-        assert_eq!(s, StatusCode::OK, "{d}");
-        d
     }
 
     /// The newest sequence number of the change feed as an agent sees it.

@@ -1,11 +1,11 @@
 //! Channels on the engine (issue 19): logging a call or a remote session on a ticket
 //! (a mutation, queued offline like any other), and the staff's online views of the
 //! server's channels: the unmatched queue (messages from unknown senders), placing one
-//! as a customer's, and the WhatsApp channel's template.
+//! as a customer's or as a new customer's, and the WhatsApp channel's template.
 
 use tadhkira_proto::{
-    ContactLog, LinkUnmatched, LinkedUnmatched, Mutation, MutationEnvelope, UnmatchedMessage,
-    UnmatchedPage, WhatsAppChannel,
+    ContactLog, LinkUnmatched, LinkedUnmatched, Mutation, MutationEnvelope, NewPersonFromUnmatched,
+    PersonFromUnmatched, UnmatchedMessage, UnmatchedPage, WhatsAppChannel,
 };
 use uuid::Uuid;
 
@@ -61,6 +61,20 @@ impl Engine {
         Ok(linked)
     }
 
+    /// Staff: makes the sender of an unmatched message a new customer of an
+    /// organisation (online only); the message becomes their ticket, which arrives with
+    /// the sync this starts. The same `person.person_id` again answers the same.
+    pub async fn person_from_unmatched(
+        &self,
+        id: Uuid,
+        person: NewPersonFromUnmatched,
+    ) -> Result<PersonFromUnmatched> {
+        let s = self.session()?;
+        let made = s.api.person_from_unmatched(id, &person).await?;
+        self.wake_sync();
+        Ok(made)
+    }
+
     /// Staff: the WhatsApp channel's settings as the reply box needs them.
     pub async fn whatsapp_channel(&self) -> Result<WhatsAppChannel> {
         let s = self.session()?;
@@ -83,6 +97,17 @@ impl ApiClient {
     ) -> std::result::Result<LinkedUnmatched, ApiCallError> {
         let path = format!("api/v1/channels/unmatched/{id}/link");
         self.send_json(self.request(reqwest::Method::POST, &path)?.json(link))
+            .await
+    }
+
+    /// `POST /api/v1/channels/unmatched/{id}/person`.
+    pub async fn person_from_unmatched(
+        &self,
+        id: Uuid,
+        person: &NewPersonFromUnmatched,
+    ) -> std::result::Result<PersonFromUnmatched, ApiCallError> {
+        let path = format!("api/v1/channels/unmatched/{id}/person");
+        self.send_json(self.request(reqwest::Method::POST, &path)?.json(person))
             .await
     }
 

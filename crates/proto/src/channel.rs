@@ -8,7 +8,10 @@
 //!   (`GET /api/v1/channels/unmatched`, staff only) as an [`UnmatchedMessage`]; an agent
 //!   links it to a customer (`POST /api/v1/channels/unmatched/{id}/link`, a
 //!   [`LinkUnmatched`]), which files it as that customer's and, when asked, saves the
-//!   address on their record so the next message finds them.
+//!   address on their record so the next message finds them; or, when the sender is
+//!   nobody the helpdesk knows yet, makes them a new customer of an organisation
+//!   (`POST /api/v1/channels/unmatched/{id}/person`, a [`NewPersonFromUnmatched`]),
+//!   whose ticket the message becomes.
 //! - Staff log a call or a remote session on a ticket with a [`ContactLog`] (the
 //!   mutation `log_contact`), shown on the timeline.
 
@@ -180,6 +183,40 @@ pub struct LinkedUnmatched {
     pub ticket_number: i64,
     /// `true`: a new ticket; `false`: a reply on the customer's open ticket.
     pub created: bool,
+}
+
+/// Body of `POST /api/v1/channels/unmatched/{id}/person`: staff make the sender of an
+/// unmatched message a new customer of an organisation, and the message becomes that
+/// person's ticket, in one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NewPersonFromUnmatched {
+    /// The new person's id, chosen by the caller once per form: the same request
+    /// again (a retry after a lost answer) answers what the first one did.
+    pub person_id: Uuid,
+    pub name: String,
+    /// Their sign-in address (for an e-mail, the sender's). It must belong to nobody.
+    pub email: String,
+    /// Their phone (for WhatsApp, the sender's number), if any.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The organisation they belong to; its subscription must be active.
+    pub org_id: Uuid,
+    /// `en` or `ar`: the language of what the helpdesk writes to them.
+    pub locale: String,
+}
+
+/// Answer of `POST /api/v1/channels/unmatched/{id}/person`: the new customer and the
+/// ticket the message now is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PersonFromUnmatched {
+    pub user: crate::User,
+    pub ticket_id: Uuid,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub ticket_number: i64,
 }
 
 /// Answer of `GET /api/v1/channels/whatsapp` (staff): whether the channel is set up,

@@ -49,6 +49,8 @@ import type { User } from '../generated/User';
 import type { Visibility } from '../generated/Visibility';
 import type { ContactLog } from '../generated/ContactLog';
 import type { LinkedUnmatched } from '../generated/LinkedUnmatched';
+import type { NewPersonFromUnmatched } from '../generated/NewPersonFromUnmatched';
+import type { PersonFromUnmatched } from '../generated/PersonFromUnmatched';
 import type { UnmatchedMessage } from '../generated/UnmatchedMessage';
 import type { WhatsAppChannel } from '../generated/WhatsAppChannel';
 
@@ -339,6 +341,10 @@ export const unmatched = (): Promise<UnmatchedMessage[]> => invoke('unmatched');
 /** Staff: places an unmatched message as a customer's (online only). */
 export const linkUnmatched = (id: string, customer_id: string, save_address: boolean): Promise<LinkedUnmatched> =>
   invoke('link_unmatched', { id, customer_id, save_address });
+
+/** Staff: makes the sender of an unmatched message a new customer; the message becomes their ticket (online only). */
+export const personFromUnmatched = (id: string, person: NewPersonFromUnmatched): Promise<PersonFromUnmatched> =>
+  invoke('person_from_unmatched', { id, person });
 
 /** Staff: the WhatsApp channel's template and window. */
 export const whatsappChannel = (): Promise<WhatsAppChannel> => invoke('whatsapp_channel');

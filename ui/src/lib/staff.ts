@@ -9,10 +9,10 @@ import type { Customer } from '../generated/Customer';
 import type { User } from '../generated/User';
 import { customerDirectory, staffDirectory } from './ipc';
 
-/** `fetch`, answered once per account key (`server user`) until it fails. */
-function oncePerAccount<T>(fetch: () => Promise<T>): (account: string) => Promise<T> {
+/** `fetch`, answered once per account key (`server user`) until it fails or is forgotten. */
+function oncePerAccount<T>(fetch: () => Promise<T>): [(account: string) => Promise<T>, () => void] {
   let fetched: { account: string; list: Promise<T> } | null = null;
-  return (account) => {
+  const get = (account: string): Promise<T> => {
     if (fetched?.account !== account) {
       const list = fetch().catch((e: unknown) => {
         if (fetched?.list === list) fetched = null;
@@ -22,13 +22,14 @@ function oncePerAccount<T>(fetch: () => Promise<T>): (account: string) => Promis
     }
     return fetched.list;
   };
+  return [get, () => (fetched = null)];
 }
 
 /** The staff directory as `account` (server and user) sees it, fetched on first use. */
-export const directory: (account: string) => Promise<User[]> = oncePerAccount(staffDirectory);
+export const [directory] = oncePerAccount(staffDirectory);
 
 /** The customer directory as `account` (server and user) sees it, fetched on first use. */
-export const customers: (account: string) => Promise<Customer[]> = oncePerAccount(customerDirectory);
+export const [customers, forgetCustomers]: [(account: string) => Promise<Customer[]>, () => void] = oncePerAccount(customerDirectory);
 
 /**
  * Assignee choices by name, in the language's order: `names` (id → name, e.g. assignees

@@ -1,11 +1,13 @@
 // Issue 19's screens as an agent, in headless Chromium with the Tauri commands stubbed:
 // logging a call and a remote session on a ticket (what reaches the engine, and how the
 // timeline shows it), a WhatsApp reply's delivery and the 24-hour window, and the
-// unmatched queue (placing a message from an unknown number on a customer). Customers
-// get none of it.
+// unmatched queue (placing a message from an unknown number on a customer, or making
+// its sender a new customer). Customers get none of it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGENT, CUSTOMER, CUSTOMERS, DETAIL, SETTINGS, signedIn } from './fixtures.mjs';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 import { openApp, seriousA11yViolations, startHarness } from './harness.mjs';
 
 const calls = (page, name) => page.evaluate((n) => window.__calls.filter(([c]) => c === n).map(([, a]) => a), name);
@@ -189,5 +191,93 @@ describe('channels', () => {
     await offline.page.getByTestId('nav-unmatched').click();
     await offline.page.getByTestId('unmatched-error').waitFor();
     await offline.context.close();
+  });
+
+  it('an agent makes the sender of an unmatched message a new customer', async () => {
+    const made = {
+      user: { id: '0190a1b2-0000-7000-8000-0000000000c9', email: 'salma@nile.example', name: 'Salma Adel', role: 'customer', org_id: CUSTOMER.organisation.id, tier: null, locale: 'en', phone: '+966501112233' },
+      ticket_id: '0190a1b2-0000-7000-8000-0000000000t8',
+      ticket_number: 1044,
+    };
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn(AGENT, { unmatched: { ok: [WAITING] }, person_from_unmatched: { ok: made }, ticket: { ok: DETAIL } }),
+    );
+    await page.getByTestId('nav-unmatched').click();
+    const item = page.getByTestId('unmatched-item');
+    await item.getByTestId('unmatched-new-person').click();
+    const form = item.getByTestId('person-form');
+    await form.waitFor();
+    // Filled from the message: the name it gave and the number it came from.
+    assert.equal(await form.getByTestId('person-name').inputValue(), 'Salma (other phone)');
+    assert.equal(await form.getByTestId('person-phone').inputValue(), '+966501112233');
+    assert.equal(await form.getByTestId('person-email').inputValue(), '');
+    assert.equal(await form.getByTestId('person-language').inputValue(), 'en');
+    const create = form.getByTestId('person-create');
+    assert.ok(await create.isDisabled(), 'no e-mail, no organisation yet');
+    await form.getByTestId('person-name').fill('Salma Adel');
+    // An address a customer has: say whose, offer the link instead.
+    await form.getByTestId('person-email').fill('Customer@Nile.example');
+    await form.getByTestId('person-taken').filter({ hasText: CUSTOMER.user.name }).waitFor();
+    assert.ok(await create.isDisabled());
+    await form.getByTestId('person-email').fill('salma@nile.example');
+    assert.equal(await form.getByTestId('person-taken').count(), 0);
+    // A lapsed organisation cannot take a new ticket.
+    await form.getByTestId('person-org').selectOption({ label: 'Dunes Trading (subscription not active)' });
+    await form.getByTestId('person-lapsed').waitFor();
+    assert.ok(await create.isDisabled());
+    await form.getByTestId('person-org').selectOption({ label: 'Nile Trading' });
+    assert.equal(await form.getByTestId('person-lapsed').count(), 0);
+    assert.ok(await create.isEnabled());
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/unmatched-new-person-en-light.png`, fullPage: true });
+    await create.click();
+    const done = item.getByTestId('unmatched-linked');
+    await done.waitFor();
+    assert.match(await done.innerText(), /Salma Adel is now a customer of Nile Trading\.\s*Placed on ticket #1044/);
+    const [args] = await calls(page, 'person_from_unmatched');
+    assert.match(args.person.person_id, UUID);
+    assert.deepEqual(args, {
+      id: WAITING.id,
+      person: { person_id: args.person.person_id, name: 'Salma Adel', email: 'salma@nile.example', phone: '+966501112233', org_id: CUSTOMER.organisation.id, locale: 'en' },
+    });
+    await item.getByRole('button', { name: 'Open the ticket' }).click();
+    await page.getByTestId('ticket-title').waitFor();
+    assert.deepEqual((await calls(page, 'ticket')).at(-1), { reference: made.ticket_id });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('a new customer in Arabic, dark: a refusal is said, the same id is sent again, and a known address links instead', async () => {
+    const settings = { ...SETTINGS, language: 'ar', theme: 'dark' };
+    const arabic = { ...WAITING, sender_name: 'سلمى عادل', body: 'مرحبًا، الماسح لا يعمل' };
+    const refused = { err: { kind: 'server', code: 'conflict', message: 'salma@nile.example يخص شخصًا آخر' } };
+    const { page, context, errors } = await openApp(
+      harness,
+      signedIn({ ...AGENT, user: { ...AGENT.user, locale: 'ar' } }, { get_settings: { ok: settings }, unmatched: { ok: [arabic] }, person_from_unmatched: [refused, refused] }),
+      { colorScheme: 'dark' },
+    );
+    await page.getByTestId('nav-unmatched').click();
+    const item = page.getByTestId('unmatched-item');
+    await item.getByTestId('unmatched-new-person').click();
+    const form = item.getByTestId('person-form');
+    assert.equal(await form.getByTestId('person-language').inputValue(), 'ar', 'an Arabic message suggests Arabic');
+    await form.getByTestId('person-email').fill('salma@nile.example');
+    await form.getByTestId('person-org').selectOption({ label: 'Nile Trading' });
+    await form.getByTestId('person-create').click();
+    await form.getByTestId('person-error').filter({ hasText: 'لم يُنشأ' }).waitFor();
+    await form.getByTestId('person-create').click();
+    await page.waitForFunction(() => window.__calls.filter(([c]) => c === 'person_from_unmatched').length === 2);
+    const [first, second] = await calls(page, 'person_from_unmatched');
+    assert.equal(first.person.person_id, second.person.person_id, 'a retry is the same request');
+    assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/unmatched-new-person-ar-dark.png`, fullPage: true });
+    // The customer's own address: link to them instead, with the picker filled.
+    await form.getByTestId('person-email').fill(CUSTOMER.user.email);
+    await form.getByTestId('person-link-instead').click();
+    await item.getByTestId('chosen-customer').filter({ hasText: CUSTOMER.user.name }).waitFor();
+    assert.ok(await item.getByTestId('unmatched-link').isEnabled());
+    assert.deepEqual(errors, []);
+    await context.close();
   });
 });

@@ -104,5 +104,6 @@ export type Commands = {
   log_contact?: Of<typeof ipc.logContact>;
   unmatched?: Of<typeof ipc.unmatched>;
   link_unmatched?: Of<typeof ipc.linkUnmatched>;
+  person_from_unmatched?: Of<typeof ipc.personFromUnmatched>;
   whatsapp_channel?: Of<typeof ipc.whatsappChannel>;
 };

@@ -60,7 +60,20 @@ error-channel-verify-token = رمز التحقق للـ webhook غير مطاب�
 error-unmatched-staff-only = لا يطّلع على الرسائل غير المطابَقة ويضعها في مكانها إلا فريق الدعم
 error-unmatched-placed = وُضعت هذه الرسالة على تذكرة من قبل
 error-unmatched-not-customer = الشخص المراد الربط به ليس عميلًا
+error-unmatched-person-id-taken = معرّف هذا الشخص يخص شخصًا آخر: افتح النموذج من جديد
+error-unmatched-no-organisation = لا توجد مؤسسة بهذا المعرّف
+error-unmatched-organisation-lapsed = اشتراك الدعم لـ { $org } غير ساري: لا يمكن فتح تذكرة لشخص جديد منها
+error-unmatched-bad-phone = رقم الهاتف غير صالح (اكتبه مع رمز الدولة، مثل ‎+20 100 123 4567)
+error-unmatched-address-taken = { $address } يخص { $name } من قبل: اربط الرسالة به بدلًا من ذلك
 whatsapp-subscription-inactive = مرحبًا { $name }، شكرًا لرسالتك. اشتراك الدعم لـ { $org } غير ساري حاليًا، لذا لا يمكننا فتح تذكرة لها. يُرجى التواصل مع مدير حسابكم لتجديده.
+email-subscription-inactive =
+    مرحبًا { $name }،
+
+    شكرًا لرسالتك الإلكترونية، فقد وصلتنا. غير أن اشتراك الدعم لـ { $org } غير ساري حاليًا، لذا لم نتمكن من فتح تذكرة لها.
+
+    يُرجى التواصل مع مدير حسابكم لتجديد الاشتراك. وحين يعود ساريًا، راسلنا من جديد وسنتابع طلبك.
+
+    هذه رسالة آلية.
 whatsapp-media-refused = [ملف { $kind } تعذّر حفظه: { $reason }]
 whatsapp-unsupported = [رسالة واتساب من نوع { $kind } لا يستطيع مكتب الدعم عرضها]
 email-file-refused = [{ $name }: ملف تعذّر حفظه ({ $reason })؛ وهو موجود في الرسالة الأصلية]

@@ -62,7 +62,20 @@ error-channel-verify-token = the webhook's verify token does not match
 error-unmatched-staff-only = only staff may see and place unmatched messages
 error-unmatched-placed = this message was already placed on a ticket
 error-unmatched-not-customer = the person to link is not a customer
+error-unmatched-person-id-taken = this person id belongs to someone else: open the form again
+error-unmatched-no-organisation = there is no such organisation
+error-unmatched-organisation-lapsed = the support subscription of { $org } is not active: no ticket can be opened for a new person of it
+error-unmatched-bad-phone = the phone number is not one (write it with its country code, e.g. +20 100 123 4567)
+error-unmatched-address-taken = { $address } already belongs to { $name }: link the message to them instead
 whatsapp-subscription-inactive = Hello { $name }, thank you for your message. { $org }'s support subscription is not active at the moment, so we cannot open a ticket for it. Please contact your account manager to renew it.
+email-subscription-inactive =
+    Dear { $name },
+
+    Thank you for your e-mail; it reached us. The support subscription of { $org } is not active at the moment, so we could not open a ticket for it.
+
+    Please ask your account manager to renew the subscription. Once it is active again, write to us anew and we will take up your request.
+
+    This is an automatic answer.
 whatsapp-media-refused = [a { $kind } file that could not be kept: { $reason }]
 whatsapp-unsupported = [a WhatsApp { $kind } message, which the helpdesk cannot show]
 email-file-refused = [{ $name }: a file that could not be kept ({ $reason }); it is in the original message]

@@ -150,6 +150,19 @@ pub struct MailThread {
     pub subject: String,
     /// The ticket number its subject names (`[#1042]`), the fallback.
     pub ticket_number: Option<i64>,
+    /// The other people it was written to (its `To` besides us, and its `Cc`): the
+    /// ticket keeps them, and our replies copy them.
+    pub cc: Vec<MailAddress>,
+}
+
+/// A person an e-mail names: an address (in lower case) and the name given with it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct MailAddress {
+    /// The address, in lower case.
+    pub address: String,
+    /// The name shown beside it, if any.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// Where the inbound path put a message.

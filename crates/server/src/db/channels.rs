@@ -24,7 +24,7 @@ use crate::channels::{Inbound, InboundFile, Placed};
 use crate::config::Settings;
 
 /// States of an inbound row (`channel_inbound.state`).
-const UNMATCHED: &str = "unmatched";
+pub(super) const UNMATCHED: &str = "unmatched";
 
 /// How long a sender holds a claimed outbox row before another may take it.
 pub const CLAIM_MS: i64 = 60_000;
@@ -75,9 +75,16 @@ impl Store {
         let id = Uuid::now_v7();
         let files =
             serde_json::to_string(&msg.files).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let copied = match &msg.mail {
+            Some(mail) if !mail.cc.is_empty() => Some(
+                serde_json::to_string(&mail.cc).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ),
+            _ => None,
+        };
         let inserted = sqlx::query(
             "INSERT INTO channel_inbound (channel, external_id, id, sender, sender_name, body, \
-             files, received_at, state, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             files, received_at, state, subject, cc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (channel, external_id) DO NOTHING",
         )
         .bind(msg.channel.as_str())
@@ -90,6 +97,7 @@ impl Store {
         .bind(w.now)
         .bind(UNMATCHED)
         .bind(msg.mail.as_ref().map(|m| m.subject.as_str()))
+        .bind(copied)
         .execute(&mut *w.tx)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -168,51 +176,17 @@ impl Store {
         policy: &Settings,
     ) -> Result<Result<LinkedUnmatched, Rejection>, StoreError> {
         let mut w = Writer::begin(self).await?;
-        let row = sqlx::query(
-            "SELECT channel, external_id, sender, sender_name, body, files, state, subject \
-             FROM channel_inbound WHERE id = $1",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&mut *w.tx)
-        .await?;
-        let Some(row) = row else {
+        let Some(row) = queued_row(&mut w, id).await? else {
             return Err(StoreError::NotFound);
         };
-        let state: String = row.try_get("state")?;
-        if state != UNMATCHED {
+        if row.state != UNMATCHED {
             return Ok(Err(Rejection::new(
                 ErrorCode::Conflict,
                 "this message was already placed on a ticket",
             )));
         }
-        let channel: String = row.try_get("channel")?;
-        let files: Vec<InboundFile> = serde_json::from_str(&row.try_get::<String, _>("files")?)
-            .map_err(|e| StoreError::Corrupt(format!("files: {e}")))?;
-        let channel_of =
-            Channel::parse(&channel).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // An e-mail placed from the queue: its subject may still name its ticket.
-        let mail = (channel_of == Channel::Email).then(|| {
-            let subject: String = row
-                .try_get::<Option<String>, _>("subject")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            crate::channels::MailThread {
-                message_id: None,
-                refs: Vec::new(),
-                ticket_number: crate::channels::email::parse::ticket_number(&subject),
-                subject,
-            }
-        });
-        let msg = Inbound {
-            channel: channel_of,
-            external_id: row.try_get("external_id")?,
-            sender: row.try_get("sender")?,
-            sender_name: row.try_get("sender_name")?,
-            body: row.try_get("body")?,
-            files,
-            mail,
-        };
+        let channel = row.msg.channel.as_str();
+        let msg = row.msg;
         let Some(customer) = caller_in(&mut w, link.customer_id).await? else {
             return Ok(Err(Rejection::new(
                 ErrorCode::Invalid,
@@ -249,6 +223,7 @@ impl Store {
             Err(r) => return Ok(Err(r)),
         };
         let (ticket_id, message_id, created) = linked;
+        super::email::remember_inbound(&mut w, &msg, ticket_id, policy).await?;
         let number = ticket_number(&mut w, ticket_id).await?;
         sqlx::query(
             "UPDATE channel_inbound SET state = 'linked', customer_id = $1, ticket_id = $2, \
@@ -598,7 +573,73 @@ pub(super) async fn set_delivery_as(
     Ok(())
 }
 
-fn default_country(policy: &Settings) -> Option<&str> {
+/// An inbound row as the message it was, and where it stands.
+pub(super) struct QueuedRow {
+    /// The message, as the inbound path would place it.
+    pub msg: Inbound,
+    /// `unmatched`, `linked`, `ticket`…
+    pub state: String,
+    /// The customer it was placed as, once placed.
+    pub customer_id: Option<Uuid>,
+    /// The ticket it went on, once placed.
+    pub ticket_id: Option<Uuid>,
+}
+
+/// The inbound row `id` (`None`: no such row), read inside the transaction.
+pub(super) async fn queued_row(w: &mut Writer, id: Uuid) -> Result<Option<QueuedRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT channel, external_id, sender, sender_name, body, files, state, subject, cc, \
+         customer_id, ticket_id FROM channel_inbound WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let channel: String = row.try_get("channel")?;
+    let files: Vec<InboundFile> = serde_json::from_str(&row.try_get::<String, _>("files")?)
+        .map_err(|e| StoreError::Corrupt(format!("files: {e}")))?;
+    let channel = Channel::parse(&channel).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // An e-mail placed from the queue: its subject may still name its ticket, and the
+    // people it was copied to stay copied.
+    let mail = match channel {
+        Channel::Email => {
+            let subject: String = row
+                .try_get::<Option<String>, _>("subject")?
+                .unwrap_or_default();
+            let cc = match row.try_get::<Option<String>, _>("cc")? {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("cc: {e}")))?,
+                None => Vec::new(),
+            };
+            Some(crate::channels::MailThread {
+                message_id: None,
+                refs: Vec::new(),
+                ticket_number: crate::channels::email::parse::ticket_number(&subject),
+                subject,
+                cc,
+            })
+        }
+        _ => None,
+    };
+    Ok(Some(QueuedRow {
+        msg: Inbound {
+            channel,
+            external_id: row.try_get("external_id")?,
+            sender: row.try_get("sender")?,
+            sender_name: row.try_get("sender_name")?,
+            body: row.try_get("body")?,
+            files,
+            mail,
+        },
+        state: row.try_get("state")?,
+        customer_id: rows::opt_uuid(&row, "customer_id")?,
+        ticket_id: rows::opt_uuid(&row, "ticket_id")?,
+    }))
+}
+
+pub(super) fn default_country(policy: &Settings) -> Option<&str> {
     policy
         .channels
         .whatsapp
@@ -607,7 +648,7 @@ fn default_country(policy: &Settings) -> Option<&str> {
 }
 
 /// The customers (not disabled) whose phone normalises to `address`.
-async fn customers_with_address(
+pub(super) async fn customers_with_address(
     w: &mut Writer,
     address: &str,
     default_country: Option<&str>,
@@ -632,7 +673,10 @@ async fn customers_with_address(
 }
 
 /// The customers (not disabled) whose sign-in address is `address` (any case).
-async fn customers_with_email(w: &mut Writer, address: &str) -> Result<Vec<Uuid>, StoreError> {
+pub(super) async fn customers_with_email(
+    w: &mut Writer,
+    address: &str,
+) -> Result<Vec<Uuid>, StoreError> {
     let rows = sqlx::query(
         "SELECT id FROM users WHERE role = 'customer' AND lower(email) = lower($1) \
          AND disabled_at IS NULL",
@@ -645,7 +689,7 @@ async fn customers_with_email(w: &mut Writer, address: &str) -> Result<Vec<Uuid>
 
 /// A user as a [`Caller`] (with their organisation), inside the transaction; `None`
 /// for a missing or disabled user.
-async fn caller_in(w: &mut Writer, id: Uuid) -> Result<Option<Caller>, StoreError> {
+pub(super) async fn caller_in(w: &mut Writer, id: Uuid) -> Result<Option<Caller>, StoreError> {
     let row = sqlx::query(
         "SELECT id, email, name, role, org_id, tier, locale, phone FROM users \
          WHERE id = $1 AND disabled_at IS NULL AND role <> 'system'",
@@ -678,7 +722,7 @@ async fn set_reason(w: &mut Writer, id: Uuid, reason: &str) -> Result<(), StoreE
     Ok(())
 }
 
-async fn ticket_number(w: &mut Writer, ticket_id: Uuid) -> Result<i64, StoreError> {
+pub(super) async fn ticket_number(w: &mut Writer, ticket_id: Uuid) -> Result<i64, StoreError> {
     Ok(sqlx::query("SELECT number FROM tickets WHERE id = $1")
         .bind(ticket_id.to_string())
         .fetch_one(&mut *w.tx)
@@ -703,7 +747,7 @@ async fn place(
         .is_some_and(|o| !o.subscription_active(Utc::now()));
     if open.is_none() && lapsed {
         let org = customer.organisation.as_ref().map(|o| o.name.clone());
-        let text = auto_answer(&customer.user, org.unwrap_or_default());
+        let text = auto_answer(&customer.user, org.unwrap_or_default(), msg.channel);
         if msg.channel == Channel::Email {
             super::email::enqueue_auto_answer(w, msg, &text, policy).await?;
         } else {
@@ -715,7 +759,7 @@ async fn place(
     match place_strict(w, customer, staff, msg, policy).await? {
         Ok((ticket_id, message_id, created)) => {
             let state = if created { "ticket" } else { "reply" };
-            super::email::remember_inbound(w, msg, ticket_id).await?;
+            super::email::remember_inbound(w, msg, ticket_id, policy).await?;
             mark(
                 w,
                 inbound_id,
@@ -765,11 +809,16 @@ async fn mark(
     Ok(())
 }
 
-/// The automatic answer to a customer of a lapsed organisation, in their language.
-fn auto_answer(user: &User, org: String) -> String {
+/// The automatic answer to a customer of a lapsed organisation, in their language and
+/// in the channel's manner: a chat line for WhatsApp, a letter for e-mail.
+fn auto_answer(user: &User, org: String, channel: Channel) -> String {
     let locale = Locale::from_tag(&user.locale).unwrap_or_default();
+    let id = match channel {
+        Channel::Email => "email-subscription-inactive",
+        _ => "whatsapp-subscription-inactive",
+    };
     Catalogue::get(locale).text(
-        "whatsapp-subscription-inactive",
+        id,
         &[("name", user.name.as_str().into()), ("org", org.into())],
     )
 }
@@ -817,7 +866,7 @@ async fn open_ticket(
 /// their behalf when an agent places it, else by them). Answers (ticket, message,
 /// created) or the apply path's rejection.
 #[allow(clippy::type_complexity)]
-async fn place_strict(
+pub(super) async fn place_strict(
     w: &mut Writer,
     customer: &Caller,
     staff: Option<&Caller>,
@@ -976,5 +1025,42 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(locale: &str) -> User {
+        User {
+            id: Uuid::nil(),
+            email: "faris@dunes.example".into(),
+            name: "Faris".into(),
+            role: tadhkira_proto::Role::Customer,
+            org_id: None,
+            tier: None,
+            locale: locale.into(),
+            phone: None,
+        }
+    }
+
+    #[test]
+    fn the_lapsed_answer_is_a_letter_by_email_and_a_line_on_whatsapp() {
+        let org = || "Dunes Trading".to_owned();
+        let letter = auto_answer(&person("en"), org(), Channel::Email);
+        assert!(letter.starts_with("Dear Faris,\n\n"), "{letter}");
+        assert!(letter.contains("Thank you for your e-mail"), "{letter}");
+        assert!(letter.contains("Dunes Trading"), "{letter}");
+        assert!(
+            letter.trim_end().ends_with("This is an automatic answer."),
+            "{letter}"
+        );
+        let chat = auto_answer(&person("en"), org(), Channel::Whatsapp);
+        assert!(!chat.contains('\n') && chat != letter, "{chat}");
+        let arabic = auto_answer(&person("ar"), org(), Channel::Email);
+        assert!(arabic.starts_with("مرحبًا Faris،\n\n"), "{arabic}");
+        assert!(arabic.contains("رسالتك الإلكترونية"), "{arabic}");
+        assert!(arabic.contains("Dunes Trading"), "{arabic}");
     }
 }

@@ -1,6 +1,8 @@
 //! E-mail in storage: the threads (`email_threads`: every Message-ID of a ticket's
-//! conversation, ours and the customer's), which ticket an e-mail answers, and the
-//! queueing of a reply as an e-mail in the channel outbox with its envelope.
+//! conversation, ours and the customer's), the people copied on a ticket (`email_cc`:
+//! everyone else its customer's e-mails were written to, never our own addresses),
+//! which ticket an e-mail answers, and the queueing of a reply as an e-mail in the
+//! channel outbox with its envelope (To the customer, Cc the ticket's list).
 //!
 //! Our Message-IDs are made from the outbox row's id when the reply is queued and
 //! recorded at once, in the reply's transaction: a retried send carries the same id
@@ -15,7 +17,7 @@ use uuid::Uuid;
 use super::channels::{insert_outbox, set_delivery_as, OutboxRow};
 use super::writer::Writer;
 use super::{rows, Caller, Store, StoreError};
-use crate::channels::{Inbound, MailThread};
+use crate::channels::{Inbound, MailAddress, MailThread};
 use crate::config::Settings;
 
 /// `email_threads.direction` of a message we received.
@@ -38,6 +40,9 @@ pub struct MailEnvelope {
     pub references: Vec<String>,
     /// The recipient's name.
     pub to_name: Option<String>,
+    /// The people copied: the ticket's Cc list when the reply was queued.
+    #[serde(default)]
+    pub cc: Vec<MailAddress>,
     /// An automatic answer (marked `Auto-Submitted: auto-replied`).
     pub automatic: bool,
 }
@@ -144,16 +149,86 @@ pub(super) async fn remember_id(
     Ok(())
 }
 
-/// Records the Message-ID of an e-mail placed on `ticket_id`.
+/// Records what an e-mail placed on `ticket_id` adds to its thread: its Message-ID,
+/// and its other recipients on the ticket's Cc list.
 pub(super) async fn remember_inbound(
     w: &mut Writer,
     msg: &Inbound,
     ticket_id: Uuid,
+    policy: &Settings,
 ) -> Result<(), StoreError> {
-    match msg.mail.as_ref().and_then(|m| m.message_id.as_deref()) {
-        Some(id) => remember_id(w, id, ticket_id, IN).await,
-        None => Ok(()),
+    let Some(mail) = &msg.mail else {
+        return Ok(());
+    };
+    if let Some(id) = &mail.message_id {
+        remember_id(w, id, ticket_id, IN).await?;
     }
+    let ours = our_addresses(policy);
+    for cc in &mail.cc {
+        let address = cc.address.to_lowercase();
+        if ours.contains(&address) || address == msg.sender.to_lowercase() {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO email_cc (ticket_id, address, name, added_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (ticket_id, address) DO NOTHING",
+        )
+        .bind(ticket_id.to_string())
+        .bind(&address)
+        .bind(&cc.name)
+        .bind(w.now)
+        .execute(&mut *w.tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Our own addresses, in lower case: the address replies come from and every mailbox
+/// login that is an address. A reply never copies them (it would come back to us).
+fn our_addresses(policy: &Settings) -> Vec<String> {
+    let Some(email) = &policy.channels.email else {
+        return Vec::new();
+    };
+    let mut ours = vec![email.smtp.from_address.to_lowercase()];
+    ours.extend(
+        email
+            .mailboxes
+            .iter()
+            .filter(|m| m.user.contains('@'))
+            .map(|m| m.user.to_lowercase()),
+    );
+    ours
+}
+
+/// A ticket's Cc list for a reply to `recipient`: everyone else its customer's e-mails
+/// were written to, in the order they first appeared, without the recipient and
+/// without our own addresses.
+async fn ticket_cc(
+    w: &mut Writer,
+    ticket_id: Uuid,
+    recipient: &str,
+    policy: &Settings,
+) -> Result<Vec<MailAddress>, StoreError> {
+    let ours = our_addresses(policy);
+    let recipient = recipient.to_lowercase();
+    let rows = sqlx::query(
+        "SELECT address, name FROM email_cc WHERE ticket_id = $1 ORDER BY added_at, address",
+    )
+    .bind(ticket_id.to_string())
+    .fetch_all(&mut *w.tx)
+    .await?;
+    let mut cc = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let address: String = r.try_get("address")?;
+        if address == recipient || ours.contains(&address) {
+            continue;
+        }
+        cc.push(MailAddress {
+            address,
+            name: r.try_get("name")?,
+        });
+    }
+    Ok(cc)
 }
 
 /// Queues an agent's public reply on an e-mail ticket (see the module comment). The
@@ -209,6 +284,7 @@ pub(super) async fn enqueue_reply(
     .map(|r| r.try_get::<String, _>("message_id"))
     .collect::<Result<_, _>>()?;
     references.reverse();
+    let cc = ticket_cc(w, t.id, &recipient, policy).await?;
     let row_id = Uuid::now_v7();
     let envelope = MailEnvelope {
         message_id: our_message_id(row_id, settings.smtp.domain()),
@@ -216,6 +292,7 @@ pub(super) async fn enqueue_reply(
         in_reply_to,
         references,
         to_name: Some(t.requester_name.clone()),
+        cc,
         automatic: false,
     };
     let json = serde_json::to_string(&envelope).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -254,6 +331,8 @@ pub(super) async fn enqueue_auto_answer(
         in_reply_to: mail.message_id.clone(),
         references: mail.message_id.into_iter().collect(),
         to_name: msg.sender_name.clone(),
+        // An automatic answer goes to the sender alone.
+        cc: Vec::new(),
         automatic: true,
     };
     let json = serde_json::to_string(&envelope).map_err(|e| StoreError::Corrupt(e.to_string()))?;

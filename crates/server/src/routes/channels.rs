@@ -16,8 +16,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use tadhkira_proto::{
-    normalise_phone, Channel, Delivery, ErrorCode, LinkUnmatched, LinkedUnmatched, Sha256Hex,
-    UnmatchedPage, WhatsAppChannel, WHATSAPP_WINDOW_HOURS,
+    normalise_phone, Channel, Delivery, Email, ErrorCode, FieldError, LinkUnmatched,
+    LinkedUnmatched, Name, NewPersonFromUnmatched, PersonFromUnmatched, Sha256Hex, UnmatchedPage,
+    WhatsAppChannel, WHATSAPP_WINDOW_HOURS,
 };
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ use super::uploads::blocking;
 use crate::blobs::sniff;
 use crate::channels::whatsapp::{GraphError, InboundMessage, Webhook};
 use crate::channels::{Inbound, InboundFile, WhatsApp};
-use crate::db::Caller;
+use crate::db::{Caller, ChannelPerson, PersonRefused};
 use crate::error::{AppError, Json, Path, Query};
 use crate::state::AppState;
 
@@ -318,4 +319,74 @@ pub async fn link(
         )),
         Err(r) => Err(r.into()),
     }
+}
+
+/// `POST /api/v1/channels/unmatched/{id}/person` (staff): the sender becomes a new
+/// customer of an organisation and the message their ticket, in one step (see
+/// [`crate::db::Store::person_from_unmatched`]). The same request again answers the same.
+pub async fn person(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Json(new): Json<NewPersonFromUnmatched>,
+) -> Result<Json<PersonFromUnmatched>, AppError> {
+    staff_only(&caller)?;
+    let invalid = |e: FieldError| AppError::new(ErrorCode::Invalid, e.to_string());
+    let email = Email::parse(&new.email).map_err(invalid)?;
+    let name = Name::parse(&new.name).map_err(invalid)?.into_inner();
+    if !matches!(new.locale.as_str(), "ar" | "en") {
+        return Err(AppError::new(ErrorCode::Invalid, "locale must be ar or en"));
+    }
+    // A password nobody knows: the person signs in once an admin sets one for them.
+    let unknown = hex::encode(rand::random::<[u8; 32]>());
+    let argon2 = state.settings.argon2;
+    let password_hash = blocking(move || {
+        crate::auth::hash_password(argon2, &unknown).map_err(std::io::Error::other)
+    })
+    .await?;
+    let person = ChannelPerson {
+        id: new.person_id,
+        email,
+        name,
+        phone: new.phone.clone(),
+        org_id: new.org_id,
+        locale: new.locale.clone(),
+        password_hash,
+    };
+    let refused = match state
+        .store
+        .person_from_unmatched(&caller, id, &person, &state.settings)
+        .await?
+    {
+        Ok(made) => {
+            tracing::info!(unmatched = %id, ticket = made.ticket_number, "a new customer from an unmatched message");
+            return Ok(Json(made));
+        }
+        Err(refused) => refused,
+    };
+    Err(match refused {
+        PersonRefused::Placed => {
+            AppError::message(ErrorCode::Conflict, "error-unmatched-placed", &[])
+        }
+        PersonRefused::IdTaken => {
+            AppError::message(ErrorCode::Conflict, "error-unmatched-person-id-taken", &[])
+        }
+        PersonRefused::NoOrganisation => {
+            AppError::message(ErrorCode::Invalid, "error-unmatched-no-organisation", &[])
+        }
+        PersonRefused::Lapsed { org } => AppError::message(
+            ErrorCode::SubscriptionInactive,
+            "error-unmatched-organisation-lapsed",
+            &[("org", org)],
+        ),
+        PersonRefused::BadPhone => {
+            AppError::message(ErrorCode::Invalid, "error-unmatched-bad-phone", &[])
+        }
+        PersonRefused::AddressTaken { address, name, .. } => AppError::message(
+            ErrorCode::Conflict,
+            "error-unmatched-address-taken",
+            &[("address", address), ("name", name)],
+        ),
+        PersonRefused::Rejected(r) => r.into(),
+    })
 }

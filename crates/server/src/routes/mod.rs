@@ -126,6 +126,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/channels/whatsapp", get(channels::whatsapp_channel))
         .route("/api/v1/channels/unmatched", get(channels::unmatched))
         .route("/api/v1/channels/unmatched/{id}/link", post(channels::link))
+        .route(
+            "/api/v1/channels/unmatched/{id}/person",
+            post(channels::person),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/docs", get(docs::page))
         .route("/api/docs/docs.js", get(docs::script))

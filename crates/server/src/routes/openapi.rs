@@ -811,6 +811,18 @@ pub const ROUTES: &[Route] = &[
         errors: &[ErrorCode::Conflict, ErrorCode::SubscriptionInactive],
         ..ROUTE
     },
+    Route {
+        method: "post",
+        path: "/api/v1/channels/unmatched/{id}/person",
+        tag: "channels",
+        who: Who::Staff,
+        summary: "Make the sender of an unmatched message a new customer of an organisation (name, e-mail, phone, language), and the message their new ticket, in one transaction, audited as user.create_from_channel. person_id is chosen by the caller: the same request again answers the same. Refused, with nothing written: 409 conflict when the message was placed already or the e-mail address or phone number belongs to someone (link the message to them instead), subscription_inactive when the organisation's subscription is not active, invalid for a missing organisation or a malformed field. The new customer has no password until an admin sets one",
+        params: &[param("id", In::Path, true, json::<uuid::Uuid>, "The unmatched message's id")],
+        body: Some(json::<NewPersonFromUnmatched>),
+        answer: Answer::Json(200, json::<PersonFromUnmatched>),
+        errors: &[ErrorCode::Conflict, ErrorCode::SubscriptionInactive],
+        ..ROUTE
+    },
 ];
 
 impl Route {

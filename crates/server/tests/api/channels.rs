@@ -7,7 +7,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tadhkira_proto::{Channel, ContactLog, Direction, Mutation, ShortText};
-use tadhkira_server::channels::{Inbound, Placed};
+use tadhkira_server::channels::{Inbound, MailThread, Placed};
 use uuid::Uuid;
 
 use crate::helpers::{m, Person, TestApp};
@@ -246,3 +246,215 @@ async fn staff_log_calls_and_remote_sessions_that_customers_never_see(db: crate:
     app.finish().await;
 }
 on_both!(staff_log_calls_and_remote_sessions_that_customers_never_see);
+
+/// An e-mail from `sender`, as the mailbox reader would place it.
+async fn mail_arrives(app: &TestApp, sender: &str, subject: &str, body: &str) -> Placed {
+    let inbound = Inbound {
+        channel: Channel::Email,
+        external_id: format!("{}@else.example", Uuid::now_v7().simple()),
+        sender: sender.into(),
+        sender_name: Some("Nadia Saleh".into()),
+        body: body.into(),
+        files: vec![],
+        mail: Some(MailThread {
+            message_id: None,
+            refs: vec![],
+            subject: subject.into(),
+            ticket_number: None,
+            cc: vec![],
+        }),
+    };
+    app.server
+        .store
+        .receive_inbound(&inbound, &app.settings)
+        .await
+        .expect("placed")
+}
+
+async fn make_person(
+    app: &TestApp,
+    who: Option<&Person>,
+    id: Uuid,
+    person: &serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    app.call(
+        Method::POST,
+        &format!("/channels/unmatched/{id}/person"),
+        who.map(|p| p.token.as_str()),
+        Some(person.clone()),
+    )
+    .await
+}
+
+async fn staff_make_a_new_customer_from_an_unmatched_message(db: crate::helpers::Db) {
+    let app = TestApp::spawn(db).await;
+    let c = app.cast().await;
+    let store = &app.server.store;
+    let org_a = store.organisation_by_name("Org A").await.unwrap().id;
+    let lapsed = store.organisation_by_name("Lapsed Org").await.unwrap().id;
+    let Placed::Unmatched { id } = arrives(&app, "+201005556677", "Our scanner is broken").await
+    else {
+        panic!("an unknown number is unmatched");
+    };
+    let person_id = Uuid::now_v7();
+    let form = |email: &str, phone: &str, org: Uuid| {
+        json!({"person_id": person_id, "name": "Salma Adel", "email": email,
+               "phone": phone, "org_id": org, "locale": "ar"})
+    };
+    let good = form("salma@org-a.example", "+20 100 555 6677", org_a);
+
+    // Only staff.
+    let (s, _) = make_person(&app, None, id, &good).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, body) = make_person(&app, Some(&c.customer_a), id, &good).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+
+    // Refusals that write nothing: an address someone has, a lapsed organisation, a
+    // number that is none, a missing organisation or message.
+    let taken = form(&c.customer_a.email, "+20 100 555 6677", org_a);
+    let (s, body) = make_person(&app, Some(&c.agent), id, &taken).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{body}"
+    );
+    let said = body["message"].as_str().unwrap();
+    assert!(
+        said.contains("a@org-a.example") && said.contains("Test a@org-a.example"),
+        "{said}"
+    );
+    let (s, body) = make_person(
+        &app,
+        Some(&c.agent),
+        id,
+        &form("salma@org-a.example", "+20 100 555 6677", lapsed),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::PAYMENT_REQUIRED, Some("subscription_inactive")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("Lapsed Org"),
+        "{body}"
+    );
+    for bad in [
+        form("salma@org-a.example", "call me", org_a),
+        form("salma@org-a.example", "+20 100 555 6677", Uuid::now_v7()),
+        form("not an address", "", org_a),
+    ] {
+        let (s, body) = make_person(&app, Some(&c.agent), id, &bad).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid")),
+            "{bad} {body}"
+        );
+    }
+    let (s, _) = make_person(&app, Some(&c.agent), Uuid::now_v7(), &good).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count_on_database(
+            "SELECT COUNT(*) AS n FROM users WHERE email = 'salma@org-a.example'"
+        )
+        .await,
+        0
+    );
+    let (_, queue) = app.get(&c.agent, "/channels/unmatched").await;
+    assert_eq!(queue["messages"].as_array().unwrap().len(), 1, "{queue}");
+
+    // The agent makes her: a customer of Org A with the number as sent, and the
+    // message her new WhatsApp ticket.
+    let (s, made) = make_person(&app, Some(&c.agent), id, &good).await;
+    assert_eq!(s, StatusCode::OK, "{made}");
+    assert_eq!(made["user"]["id"], person_id.to_string());
+    assert_eq!(made["user"]["role"], "customer");
+    assert_eq!(made["user"]["org_id"], org_a.to_string());
+    assert_eq!(made["user"]["phone"], "+201005556677");
+    assert_eq!(made["user"]["locale"], "ar");
+    let ticket_id = made["ticket_id"].as_str().unwrap().to_owned();
+    let (s, detail) = app.get(&c.agent, &format!("/tickets/{ticket_id}")).await;
+    assert_eq!(s, StatusCode::OK, "{detail}");
+    assert_eq!(detail["ticket"]["requester_id"], person_id.to_string());
+    assert_eq!(detail["ticket"]["channel"], "whatsapp");
+    assert_eq!(detail["ticket"]["description"], "Our scanner is broken");
+    assert_eq!(detail["ticket"]["number"], made["ticket_number"]);
+    let (_, queue) = app.get(&c.agent, "/channels/unmatched").await;
+    assert_eq!(queue["messages"], json!([]), "{queue}");
+
+    // The same request again (its answer was lost) answers the same, and makes nobody.
+    let (s, again) = make_person(&app, Some(&c.agent), id, &good).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again, made);
+    assert_eq!(
+        app.count_on_database(
+            "SELECT COUNT(*) AS n FROM users WHERE email = 'salma@org-a.example'"
+        )
+        .await,
+        1
+    );
+    // Her id on another message is refused; another person on this one too.
+    let Placed::Unmatched { id: other } = arrives(&app, "+201009990000", "Hello?").await else {
+        panic!("unmatched");
+    };
+    let (s, body) = make_person(&app, Some(&c.agent), other, &good).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let mut someone_else = form("x@org-a.example", "", org_a);
+    someone_else["person_id"] = json!(Uuid::now_v7());
+    let (s, body) = make_person(&app, Some(&c.agent), id, &someone_else).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+
+    // Audited as the agent's act.
+    let (s, audit) = app
+        .get(&c.admin, "/admin/audit?action=user.create_from_channel")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{audit}");
+    assert_eq!(audit["total"], 1, "{audit}");
+    assert_eq!(
+        audit["entries"][0]["actor_id"],
+        c.agent.id.to_string(),
+        "{audit}"
+    );
+
+    // Her next message finds her ticket by itself.
+    let placed = arrives(&app, "+201005556677", "It works again").await;
+    assert!(
+        matches!(placed, Placed::Reply { ticket_id: t, .. } if t.to_string() == ticket_id),
+        "{placed:?}"
+    );
+
+    // An e-mail from an unknown address, by an admin: the address is the sender's,
+    // and her next e-mail is placed as hers.
+    let Placed::Unmatched { id: mail } =
+        mail_arrives(&app, "nadia@org-b.example", "Invoice printer", "It jams.").await
+    else {
+        panic!("an unknown address is unmatched");
+    };
+    let org_b = store.organisation_by_name("Org B").await.unwrap().id;
+    let nadia = json!({"person_id": Uuid::now_v7(), "name": "Nadia Saleh",
+                       "email": "nadia@org-b.example", "org_id": org_b, "locale": "en"});
+    let (s, made) = make_person(&app, Some(&c.admin), mail, &nadia).await;
+    assert_eq!(s, StatusCode::OK, "{made}");
+    assert_eq!(made["user"]["phone"], serde_json::Value::Null);
+    let (_, detail) = app
+        .get(
+            &c.admin,
+            &format!("/tickets/{}", made["ticket_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(detail["ticket"]["title"], "Invoice printer");
+    assert_eq!(detail["ticket"]["contact"]["email"], "nadia@org-b.example");
+    let placed = mail_arrives(&app, "nadia@org-b.example", "Another one", "Hi").await;
+    assert!(matches!(placed, Placed::Ticket { .. }), "{placed:?}");
+    app.finish().await;
+}
+on_both!(staff_make_a_new_customer_from_an_unmatched_message);

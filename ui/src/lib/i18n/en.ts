@@ -623,6 +623,22 @@ export const en = {
   "unmatched.open": "Open the ticket",
   "unmatched.refresh": "Refresh",
   "unmatched.pick_first": "Pick the customer first.",
+  "unmatched.new_person": "New customer",
+  "unmatched.person.title": "A new customer from this message",
+  "unmatched.person.name": "Name",
+  "unmatched.person.email": "E-mail (their sign-in)",
+  "unmatched.person.phone": "Phone",
+  "unmatched.person.org": "Organisation",
+  "unmatched.person.pick_org": "Choose an organisation",
+  "unmatched.person.lapsed_mark": "{org} (subscription not active)",
+  "unmatched.person.no_orgs": "No organisations are known yet: the customer directory is empty or could not be fetched.",
+  "unmatched.person.lapsed": "The support subscription of {org} is not active: no ticket can be opened for a new person of it. Choose another organisation, or renew its subscription first.",
+  "unmatched.person.taken": "This address already belongs to {name}.",
+  "unmatched.person.link_instead": "Link the message to {name}",
+  "unmatched.person.conflict": "Not created: the message was placed already, or the address belongs to someone. Refresh the list.",
+  "unmatched.person.create": "Create and file the ticket",
+  "unmatched.person.cancel": "Cancel",
+  "unmatched.person.made": "{name} is now a customer of {org}.",
 } satisfies Record<string, Message>;
 
 /** Every message key. */

@@ -381,6 +381,7 @@ fn inbound(mail: &Mail, external_id: String, body: String, files: Vec<InboundFil
             refs: mail.refs.clone(),
             subject: mail.subject.clone(),
             ticket_number: mail.ticket_number,
+            cc: mail.cc.clone(),
         }),
     }
 }

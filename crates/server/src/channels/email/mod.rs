@@ -15,8 +15,13 @@
 //!   Message-IDs).
 //! - [`send`]: the channel outbox's e-mail transport: a reply is built with
 //!   `mail-builder` (text and HTML parts, RFC 2047 subjects and names, the thread's
-//!   `In-Reply-To`/`References`, our own `Message-ID`, the reply's files) and sent with
-//!   `lettre`.
+//!   `In-Reply-To`/`References`, our own `Message-ID`, the reply's files, the ticket's
+//!   Cc list) and sent with `lettre` to the customer and everyone copied.
+//!
+//! A customer's e-mail also names the others it was written to (its `To` besides us,
+//! its `Cc`): they join the ticket's Cc list (`email_cc`), and every public reply on
+//! the ticket copies them. Our own addresses (the from address, every mailbox login)
+//! are never copied, and internal notes never leave.
 //!
 //! Passwords come from [`super::SecretSource`]s, are read once at start-up and never
 //! logged; a plaintext connection is allowed only to a loopback host (tests, a local

@@ -28,6 +28,10 @@ pub struct Mail {
     pub text: String,
     /// Its attached files.
     pub files: Vec<MailFile>,
+    /// Everyone else it was written to: its `To` and `Cc` addresses other than the
+    /// sender, once each (our own addresses among them are left out where they are
+    /// stored, which knows them).
+    pub cc: Vec<crate::channels::MailAddress>,
     /// Why it must create nothing (an automatic message), if so.
     pub automatic: Option<&'static str>,
 }
@@ -89,6 +93,25 @@ pub fn read(raw: &[u8], our_domain: &str) -> Result<Mail, Unreadable> {
     for id in ids(msg.references()).into_iter().rev() {
         add(&id);
     }
+    let mut cc: Vec<crate::channels::MailAddress> = Vec::new();
+    let named = [msg.to(), msg.cc()];
+    for addr in named.into_iter().flatten().flat_map(|a| a.iter()) {
+        let Some(address) = addr
+            .address()
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| a.contains('@') && *a != from)
+        else {
+            continue;
+        };
+        if cc.iter().any(|c| c.address == address) {
+            continue;
+        }
+        let name = addr
+            .name()
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty());
+        cc.push(crate::channels::MailAddress { address, name });
+    }
     let automatic = automatic(&msg, message_id.as_deref(), our_domain);
     let body = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     let files = msg
@@ -112,6 +135,7 @@ pub fn read(raw: &[u8], our_domain: &str) -> Result<Mail, Unreadable> {
         refs,
         text: trim_reply(&body),
         files,
+        cc,
         automatic,
     })
 }
@@ -288,7 +312,8 @@ mod tests {
     #[test]
     fn a_message_is_read_with_its_thread_and_files() {
         let raw = "From: =?UTF-8?B?2KPZhdmE?= <Amal@Nile.Example>\r\n\
-                   To: help@desk.example\r\n\
+                   To: help@desk.example, Sami <Sami@Nile.Example>\r\n\
+                   Cc: =?UTF-8?B?2KPZhdmE?= <amal@nile.example>, sami@nile.example, ops@nile.example\r\n\
                    Subject: =?UTF-8?B?2KfZhNi32KfYqNi52Kk=?= [#12]\r\n\
                    Message-ID: <m2@nile.example>\r\n\
                    In-Reply-To: <tadhkira.0191f0a0-0000-7000-8000-000000000001@desk.example>\r\n\
@@ -314,6 +339,20 @@ mod tests {
         assert_eq!(mail.files.len(), 1);
         assert_eq!(mail.files[0].name, "log.txt");
         assert_eq!(mail.automatic, None);
+        // Everyone else it went to, once each, without the sender.
+        let cc: Vec<(&str, Option<&str>)> = mail
+            .cc
+            .iter()
+            .map(|c| (c.address.as_str(), c.name.as_deref()))
+            .collect();
+        assert_eq!(
+            cc,
+            vec![
+                ("help@desk.example", None),
+                ("sami@nile.example", Some("Sami")),
+                ("ops@nile.example", None)
+            ]
+        );
     }
 
     #[test]

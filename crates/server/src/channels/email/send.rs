@@ -2,9 +2,10 @@
 //!
 //! A row carries the reply's text and its envelope (our Message-ID, subject, the
 //! thread's `In-Reply-To`/`References`; see [`crate::db::MailEnvelope`]), made when the
-//! reply was queued. Here the message is built with `mail-builder` — a plain-text and
-//! an HTML part, the reply's files from the blob store, non-ASCII subjects and names
-//! encoded per RFC 2047 — and handed to the SMTP server with `lettre`.
+//! reply was queued, with the ticket's Cc list). Here the message is built with
+//! `mail-builder` — a plain-text and an HTML part, the reply's files from the blob
+//! store, non-ASCII subjects and names encoded per RFC 2047 — and handed to the SMTP
+//! server with `lettre`, addressed to the customer and everyone copied.
 //!
 //! The SMTP server's answer decides the row: a 5xx refuses it for good, anything else
 //! (4xx, the network, a timeout) is retried with backoff.
@@ -80,7 +81,18 @@ impl EmailSender {
         ) else {
             return SendOutcome::Failed(format!("not an address: {:?}", item.recipient));
         };
-        let Ok(route) = lettre::address::Envelope::new(Some(from), vec![to]) else {
+        let mut recipients = vec![to];
+        for cc in &envelope.cc {
+            // A copy to an address that cannot be one is left out, not the reply.
+            match cc.address.parse::<lettre::Address>() {
+                Ok(a) if !recipients.contains(&a) => recipients.push(a),
+                Ok(_) => {}
+                Err(_) => {
+                    tracing::info!(outbox = %item.id, "email: a Cc that is no address left out")
+                }
+            }
+        }
+        let Ok(route) = lettre::address::Envelope::new(Some(from), recipients) else {
             return SendOutcome::Failed("no recipient".into());
         };
         match self.smtp.send_raw(&route, &raw).await {
@@ -154,9 +166,19 @@ pub fn build(
         Some(name) => (name.as_str(), recipient).into(),
         None => recipient.into(),
     };
-    let mut m = MessageBuilder::new()
-        .from(from)
-        .to(to)
+    let mut m = MessageBuilder::new().from(from).to(to);
+    if !envelope.cc.is_empty() {
+        let cc: Vec<mail_builder::headers::address::Address<'_>> = envelope
+            .cc
+            .iter()
+            .map(|c| match &c.name {
+                Some(name) => (name.as_str(), c.address.as_str()).into(),
+                None => c.address.as_str().into(),
+            })
+            .collect();
+        m = m.cc(mail_builder::headers::address::Address::new_list(cc));
+    }
+    let mut m = m
         .subject(envelope.subject.as_str())
         .message_id(envelope.message_id.as_str())
         .text_body(text)
@@ -229,6 +251,16 @@ mod tests {
             in_reply_to: Some("m2@nile.example".into()),
             references: vec!["m1@nile.example".into(), "m2@nile.example".into()],
             to_name: Some("أمل".into()),
+            cc: vec![
+                crate::channels::MailAddress {
+                    address: "sami@nile.example".into(),
+                    name: Some("سامي".into()),
+                },
+                crate::channels::MailAddress {
+                    address: "ops@nile.example".into(),
+                    name: None,
+                },
+            ],
             automatic: false,
         };
         let file = ReplyFile {
@@ -254,6 +286,19 @@ mod tests {
         assert_eq!(parsed.references().as_text_list().map(|l| l.len()), Some(2));
         let from = parsed.from().unwrap().first().unwrap();
         assert_eq!(from.name(), Some("دعم النيل"));
+        let cc: Vec<(Option<&str>, Option<&str>)> = parsed
+            .cc()
+            .unwrap()
+            .iter()
+            .map(|a| (a.name(), a.address()))
+            .collect();
+        assert_eq!(
+            cc,
+            vec![
+                (Some("سامي"), Some("sami@nile.example")),
+                (None, Some("ops@nile.example"))
+            ]
+        );
         assert_eq!(
             parsed.body_text(0).unwrap().trim().replace("\r\n", "\n"),
             "Try <this> & that\nsecond line"
