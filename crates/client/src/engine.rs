@@ -97,6 +97,9 @@ pub(crate) struct Inner {
     pub alerts: Mutex<AlertSettings>,
     /// The machine's clock and the server's offset from it (see crate::clock).
     pub clock: Arc<crate::clock::Clock>,
+    /// Mutations per push and changes per pull page ([`Engine::set_sync_batches`]).
+    pub push_batch: std::sync::atomic::AtomicUsize,
+    pub pull_page: std::sync::atomic::AtomicI64,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -158,6 +161,8 @@ impl Engine {
                 plain_http: Mutex::new(config.plain_http),
                 alerts: Mutex::new(config.alerts),
                 clock: Arc::default(),
+                push_batch: crate::sync::PUSH_BATCH.into(),
+                pull_page: crate::sync::PULL_PAGE.into(),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");
