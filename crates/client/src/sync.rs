@@ -168,8 +168,7 @@ impl Drop for InFlight {
     }
 }
 
-/// Pull pages fetched ahead of the one being written: one waiting in the channel and
-/// one in hand or on the way.
+/// Pull pages fetched ahead of the one being written.
 pub const PULL_AHEAD: usize = 2;
 
 /// Pull pages fetched on their own task, in order, each from the cursor the one before
@@ -182,20 +181,23 @@ struct PagesAhead {
 }
 
 impl PagesAhead {
-    fn start(s: &Arc<Session>, mut cursor: i64, limit: i64) -> Self {
-        // One page waits in the channel; the task holds (or fetches) the next.
-        let (tx, rx) = tokio::sync::mpsc::channel(PULL_AHEAD - 1);
+    /// Fetches from `cursor` on, at most `ahead` pages beyond the one taken last.
+    fn start(s: &Arc<Session>, mut cursor: i64, limit: i64, ahead: usize) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(ahead.max(1));
         let s = Arc::clone(s);
         let task = tokio::spawn(async move {
             loop {
+                // A page is fetched only into a free place: at most `ahead` pages wait
+                // or are on the way.
+                let Ok(place) = tx.reserve().await else {
+                    return;
+                };
                 let page = s.api.pull(cursor, limit).await;
                 let next = match &page {
                     Ok(p) if p.has_more => Some(p.cursor),
                     _ => None,
                 };
-                if tx.send(page).await.is_err() {
-                    return;
-                }
+                place.send(page);
                 match next {
                     Some(c) => cursor = c,
                     None => return,
@@ -267,13 +269,12 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     // Push, in order, until the queue is empty or the server has trouble; up to
     // [`PUSH_IN_FLIGHT`] batches at once (see the module's documentation).
     let push_batch = engine.inner.push_batch.load(Ordering::Relaxed);
+    let in_flight = engine.inner.push_in_flight.load(Ordering::Relaxed);
     let mut server_trouble = None;
     let mut flight: VecDeque<InFlight> = VecDeque::new();
     let mut sending = true;
     loop {
-        while sending
-            && flight.len() < PUSH_IN_FLIGHT
-            && !flight.iter().any(|f| f.orders_other_tickets)
+        while sending && flight.len() < in_flight && !flight.iter().any(|f| f.orders_other_tickets)
         {
             let busy: HashSet<Uuid> = flight
                 .iter()
@@ -332,6 +333,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     // committed, and a failure drops them unapplied.
     let me = &s.account.user;
     let pull_page = engine.inner.pull_page.load(Ordering::Relaxed);
+    let pull_ahead = engine.inner.pull_ahead.load(Ordering::Relaxed);
     let mut alerts: Vec<PulledAlert> = Vec::new();
     let mut event_alerts: Vec<PulledEventAlert> = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
@@ -367,7 +369,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         }
         let first_sync = s.store.meta("first_sync_done").await?.is_none();
         if page.has_more && ahead.is_none() {
-            ahead = Some(PagesAhead::start(&s, page.cursor, pull_page));
+            ahead = Some(PagesAhead::start(&s, page.cursor, pull_page, pull_ahead));
         }
         let (ids, mut new, mut new_events) = s
             .store
@@ -453,6 +455,19 @@ impl Engine {
         let pull = pull.clamp(1, tadhkira_proto::MAX_PULL_LIMIT);
         self.inner.push_batch.store(push, Ordering::Relaxed);
         self.inner.pull_page.store(pull, Ordering::Relaxed);
+    }
+
+    /// Sets how many push batches may be in flight at once (by default
+    /// [`PUSH_IN_FLIGHT`]) and how many pull pages are fetched ahead of the one being
+    /// written (by default [`PULL_AHEAD`]); 1 and 1 are the unpipelined protocol of
+    /// before issue 22, which the bench measures beside the default.
+    pub fn set_sync_pipeline(&self, push_in_flight: usize, pull_ahead: usize) {
+        self.inner
+            .push_in_flight
+            .store(push_in_flight.clamp(1, PUSH_IN_FLIGHT), Ordering::Relaxed);
+        self.inner
+            .pull_ahead
+            .store(pull_ahead.clamp(1, PULL_AHEAD), Ordering::Relaxed);
     }
 
     /// Starts the background sync: a round now, then whenever woken, a live-event
