@@ -42,8 +42,8 @@
 //! # Pipelined pull
 //!
 //! The first page is fetched from the stored cursor; the pages after it are fetched on
-//! their own task, each from the cursor of the page before, up to [`PULL_AHEAD`] pages
-//! ahead of the one being written. Pages are applied strictly in order, one
+//! their own task, each from the cursor of the page before, [`PULL_AHEAD`] page(s)
+//! ahead of the one being written (at most [`MAX_PULL_AHEAD`]). Pages are applied strictly in order, one
 //! transaction each (the page and the new cursor together), so a failure or a kill
 //! leaves the store at the last committed page; pages fetched ahead are dropped.
 
@@ -168,8 +168,15 @@ impl Drop for InFlight {
     }
 }
 
-/// Pull pages fetched ahead of the one being written.
-pub const PULL_AHEAD: usize = 2;
+/// Pull pages fetched ahead of the one being written, by default: one (two pages in
+/// flight, one written and one fetched). Two ahead ([`MAX_PULL_AHEAD`]) measured no
+/// faster (the debug bench of issue 22: 1,052 against 1,049 tickets/s at 10k, the
+/// server's page building being the bound), and on a loaded machine it doubles the
+/// pages each client has the server build at once, so that under the soak's 3 s
+/// timeouts some pulls timed out.
+pub const PULL_AHEAD: usize = 1;
+/// Most pull pages [`Engine::set_sync_pipeline`] lets a client fetch ahead.
+pub const MAX_PULL_AHEAD: usize = 2;
 
 /// Pull pages fetched on their own task, in order, each from the cursor the one before
 /// it answered, until one says there is no more. The task is aborted when this is
@@ -328,7 +335,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     }
 
     // Pull until the feed has nothing more. Pages after the first are fetched ahead,
-    // up to [`PULL_AHEAD`] of them, while this one is written (the server and the local
+    // [`PULL_AHEAD`] of them, while this one is written (the server and the local
     // store work at the same time); each is only applied after the one before it
     // committed, and a failure drops them unapplied.
     let me = &s.account.user;
@@ -459,15 +466,15 @@ impl Engine {
 
     /// Sets how many push batches may be in flight at once (by default
     /// [`PUSH_IN_FLIGHT`]) and how many pull pages are fetched ahead of the one being
-    /// written (by default [`PULL_AHEAD`]); 1 and 1 are the unpipelined protocol of
-    /// before issue 22, which the bench measures beside the default.
+    /// written (by default [`PULL_AHEAD`], at most [`MAX_PULL_AHEAD`]); 1 and 1 are the
+    /// protocol of before issue 22, which the bench measures beside the default.
     pub fn set_sync_pipeline(&self, push_in_flight: usize, pull_ahead: usize) {
         self.inner
             .push_in_flight
             .store(push_in_flight.clamp(1, PUSH_IN_FLIGHT), Ordering::Relaxed);
         self.inner
             .pull_ahead
-            .store(pull_ahead.clamp(1, PULL_AHEAD), Ordering::Relaxed);
+            .store(pull_ahead.clamp(1, MAX_PULL_AHEAD), Ordering::Relaxed);
     }
 
     /// Starts the background sync: a round now, then whenever woken, a live-event
