@@ -100,6 +100,10 @@ async fn faults(server: TestServer, sqlite: bool) {
             assert!(tries < 5, "sign in: {e}");
         }
         engine.sync_now().await.expect("first sync");
+        // One mutation a push and five changes a page: a round with two changes on two
+        // tickets has two pushes in flight, and pulls fetch pages ahead — the pipelined
+        // paths (issue 22) are what the faults strike.
+        engine.set_sync_batches(1, 5);
         workers.push(Worker {
             engine,
             staff,

@@ -19,10 +19,22 @@ pub async fn signed_in(url: &str, email: &str) -> Result<(Engine, tempfile::Temp
     Ok((engine, dir))
 }
 
+/// The engine's sync protocol as it was before issue 22 (one push batch in flight, one
+/// pull page fetched ahead), measured beside the pipelined default.
+pub const UNPIPELINED: (usize, usize) = (1, 1);
+
 /// Queues `tickets` × (create + reply) in the outbox, then times the sync that delivers
-/// them; returns mutations/s.
-pub async fn push_outbox(url: &str, tickets: usize) -> Result<f64> {
+/// them; returns mutations/s. With `pipeline`, the engine's [push batches in flight and
+/// pull pages ahead](Engine::set_sync_pipeline) (otherwise its defaults).
+pub async fn push_outbox(
+    url: &str,
+    tickets: usize,
+    pipeline: Option<(usize, usize)>,
+) -> Result<f64> {
     let (engine, _dir) = signed_in(url, "customer@nile.example").await?;
+    if let Some((push, pull)) = pipeline {
+        engine.set_sync_pipeline(push, pull);
+    }
     engine.sync_now().await?; // the demo data, so the timed round only pushes ours
     for i in 0..tickets {
         let id = engine
@@ -59,9 +71,16 @@ pub async fn push_outbox(url: &str, tickets: usize) -> Result<f64> {
 }
 
 /// Times the first sync of a new staff account on a loaded server; returns the engine
-/// (for the local-read figures) and tickets/s.
-pub async fn initial_pull(url: &str, tickets: usize) -> Result<(Engine, tempfile::TempDir, f64)> {
+/// (for the local-read figures) and tickets/s. `pipeline` as for [`push_outbox`].
+pub async fn initial_pull(
+    url: &str,
+    tickets: usize,
+    pipeline: Option<(usize, usize)>,
+) -> Result<(Engine, tempfile::TempDir, f64)> {
     let (engine, dir) = signed_in(url, "l1@tadhkira.example").await?;
+    if let Some((push, pull)) = pipeline {
+        engine.set_sync_pipeline(push, pull);
+    }
     let start = Instant::now();
     loop {
         let report = engine.sync_now().await?;

@@ -189,6 +189,21 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
         ));
     }
 
+    // The same push with one batch in flight, as before issue 22: what pipelining buys,
+    // measured in the same run.
+    let size = b.scale(10_000);
+    let mut runs = Vec::with_capacity(b.args.runs);
+    for _ in 0..b.args.runs {
+        let s = server::BenchServer::start(None)?;
+        runs.push(engine::push_outbox(&s.url, size / 2, Some(engine::UNPIPELINED)).await?);
+    }
+    b.add(Figure::from_runs(
+        format!("push {size} mutations from the outbox, SQLite, one batch in flight (unpipelined)"),
+        "mut/s",
+        runs,
+        Goal::None,
+    ));
+
     // What the server's fsync at every commit costs (`synchronous = FULL`, the default,
     // so nothing acknowledged is lost on a power cut): the same push without it.
     let size = b.scale(10_000);
@@ -210,7 +225,7 @@ async fn push_runs(runs: usize, size: usize, config: Option<&str>) -> Result<Vec
     let mut out = Vec::with_capacity(runs);
     for _ in 0..runs {
         let s = server::BenchServer::start_configured(None, config)?;
-        out.push(engine::push_outbox(&s.url, size / 2).await?);
+        out.push(engine::push_outbox(&s.url, size / 2, None).await?);
     }
     Ok(out)
 }
@@ -231,7 +246,7 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
             let s = server::BenchServer::start(Some(db.url()))?;
             let token = s.login("customer@nile.example").await?;
             let w = load::push_wire(&s.url, &token, load::creations(size / 2, 1)).await?;
-            let o = engine::push_outbox(&s.url, size / 2).await?;
+            let o = engine::push_outbox(&s.url, size / 2, None).await?;
             drop(s);
             wire.push(w);
             outbox.push(o);
@@ -314,12 +329,20 @@ async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
         let mut runs = Vec::new();
         let mut floors = Floors::default();
         let mut reads = None;
+        let mut unpipelined = Vec::new();
         for _ in 0..b.runs_for(size) {
             let s = server::BenchServer::start(None)?;
             let token = s.login("customer@nile.example").await?;
             load::push_wire(&s.url, &token, load::creations(size, 3)).await?;
-            let (eng, dir, rate) = engine::initial_pull(&s.url, size).await?;
+            let (eng, dir, rate) = engine::initial_pull(&s.url, size, None).await?;
             runs.push(rate);
+            if size <= b.scale(10_000) {
+                // The same pull with one page fetched ahead, as before issue 22.
+                let (e, _d, rate) =
+                    engine::initial_pull(&s.url, size, Some(engine::UNPIPELINED)).await?;
+                e.close().await;
+                unpipelined.push(rate);
+            }
             if big && reads.is_none() {
                 let list = engine::list_first_page(&eng, 20).await?;
                 let en = engine::search(&eng, "vpn", 20).await?;
@@ -359,6 +382,14 @@ async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
             floors.add(b, size, pull);
         } else {
             b.add(f);
+        }
+        if !unpipelined.is_empty() {
+            b.add(Figure::from_runs(
+                format!("initial pull {size} tickets, one page fetched ahead (unpipelined)"),
+                "tickets/s",
+                unpipelined,
+                Goal::None,
+            ));
         }
         if let Some((list, en, ar, one)) = reads {
             b.add(Figure::from_runs(

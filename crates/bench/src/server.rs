@@ -31,12 +31,16 @@ impl BenchServer {
             database_url: database_url.map(str::to_owned),
         };
         db.admin(&["demo"]).context("loading the demo data")?;
-        let mut extra: Vec<std::ffi::OsString> = Vec::new();
-        if let Some(text) = config {
-            let path = dir.path().join("config.toml");
-            std::fs::write(&path, text)?;
-            extra = vec!["--config".into(), path.into_os_string()];
-        }
+        // The per-user write quota (10,000 mutations at once by default) would refuse
+        // the loading of the larger sizes (40,000 mutations for 10k tickets): the
+        // bench's user gets a quota it never reaches; its check still runs per push.
+        let text = format!(
+            "[write_quota]\nmutations_per_minute = 1000000000\nburst = 1000000000\n{}",
+            config.unwrap_or_default()
+        );
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text)?;
+        let extra: Vec<std::ffi::OsString> = vec!["--config".into(), path.into_os_string()];
         let process = ServerProcess::start_with(&db, "127.0.0.1:0", None, &extra)?;
         Ok(Self {
             url: process.url(),

@@ -100,6 +100,12 @@ pub(crate) struct Inner {
     pub alerts: Mutex<AlertSettings>,
     /// The machine's clock and the server's offset from it (see crate::clock).
     pub clock: Arc<crate::clock::Clock>,
+    /// Mutations per push and changes per pull page ([`Engine::set_sync_batches`]).
+    pub push_batch: std::sync::atomic::AtomicUsize,
+    pub pull_page: std::sync::atomic::AtomicI64,
+    /// Push batches in flight and pull pages fetched ahead ([`Engine::set_sync_pipeline`]).
+    pub push_in_flight: std::sync::atomic::AtomicUsize,
+    pub pull_ahead: std::sync::atomic::AtomicUsize,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -161,6 +167,10 @@ impl Engine {
                 plain_http: Mutex::new(config.plain_http),
                 alerts: Mutex::new(config.alerts),
                 clock: Arc::default(),
+                push_batch: crate::sync::PUSH_BATCH.into(),
+                pull_page: crate::sync::PULL_PAGE.into(),
+                push_in_flight: crate::sync::PUSH_IN_FLIGHT.into(),
+                pull_ahead: crate::sync::PULL_AHEAD.into(),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");

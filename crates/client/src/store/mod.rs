@@ -29,6 +29,7 @@ use crate::error::Result;
 
 pub(crate) use apply::PulledAlert;
 pub(crate) use event_alerts::PulledEventAlert;
+pub(crate) use outbox::orders_other_tickets;
 pub(crate) use recovery::Opening;
 
 /// Handle on one account's database. Every query and transaction of the engine is a

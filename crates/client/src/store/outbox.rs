@@ -33,6 +33,25 @@ pub(crate) async fn append(conn: &mut SqliteConnection, env: &MutationEnvelope) 
     Ok(())
 }
 
+/// Whether applying `m` can change how the server answers a mutation of *another*
+/// ticket, so that no later entry may overtake it (nor it an earlier one): a ticket
+/// filed with the support terms' acceptance records that acceptance for the whole
+/// organisation, and the organisation's next ticket filed without it is accepted only
+/// after it. Every other mutation touches its own ticket (or counts a deflection, which
+/// nothing reads back in the apply path). A new kind of mutation that reaches across
+/// tickets must be named here: the pipelined push relies on it.
+pub(crate) fn orders_other_tickets(m: &Mutation) -> bool {
+    match m {
+        Mutation::CreateTicket(t) => t.terms_version.is_some(),
+        Mutation::AddMessage(_)
+        | Mutation::UpdateTicket(_)
+        | Mutation::Escalate(_)
+        | Mutation::Deflect(_)
+        | Mutation::ResolveOutOfScope(_)
+        | Mutation::LogContact(_) => false,
+    }
+}
+
 /// The pending (queued or rejected) mutations of one ticket, in order.
 pub(crate) async fn pending_for(
     conn: &mut SqliteConnection,
@@ -180,6 +199,68 @@ impl Store {
             batch.push(MutationEnvelope {
                 id: Uuid::parse_str(&id).map_err(|e| EngineError::Storage(e.to_string()))?,
                 mutation: serde_json::from_str(r.try_get::<&str, _>("mutation")?)?,
+            });
+        }
+        Ok((held, batch))
+    }
+
+    /// The next batch to send while the batches whose tickets are `busy` are still in
+    /// flight (the pipelined push in `sync.rs`): queued entries in order, after the same
+    /// holding as [`Store::next_batch`], leaving out every entry of a busy ticket, and
+    /// ending before the first entry that [orders other tickets](orders_other_tickets)
+    /// (wherever it is, busy ticket or not). Such a batch may be applied by the server
+    /// before the busy ones — they share no ticket and nothing in it depends on them.
+    /// With no busy ticket it is [`Store::next_batch`].
+    pub async fn next_batch_beside(
+        &self,
+        limit: usize,
+        busy: &std::collections::HashSet<Uuid>,
+    ) -> Result<(u32, Vec<MutationEnvelope>)> {
+        if busy.is_empty() {
+            return self.next_batch(limit).await;
+        }
+        let any_rejected: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM outbox WHERE state = 'rejected' LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        let held = if any_rejected.is_none() {
+            0
+        } else {
+            self.hold_behind_rejected().await?
+        };
+        let parse = |s: &str| Uuid::parse_str(s).map_err(|e| EngineError::Storage(e.to_string()));
+        let mut batch = Vec::with_capacity(limit);
+        // Streamed and left at the batch's end: the entries of busy tickets before it are
+        // read (without parsing), the rest of the queue is not.
+        // `maybe_terms`: a creation whose JSON names the terms' version (it is left out
+        // when there is none), the only kind that can order other tickets; an entry of a
+        // busy ticket is parsed only then.
+        let mut rows = sqlx::query(
+            "SELECT id, ticket_id, mutation,
+                    kind = 'create_ticket' AND instr(mutation, '\"terms_version\"') > 0
+                        AS maybe_terms
+             FROM outbox WHERE state = 'queued' ORDER BY seq",
+        )
+        .fetch(&self.pool);
+        while batch.len() < limit {
+            let Some(r) = futures::TryStreamExt::try_next(&mut rows).await? else {
+                break;
+            };
+            let ticket = parse(r.try_get::<&str, _>("ticket_id")?)?;
+            let busy_ticket = busy.contains(&ticket);
+            if busy_ticket && !r.try_get::<bool, _>("maybe_terms")? {
+                continue;
+            }
+            let mutation: Mutation = serde_json::from_str(r.try_get::<&str, _>("mutation")?)?;
+            if orders_other_tickets(&mutation) {
+                break;
+            }
+            if busy_ticket {
+                continue;
+            }
+            batch.push(MutationEnvelope {
+                id: parse(r.try_get::<&str, _>("id")?)?,
+                mutation,
             });
         }
         Ok((held, batch))

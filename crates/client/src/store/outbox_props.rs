@@ -309,3 +309,114 @@ proptest! {
         rt.block_on(run(ops))?;
     }
 }
+
+/// One queued entry of the pipelined-push property: its ticket, and whether it is a
+/// creation carrying the support terms' acceptance (which orders other tickets).
+#[derive(Debug, Clone)]
+struct Queued {
+    ticket: usize,
+    kind: u8,
+}
+
+fn queued() -> impl Strategy<Value = Queued> {
+    // 0 a creation, 1 a reply, 2 a creation that accepts the terms.
+    (
+        0..5usize,
+        prop_oneof![3 => Just(0u8), 6 => Just(1u8), 1 => Just(2u8)],
+    )
+        .prop_map(|(ticket, kind)| Queued { ticket, kind })
+}
+
+/// The pipelined push's second batch (`next_batch_beside`), built while the first is in
+/// flight: it shares no ticket with the first; per ticket it is the ticket's earliest
+/// queued entries (no entry of it is skipped or overtaken); it holds no entry that
+/// orders other tickets and none queued after such an entry; and it is as long as these
+/// rules allow (up to its limit).
+async fn pipelined(entries: Vec<Queued>, first: usize, second: usize) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("local.db")).await.unwrap();
+    let tickets: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+    let mut queue = Vec::new();
+    let mut conn = s.pool.acquire().await.unwrap();
+    for q in &entries {
+        let mut m = mutation(tickets[q.ticket], q.kind != 1);
+        if let (Mutation::CreateTicket(t), 2) = (&mut m, q.kind) {
+            t.terms_version = Some(1);
+        }
+        let env = MutationEnvelope {
+            id: Uuid::now_v7(),
+            mutation: m,
+        };
+        outbox::append(&mut conn, &env).await.unwrap();
+        queue.push((env.id, q.ticket, q.kind == 2));
+    }
+    drop(conn);
+    let (_, a) = s.next_batch(first).await.unwrap();
+    let busy: std::collections::HashSet<Uuid> = a.iter().map(|e| e.mutation.ticket_id()).collect();
+    let (_, b) = s.next_batch_beside(second, &busy).await.unwrap();
+    let a_ids: Vec<Uuid> = a.iter().map(|e| e.id).collect();
+    let b_ids: Vec<Uuid> = b.iter().map(|e| e.id).collect();
+    prop_assert_eq!(
+        &a_ids[..],
+        &queue.iter().take(first).map(|q| q.0).collect::<Vec<_>>()[..]
+    );
+    // What the rules allow, written out plainly from the queue.
+    let busy_tickets: Vec<usize> = queue.iter().take(first).map(|q| q.1).collect();
+    let mut allowed = Vec::new();
+    if !busy.is_empty() {
+        // The whole queue: the entries in flight are still queued, and one of them that
+        // orders other tickets stops the batch too.
+        for &(id, ticket, terms) in queue.iter() {
+            if terms || allowed.len() == second {
+                break;
+            }
+            if !busy_tickets.contains(&ticket) {
+                allowed.push(id);
+            }
+        }
+    } else {
+        allowed = queue.iter().take(second).map(|q| q.0).collect();
+    }
+    prop_assert_eq!(&b_ids, &allowed);
+    for e in &b {
+        prop_assert!(
+            !busy.contains(&e.mutation.ticket_id()),
+            "a ticket in flight"
+        );
+        prop_assert!(!super::orders_other_tickets(&e.mutation) || busy.is_empty());
+    }
+    // Per ticket, the second batch is a prefix of what is left of the ticket's queue.
+    for t in &tickets {
+        let left: Vec<Uuid> = queue
+            .iter()
+            .filter(|q| tickets[q.1] == *t && !a_ids.contains(&q.0))
+            .map(|q| q.0)
+            .collect();
+        let sent: Vec<Uuid> = b
+            .iter()
+            .filter(|e| e.mutation.ticket_id() == *t)
+            .map(|e| e.id)
+            .collect();
+        prop_assert_eq!(&left[..sent.len()], &sent[..]);
+    }
+    s.close().await;
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_batch_sent_beside_another_can_overtake_it_safely(
+        entries in prop::collection::vec(queued(), 0..30),
+        first in 0usize..8,
+        second in 1usize..8,
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(pipelined(entries, first, second))?;
+    }
+}
