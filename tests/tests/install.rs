@@ -285,6 +285,16 @@ fn env_file(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The started service, killed when dropped (a failed check must not leave it running).
+struct Service(std::process::Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The id of a user or group (`getent`).
 fn id_of(database: &str, name: &str) -> Option<u32> {
     let out = Command::new("getent")
@@ -385,7 +395,7 @@ async fn the_server_deb_runs_its_service_as_its_own_user_and_keeps_the_data_when
     // already on 8080 here is left alone.
     let port = tadhkira_tests::app::free_port();
     env.push(("TADHKIRA_BIND".into(), format!("127.0.0.1:{port}")));
-    let mut service = Command::new("setpriv")
+    let service = Command::new("setpriv")
         .arg(format!("--reuid={}", unit.user))
         .arg(format!("--regid={}", unit.group))
         .arg("--init-groups")
@@ -399,6 +409,9 @@ async fn the_server_deb_runs_its_service_as_its_own_user_and_keeps_the_data_when
         .stdout(Stdio::null())
         .spawn()
         .expect("setpriv (util-linux) starts the service");
+    // Stopped (by its id) however the test ends.
+    let mut service = Service(service);
+    let service = &mut service.0;
 
     let health = format!("http://127.0.0.1:{port}/api/v1/health");
     let client = reqwest::Client::new();
