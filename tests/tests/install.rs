@@ -470,3 +470,40 @@ async fn the_server_deb_runs_its_service_as_its_own_user_and_keeps_the_data_when
         std::fs::remove_dir_all(data).expect("remove this run's /var/lib/tadhkira");
     }
 }
+
+#[test]
+fn the_desktop_rpm_holds_the_program_the_entry_and_every_icon_and_names_its_libraries() {
+    // Made as `cargo xtask bundle` makes it (rpmbuild), read back with rpm itself; it is
+    // not installed: this machine is Debian.
+    let rpm = tadhkira_bundle::desktop_rpm(&tadhkira_testkit::bin_dir())
+        .unwrap_or_else(|e| panic!("packaging the debug build as an .rpm: {e:#}"));
+    let name = run(Command::new("rpm")
+        .args(["-qp", "--queryformat", "%{NAME} %{VERSION} %{ARCH}"])
+        .arg(&rpm));
+    assert_eq!(
+        name,
+        format!(
+            "{APP_PACKAGE} {} {}",
+            tadhkira_bundle::app_config().unwrap().version,
+            std::env::consts::ARCH
+        )
+    );
+    let files = run(Command::new("rpm").arg("-qlp").arg(&rpm));
+    let files: Vec<&str> = files.lines().collect();
+    for wanted in [
+        "/usr/bin/tadhkira-app",
+        "/usr/share/applications/tadhkira.desktop",
+    ] {
+        assert!(files.contains(&wanted), "{wanted} not in {files:#?}");
+    }
+    for size in [16, 32, 48, 64, 128, 256, 512, 1024] {
+        let icon = format!("/usr/share/icons/hicolor/{size}x{size}/apps/tadhkira-app.png");
+        assert!(
+            files.contains(&icon.as_str()),
+            "no {size} px icon in {files:#?}"
+        );
+    }
+    let requires = run(Command::new("rpm").args(["-qp", "--requires"]).arg(&rpm));
+    assert!(requires.contains("webkit2gtk4.1"), "{requires}");
+    std::fs::remove_file(&rpm).expect("remove the test's .rpm");
+}
