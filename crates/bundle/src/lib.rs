@@ -41,20 +41,22 @@ pub const SERVER_BIN: &str = "tadhkira-server";
 /// The server package's name.
 pub const SERVER_PACKAGE: &str = "tadhkira-server";
 
-/// What the app needs at run time, as `tauri build` declares it for a `.deb` (WebKitGTK
-/// 4.1, GTK 3, the tray's indicator library) plus libxdo, which the app links.
+/// What the app needs at run time: the libraries it links (`readelf -d`: WebKitGTK 4.1,
+/// which brings GTK 3, libsoup and JavaScriptCore; libdbus for notifications and the
+/// keychain) and the tray's indicator library, which it loads when it starts (as
+/// `tauri build` declares it).
 const DEB_DEPENDS: &[&str] = &[
     "libwebkit2gtk-4.1-0",
     "libgtk-3-0",
+    "libdbus-1-3",
     "libayatana-appindicator3-1",
-    "libxdo3",
 ];
 /// The same for an `.rpm` (Fedora's names).
 const RPM_DEPENDS: &[&str] = &[
     "webkit2gtk4.1",
     "gtk3",
+    "dbus-libs",
     "libayatana-appindicator-gtk3",
-    "libxdo",
 ];
 
 const MAINTAINER: &str = "Tadhkira <packages@tadhkira.example>";
@@ -443,7 +445,7 @@ pub fn server_deb(profile_dir: &Path) -> Result<PathBuf> {
          Architecture: {arch}\n\
          Maintainer: {MAINTAINER}\n\
          Installed-Size: {installed_kib}\n\
-         Depends: libc6, passwd\n\
+         Depends: libc6, libgcc-s1, passwd\n\
          Section: net\n\
          Priority: optional\n\
          {description}",
