@@ -195,6 +195,9 @@ pub struct LaunchOptions {
     /// Settings stored before the first launch (the `settings` value of the app's store,
     /// e.g. `{"start_minimised": true}`; missing fields take their defaults).
     pub settings: Option<serde_json::Value>,
+    /// The app's binary: the workspace's build when `None`; the install suite gives
+    /// the one a package installed.
+    pub binary: Option<PathBuf>,
 }
 
 /// The running app and everything started for it.
@@ -207,6 +210,8 @@ pub struct App {
     pub bus_address: String,
     /// The WebDriver port of tauri-driver.
     port: u16,
+    /// The binary the session starts.
+    app_bin: PathBuf,
     /// Xvfb, the bus and everything started on them; stopped (by process id) before the
     /// home is removed.
     desktop: Desktop,
@@ -247,7 +252,7 @@ fn tool(name: &str, install: &str) -> PathBuf {
 /// can be taken meanwhile by any of the suites' thousands of connections and servers,
 /// and the session then fails with an incomplete answer. Below the ephemeral range
 /// only ports chosen on purpose are bound, so a random one that binds now stays free.
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
         .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
@@ -285,7 +290,10 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
         "cargo install tauri-driver --version '^2' --locked",
     );
     tool("WebKitWebDriver", "apt-get install webkit2gtk-driver");
-    let app_bin = workspace_bin("tadhkira-app");
+    let app_bin = options
+        .binary
+        .clone()
+        .unwrap_or_else(|| workspace_bin("tadhkira-app"));
 
     let home = Home::new().unwrap_or_else(|e| panic!("{e:#}"));
     let root = home.path().to_path_buf();
@@ -366,6 +374,7 @@ pub async fn launch_app_with(server_url: &str, options: LaunchOptions) -> App {
         display: desktop.display.clone(),
         bus_address: desktop.bus_address.clone(),
         port,
+        app_bin,
         desktop,
         home,
     }
@@ -499,7 +508,7 @@ impl App {
 
     /// Starts the app again after [`App::quit`], on the same folders, bus and display.
     pub async fn start_again(&mut self) {
-        self.driver = connect(self.port, &workspace_bin("tadhkira-app")).await;
+        self.driver = connect(self.port, &self.app_bin).await;
     }
 
     /// Kills the app with SIGKILL, as a power cut or the OOM killer does: no shutdown

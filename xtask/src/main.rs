@@ -5,9 +5,12 @@
 //!   on PostgreSQL behind HAProxy).
 //! - `cargo xtask test`: every check and test suite, ending with `N passed, M failed`.
 //! - `cargo xtask bench`: the performance figures, in release mode.
+//! - `cargo xtask bundle`: installable packages of the app and the server (`.deb`,
+//!   `.rpm` here), from the same release build as the bench.
 //! - `cargo xtask setup`: only the system packages and tools (what `.ci/run` calls first).
 
 mod bench;
+mod bundle;
 mod cluster;
 mod run;
 mod setup;
@@ -31,6 +34,8 @@ enum Task {
     Test(test::TestArgs),
     /// Build in release mode and print the performance figures (also as JSON).
     Bench(bench::BenchArgs),
+    /// Build the release app and server into packages (.deb, .rpm) in target/release/packages.
+    Bundle(bundle::BundleArgs),
     /// Install the system packages and tools the app and its tests need.
     Setup,
 }
@@ -41,6 +46,7 @@ fn main() {
         Task::Run(args) => run::run(args),
         Task::Test(args) => test::test(args),
         Task::Bench(args) => bench::bench(args),
+        Task::Bundle(args) => bundle::bundle(args),
         Task::Setup => setup::ensure_all(),
     };
     match result {

@@ -52,9 +52,22 @@ pub const TEST_PACKAGES: &[&str] = &[
 /// machine's: see the README's "Run at scale".)
 pub const CLUSTER_PACKAGES: &[&str] = &["haproxy"];
 
+/// Needed to make and check the packages (`cargo xtask bundle`, the install suite):
+/// `rpmbuild` and `rpm` (package `rpm`) make and read the `.rpm`, `desktop-file-validate`
+/// checks the desktop entry. (`dpkg-deb`, which packs the `.deb`s, is part of dpkg.)
+pub const BUNDLE_PACKAGES: &[&str] = &["rpm", "desktop-file-utils"];
+
 /// Everything, for `cargo xtask setup` and CI.
 pub fn ensure_all() -> Result<i32> {
-    ensure_packages(&[BUILD_PACKAGES, TEST_PACKAGES, CLUSTER_PACKAGES].concat())?;
+    ensure_packages(
+        &[
+            BUILD_PACKAGES,
+            TEST_PACKAGES,
+            CLUSTER_PACKAGES,
+            BUNDLE_PACKAGES,
+        ]
+        .concat(),
+    )?;
     ensure_node()?;
     ensure_cargo_tool(
         "tauri-driver",

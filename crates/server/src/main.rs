@@ -65,7 +65,8 @@ impl Db {
 enum Command {
     /// Run the server.
     Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// Address to listen on (the packaged service sets it in its unit).
+        #[arg(long, env = "TADHKIRA_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
         /// PEM certificate chain: serve HTTPS (with --tls-key); reloaded when it changes.
         #[arg(long, env = "TADHKIRA_TLS_CERT", requires = "tls_key")]
