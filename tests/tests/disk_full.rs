@@ -154,6 +154,23 @@ async fn queue_until_full(e: &Engine, tag: &str) -> usize {
     panic!("400 tickets fitted on a full disk");
 }
 
+/// Removes the ballast and syncs until the outbox is empty, or panics after `secs`.
+async fn drain_after_freeing(e: &Engine, ballast: &Path, secs: u64) {
+    std::fs::remove_file(ballast).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let r = e.sync_now().await;
+        if r.is_ok() && e.outbox().await.unwrap().is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not drained after space was freed: {r:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Each queued title on the server exactly once.
 async fn assert_once_on_server(server: &TestServer, tag: &str, count: usize) {
     for i in 0..count {
@@ -348,19 +365,7 @@ async fn a_full_server_disk_acknowledges_nothing_it_did_not_store_and_recovers()
     assert!(health.status().is_success() || health.status() == 503);
 
     // Space is freed: the same server process takes everything, once.
-    std::fs::remove_file(&ballast).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let r = e.sync_now().await;
-        if r.is_ok() && e.outbox().await.unwrap().is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not drained after space was freed: {r:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    drain_after_freeing(e, &ballast, 20).await;
     let applied = server.applied_mutation_ids().await;
     for id in &queued {
         assert!(applied.contains(id), "{id} applied");
@@ -452,19 +457,7 @@ async fn a_full_server_file_store_keeps_an_attachment_queued_until_its_bytes_are
     assert!(health.status().is_success() || health.status() == 503);
 
     // Space is freed: the same server process takes the file and the message, once.
-    std::fs::remove_file(&ballast).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let r = e.sync_now().await;
-        if r.is_ok() && e.outbox().await.unwrap().is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not sent after space was freed: {r:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    drain_after_freeing(e, &ballast, 30).await;
     let stored = server
         .query_texts(&format!("SELECT id FROM messages WHERE id = '{message}'"))
         .await;

@@ -15,8 +15,8 @@ use tadhkira_proto::{normalise_phone, Email, PersonFromUnmatched, Role, User};
 use uuid::Uuid;
 
 use super::channels::{
-    caller_in, customers_with_address, default_country, place_strict, queued_row, ticket_number,
-    UNMATCHED,
+    caller_in, customers_with_address, default_country, place_strict, queued_row, record_placement,
+    ticket_number, Placement, UNMATCHED,
 };
 use super::writer::{Rejection, Writer};
 use super::{rows, AuditRecord, Caller, Store, StoreError};
@@ -206,20 +206,13 @@ impl Store {
                 // Nothing is written: no person, and the message stays in the queue.
                 Err(r) => return Ok(Err(PersonRefused::Rejected(r))),
             };
-        super::email::remember_inbound(&mut w, &msg, ticket_id, policy).await?;
-        let number = ticket_number(&mut w, ticket_id).await?;
-        sqlx::query(
-            "UPDATE channel_inbound SET state = 'linked', customer_id = $1, ticket_id = $2, \
-             message_id = $3, placed_by = $4, placed_at = $5 WHERE id = $6",
-        )
-        .bind(user.id.to_string())
-        .bind(ticket_id.to_string())
-        .bind(message_id.map(|m| m.to_string()))
-        .bind(staff.user.id.to_string())
-        .bind(w.now)
-        .bind(id.to_string())
-        .execute(&mut *w.tx)
-        .await?;
+        let placed = Placement {
+            customer: user.id,
+            ticket_id,
+            message_id,
+            staff: staff.user.id,
+        };
+        let number = record_placement(&mut w, id, &msg, &placed, policy).await?;
         w.commit(self).await?;
         Ok(Ok(PersonFromUnmatched {
             user,

@@ -223,20 +223,13 @@ impl Store {
             Err(r) => return Ok(Err(r)),
         };
         let (ticket_id, message_id, created) = linked;
-        super::email::remember_inbound(&mut w, &msg, ticket_id, policy).await?;
-        let number = ticket_number(&mut w, ticket_id).await?;
-        sqlx::query(
-            "UPDATE channel_inbound SET state = 'linked', customer_id = $1, ticket_id = $2, \
-             message_id = $3, placed_by = $4, placed_at = $5 WHERE id = $6",
-        )
-        .bind(customer.user.id.to_string())
-        .bind(ticket_id.to_string())
-        .bind(message_id.map(|m| m.to_string()))
-        .bind(staff.user.id.to_string())
-        .bind(w.now)
-        .bind(id.to_string())
-        .execute(&mut *w.tx)
-        .await?;
+        let placed = Placement {
+            customer: customer.user.id,
+            ticket_id,
+            message_id,
+            staff: staff.user.id,
+        };
+        let number = record_placement(&mut w, id, &msg, &placed, policy).await?;
         w.commit(self).await?;
         Ok(Ok(LinkedUnmatched {
             ticket_id,
@@ -720,6 +713,42 @@ async fn set_reason(w: &mut Writer, id: Uuid, reason: &str) -> Result<(), StoreE
         .execute(&mut *w.tx)
         .await?;
     Ok(())
+}
+
+/// Where a queued message was placed by staff: on which customer's ticket (and as
+/// which message, when it answered one), by whom.
+pub(super) struct Placement {
+    pub customer: Uuid,
+    pub ticket_id: Uuid,
+    pub message_id: Option<Uuid>,
+    pub staff: Uuid,
+}
+
+/// Records in the placing transaction that the queued message `id` is placed: its
+/// e-mail thread and Cc list are remembered for the ticket, and its row leaves the
+/// queue as `linked`. Answers the ticket's number.
+pub(super) async fn record_placement(
+    w: &mut Writer,
+    id: Uuid,
+    msg: &Inbound,
+    placed: &Placement,
+    policy: &Settings,
+) -> Result<i64, StoreError> {
+    super::email::remember_inbound(w, msg, placed.ticket_id, policy).await?;
+    let number = ticket_number(w, placed.ticket_id).await?;
+    sqlx::query(
+        "UPDATE channel_inbound SET state = 'linked', customer_id = $1, ticket_id = $2, \
+         message_id = $3, placed_by = $4, placed_at = $5 WHERE id = $6",
+    )
+    .bind(placed.customer.to_string())
+    .bind(placed.ticket_id.to_string())
+    .bind(placed.message_id.map(|m| m.to_string()))
+    .bind(placed.staff.to_string())
+    .bind(w.now)
+    .bind(id.to_string())
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(number)
 }
 
 pub(super) async fn ticket_number(w: &mut Writer, ticket_id: Uuid) -> Result<i64, StoreError> {
