@@ -468,7 +468,7 @@ pub(super) async fn add_message(
     if caller.is_staff() && !internal {
         // A public reply on a channel ticket goes back the same way (exactly once,
         // from the channel outbox); internal notes never leave.
-        super::channels::enqueue_reply(w, &t, new.id, new.body.as_str(), policy).await?;
+        super::channel_outbox::enqueue_reply(w, &t, new.id, new.body.as_str(), policy).await?;
     }
     let mut seq = w
         .append_change(&t, EntityKind::Message, new.id, internal)

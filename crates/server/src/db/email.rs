@@ -14,7 +14,8 @@ use sqlx::Row;
 use tadhkira_proto::{Channel, Delivery, Ticket};
 use uuid::Uuid;
 
-use super::channels::{insert_outbox, set_delivery_as, OutboxRow};
+use super::channel_outbox::{insert_outbox, set_delivery_as, OutboxRow};
+use super::channels::insert_inbound;
 use super::writer::Writer;
 use super::{rows, Caller, Store, StoreError};
 use crate::channels::{Inbound, MailAddress, MailThread};
@@ -361,29 +362,9 @@ impl Store {
         reason: &str,
     ) -> Result<bool, StoreError> {
         let mut w = Writer::begin(self).await?;
-        let files =
-            serde_json::to_string(&msg.files).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let inserted = sqlx::query(
-            "INSERT INTO channel_inbound (channel, external_id, id, sender, sender_name, body, \
-             files, received_at, state, reason, subject) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (channel, external_id) DO NOTHING",
-        )
-        .bind(msg.channel.as_str())
-        .bind(&msg.external_id)
-        .bind(Uuid::now_v7().to_string())
-        .bind(&msg.sender)
-        .bind(&msg.sender_name)
-        .bind(&msg.body)
-        .bind(files)
-        .bind(w.now)
-        .bind(state)
-        .bind(reason)
-        .bind(msg.mail.as_ref().map(|m| m.subject.as_str()))
-        .execute(&mut *w.tx)
-        .await?;
+        let kept = insert_inbound(&mut w, msg, Uuid::now_v7(), state, Some(reason)).await?;
         w.commit(self).await?;
-        Ok(inserted.rows_affected() > 0)
+        Ok(kept)
     }
 
     /// Whether a channel delivered this message before (it has its inbound row).
