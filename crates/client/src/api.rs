@@ -18,6 +18,11 @@ pub enum ApiCallError {
     /// No connection could be made, or it broke: the server is unreachable.
     #[error("server unreachable: {0}")]
     Unreachable(String),
+    /// The server took longer than the request timeout to answer (it may be slow or
+    /// loaded, or the link slow); it may still have done the work, which the protocol's
+    /// ids make safe to ask again.
+    #[error("the server did not answer in time: {0}")]
+    TimedOut(String),
     /// The server answered with an error body.
     #[error("{0}")]
     Api(ApiError),
@@ -30,6 +35,16 @@ pub enum ApiCallError {
     /// Plain `http://` to another machine, without the lab-use opt-in.
     #[error("refusing plain http:// to {0}: passwords and tokens would cross the network unencrypted; use https://, or allow insecure HTTP for lab use")]
     PlainHttpRefused(String),
+}
+
+/// A request that got no answer: [`ApiCallError::TimedOut`] when it ran out of time,
+/// else [`ApiCallError::Unreachable`].
+pub(crate) fn unreachable(e: reqwest::Error) -> ApiCallError {
+    if e.is_timeout() {
+        ApiCallError::TimedOut(e.to_string())
+    } else {
+        ApiCallError::Unreachable(e.to_string())
+    }
 }
 
 /// Whether plain `http://` may reach a host other than this machine.
@@ -143,11 +158,11 @@ impl ApiClient {
             // (30 s by default); dropping ours first avoids sending on one it is closing.
             .pool_idle_timeout(Duration::from_secs(20))
             .build()
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?;
         let sse = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .build()
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?;
         Ok(Self {
             http,
             sse,
@@ -215,19 +230,13 @@ impl ApiClient {
         rb: reqwest::RequestBuilder,
     ) -> Result<T, ApiCallError> {
         let sent = self.clock.as_ref().map(|c| c.machine_now());
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let resp = rb.send().await.map_err(unreachable)?;
         if let (Some(clock), Some(sent)) = (&self.clock, sent) {
             let date = resp.headers().get(reqwest::header::DATE);
             clock.observe_date_header(date, sent, clock.machine_now());
         }
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let bytes = resp.bytes().await.map_err(unreachable)?;
         if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
             // Health answers 503 with its own body (which check failed), not an error
             // body: the server failed, worth retrying later, like any `internal` error.
@@ -289,18 +298,12 @@ impl ApiClient {
     /// `POST /api/v1/auth/logout`: revokes this client's token.
     pub async fn logout(&self) -> Result<(), ApiCallError> {
         let rb = self.request(reqwest::Method::POST, "api/v1/auth/logout")?;
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let resp = rb.send().await.map_err(unreachable)?;
         if resp.status().is_success() {
             Ok(())
         } else {
             let status = resp.status();
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+            let bytes = resp.bytes().await.map_err(unreachable)?;
             Err(serde_json::from_slice::<ApiError>(&bytes)
                 .map(ApiCallError::Api)
                 .unwrap_or_else(|_| {
@@ -394,15 +397,12 @@ impl ApiClient {
             .request(reqwest::Method::GET, &format!("api/v1/attachments/{id}"))?
             .send()
             .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?;
         if resp.status().is_success() {
             return Ok(resp);
         }
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let bytes = resp.bytes().await.map_err(unreachable)?;
         Err(match serde_json::from_slice::<ApiError>(&bytes) {
             Ok(e) => ApiCallError::Api(e),
             Err(_) => {
@@ -433,18 +433,12 @@ impl ApiClient {
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let resp = rb.send().await.map_err(unreachable)?;
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);
         }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let bytes = resp.bytes().await.map_err(unreachable)?;
         Err(serde_json::from_slice::<ApiError>(&bytes)
             .map(ApiCallError::Api)
             .unwrap_or_else(|_| ApiCallError::Incompatible(format!("events: HTTP {status}"))))

@@ -102,6 +102,9 @@ pub(crate) struct Inner {
     pub clock: Arc<crate::clock::Clock>,
     /// Mutations per push and changes per pull page ([`Engine::set_sync_batches`]).
     pub push_batch: std::sync::atomic::AtomicUsize,
+    /// The push batch size in use now: `push_batch`, or less while pushes time out
+    /// (`Engine::push_batch_now`).
+    pub push_batch_now: std::sync::atomic::AtomicUsize,
     pub pull_page: std::sync::atomic::AtomicI64,
     /// Push batches in flight and pull pages fetched ahead ([`Engine::set_sync_pipeline`]).
     pub push_in_flight: std::sync::atomic::AtomicUsize,
@@ -168,6 +171,7 @@ impl Engine {
                 alerts: Mutex::new(config.alerts),
                 clock: Arc::default(),
                 push_batch: crate::sync::PUSH_BATCH.into(),
+                push_batch_now: crate::sync::PUSH_BATCH.into(),
                 pull_page: crate::sync::PULL_PAGE.into(),
                 push_in_flight: crate::sync::PUSH_IN_FLIGHT.into(),
                 pull_ahead: crate::sync::PULL_AHEAD.into(),

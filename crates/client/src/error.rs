@@ -176,6 +176,7 @@ impl From<ApiCallError> for EngineError {
     fn from(e: ApiCallError) -> Self {
         match e {
             ApiCallError::Unreachable(m) => EngineError::Offline(m),
+            e @ ApiCallError::TimedOut(_) => EngineError::Offline(e.to_string()),
             ApiCallError::Api(e) => EngineError::Server(e),
             ApiCallError::Incompatible(m) => EngineError::Incompatible(m),
             ApiCallError::BadUrl(m) => EngineError::Invalid(m),

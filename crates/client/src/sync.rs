@@ -38,6 +38,13 @@
 //!   already applied mutation is answered `duplicate` with its first result.
 //! - **Server trouble.** An answer with a transient rejection stops the sending; the
 //!   batch still in flight is awaited and its answers applied, then the round ends.
+//! - **Too slow for a whole batch.** A batch that runs out of the request timeout is
+//!   rolled back on the server when the client gives up, so the same batch sent again
+//!   would time out again, for ever (a 30-minute soak on a loaded machine found engines
+//!   with 200 queued changes and 3 s timeouts that never drained). After a timeout the
+//!   next batches are half the size of the one that timed out, down to one mutation, and
+//!   they double back to the set size as they are answered
+//!   (`Engine::push_batch_now`).
 //!
 //! # Pipelined pull
 //!
@@ -109,6 +116,8 @@ struct InFlight {
     /// The batch holds a mutation that [orders other tickets](crate::store::orders_other_tickets):
     /// nothing is sent beside it.
     orders_other_tickets: bool,
+    /// Its request ran out of time (set by [`InFlight::answer`]).
+    timed_out: bool,
     task: tokio::task::JoinHandle<std::result::Result<PushResponse, ApiCallError>>,
 }
 
@@ -149,6 +158,7 @@ impl InFlight {
             ids,
             tickets,
             orders_other_tickets,
+            timed_out: false,
             task,
         }
     }
@@ -156,7 +166,11 @@ impl InFlight {
     async fn answer(&mut self) -> Result<PushResponse> {
         let joined = (&mut self.task).await;
         match joined {
-            Ok(answer) => Ok(answer?),
+            Ok(Err(e)) => {
+                self.timed_out = matches!(e, ApiCallError::TimedOut(_));
+                Err(e.into())
+            }
+            Ok(Ok(answer)) => Ok(answer),
             Err(e) => Err(EngineError::Storage(format!("the push task failed: {e}"))),
         }
     }
@@ -278,7 +292,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
 
     // Push, in order, until the queue is empty or the server has trouble; up to
     // [`PUSH_IN_FLIGHT`] batches at once (see the module's documentation).
-    let push_batch = engine.inner.push_batch.load(Ordering::Relaxed);
+    let push_batch = engine.inner.push_batch_now.load(Ordering::Relaxed);
     let in_flight = engine.inner.push_in_flight.load(Ordering::Relaxed);
     let mut server_trouble = None;
     let mut flight: VecDeque<InFlight> = VecDeque::new();
@@ -310,7 +324,16 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         let Some(mut batch) = flight.pop_front() else {
             break;
         };
-        let resp = batch.answer().await?;
+        let resp = match batch.answer().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                if batch.timed_out {
+                    engine.push_timed_out(batch.ids.len());
+                }
+                return Err(e);
+            }
+        };
+        engine.push_answered();
         if resp.results.len() != batch.ids.len()
             || resp
                 .results
@@ -464,7 +487,36 @@ impl Engine {
         let push = push.clamp(1, MAX_PUSH_BATCH);
         let pull = pull.clamp(1, tadhkira_proto::MAX_PULL_LIMIT);
         self.inner.push_batch.store(push, Ordering::Relaxed);
+        self.inner.push_batch_now.store(push, Ordering::Relaxed);
         self.inner.pull_page.store(pull, Ordering::Relaxed);
+    }
+
+    /// A push batch of `sent` mutations ran out of time: the next batches are half its
+    /// size (at least one). A server or link too slow to take a whole batch within the
+    /// request timeout drops the request when the client gives up (the transaction is
+    /// rolled back), so resending the same batch would never get through; smaller ones
+    /// do, and the size grows back as they are answered ([`Engine::push_answered`]).
+    fn push_timed_out(&self, sent: usize) {
+        let half = (sent / 2).max(1);
+        self.inner.push_batch_now.fetch_min(half, Ordering::Relaxed);
+        tracing::info!(batch = half, "a push timed out; sending smaller batches");
+    }
+
+    /// A push batch was answered: batches grow back (double) toward the set size.
+    fn push_answered(&self) {
+        let max = self.inner.push_batch.load(Ordering::Relaxed);
+        let _ =
+            self.inner
+                .push_batch_now
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                    (now < max).then(|| (now * 2).min(max))
+                });
+    }
+
+    /// The mutations the next push batch may carry: the set size, or less after a push
+    /// timed out ([`Engine::push_timed_out`]).
+    pub fn push_batch_now(&self) -> usize {
+        self.inner.push_batch_now.load(Ordering::Relaxed)
     }
 
     /// Sets how many push batches may be in flight at once (by default

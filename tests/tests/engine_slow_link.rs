@@ -1,0 +1,152 @@
+//! A link too slow for a whole push batch within the request timeout. The server drops
+//! a request whose client gave up (its transaction rolls back), so the same full batch
+//! sent again would time out again for ever: an engine with a long offline queue would
+//! never drain. The engine halves its batches after a timeout and grows them back as
+//! they are answered (`crates/client/src/sync.rs`, "Too slow for a whole batch"); here
+//! every change still reaches the server exactly once.
+//!
+//! The slow link is a real TCP relay on loopback that passes what the client sends at a
+//! fixed rate (a slow uplink) and the server's answers at full speed.
+
+use std::time::Duration;
+
+use tadhkira_client::api::Timeouts;
+use tadhkira_client::NewTicketInput;
+use tadhkira_proto::Visibility;
+use tadhkira_tests::ledger::Queued;
+use tadhkira_tests::server::{open_device_with, spawn_server, PASSWORD};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Bytes per second the relay passes from the client to the server.
+const UPLINK: usize = 48 * 1024;
+
+/// Starts the relay in front of `upstream`; answers its address.
+async fn slow_uplink(upstream: std::net::SocketAddr) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+    let addr = listener.local_addr().expect("relay address");
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_rx, mut client_tx) = client.into_split();
+                let (mut server_rx, mut server_tx) = server.into_split();
+                let up = async move {
+                    // 1/20 s worth of bytes at a time, then the time they take.
+                    let mut buf = vec![0u8; UPLINK / 20];
+                    loop {
+                        let n = match client_rx.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        if server_tx.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                        let secs = n as f64 / UPLINK as f64;
+                        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+                    }
+                    let _ = server_tx.shutdown().await;
+                };
+                let down = async move {
+                    let _ = tokio::io::copy(&mut server_rx, &mut client_tx).await;
+                    let _ = client_tx.shutdown().await;
+                };
+                tokio::join!(up, down);
+            });
+        }
+    });
+    addr
+}
+
+fn input(title: String) -> NewTicketInput {
+    // About 1 KB a ticket on the wire, so that the engine's full batch (200) takes
+    // about 4 s through the relay and 25 take half a second.
+    let description = "The printer on the second floor shows offline. ".repeat(18);
+    serde_json::from_value(serde_json::json!({ "title": title, "description": description }))
+        .expect("input")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_too_big_for_the_timeout_drains_in_smaller_batches_exactly_once() {
+    let mut server = spawn_server();
+    server.demo();
+    let relay = slow_uplink(server.addr()).await;
+    let url = format!("http://{relay}");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        request: Duration::from_secs(2),
+    };
+    let engine = open_device_with(dir.path(), Default::default(), timeouts).await;
+    engine
+        .sign_in(&url, "customer@nile.example", PASSWORD)
+        .await
+        .expect("sign in through the relay");
+    engine.sync_now().await.expect("first sync");
+
+    // A long queue made offline: 300 tickets and 100 replies.
+    server.stop();
+    let tag = format!("slowlink{}", uuid::Uuid::new_v4().simple());
+    let mut queued = Queued::default();
+    for i in 0..300 {
+        let id = engine
+            .create_ticket(input(format!("{tag} ticket {i}")))
+            .await
+            .expect("queue a ticket");
+        queued.tickets.push(id);
+        if i % 3 == 0 {
+            let m = engine
+                .add_message(id, "and it still does", Visibility::Public)
+                .await
+                .expect("queue a reply");
+            queued.messages.entry(id).or_default().insert(m);
+        }
+    }
+    assert_eq!(engine.sync_state().queued, 400);
+    server.start();
+
+    // The first push (a full batch) runs out of time; the batches shrink until they get
+    // through. Without that every round times out on the same batch.
+    let mut rounds = 0;
+    let mut timed_out = 0;
+    loop {
+        rounds += 1;
+        let result = engine.sync_now().await;
+        if result.is_err() {
+            timed_out += 1;
+        }
+        if result.is_ok() && engine.outbox().await.expect("outbox").is_empty() {
+            break;
+        }
+        assert!(
+            rounds < 40,
+            "the queue did not drain through the slow link in {rounds} rounds \
+             ({} left, batch now {}): {result:?}",
+            engine.outbox().await.expect("outbox").len(),
+            engine.push_batch_now()
+        );
+    }
+    eprintln!(
+        "drained 400 changes through a {} KiB/s uplink in {rounds} rounds ({timed_out} timed \
+         out); batch size at the end {}",
+        UPLINK / 1024,
+        engine.push_batch_now()
+    );
+    assert!(
+        timed_out > 0,
+        "the full batch got through in time: the link is not slow enough to test anything"
+    );
+
+    // Exactly once: every ticket with its number, every reply once, nothing else.
+    let admin = server.device("admin@tadhkira.example").await;
+    let effects = queued.compare_with_server(&admin.engine, &tag).await;
+    assert_eq!(
+        (effects.lost, effects.duplicated),
+        (0, 0),
+        "{:?}",
+        effects.problems
+    );
+}
