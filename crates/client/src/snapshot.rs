@@ -323,7 +323,7 @@ where
                 }
             }
         }
-        store.finish_snapshot(&load, cursor).await
+        store.finish_snapshot(&load, cursor, me).await
     }
     .await;
     match loaded {

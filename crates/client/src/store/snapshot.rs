@@ -9,10 +9,13 @@
 //! - [`Store::load_snapshot_changes`], one transaction per frame (thousands of rows):
 //!   tickets, messages, their full-text entries, events and the `alerted` marks go
 //!   through SQLite's C API with statements prepared once per frame and reused for
-//!   every row; the few tickets the outbox names go through the ordinary pull path
-//!   (`bulk.rs`), which lays the queued changes over them. Between frames the
-//!   connection is free: the user can read and file tickets during a first sync.
-//! - [`Store::finish_snapshot`], one transaction: the indexes are built again from
+//!   every row. The changes of the few tickets the outbox names are kept aside and
+//!   written at the end, through the ordinary pull path (`bulk.rs`), which lays the
+//!   queued changes over them: until the load finishes they stay exactly as they were.
+//!   Between frames the connection is free: the user can read and file tickets
+//!   during a first sync.
+//! - [`Store::finish_snapshot`], one transaction: the kept-aside tickets are written,
+//!   the indexes are built again from
 //!   their kept SQL (one sorted build each instead of a B-tree insert per row), the
 //!   marker goes and the cursor becomes the snapshot's.
 //! - [`Store::abandon_snapshot`] (after a failure, and at open when the marker is
@@ -32,7 +35,9 @@ use sqlx::SqliteConnection;
 use tadhkira_proto::{Change, Entity, Message, Ticket, TicketEvent, User};
 use uuid::Uuid;
 
-use super::bulk::{mark_alerted, upsert_pulled_messages, upsert_pulled_tickets};
+use super::bulk::{
+    mark_alerted, upsert_pulled_events, upsert_pulled_messages, upsert_pulled_tickets,
+};
 use super::outbox::pending_for;
 use super::tickets::{apply_local, breach_at, tier_column, ts};
 use super::{get_meta, set_meta, Store};
@@ -53,6 +58,9 @@ pub(crate) struct SnapshotLoad {
     rid_of: HashMap<Uuid, i64>,
     /// Messages indexed before their ticket arrived (by ticket), to link when it does.
     waiting: HashMap<Uuid, Vec<i64>>,
+    /// Changes of the tickets the outbox names, written only by
+    /// [`Store::finish_snapshot`]: a load that does not finish leaves them as they were.
+    deferred: Vec<Change>,
     /// Changes loaded.
     pub changes: u64,
 }
@@ -97,16 +105,17 @@ impl Store {
                 .iter()
                 .filter_map(|s| Uuid::parse_str(s).ok())
                 .collect();
-        let (mut tickets, mut own_tickets) = (Vec::new(), Vec::new());
-        let (mut messages, mut own_messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        let mut tickets = Vec::new();
+        let (mut messages, mut events) = (Vec::new(), Vec::new());
         let (mut articles, mut withdrawn) = (Vec::new(), Vec::new());
         let (mut terms, mut acceptances, mut checklists) = (Vec::new(), Vec::new(), Vec::new());
         let mut policy = None;
         for c in changes {
             match &c.entity {
-                Entity::Ticket(t) if named.contains(&t.id) => own_tickets.push((t, &c.entity)),
+                Entity::Ticket(t) if named.contains(&t.id) => load.deferred.push(c.clone()),
+                Entity::Message(m) if named.contains(&m.ticket_id) => load.deferred.push(c.clone()),
+                Entity::Event(e) if named.contains(&e.ticket_id) => load.deferred.push(c.clone()),
                 Entity::Ticket(t) => tickets.push((t, &c.entity)),
-                Entity::Message(m) if named.contains(&m.ticket_id) => own_messages.push(m),
                 Entity::Message(m) => messages.push(m),
                 Entity::Event(e) => events.push(e),
                 Entity::Article(a) => articles.push(a),
@@ -117,37 +126,6 @@ impl Store {
                 // One entity, once in a snapshot (`apply_terms` keeps the newest).
                 Entity::ResponsePolicy(p) => policy = Some(p),
             }
-        }
-
-        // Tickets the outbox names: the pull path, which lays the queued changes over.
-        if !own_tickets.is_empty() {
-            let mut shown = Vec::with_capacity(own_tickets.len());
-            for (t, entity) in &own_tickets {
-                let mut t = (*t).clone();
-                let at = t.updated_at;
-                for m in pending_for(&mut tx, t.id).await? {
-                    apply_local(&mut t, &m, me, at);
-                }
-                shown.push((t, serde_json::to_string(entity)?));
-            }
-            upsert_pulled_tickets(&mut tx, &shown).await?;
-            for (t, _) in &own_tickets {
-                let rid: i64 = sqlx::query_scalar("SELECT rid FROM tickets WHERE id = ?")
-                    .bind(t.id.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                load.rid_of.insert(t.id, rid);
-                // Messages indexed before are linked by `upsert_pulled_tickets`.
-                load.waiting.remove(&t.id);
-            }
-        }
-        if !own_messages.is_empty() {
-            let new = upsert_pulled_messages(&mut tx, &own_messages).await?;
-            let others = own_messages
-                .iter()
-                .filter(|m| new.contains(&m.id) && m.author_id != me.id)
-                .map(|m| m.id);
-            mark_alerted(&mut tx, others).await?;
         }
 
         // Everything else: prepared statements through the C API.
@@ -166,7 +144,7 @@ impl Store {
 
     /// Ends a load: the indexes are built again, the marker goes, the cursor is the
     /// snapshot's (the next pull continues from it).
-    pub async fn finish_snapshot(&self, load: &SnapshotLoad, cursor: i64) -> Result<()> {
+    pub async fn finish_snapshot(&self, load: &SnapshotLoad, cursor: i64, me: &User) -> Result<()> {
         if !load.waiting.is_empty() {
             tracing::debug!(
                 tickets = load.waiting.len(),
@@ -174,6 +152,7 @@ impl Store {
             );
         }
         let mut tx = self.pool.begin().await?;
+        write_deferred(&mut tx, &load.deferred, me).await?;
         restore_indexes(&mut tx).await?;
         sqlx::query("DELETE FROM meta WHERE key = ?")
             .bind(LOADING_KEY)
@@ -196,6 +175,38 @@ impl Store {
     pub async fn snapshot_loading(&self) -> Result<bool> {
         Ok(self.meta(LOADING_KEY).await?.is_some())
     }
+}
+
+/// Writes the changes of the tickets the outbox names through the pull path, which
+/// lays the queued changes over each ticket (in the caller's transaction).
+async fn write_deferred(conn: &mut SqliteConnection, changes: &[Change], me: &User) -> Result<()> {
+    let (mut tickets, mut messages, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for c in changes {
+        match &c.entity {
+            Entity::Ticket(t) => tickets.push((t, &c.entity)),
+            Entity::Message(m) => messages.push(m),
+            Entity::Event(e) => events.push(e),
+            _ => {}
+        }
+    }
+    let mut shown = Vec::with_capacity(tickets.len());
+    for (t, entity) in tickets {
+        let mut t = t.clone();
+        let at = t.updated_at;
+        for m in pending_for(&mut *conn, t.id).await? {
+            apply_local(&mut t, &m, me, at);
+        }
+        shown.push((t, serde_json::to_string(entity)?));
+    }
+    upsert_pulled_tickets(&mut *conn, &shown).await?;
+    let new = upsert_pulled_messages(&mut *conn, &messages).await?;
+    let others = messages
+        .iter()
+        .filter(|m| new.contains(&m.id) && m.author_id != me.id)
+        .map(|m| m.id);
+    mark_alerted(&mut *conn, others).await?;
+    upsert_pulled_events(&mut *conn, &events).await?;
+    Ok(())
 }
 
 /// [`Store::abandon_snapshot`] on one connection (also run at open).
@@ -227,6 +238,10 @@ pub(crate) async fn abandon(conn: &mut SqliteConnection) -> Result<()> {
 async fn discard_server_copies(conn: &mut SqliteConnection) -> Result<()> {
     const NAMED: &str = "(SELECT ticket_id FROM outbox)";
     for sql in [
+        format!(
+            "DELETE FROM alerted WHERE message_id IN \
+             (SELECT id FROM messages WHERE ticket_id NOT IN {NAMED})"
+        ),
         format!(
             "DELETE FROM message_fts WHERE rowid IN \
              (SELECT rid FROM messages WHERE ticket_id NOT IN {NAMED})"
