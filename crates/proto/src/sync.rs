@@ -9,6 +9,9 @@
 //! - `GET /api/v1/sync/pull?cursor=N&limit=M` answers a [`PullResponse`]: changes with
 //!   `seq > N` in order, filtered to what the caller may see. The cursor never passes a
 //!   change that has not committed.
+//! - `GET /api/v1/sync/snapshot` answers a first sync (cursor 0) in one gzip stream of
+//!   [`SnapshotFrame`]s: what pulling from 0 up to the feed's head would bring, ending
+//!   with the cursor to pull from next. Servers without it answer 404 (then pull).
 //! - `GET /api/v1/events` is a Server-Sent Events stream; each `changes` event carries a
 //!   [`ChangesAvailable`] and means "pull now".
 
