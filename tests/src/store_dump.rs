@@ -48,7 +48,7 @@ pub async fn meta(store: &Path, key: &str) -> Option<String> {
 }
 
 /// Everything the store under `data_dir` holds, as sorted lines (the client id, the
-/// outbox's local numbering and timestamps of its own making left out).
+/// measured clock offset and the outbox left out).
 pub async fn dump(data_dir: &Path) -> Vec<String> {
     let mut conn = connect(&find_store(data_dir)).await;
     let mut out = Vec::new();
@@ -122,7 +122,8 @@ pub async fn dump(data_dir: &Path) -> Vec<String> {
         out.push(format!("{what}: {n}"));
     }
     let meta: Vec<(String, String)> = sqlx::query_as(
-        "SELECT key, value FROM meta WHERE key NOT IN ('client_id', 'client_fingerprint')
+        "SELECT key, value FROM meta
+         WHERE key NOT IN ('client_id', 'client_fingerprint', 'server_clock_offset_ms')
          ORDER BY key",
     )
     .fetch_all(&mut conn)
