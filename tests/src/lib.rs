@@ -10,6 +10,7 @@
 //! - [`damage`]: a local database damaged as a disk does it.
 //! - [`ledger`]: what engines queued through faults, compared with the server.
 //! - [`rest`]: a signed-in REST caller, to set a scene over the API.
+//! - [`store_dump`]: a device's local store as comparable lines.
 //!
 //! Starting the processes (the binaries, the server, Xvfb and the bus) is
 //! `tadhkira-testkit`'s, shared with the bench; what is here is the suites' own: the
@@ -26,6 +27,7 @@ pub mod ledger;
 pub mod mail;
 pub mod rest;
 pub mod server;
+pub mod store_dump;
 
 /// The fault-injecting proxy lives in `tadhkira-testkit` (shared with the soak).
 pub use tadhkira_testkit::faults;

@@ -70,14 +70,27 @@ pub async fn push_outbox(
     Ok((tickets * 2) as f64 / secs)
 }
 
-/// Times the first sync of a new staff account on a loaded server; returns the engine
-/// (for the local-read figures) and tickets/s. `pipeline` as for [`push_outbox`].
+/// Times the first sync of a new staff account on a loaded server (by the snapshot,
+/// the engine's default); returns the engine (for the local-read figures) and
+/// tickets/s. `pipeline` as for [`push_outbox`].
 pub async fn initial_pull(
     url: &str,
     tickets: usize,
     pipeline: Option<(usize, usize)>,
 ) -> Result<(Engine, tempfile::TempDir, f64)> {
+    initial_pull_by(url, tickets, pipeline, true).await
+}
+
+/// [`initial_pull`], by the snapshot or (`snapshot` false) page by page from 0, as
+/// before the snapshot and as against an older server.
+pub async fn initial_pull_by(
+    url: &str,
+    tickets: usize,
+    pipeline: Option<(usize, usize)>,
+    snapshot: bool,
+) -> Result<(Engine, tempfile::TempDir, f64)> {
     let (engine, dir) = signed_in(url, "l1@tadhkira.example").await?;
+    engine.set_first_sync_snapshot(snapshot);
     if let Some((push, pull)) = pipeline {
         engine.set_sync_pipeline(push, pull);
     }

@@ -330,6 +330,7 @@ async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
         let mut floors = Floors::default();
         let mut reads = None;
         let mut unpipelined = Vec::new();
+        let mut paged = Vec::new();
         for _ in 0..b.runs_for(size) {
             let s = server::BenchServer::start(None)?;
             let token = s.login("customer@nile.example").await?;
@@ -337,9 +338,14 @@ async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
             let (eng, dir, rate) = engine::initial_pull(&s.url, size, None).await?;
             runs.push(rate);
             if size <= b.scale(10_000) {
-                // The same pull with one page fetched ahead, as before issue 22.
+                // The same first sync page by page (what an older server gets), with
+                // the pipelined pages, and with one page fetched ahead as before
+                // issue 22.
+                let (e, _d, rate) = engine::initial_pull_by(&s.url, size, None, false).await?;
+                e.close().await;
+                paged.push(rate);
                 let (e, _d, rate) =
-                    engine::initial_pull(&s.url, size, Some(engine::UNPIPELINED)).await?;
+                    engine::initial_pull_by(&s.url, size, Some(engine::UNPIPELINED), false).await?;
                 e.close().await;
                 unpipelined.push(rate);
             }
@@ -383,9 +389,17 @@ async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
         } else {
             b.add(f);
         }
+        if !paged.is_empty() {
+            b.add(Figure::from_runs(
+                format!("initial pull {size} tickets, page by page (no snapshot)"),
+                "tickets/s",
+                paged,
+                Goal::None,
+            ));
+        }
         if !unpipelined.is_empty() {
             b.add(Figure::from_runs(
-                format!("initial pull {size} tickets, one page fetched ahead (unpipelined)"),
+                format!("initial pull {size} tickets, page by page, one page fetched ahead (unpipelined)"),
                 "tickets/s",
                 unpipelined,
                 Goal::None,

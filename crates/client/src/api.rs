@@ -423,6 +423,49 @@ impl ApiClient {
         self.send_json(rb).await
     }
 
+    /// Opens `GET /api/v1/sync/snapshot` (see [`crate::snapshot`]): the answer, whose
+    /// body is the snapshot's gzip stream, or `None` when the server has no snapshot
+    /// (404: an older server; pull page by page). Like the event stream it has no overall
+    /// timeout (a first sync of a large helpdesk takes a while): the reader gives up
+    /// after [`crate::snapshot::SNAPSHOT_IDLE`] without a byte.
+    pub async fn snapshot(&self) -> Result<Option<reqwest::Response>, ApiCallError> {
+        let mut rb = self.sse.get(self.url(tadhkira_proto::SNAPSHOT_PATH)?);
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(tag) = self.language.read().ok().and_then(|l| l.clone()) {
+            rb = rb.header(reqwest::header::ACCEPT_LANGUAGE, tag);
+        }
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        if status.is_success() {
+            let media = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if media != tadhkira_proto::SNAPSHOT_MEDIA_TYPE {
+                return Err(ApiCallError::Incompatible(format!(
+                    "the snapshot came as {media:?}"
+                )));
+            }
+            return Ok(Some(resp));
+        }
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiCallError::Unreachable(e.to_string()))?;
+        Err(serde_json::from_slice::<ApiError>(&bytes)
+            .map(ApiCallError::Api)
+            .unwrap_or_else(|_| ApiCallError::Incompatible(format!("snapshot: HTTP {status}"))))
+    }
+
     /// Opens `GET /api/v1/events` (Server-Sent Events). The answer's body is the stream;
     /// it has no overall timeout, only the connect timeout.
     pub async fn events(&self) -> Result<reqwest::Response, ApiCallError> {

@@ -109,6 +109,8 @@ pub(crate) struct Inner {
     /// Push batches in flight and pull pages fetched ahead ([`Engine::set_sync_pipeline`]).
     pub push_in_flight: std::sync::atomic::AtomicUsize,
     pub pull_ahead: std::sync::atomic::AtomicUsize,
+    /// Whether a first sync asks for the snapshot ([`Engine::set_first_sync_snapshot`]).
+    pub snapshot: std::sync::atomic::AtomicBool,
 }
 
 /// The offline engine of one data folder. Cheap to clone (shared inside).
@@ -175,6 +177,7 @@ impl Engine {
                 pull_page: crate::sync::PULL_PAGE.into(),
                 push_in_flight: crate::sync::PUSH_IN_FLIGHT.into(),
                 pull_ahead: crate::sync::PULL_AHEAD.into(),
+                snapshot: true.into(),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");

@@ -53,6 +53,38 @@
 //! ahead of the one being written (at most [`MAX_PULL_AHEAD`]). Pages are applied strictly in order, one
 //! transaction each (the page and the new cursor together), so a failure or a kill
 //! leaves the store at the last committed page; pages fetched ahead are dropped.
+//!
+//! # First sync by snapshot
+//!
+//! A pull from cursor 0 (a new device, a new server epoch) first asks for the server's
+//! snapshot ([`crate::snapshot`]: `GET /api/v1/sync/snapshot`, one gzip answer of
+//! length-prefixed frames) and bulk-loads it; the pull loop then continues from the
+//! snapshot's cursor as from any page's. A server without it answers 404 and the round
+//! pages from 0 as before ([`Engine::set_first_sync_snapshot`] asks for paging too).
+//!
+//! - **Consistency with the feed's seq.** The server reads the feed's committed head
+//!   *before* the first frame and sends the feed's own pages from 0 up to that head,
+//!   each entity once at its current state, filtered by `visibility.rs` as a pull is.
+//!   Writers commit in seq order, so every change up to the head is in the snapshot; a
+//!   change committed while it streams has a seq above the head and comes with the
+//!   next pull, from the head. An entity the snapshot already sent at a state newer
+//!   than the head (it changed mid-stream) is sent again by that pull at its current
+//!   state: applying current state twice is applying it once (messages are inserted
+//!   once by id; alerts are marked by id). Nothing is lost, nothing counted twice.
+//! - **The load** (`store/snapshot.rs`) runs under a `snapshot_loading` marker in the
+//!   store's `meta`, with the secondary indexes dropped (their SQL kept in `meta`) and
+//!   built once at the end, rows written through SQLite's C API with prepared,
+//!   reused statements, one transaction per frame. The cursor moves only at the end,
+//!   with the marker's removal, after the end frame and the gzip trailer checked out.
+//! - **The outbox is never touched.** The round pushes first, as always; the load
+//!   discards and replaces only the server's copies of tickets the outbox does not
+//!   name, and lays queued changes over the ones it does, as a pull does. Between
+//!   frames the connection is free, so a user can file tickets during the load; they
+//!   stay queued and go with the next round, once.
+//! - **Failure and kill.** A failed load (the network, a cut or damaged answer) is
+//!   undone at once: the partial rows go, the indexes come back, the cursor stays 0. A
+//!   killed one leaves the marker, and the next open does the same before anything
+//!   else. The next round starts the first sync over.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::Ordering;
@@ -371,6 +403,16 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     let mut event_alerts: Vec<PulledEventAlert> = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
     let mut ahead: Option<PagesAhead> = None;
+    // A first sync (cursor 0) loads the server's snapshot when it has one; the pull
+    // below then continues from the snapshot's cursor (the changes made while it
+    // streamed), or pages from 0 when it has none.
+    let mut reload_all = false;
+    if s.store.cursor().await?.0 == 0 && engine.inner.snapshot.load(Ordering::Relaxed) {
+        if let Some(n) = crate::snapshot::first_sync(&s).await? {
+            report.pulled += u32::try_from(n).unwrap_or(u32::MAX);
+            reload_all = true;
+        }
+    }
     loop {
         let (cursor, epoch) = s.store.cursor().await?;
         let fetched = match &mut ahead {
@@ -422,10 +464,10 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             break;
         }
     }
-    if !changed.is_empty() {
+    if !changed.is_empty() || reload_all {
         // A first sync changes every ticket: name them only when they are few, or the
         // window is sent one event of 100,000 ids (≈ 4 MB of JSON) to reload anyway.
-        let ticket_ids = if changed.len() <= MAX_NAMED_CHANGES {
+        let ticket_ids = if changed.len() <= MAX_NAMED_CHANGES && !reload_all {
             changed.into_iter().collect()
         } else {
             Vec::new()
@@ -530,6 +572,13 @@ impl Engine {
         self.inner
             .pull_ahead
             .store(pull_ahead.clamp(1, MAX_PULL_AHEAD), Ordering::Relaxed);
+    }
+
+    /// Whether a first sync (cursor 0) asks the server for the snapshot (by default) or
+    /// pulls page by page from 0 as before issue 22 (what an older server gets anyway):
+    /// for the tests that compare the two and the bench's same-run line.
+    pub fn set_first_sync_snapshot(&self, on: bool) {
+        self.inner.snapshot.store(on, Ordering::Relaxed);
     }
 
     /// Starts the background sync: a round now, then whenever woken, a live-event

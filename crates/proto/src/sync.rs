@@ -9,6 +9,9 @@
 //! - `GET /api/v1/sync/pull?cursor=N&limit=M` answers a [`PullResponse`]: changes with
 //!   `seq > N` in order, filtered to what the caller may see. The cursor never passes a
 //!   change that has not committed.
+//! - `GET /api/v1/sync/snapshot` answers a first sync (cursor 0) in one gzip stream of
+//!   [`SnapshotFrame`]s: what pulling from 0 up to the feed's head would bring, ending
+//!   with the cursor to pull from next. Servers without it answer 404 (then pull).
 //! - `GET /api/v1/events` is a Server-Sent Events stream; each `changes` event carries a
 //!   [`ChangesAvailable`] and means "pull now".
 
@@ -398,6 +401,49 @@ pub struct PullResponse {
     pub cursor: i64,
     /// More changes are ready now: pull again at once.
     pub has_more: bool,
+}
+
+/// The path of the first-sync snapshot (see [`SnapshotFrame`]).
+pub const SNAPSHOT_PATH: &str = "api/v1/sync/snapshot";
+/// The media type of a snapshot's body: a gzip stream of [`SnapshotFrame`]s.
+pub const SNAPSHOT_MEDIA_TYPE: &str = "application/vnd.tadhkira.snapshot+gzip";
+/// Largest frame a snapshot reader accepts, in bytes of JSON (the server's frames are
+/// about [`SNAPSHOT_FRAME_BYTES`]): a corrupt length cannot make it allocate more.
+pub const MAX_SNAPSHOT_FRAME: usize = 64 << 20;
+/// About how many bytes of JSON the server puts in one frame of changes (always at
+/// least one change).
+pub const SNAPSHOT_FRAME_BYTES: usize = 4 << 20;
+
+/// One frame of `GET /api/v1/sync/snapshot`, a first sync (cursor 0) in one answer: the
+/// current state of everything the caller may see, instead of the change history page
+/// by page. The body is ONE gzip stream; decompressed, it is a sequence of frames, each
+/// a 4-byte big-endian length then that many bytes of this enum's JSON:
+///
+/// 1. [`SnapshotFrame::Head`] once, first;
+/// 2. [`SnapshotFrame::Changes`], any number, in feed order — exactly what pulling
+///    from 0 up to the head's cursor would bring (each entity once, at its current
+///    state, filtered to what the caller may see);
+/// 3. [`SnapshotFrame::End`] once, last, with the count of changes sent; nothing after.
+///
+/// A body that stops before its end frame, or whose gzip trailer does not match, was cut
+/// or damaged: the reader must not take its cursor. A server without this path answers
+/// 404: clients then pull page by page from 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotFrame {
+    Head {
+        /// Identity of the server's database, as in [`PullResponse::epoch`].
+        epoch: Uuid,
+        /// The feed's committed head when the snapshot began: every change up to it is
+        /// in the snapshot (changes after it may be too, as entities are sent at their
+        /// current state); pull from here next.
+        cursor: i64,
+    },
+    Changes(Vec<Change>),
+    End {
+        /// How many changes the frames carried.
+        changes: u64,
+    },
 }
 
 /// Data of an SSE `changes` event on `GET /api/v1/events`.

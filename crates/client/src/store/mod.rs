@@ -14,6 +14,7 @@ mod local;
 mod outbox;
 pub(crate) mod recovery;
 mod search;
+mod snapshot;
 mod terms;
 mod tickets;
 
@@ -78,6 +79,20 @@ impl Store {
     }
 
     async fn finish_opening(&self, path: &Path) -> std::result::Result<(), Opening> {
+        // A snapshot load killed mid-way left its indexes dropped: back before any
+        // migration may look for them.
+        let has_meta: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(Opening::classify)?;
+        if has_meta.is_some() {
+            let mut conn = self.pool.acquire().await.map_err(Opening::classify)?;
+            snapshot::restore_indexes(&mut conn)
+                .await
+                .map_err(Opening::Other)?;
+        }
         match sqlx::migrate!("./migrations").run(&self.pool).await {
             Ok(()) => {}
             Err(sqlx::migrate::MigrateError::Execute(e)) => return Err(Opening::classify(e)),
@@ -95,6 +110,11 @@ impl Store {
             .execute(&self.pool)
             .await
             .map_err(Opening::classify)?;
+        // ... and its partial load goes: the next sync starts it again.
+        {
+            let mut conn = self.pool.acquire().await.map_err(Opening::classify)?;
+            snapshot::abandon(&mut conn).await.map_err(Opening::Other)?;
+        }
         self.ensure_client_id(path).await.map_err(Opening::Other)
     }
 
@@ -191,5 +211,7 @@ mod profile_tests;
 mod pull_tests;
 #[cfg(test)]
 mod recovery_tests;
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;

@@ -75,10 +75,25 @@ impl Store {
         limit: i64,
         max_bytes: usize,
     ) -> Result<FeedPage, StoreError> {
-        let limit = limit.clamp(1, MAX_PULL_LIMIT);
         // Writers commit in seq order (see writer.rs), so every seq up to the committed
         // head is visible: reading only up to it never skips a change.
         let head = self.head_seq().await?;
+        self.changes_upto(caller, cursor, head, limit, max_bytes)
+            .await
+    }
+
+    /// [`Store::changes_after`] up to a head read before (a snapshot reads the head
+    /// once and pages up to it, so its pages end where its cursor says). `head` must be
+    /// a committed head.
+    pub async fn changes_upto(
+        &self,
+        caller: &Caller,
+        cursor: i64,
+        head: i64,
+        limit: i64,
+        max_bytes: usize,
+    ) -> Result<FeedPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PULL_LIMIT);
         let ahead = cursor > head;
         // What the caller may see, on the row and on the newer row that would
         // supersede it (both filtered alike, or a customer's row could be skipped for

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/terms", get(terms::current))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
+        .route("/api/v1/sync/snapshot", get(sync::snapshot))
         .route("/api/v1/events", get(events::events))
         .route("/api/v1/tickets", get(tickets::list).post(tickets::create))
         .route(

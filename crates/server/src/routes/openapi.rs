@@ -285,6 +285,13 @@ pub const ROUTES: &[Route] = &[
         ..ROUTE
     },
     Route {
+        path: "/api/v1/sync/snapshot",
+        tag: "sync",
+        summary: "A first sync in one answer: what pulling from cursor 0 would bring (each entity once at its current state, filtered to what the caller may see) as one gzip stream of frames, each a 4-byte big-endian length and the JSON of a SnapshotFrame: head (epoch, cursor to pull from next), changes…, end (count). A stream without its end frame was cut",
+        answer: Answer::Asset("application/vnd.tadhkira.snapshot+gzip"),
+        ..ROUTE
+    },
+    Route {
         path: "/api/v1/events",
         tag: "sync",
         summary: "Server-Sent Events: event `changes` with ChangesAvailable means pull now. At most 8 (configurable) per user, the oldest closed when one more opens; closed when the token is signed out, revoked or expires",

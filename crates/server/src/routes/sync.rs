@@ -1,11 +1,18 @@
-//! `POST /api/v1/sync/push` and `GET /api/v1/sync/pull` (see proto's `sync` module for
-//! the protocol).
+//! `POST /api/v1/sync/push`, `GET /api/v1/sync/pull` and `GET /api/v1/sync/snapshot`
+//! (see proto's `sync` module for the protocol).
 
+use std::io::Write;
+
+use axum::body::{Body, Bytes};
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use flate2::write::GzEncoder;
 use serde::Deserialize;
 use tadhkira_i18n::Locale;
 use tadhkira_proto::{
-    ErrorCode, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+    ErrorCode, PullResponse, PushRequest, PushResponse, SnapshotFrame, MAX_PULL_LIMIT,
+    MAX_PUSH_BATCH, SNAPSHOT_FRAME_BYTES, SNAPSHOT_MEDIA_TYPE,
 };
 use tracing::Instrument;
 
@@ -108,4 +115,102 @@ pub async fn pull(
         cursor: page.cursor,
         has_more: page.has_more,
     }))
+}
+
+/// Compressed bytes handed to the connection at a time, at most this many waiting: the
+/// next frame is built while the client reads and loads the one before.
+const SNAPSHOT_CHUNKS_AHEAD: usize = 2;
+
+/// Appends one frame (length, then JSON) to the gzip stream.
+fn write_frame(out: &mut GzEncoder<Vec<u8>>, frame: &SnapshotFrame) -> std::io::Result<()> {
+    let json = serde_json::to_vec(frame)?;
+    let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
+    out.write_all(&len.to_be_bytes())?;
+    out.write_all(&json)
+}
+
+/// `GET /api/v1/sync/snapshot`: a first sync in one gzip answer (see proto's
+/// [`SnapshotFrame`]). The feed's head is read once, first; the frames are then the
+/// feed's pages from 0 up to that head — the same query, the same visibility filter
+/// (`db/visibility.rs`), each entity once at its current state — so the snapshot is
+/// exactly what pulling from 0 to the head brings. A change committed while it streams
+/// has a seq above the head: the client's next pull (from the head) brings it, and an
+/// entity sent at a state newer than the head is simply sent again by that pull (a pull
+/// carries current state, so applying it twice is applying it once). A database error
+/// mid-way aborts the body, so the client sees a stream without its end frame.
+pub async fn snapshot(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+    let head = state.store.head_seq().await?;
+    let epoch = state.store.epoch();
+    let store = state.store.clone();
+    let (tx, rx) =
+        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(SNAPSHOT_CHUNKS_AHEAD);
+    let span = tracing::info_span!("snapshot", user = %caller.user.id, head);
+    tokio::spawn(
+        async move {
+            let started = std::time::Instant::now();
+            let mut out = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let mut cursor = 0;
+            let mut sent = 0u64;
+            let result: Result<(), std::io::Error> = async {
+                write_frame(
+                    &mut out,
+                    &SnapshotFrame::Head {
+                        epoch,
+                        cursor: head,
+                    },
+                )?;
+                loop {
+                    let page = store
+                        .changes_upto(&caller, cursor, head, MAX_PULL_LIMIT, SNAPSHOT_FRAME_BYTES)
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    sent += page.changes.len() as u64;
+                    if !page.changes.is_empty() {
+                        write_frame(&mut out, &SnapshotFrame::Changes(page.changes))?;
+                    }
+                    let bytes = std::mem::take(out.get_mut());
+                    if !bytes.is_empty() && tx.send(Ok(bytes.into())).await.is_err() {
+                        return Err(std::io::Error::other("the client went away"));
+                    }
+                    if !page.has_more {
+                        break;
+                    }
+                    cursor = page.cursor;
+                }
+                write_frame(&mut out, &SnapshotFrame::End { changes: sent })?;
+                let bytes = std::mem::replace(
+                    &mut out,
+                    GzEncoder::new(Vec::new(), flate2::Compression::fast()),
+                )
+                .finish()?;
+                tx.send(Ok(bytes.into()))
+                    .await
+                    .map_err(|_| std::io::Error::other("the client went away"))
+            }
+            .await;
+            match result {
+                Ok(()) => tracing::info!(
+                    changes = sent,
+                    ms = started.elapsed().as_millis() as u64,
+                    "snapshot sent"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, changes = sent, "snapshot stopped");
+                    // The body ends in an error: the connection is cut, never closed
+                    // cleanly, so the client cannot take a cut stream for a whole one.
+                    let _ = tx.send(Err(e)).await;
+                }
+            }
+        }
+        .instrument(span),
+    );
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    Ok((
+        [
+            (header::CONTENT_TYPE, SNAPSHOT_MEDIA_TYPE),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
 }

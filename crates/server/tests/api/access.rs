@@ -1,6 +1,7 @@
 //! The authorisation matrix: every endpoint × customer of org A / customer of org B /
 //! agent / admin / no token / expired token — and no leak of another organisation's
-//! ticket or of any internal note, through the list, the detail, the feed or events.
+//! ticket or of any internal note, through the list, the detail, the feed (pulled or as
+//! the first-sync snapshot) or events.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -72,6 +73,7 @@ async fn every_endpoint_answers_each_role_as_it_should(db: Db) {
             (Method::POST, format!("/tickets/{ta}/escalate")),
             (Method::POST, "/sync/push".into()),
             (Method::GET, "/sync/pull?cursor=0".into()),
+            (Method::GET, "/sync/snapshot".into()),
             (Method::GET, "/events".into()),
             (Method::POST, "/auth/logout".into()),
         ] {
@@ -108,8 +110,16 @@ async fn every_endpoint_answers_each_role_as_it_should(db: Db) {
             (s, body["code"].as_str()),
             (StatusCode::NOT_FOUND, Some("not_found"))
         );
+        // The first-sync snapshot brings exactly what pulling from 0 brings.
+        let (_, snapshot) = app.snapshot_all(who).await;
+        assert_eq!(
+            snapshot,
+            app.pull_all(who).await,
+            "{}'s snapshot",
+            who.email
+        );
         let seen = format!(
-            "{list} {} {:?}",
+            "{list} {} {:?} {snapshot:?}",
             app.get(who, &format!("/tickets/{own}")).await.1,
             app.pull_all(who).await
         );
@@ -128,6 +138,13 @@ async fn every_endpoint_answers_each_role_as_it_should(db: Db) {
         );
         let feed = format!("{:?}", app.pull_all(who).await);
         assert!(feed.contains(SECRET_NOTE) && feed.contains(B_TITLE));
+        let (_, snapshot) = app.snapshot_all(who).await;
+        assert_eq!(
+            snapshot,
+            app.pull_all(who).await,
+            "{}'s snapshot",
+            who.email
+        );
     }
 
     // Writing.

@@ -363,6 +363,47 @@ impl TestApp {
         all
     }
 
+    /// `GET /sync/snapshot` as `who`, decoded (gzip, then length-prefixed frames):
+    /// the head's cursor and every change, as JSON like a pull's. Checks the frames'
+    /// order and the end frame's count.
+    pub async fn snapshot_all(&self, who: &Person) -> (i64, Vec<Value>) {
+        use std::io::Read;
+        let resp = reqwest::Client::new()
+            .get(self.url("/sync/snapshot"))
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .expect("snapshot");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            resp.headers()["content-type"],
+            tadhkira_proto::SNAPSHOT_MEDIA_TYPE
+        );
+        let gz = resp.bytes().await.expect("snapshot body");
+        let mut raw = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut raw)
+            .expect("one whole gzip stream");
+        let mut frames = Vec::new();
+        let mut at = 0;
+        while at < raw.len() {
+            let len = u32::from_be_bytes(raw[at..at + 4].try_into().unwrap()) as usize;
+            let frame: Value = serde_json::from_slice(&raw[at + 4..at + 4 + len]).expect("frame");
+            frames.push(frame);
+            at += 4 + len;
+        }
+        let cursor = frames[0]["head"]["cursor"].as_i64().expect("head first");
+        let end = frames.last().unwrap()["end"]["changes"]
+            .as_u64()
+            .expect("end last");
+        let changes: Vec<Value> = frames[1..frames.len() - 1]
+            .iter()
+            .flat_map(|f| f["changes"].as_array().expect("changes frame").clone())
+            .collect();
+        assert_eq!(changes.len() as u64, end);
+        (cursor, changes)
+    }
+
     pub async fn pull_all(&self, who: &Person) -> Vec<Value> {
         let mut cursor = 0;
         let mut all = Vec::new();

@@ -1,0 +1,185 @@
+//! A first sync by snapshot killed with SIGKILL (issue 22): `tadhkira sync` of a new
+//! device, with tickets and replies queued offline before each run, is killed at random
+//! moments — many of them in the middle of the snapshot's load (the store's `loading`
+//! marker is found set after the kill) — and restarted each time. At the end the store
+//! is intact and holds, row for row, what a device paging from 0 holds; every queued
+//! change reached the server exactly once.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use tadhkira_client::{ListQuery, NewTicketInput, RecordingNotifier};
+use tadhkira_proto::Visibility;
+use tadhkira_tests::rest::Rest;
+use tadhkira_tests::server::{open_device, spawn_server, PASSWORD};
+use tadhkira_tests::store_dump::{dump, find_store, first_difference, meta};
+use tadhkira_tests::workspace_bin;
+
+/// Tickets (with 3 replies each) on the server before the device's first sync.
+const LOADED: usize = 3_000;
+
+fn sync(dir: &Path) -> std::process::Child {
+    Command::new(workspace_bin("tadhkira"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tadhkira runs")
+}
+
+/// Queues `n` tickets, each with a reply, on the device in `dir` (not synced).
+async fn queue_tickets(dir: &Path, tag: &str, total: &mut usize, n: usize) {
+    let e = open_device(dir, Arc::new(RecordingNotifier::default())).await;
+    for _ in 0..n {
+        let input: NewTicketInput = serde_json::from_value(serde_json::json!({
+            "title": format!("{tag} offline ticket {total}"), "description": "queued before the first sync"
+        }))
+        .unwrap();
+        let id = e.create_ticket(input).await.unwrap();
+        e.add_message(id, "and its reply", Visibility::Public)
+            .await
+            .unwrap();
+        *total += 1;
+    }
+    e.close().await;
+}
+
+/// Tickets tagged `tag` in a device's store: (count, distinct numbers, messages).
+async fn count(e: &tadhkira_client::Engine, tag: &str) -> (usize, usize, usize) {
+    let page = e
+        .list_tickets(&ListQuery {
+            search: Some(tag.into()),
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut numbers = HashSet::new();
+    let mut messages = 0;
+    for r in &page.rows {
+        if let Some(n) = r.number {
+            numbers.insert(n);
+        }
+        messages += e.ticket(&r.id.to_string()).await.unwrap().messages.len();
+    }
+    (page.rows.len(), numbers.len(), messages)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_once() {
+    let server = spawn_server();
+    server.demo();
+    let loader = Rest::sign_in(&server, "customer@nile.example").await;
+    tadhkira_testkit::load::push_wire(
+        &server.url(),
+        loader.token(),
+        tadhkira_testkit::load::creations(LOADED, 3),
+    )
+    .await
+    .unwrap();
+    let tag = format!("snapkill{}", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let e = open_device(dir.path(), Arc::new(RecordingNotifier::default())).await;
+    e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
+        .await
+        .unwrap();
+    e.close().await;
+
+    // How long one whole first sync takes here: the kills land within it.
+    let mut total = 0;
+    let mut rng = rand::thread_rng();
+    let (mut kills, mut mid_load) = (0, 0);
+    let start = Instant::now();
+    let mut done = false;
+    for round in 0..60 {
+        queue_tickets(dir.path(), &tag, &mut total, 2).await;
+        let last = mid_load >= 5 && kills >= 8;
+        let mut child = sync(dir.path());
+        let wait = if last {
+            Duration::from_secs(300)
+        } else {
+            // Early rounds short (the push, the snapshot's start), later ones longer.
+            Duration::from_millis(rng.gen_range(100..(400 + 150 * round as u64).min(6_000)))
+        };
+        let deadline = Instant::now() + wait;
+        let mut exited = None;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().unwrap() {
+                exited = Some(status);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        match exited {
+            Some(status) => {
+                assert!(status.success(), "round {round}: sync failed: {status}");
+                if last {
+                    done = true;
+                    break;
+                }
+            }
+            None => {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+                if meta(&find_store(dir.path()), "snapshot_loading")
+                    .await
+                    .is_some()
+                {
+                    mid_load += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{kills} SIGKILLs, {mid_load} in the middle of a snapshot load, in {:?} ({total} tickets queued offline)",
+        start.elapsed()
+    );
+    assert!(done, "the last sync did not finish");
+    assert!(
+        mid_load >= 5,
+        "only {mid_load} kills landed during a snapshot load"
+    );
+
+    // The store: intact, nothing half-loaded, the outbox sent, each change once.
+    let e = open_device(dir.path(), Arc::new(RecordingNotifier::default())).await;
+    assert_eq!(e.integrity_check().await.unwrap(), "ok");
+    assert!(
+        e.outbox().await.unwrap().is_empty(),
+        "the outbox was not sent"
+    );
+    assert_eq!(count(&e, &tag).await, (total, total, total));
+    e.close().await;
+    assert_eq!(
+        meta(&find_store(dir.path()), "snapshot_loading").await,
+        None
+    );
+    let agent = server.device("l3@tadhkira.example").await;
+    assert_eq!(count(&agent.engine, &tag).await, (total, total, total));
+
+    // Row for row what a device paging from 0 holds.
+    let paged_dir = tempfile::tempdir().unwrap();
+    let paged = open_device(paged_dir.path(), Arc::new(RecordingNotifier::default())).await;
+    paged
+        .sign_in(&server.url(), "customer@nile.example", PASSWORD)
+        .await
+        .unwrap();
+    paged.set_first_sync_snapshot(false);
+    paged.sync_now().await.unwrap();
+    paged.close().await;
+    // The killed device pulls what the agent device's sign-in changed since, if anything.
+    let status = sync(dir.path()).wait().unwrap();
+    assert!(status.success());
+    let (a, b) = (dump(dir.path()).await, dump(paged_dir.path()).await);
+    assert!(
+        first_difference(&a, &b).is_none(),
+        "the restarted snapshot's store differs from paging's: {}",
+        first_difference(&a, &b).unwrap()
+    );
+}
