@@ -218,8 +218,8 @@ async fn an_admin_publishes_a_signed_release_and_apps_are_offered_only_a_newer_o
 on_both!(an_admin_publishes_a_signed_release_and_apps_are_offered_only_a_newer_one);
 
 async fn a_tampered_or_unsigned_package_is_refused_and_nothing_is_stored(db: Db) {
-    let key = key();
     let other = key();
+    let key = key();
     let mut settings = test_settings();
     settings.updates.public_key = Some(key.public.clone());
     let app = TestApp::spawn_with(db, settings).await;
