@@ -228,9 +228,10 @@ pub async fn check_update(
             "this copy was not installed from a package",
         )
     })?;
-    let account = state.engine.account().ok_or_else(|| {
-        UpdateError::new(UpdateErrorKind::NotSignedIn, "not signed in")
-    })?;
+    let account = state
+        .engine
+        .account()
+        .ok_or_else(|| UpdateError::new(UpdateErrorKind::NotSignedIn, "not signed in"))?;
     let endpoint = format!(
         "{}/api/v1/updates/{target}/{{{{current_version}}}}",
         account.server_url.trim_end_matches('/')
@@ -277,7 +278,10 @@ pub async fn install_update(
         .unwrap_or_else(|p| p.into_inner())
         .clone()
         .ok_or_else(|| {
-            UpdateError::new(UpdateErrorKind::NothingToInstall, "no update was found to install")
+            UpdateError::new(
+                UpdateErrorKind::NothingToInstall,
+                "no update was found to install",
+            )
         })?;
     tracing::info!(version = %update.version, "installing an update");
     let bytes = update.download(|_, _| {}, || {}).await.map_err(|e| {

@@ -541,7 +541,10 @@ fn app_processes(binary: &Path, home: &Path) -> Vec<i32> {
         // A binary dpkg replaced under a running process reads "… (deleted)".
         let exe = std::fs::read_link(entry.path().join("exe")).unwrap_or_default();
         let runs = exe == binary
-            || exe.as_os_str().as_encoded_bytes().starts_with(binary.as_os_str().as_encoded_bytes());
+            || exe
+                .as_os_str()
+                .as_encoded_bytes()
+                .starts_with(binary.as_os_str().as_encoded_bytes());
         let ours = runs
             && std::fs::read(entry.path().join("environ"))
                 .is_ok_and(|env| env.windows(home.len()).any(|w| w == home.as_slice()));
@@ -568,7 +571,14 @@ async fn admin_token(server_url: &str) -> String {
 
 /// Publishes `package` as `version` of `linux-<arch>-deb` with `signature`, as an admin
 /// does (`POST /api/v1/admin/updates`, multipart/form-data).
-async fn publish(server_url: &str, token: &str, version: &str, notes: &str, signature: &str, package: &[u8]) {
+async fn publish(
+    server_url: &str,
+    token: &str,
+    version: &str,
+    notes: &str,
+    signature: &str,
+    package: &[u8],
+) {
     let boundary = "tadhkira-install-suite-3f9a";
     let target = format!("linux-{}-deb", std::env::consts::ARCH);
     let mut body = Vec::new();
@@ -592,7 +602,10 @@ async fn publish(server_url: &str, token: &str, version: &str, notes: &str, sign
     let resp = reqwest::Client::new()
         .post(format!("{server_url}/api/v1/admin/updates"))
         .bearer_auth(token)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(body)
         .send()
         .await
@@ -607,13 +620,23 @@ async fn offered(app: &tadhkira_tests::app::App, version: &str, notes: &str) {
     app.click(r#"[data-testid="nav-settings"]"#).await;
     app.click(r#"[data-testid="check-updates"]"#).await;
     app.wait_for(r#"[data-testid="update-dialog"]"#).await;
-    app.until_text("the offered version", r#"[data-testid="update-version"]"#, version)
-        .await;
-    assert_eq!(app.inner_text(r#"[data-testid="update-notes"]"#).await.trim(), notes);
+    app.until_text(
+        "the offered version",
+        r#"[data-testid="update-version"]"#,
+        version,
+    )
+    .await;
+    assert_eq!(
+        app.inner_text(r#"[data-testid="update-notes"]"#)
+            .await
+            .trim(),
+        notes
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_installed_app_updates_itself_from_the_helpdesk_and_refuses_a_package_not_signed_by_tadhkira() {
+async fn the_installed_app_updates_itself_from_the_helpdesk_and_refuses_a_package_not_signed_by_tadhkira(
+) {
     require_root();
     assert!(
         on_path("sudo").is_some(),
@@ -634,20 +657,25 @@ async fn the_installed_app_updates_itself_from_the_helpdesk_and_refuses_a_packag
     let deb = tadhkira_bundle::desktop_deb(&bin)
         .unwrap_or_else(|e| panic!("packaging the debug build: {e:#}"));
     run(Command::new("dpkg").arg("-i").arg(&deb));
-    assert_eq!(dpkg_version(APP_PACKAGE).as_deref(), Some(installed.as_str()));
+    assert_eq!(
+        dpkg_version(APP_PACKAGE).as_deref(),
+        Some(installed.as_str())
+    );
     let next = tadhkira_bundle::desktop_deb_as(&bin, Some(&newer))
         .unwrap_or_else(|e| panic!("packaging the debug build as {newer}: {e:#}"));
     let (dev_key, _) = tadhkira_bundle::dev_key_files();
     let dev_key = std::fs::read_to_string(dev_key).expect("the development key");
-    let sig = std::fs::read_to_string(tadhkira_bundle::sign(&next, &dev_key, &newer).unwrap()).unwrap();
+    let sig =
+        std::fs::read_to_string(tadhkira_bundle::sign(&next, &dev_key, &newer).unwrap()).unwrap();
     let next_bytes = std::fs::read(&next).expect("the package");
     // The same bytes signed with a key that is not Tadhkira's…
     let (_, stranger) = tadhkira_bundle::generate_key().unwrap();
     let stranger_copy = next.with_extension("stranger.deb");
     std::fs::copy(&next, &stranger_copy).unwrap();
-    let stranger_sig =
-        std::fs::read_to_string(tadhkira_bundle::sign(&stranger_copy, &stranger, &other_key).unwrap())
-            .unwrap();
+    let stranger_sig = std::fs::read_to_string(
+        tadhkira_bundle::sign(&stranger_copy, &stranger, &other_key).unwrap(),
+    )
+    .unwrap();
     // …and changed by one byte after Tadhkira signed them.
     let mut changed = next_bytes.clone();
     let middle = changed.len() / 2;
@@ -669,8 +697,12 @@ async fn the_installed_app_updates_itself_from_the_helpdesk_and_refuses_a_packag
 
     // Up to date at first.
     app.click(r#"[data-testid="nav-settings"]"#).await;
-    app.until_text("the installed version", r#"[data-testid="app-version"]"#, &installed)
-        .await;
+    app.until_text(
+        "the installed version",
+        r#"[data-testid="app-version"]"#,
+        &installed,
+    )
+    .await;
     app.click(r#"[data-testid="check-updates"]"#).await;
     app.wait_for(r#"[data-testid="updates-newest"]"#).await;
 

@@ -73,9 +73,15 @@ pub fn updater_key(args: UpdaterKeyArgs) -> Result<i32> {
             .open(&secret_path)?;
         writeln!(f, "{secret}")?;
     }
-    println!("secret key: {} (keep it secret: a CI secret TADHKIRA_UPDATER_KEY)", secret_path.display());
+    println!(
+        "secret key: {} (keep it secret: a CI secret TADHKIRA_UPDATER_KEY)",
+        secret_path.display()
+    );
     println!("public key: {}", public_path.display());
-    println!("build the app with it:   TADHKIRA_UPDATER_PUBKEY=$(cat {}) cargo xtask bundle", public_path.display());
+    println!(
+        "build the app with it:   TADHKIRA_UPDATER_PUBKEY=$(cat {}) cargo xtask bundle",
+        public_path.display()
+    );
     println!("and give it the server:  [updates] public_key = \"{public}\"");
     Ok(0)
 }
@@ -83,8 +89,8 @@ pub fn updater_key(args: UpdaterKeyArgs) -> Result<i32> {
 /// The secret key to sign with, and whether it is the development one.
 fn signing_key(args: &BundleArgs) -> Result<(String, bool)> {
     if let Some(file) = &args.sign_key {
-        let key = std::fs::read_to_string(file)
-            .with_context(|| format!("reading {}", file.display()))?;
+        let key =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         return Ok((key.trim().to_owned(), false));
     }
     if let Some(key) = std::env::var("TADHKIRA_UPDATER_KEY")

@@ -63,8 +63,8 @@ pub fn sign(package: &Path, secret_key: &str, version: &str) -> Result<PathBuf> 
         .context("not a minisign secret key")?
         .into_secret_key(Some(password))
         .context("not a minisign secret key, or the wrong TADHKIRA_UPDATER_KEY_PASSWORD")?;
-    let file = std::fs::File::open(package)
-        .with_context(|| format!("reading {}", package.display()))?;
+    let file =
+        std::fs::File::open(package).with_context(|| format!("reading {}", package.display()))?;
     let name = package
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -77,7 +77,9 @@ pub fn sign(package: &Path, secret_key: &str, version: &str) -> Result<PathBuf> 
         None,
         &sk,
         std::io::BufReader::new(file),
-        Some(&format!("timestamp:{timestamp}\tfile:{name}\tversion:{version}")),
+        Some(&format!(
+            "timestamp:{timestamp}\tfile:{name}\tversion:{version}"
+        )),
         Some("signature from the Tadhkira updater key"),
     )
     .with_context(|| format!("signing {}", package.display()))?;

@@ -74,8 +74,8 @@ pub fn stamp(binary: &mut [u8], kind: PackageKind, version: &str) -> Result<()> 
     );
     let at = only_place(binary, BUNDLE_TYPE_UNKNOWN, "Tauri's bundle-type marker")?;
     binary[at..at + BUNDLE_TYPE_UNKNOWN.len()].copy_from_slice(kind.marker());
-    let slot = only_place(binary, VERSION_SLOT_PREFIX, "the version slot")?
-        + VERSION_SLOT_PREFIX.len();
+    let slot =
+        only_place(binary, VERSION_SLOT_PREFIX, "the version slot")? + VERSION_SLOT_PREFIX.len();
     let slot = &mut binary[slot..slot + room];
     anyhow::ensure!(
         slot.iter().all(|&b| b == 0),
@@ -90,9 +90,11 @@ pub fn is_semver(v: &str) -> bool {
     let core = v.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+        })
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b".-+".contains(&b))
 }
@@ -104,7 +106,10 @@ mod tests {
     fn fake_binary() -> Vec<u8> {
         let mut b = b"code __TAURI_BUNDLE_TYPE_VAR_UNK more code ".to_vec();
         b.extend_from_slice(VERSION_SLOT_PREFIX);
-        b.extend(std::iter::repeat_n(0, VERSION_SLOT_BYTES - VERSION_SLOT_PREFIX.len()));
+        b.extend(std::iter::repeat_n(
+            0,
+            VERSION_SLOT_BYTES - VERSION_SLOT_PREFIX.len(),
+        ));
         b.extend_from_slice(b" the end");
         b
     }
@@ -117,7 +122,10 @@ mod tests {
         assert_eq!(b.len(), len);
         let text = String::from_utf8_lossy(&b);
         assert!(text.contains("__TAURI_BUNDLE_TYPE_VAR_DEB"), "{text}");
-        assert!(text.contains("__TADHKIRA_PACKAGE_VERSION__=0.2.0\0"), "{text}");
+        assert!(
+            text.contains("__TADHKIRA_PACKAGE_VERSION__=0.2.0\0"),
+            "{text}"
+        );
         assert!(text.ends_with(" the end"));
         // Marked once only.
         assert!(stamp(&mut b, PackageKind::Deb, "0.3.0").is_err());

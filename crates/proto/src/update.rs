@@ -152,7 +152,13 @@ mod tests {
             UpdateTarget::parse("linux-x86_64-deb").unwrap().kind(),
             "deb"
         );
-        for bad in ["linux-x86_64", "linux-x86_64-exe", "beos-x86_64-deb", "", "linux--deb"] {
+        for bad in [
+            "linux-x86_64",
+            "linux-x86_64-exe",
+            "beos-x86_64-deb",
+            "",
+            "linux--deb",
+        ] {
             assert!(UpdateTarget::parse(bad).is_err(), "{bad}");
         }
     }

@@ -46,7 +46,9 @@ impl UpdateSettings {
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(format!("updates.public_url = {url:?}: an http(s):// address"));
+                return Err(format!(
+                    "updates.public_url = {url:?}: an http(s):// address"
+                ));
             }
         }
         if self.max_package_bytes == 0 {
@@ -110,7 +112,12 @@ pub fn verify(
         .split('\t')
         .find_map(|field| field.strip_prefix("version:"));
     match signed {
-        Some(v) if semver::Version::parse(v.trim_start_matches('v')).ok().as_ref() != Some(version) => {
+        Some(v)
+            if semver::Version::parse(v.trim_start_matches('v'))
+                .ok()
+                .as_ref()
+                != Some(version) =>
+        {
             Err(SignatureError::OtherVersion(v.to_owned()))
         }
         _ => Ok(()),

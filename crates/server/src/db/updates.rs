@@ -52,8 +52,7 @@ fn release_row(row: &AnyRow) -> Result<StoredRelease, StoreError> {
     Ok(StoredRelease {
         release: UpdateRelease {
             id: rows::uuid(row, "id")?,
-            target: UpdateTarget::parse(&target)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            target: UpdateTarget::parse(&target).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             version: row.try_get("version")?,
             notes: row.try_get("notes")?,
             size: row.try_get("size")?,
@@ -99,9 +98,9 @@ impl Store {
         .execute(&mut *tx.tx)
         .await
         .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::AlreadyExists(
-                format!("version {} for {}", new.version, new.target),
-            ),
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::AlreadyExists(format!("version {} for {}", new.version, new.target))
+            }
             e => e.into(),
         })?;
         let release = UpdateRelease {

@@ -129,7 +129,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(update_limit)),
         )
         .route("/api/v1/updates/{target}/{version}", get(updates::manifest))
-        .route("/api/v1/updates/{target}/{version}/file", get(updates::file))
+        .route(
+            "/api/v1/updates/{target}/{version}/file",
+            get(updates::file),
+        )
         .route(
             "/api/v1/channels/whatsapp/webhook",
             get(channels::verify).post(channels::deliver),

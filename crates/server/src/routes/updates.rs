@@ -86,7 +86,11 @@ pub async fn publish(
     let max = state.settings.updates.max_package_bytes;
     let (mut target, mut version, mut notes, mut signature, mut package) =
         (None, None, None, None, None::<Bytes>);
-    while let Some(field) = form.next_field().await.map_err(|e| multipart_error(e, max))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, max))?
+    {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "package" {
             package = Some(field.bytes().await.map_err(|e| multipart_error(e, max))?);
@@ -127,11 +131,9 @@ pub async fn publish(
         None => updates::parse_signature(&signature).map(|_| false),
     }
     .map_err(|e| match e {
-        SignatureError::Malformed(_) => AppError::message(
-            ErrorCode::Invalid,
-            "error-update-signature-malformed",
-            &[],
-        ),
+        SignatureError::Malformed(_) => {
+            AppError::message(ErrorCode::Invalid, "error-update-signature-malformed", &[])
+        }
         SignatureError::Mismatch => {
             AppError::message(ErrorCode::Invalid, "error-update-signature", &[])
         }
@@ -143,7 +145,8 @@ pub async fn publish(
     })?;
     let sha256 = hex::encode(Sha256::digest(&package));
     let size = package.len() as i64;
-    let sha = Sha256Hex::parse(&sha256).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let sha =
+        Sha256Hex::parse(&sha256).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     let staged = state.staging.path(uuid::Uuid::now_v7());
     let blobs = state.blobs.clone();
     blocking(move || {
@@ -256,8 +259,8 @@ pub async fn file(
     let version = parse_version(&version)?;
     let stored = state.store.release(&target, &version).await?;
     let r = stored.release;
-    let sha =
-        Sha256Hex::parse(&r.sha256).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let sha = Sha256Hex::parse(&r.sha256)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     let blobs = state.blobs.clone();
     let mut reader = blocking(move || blobs.open(&sha)).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);

@@ -45,7 +45,9 @@ fn sign(key: &Key, data: &[u8], version: &str) -> String {
         Some(&key.pk),
         &key.sk,
         std::io::Cursor::new(data),
-        Some(&format!("timestamp:0\tfile:tadhkira.deb\tversion:{version}")),
+        Some(&format!(
+            "timestamp:0\tfile:tadhkira.deb\tversion:{version}"
+        )),
         None,
     )
     .expect("sign");
@@ -71,7 +73,9 @@ fn form(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
                     .into_bytes(),
             );
         } else {
-            body.extend(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").into_bytes());
+            body.extend(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").into_bytes(),
+            );
         }
         body.extend_from_slice(value);
         body.extend_from_slice(b"\r\n");
@@ -93,10 +97,19 @@ async fn publish(app: &TestApp, token: &str, fields: &[(&str, &[u8])]) -> (Statu
         .expect("publish");
     let status = resp.status();
     let text = resp.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
-async fn publish_signed(app: &TestApp, token: &str, key: &Key, version: &str, notes: &str) -> (StatusCode, Value) {
+async fn publish_signed(
+    app: &TestApp,
+    token: &str,
+    key: &Key,
+    version: &str,
+    notes: &str,
+) -> (StatusCode, Value) {
     let bytes = package(version);
     let sig = sign(key, &bytes, version);
     publish(
@@ -115,8 +128,13 @@ async fn publish_signed(app: &TestApp, token: &str, key: &Key, version: &str, no
 
 /// What the app's updater asks, without a token.
 async fn manifest(app: &TestApp, target: &str, current: &str) -> (StatusCode, Value) {
-    app.call(Method::GET, &format!("/updates/{target}/{current}"), None, None)
-        .await
+    app.call(
+        Method::GET,
+        &format!("/updates/{target}/{current}"),
+        None,
+        None,
+    )
+    .await
 }
 
 async fn an_admin_publishes_a_signed_release_and_apps_are_offered_only_a_newer_one(db: Db) {
@@ -166,7 +184,7 @@ async fn an_admin_publishes_a_signed_release_and_apps_are_offered_only_a_newer_o
         offer["signature"].as_str().unwrap(),
         &semver::Version::new(0, 2, 0),
     )
-        .expect("the served signature verifies over the served bytes");
+    .expect("the served signature verifies over the served bytes");
 
     // Up to date or ahead: nothing. Another target: nothing.
     for current in ["0.2.0", "0.3.0", "1.0.0"] {
@@ -210,7 +228,12 @@ async fn an_admin_publishes_a_signed_release_and_apps_are_offered_only_a_newer_o
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["message"].as_str().unwrap().contains("one"), "{body}");
     let (status, _) = app
-        .call(Method::GET, &format!("/updates/{TARGET}/0.5.0/file"), None, None)
+        .call(
+            Method::GET,
+            &format!("/updates/{TARGET}/0.5.0/file"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.finish().await;
@@ -247,15 +270,33 @@ async fn a_tampered_or_unsigned_package_is_refused_and_nothing_is_stored(db: Db)
         f
     };
     let cases: [(&str, Vec<(String, Vec<u8>)>, &str); 5] = [
-        ("signed as another version", fields(&bytes, Some(&as_other_version)), "signed as version 0.1.9"),
-        ("changed after signing", fields(&tampered, Some(&signature)), "does not verify"),
-        ("signed by another key", fields(&bytes, Some(&by_other)), "does not verify"),
+        (
+            "signed as another version",
+            fields(&bytes, Some(&as_other_version)),
+            "signed as version 0.1.9",
+        ),
+        (
+            "changed after signing",
+            fields(&tampered, Some(&signature)),
+            "does not verify",
+        ),
+        (
+            "signed by another key",
+            fields(&bytes, Some(&by_other)),
+            "does not verify",
+        ),
         ("not signed", fields(&bytes, None), "signature"),
-        ("a signature that is not one", fields(&bytes, Some(&b64("hello"))), "minisign"),
+        (
+            "a signature that is not one",
+            fields(&bytes, Some(&b64("hello"))),
+            "minisign",
+        ),
     ];
     for (what, fields, says) in &cases {
-        let borrowed: Vec<(&str, &[u8])> =
-            fields.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+        let borrowed: Vec<(&str, &[u8])> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
         let (status, body) = publish(&app, &admin.token, &borrowed).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
         assert_eq!(body["code"], "invalid", "{what}");
@@ -264,18 +305,27 @@ async fn a_tampered_or_unsigned_package_is_refused_and_nothing_is_stored(db: Db)
             "{what}: {body}"
         );
     }
-    assert_eq!(app.count_on_database(RELEASES).await, 0, "nothing was recorded");
+    assert_eq!(
+        app.count_on_database(RELEASES).await,
+        0,
+        "nothing was recorded"
+    );
     assert_eq!(app.count_on_database(PUBLISH_AUDIT).await, 0);
     let (status, _) = manifest(&app, TARGET, "0.1.0").await;
     assert_eq!(status, StatusCode::NO_CONTENT, "nothing is offered");
     let blobs = app.data_dir().join("blobs");
     let stored = walk(&blobs);
-    assert!(stored.is_empty(), "refused packages were stored: {stored:?}");
+    assert!(
+        stored.is_empty(),
+        "refused packages were stored: {stored:?}"
+    );
 
     // The signed package itself is taken.
     let borrowed = fields(&bytes, Some(&signature));
-    let borrowed: Vec<(&str, &[u8])> =
-        borrowed.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+    let borrowed: Vec<(&str, &[u8])> = borrowed
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
     let (status, body) = publish(&app, &admin.token, &borrowed).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     app.finish().await;
