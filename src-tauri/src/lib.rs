@@ -18,6 +18,7 @@ pub mod settings;
 pub mod state;
 pub mod terms_commands;
 pub mod tray;
+pub mod updates;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -111,6 +112,16 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Tauri's context, with the version the packager stamped into this binary, if it did
+/// (see [`updates::stamped_version`]): what the updater compares and Settings shows.
+fn context() -> tauri::Context<tauri::Wry> {
+    let mut context = tauri::generate_context!();
+    if let Some(version) = updates::stamped_version() {
+        context.package_info_mut().version = version;
+    }
+    context
+}
+
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
     commands::STARTED.get_or_init(std::time::Instant::now);
@@ -138,6 +149,15 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(autostart::plugin())
+        // Updates from the central helpdesk (updates.rs): the key compiled in, the
+        // endpoint given per check (the signed-in helpdesk); the rest of the plugin's
+        // settings are `plugins.updater` in tauri.conf.json.
+        .plugin(
+            tauri_plugin_updater::Builder::new()
+                .pubkey(updates::public_key())
+                .build(),
+        )
+        .manage(updates::PendingUpdate::default())
         .setup(setup)
         .on_window_event(tray::keep_running_on_close)
         .invoke_handler(tauri::generate_handler![
@@ -214,8 +234,11 @@ pub fn run() {
             channel_commands::link_unmatched,
             channel_commands::person_from_unmatched,
             channel_commands::whatsapp_channel,
+            updates::app_version,
+            updates::check_update,
+            updates::install_update,
         ])
-        .run(tauri::generate_context!());
+        .run(context());
     if let Err(e) = result {
         tracing::error!(error = %e, "the app stopped with an error");
         std::process::exit(1);

@@ -507,3 +507,272 @@ fn the_desktop_rpm_holds_the_program_the_entry_and_every_icon_and_names_its_libr
     assert!(requires.contains("webkit2gtk4.1"), "{requires}");
     std::fs::remove_file(&rpm).expect("remove the test's .rpm");
 }
+
+/// The next patch version after `version` (`0.1.0` → `0.1.1`), `n` times.
+fn patch_after(version: &str, n: u64) -> String {
+    let core = version.split(['-', '+']).next().expect("a version");
+    let parts: Vec<u64> = core
+        .split('.')
+        .map(|p| p.parse().expect("a numeric version"))
+        .collect();
+    format!("{}.{}.{}", parts[0], parts[1], parts[2] + n)
+}
+
+/// dpkg's version of `package`, when installed.
+fn dpkg_version(package: &str) -> Option<String> {
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", package])
+        .stderr(Stdio::null())
+        .output()
+        .expect("dpkg-query runs");
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !v.is_empty()).then_some(v)
+}
+
+/// The ids of the processes running `binary` whose environment names `home` (the app
+/// of this test, whatever else runs beside it).
+fn app_processes(binary: &Path, home: &Path) -> Vec<i32> {
+    let home = home.as_os_str().as_encoded_bytes().to_vec();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // A binary dpkg replaced under a running process reads "… (deleted)".
+        let exe = std::fs::read_link(entry.path().join("exe")).unwrap_or_default();
+        let runs = exe == binary
+            || exe
+                .as_os_str()
+                .as_encoded_bytes()
+                .starts_with(binary.as_os_str().as_encoded_bytes());
+        let ours = runs
+            && std::fs::read(entry.path().join("environ"))
+                .is_ok_and(|env| env.windows(home.len()).any(|w| w == home.as_slice()));
+        if ours {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// An admin's token on `server` (the demo's admin).
+async fn admin_token(server_url: &str) -> String {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{server_url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "admin@tadhkira.example", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sign the admin in")
+        .json()
+        .await
+        .expect("the sign-in's answer");
+    answer["token"].as_str().expect("a token").to_owned()
+}
+
+/// Publishes `package` as `version` of `linux-<arch>-deb` with `signature`, as an admin
+/// does (`POST /api/v1/admin/updates`, multipart/form-data).
+async fn publish(
+    server_url: &str,
+    token: &str,
+    version: &str,
+    notes: &str,
+    signature: &str,
+    package: &[u8],
+) {
+    let boundary = "tadhkira-install-suite-3f9a";
+    let target = format!("linux-{}-deb", std::env::consts::ARCH);
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("target", target.as_str()),
+        ("version", version),
+        ("notes", notes),
+        ("signature", signature),
+    ] {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .into_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"package\"; filename=\"tadhkira.deb\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .into_bytes(),
+    );
+    body.extend_from_slice(package);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let resp = reqwest::Client::new()
+        .post(format!("{server_url}/api/v1/admin/updates"))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("publish a release");
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert_eq!(status.as_u16(), 201, "publishing {version}: {text}");
+}
+
+/// In Settings, checks for updates and waits for "What's new in `version`".
+async fn offered(app: &tadhkira_tests::app::App, version: &str, notes: &str) {
+    app.click(r#"[data-testid="nav-settings"]"#).await;
+    app.click(r#"[data-testid="check-updates"]"#).await;
+    app.wait_for(r#"[data-testid="update-dialog"]"#).await;
+    app.until_text(
+        "the offered version",
+        r#"[data-testid="update-version"]"#,
+        version,
+    )
+    .await;
+    assert_eq!(
+        app.inner_text(r#"[data-testid="update-notes"]"#)
+            .await
+            .trim(),
+        notes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_installed_app_updates_itself_from_the_helpdesk_and_refuses_a_package_not_signed_by_tadhkira(
+) {
+    require_root();
+    assert!(
+        on_path("sudo").is_some(),
+        "the updater installs a .deb with pkexec or sudo: apt-get install sudo (cargo xtask setup)"
+    );
+    let _turn = dpkg_turn();
+    purge_leftover(APP_PACKAGE);
+    let bin = tadhkira_testkit::bin_dir();
+    let installed = tadhkira_bundle::app_config().unwrap().version;
+    let (other_key, tampered, newer) = (
+        patch_after(&installed, 1),
+        patch_after(&installed, 2),
+        patch_after(&installed, 3),
+    );
+
+    // Version N installed; the same build packaged (not compiled again) as N+3, signed
+    // with the development key the debug build trusts.
+    let deb = tadhkira_bundle::desktop_deb(&bin)
+        .unwrap_or_else(|e| panic!("packaging the debug build: {e:#}"));
+    run(Command::new("dpkg").arg("-i").arg(&deb));
+    assert_eq!(
+        dpkg_version(APP_PACKAGE).as_deref(),
+        Some(installed.as_str())
+    );
+    let next = tadhkira_bundle::desktop_deb_as(&bin, Some(&newer))
+        .unwrap_or_else(|e| panic!("packaging the debug build as {newer}: {e:#}"));
+    let (dev_key, _) = tadhkira_bundle::dev_key_files();
+    let dev_key = std::fs::read_to_string(dev_key).expect("the development key");
+    let sig =
+        std::fs::read_to_string(tadhkira_bundle::sign(&next, &dev_key, &newer).unwrap()).unwrap();
+    let next_bytes = std::fs::read(&next).expect("the package");
+    // The same bytes signed with a key that is not Tadhkira's…
+    let (_, stranger) = tadhkira_bundle::generate_key().unwrap();
+    let stranger_copy = next.with_extension("stranger.deb");
+    std::fs::copy(&next, &stranger_copy).unwrap();
+    let stranger_sig = std::fs::read_to_string(
+        tadhkira_bundle::sign(&stranger_copy, &stranger, &other_key).unwrap(),
+    )
+    .unwrap();
+    // …and changed by one byte after Tadhkira signed them.
+    let mut changed = next_bytes.clone();
+    let middle = changed.len() / 2;
+    changed[middle] ^= 0x01;
+
+    let server = spawn_server();
+    server.demo();
+    let token = admin_token(&server.url()).await;
+    let program = PathBuf::from("/usr/bin/tadhkira-app");
+    let mut app = launch_app_with(
+        &server.url(),
+        LaunchOptions {
+            binary: Some(program.clone()),
+            ..LaunchOptions::default()
+        },
+    )
+    .await;
+    app.sign_in(CUSTOMER, PASSWORD).await;
+
+    // Up to date at first.
+    app.click(r#"[data-testid="nav-settings"]"#).await;
+    app.until_text(
+        "the installed version",
+        r#"[data-testid="app-version"]"#,
+        &installed,
+    )
+    .await;
+    app.click(r#"[data-testid="check-updates"]"#).await;
+    app.wait_for(r#"[data-testid="updates-newest"]"#).await;
+
+    // Refused: signed with another key, then changed after signing. Each time the user
+    // reads what is new, says install, and is told it is not Tadhkira's; N stays.
+    for (version, signature, bytes) in [
+        (&other_key, &stranger_sig, &next_bytes),
+        (&tampered, &sig, &changed),
+    ] {
+        let notes = format!("Version {version}: faster sync.");
+        publish(&server.url(), &token, version, &notes, signature, bytes).await;
+        offered(&app, version, &notes).await;
+        app.click(r#"[data-testid="update-install"]"#).await;
+        app.until_text(
+            "the refusal",
+            r#"[data-testid="update-error"]"#,
+            "not signed by Tadhkira",
+        )
+        .await;
+        app.screenshot_if_asked(&format!("update-refused-{version}"));
+        assert_eq!(
+            dpkg_version(APP_PACKAGE).as_deref(),
+            Some(installed.as_str()),
+            "a package not signed by Tadhkira ({version}) changed what is installed"
+        );
+        app.click(r#"[data-testid="update-later"]"#).await;
+    }
+
+    // Signed by Tadhkira: installed on the user's word, and the app restarts as N+3.
+    let notes = format!("What's new in {newer}: replies arrive sooner.");
+    publish(&server.url(), &token, &newer, &notes, &sig, &next_bytes).await;
+    offered(&app, &newer, &notes).await;
+    app.screenshot_if_asked("update-offered");
+    let before = app_processes(&program, app.home());
+    assert_eq!(before.len(), 1, "one app process: {before:?}");
+    app.click(r#"[data-testid="update-install"]"#).await;
+    tadhkira_tests::app::eventually("dpkg reports the new version", 120, || async {
+        dpkg_version(APP_PACKAGE).as_deref() == Some(newer.as_str())
+    })
+    .await;
+    tadhkira_tests::app::eventually("the app restarts as a new process", 60, || async {
+        let now = app_processes(&program, app.home());
+        !now.is_empty() && !now.contains(&before[0])
+    })
+    .await;
+    // The restarted app is not in the WebDriver session: stop it by its id, then start
+    // the installed program again in a session, on the same data.
+    for pid in app_processes(&program, app.home()) {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
+    app.wait_until_quit().await;
+    let _ = tokio::time::timeout(Duration::from_secs(20), app.driver.clone().close()).await;
+    app.start_again().await;
+    let version = app.invoke("app_version", serde_json::json!({})).await;
+    assert_eq!(version["version"], newer.as_str(), "{version}");
+    assert_eq!(
+        version["target"],
+        format!("linux-{}-deb", std::env::consts::ARCH),
+        "{version}"
+    );
+    assert_eq!(
+        app.invoke("check_update", serde_json::json!({})).await,
+        serde_json::Value::Null,
+        "the updated app is the newest"
+    );
+    app.quit().await;
+
+    run(Command::new("dpkg").args(["-r", APP_PACKAGE]));
+    for p in [&deb, &next, &stranger_copy] {
+        let _ = std::fs::remove_file(p);
+    }
+    app.close().await;
+}

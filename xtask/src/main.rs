@@ -36,6 +36,8 @@ enum Task {
     Bench(bench::BenchArgs),
     /// Build the release app and server into packages (.deb, .rpm) in target/release/packages.
     Bundle(bundle::BundleArgs),
+    /// Make a key pair for signing the app's updates (see `bundle --sign-key`).
+    UpdaterKey(bundle::UpdaterKeyArgs),
     /// Install the system packages and tools the app and its tests need.
     Setup,
 }
@@ -47,6 +49,7 @@ fn main() {
         Task::Test(args) => test::test(args),
         Task::Bench(args) => bench::bench(args),
         Task::Bundle(args) => bundle::bundle(args),
+        Task::UpdaterKey(args) => bundle::updater_key(args),
         Task::Setup => setup::ensure_all(),
     };
     match result {

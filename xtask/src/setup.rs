@@ -55,7 +55,9 @@ pub const CLUSTER_PACKAGES: &[&str] = &["haproxy"];
 /// Needed to make and check the packages (`cargo xtask bundle`, the install suite):
 /// `rpmbuild` and `rpm` (package `rpm`) make and read the `.rpm`, `desktop-file-validate`
 /// checks the desktop entry. (`dpkg-deb`, which packs the `.deb`s, is part of dpkg.)
-pub const BUNDLE_PACKAGES: &[&str] = &["rpm", "desktop-file-utils"];
+/// `sudo`: the install suite's updated app installs its update the way Tauri's updater
+/// does on a desktop without a polkit agent, `sudo dpkg -i` (as root: no password).
+pub const BUNDLE_PACKAGES: &[&str] = &["rpm", "desktop-file-utils", "sudo"];
 
 /// Everything, for `cargo xtask setup` and CI.
 pub fn ensure_all() -> Result<i32> {

@@ -20,6 +20,10 @@
 //! Tauri can make, are built with Tauri's CLI from the same tauri.conf.json
 //! (`.github/workflows/release.yml`).
 //!
+//! The app's binary in a package is the build's, marked in place with the kind of
+//! package and the version it is packaged as ([`stamp`]: what the updater needs), and
+//! a package can be signed for the updater ([`sign`]).
+//!
 //! Removing a package removes the program and leaves the users' data: the app's data
 //! lives in each user's home, the server's in `/var/lib/tadhkira`, kept even on purge.
 
@@ -29,6 +33,12 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
+
+mod sign;
+mod stamp;
+
+pub use sign::{dev_key_files, generate_key, sign, verify};
+pub use stamp::{is_semver, stamp, PackageKind, VERSION_SLOT_BYTES, VERSION_SLOT_PREFIX};
 
 /// The desktop app's binary (what the menu entry starts).
 pub const APP_BIN: &str = "tadhkira-app";
@@ -198,8 +208,14 @@ fn fresh_dir(dir: &Path) -> Result<()> {
 }
 
 /// Lays the desktop app's files out below `tree` (as installed below `/`) and returns
-/// their paths in the package, sorted.
-fn app_tree(profile_dir: &Path, config: &AppConfig, tree: &Path) -> Result<Vec<String>> {
+/// their paths in the package, sorted. The binary is the build's, marked with the kind
+/// of package and the version it is packaged as ([`stamp`]).
+fn app_tree(
+    profile_dir: &Path,
+    config: &AppConfig,
+    tree: &Path,
+    kind: PackageKind,
+) -> Result<Vec<String>> {
     let binary = profile_dir.join(APP_BIN);
     anyhow::ensure!(
         binary.is_file(),
@@ -207,7 +223,14 @@ fn app_tree(profile_dir: &Path, config: &AppConfig, tree: &Path) -> Result<Vec<S
         binary.display()
     );
     let mut files = vec![format!("usr/bin/{APP_BIN}")];
-    place(tree, &binary, &files[0], 0o755)?;
+    let mut bytes =
+        std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+    stamp(&mut bytes, kind, &config.version)
+        .with_context(|| format!("marking {}", binary.display()))?;
+    let to = tree.join(&files[0]);
+    std::fs::create_dir_all(to.parent().context("usr/bin")?)?;
+    std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
+    std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755))?;
     let entry = format!("usr/share/applications/{APP_ENTRY}");
     std::fs::create_dir_all(tree.join("usr/share/applications"))?;
     std::fs::write(tree.join(&entry), desktop_entry(config)?)?;
@@ -285,15 +308,34 @@ fn dpkg_deb(tree: &Path, package: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The configuration, packaged as `version` when one is given (checked as semver).
+fn config_as(version: Option<&str>) -> Result<AppConfig> {
+    let mut config = app_config()?;
+    if let Some(v) = version {
+        anyhow::ensure!(
+            is_semver(v) && v.len() <= VERSION_SLOT_BYTES - VERSION_SLOT_PREFIX.len(),
+            "{v:?} is not a version such as 1.2.3"
+        );
+        config.version = v.to_owned();
+    }
+    Ok(config)
+}
+
 /// Builds `tadhkira_VERSION_ARCH.deb`, the desktop app of the build in `profile_dir`,
 /// and returns its path, in `packages_dir`.
 pub fn desktop_deb(profile_dir: &Path) -> Result<PathBuf> {
-    let config = app_config()?;
+    desktop_deb_as(profile_dir, None)
+}
+
+/// [`desktop_deb`] packaged as `version` (else tauri.conf.json's): the same build,
+/// whose binary then reports that version (see [`stamp`]).
+pub fn desktop_deb_as(profile_dir: &Path, version: Option<&str>) -> Result<PathBuf> {
+    let config = config_as(version)?;
     let arch = debian_arch()?;
     let out = packages_dir(profile_dir);
     let tree = out.join("app-deb");
     fresh_dir(&tree)?;
-    app_tree(profile_dir, &config, &tree)?;
+    app_tree(profile_dir, &config, &tree, PackageKind::Deb)?;
     let installed_kib = dir_size(&tree)? / 1024;
     std::fs::create_dir_all(tree.join("DEBIAN"))?;
     let control = format!(
@@ -320,13 +362,18 @@ pub fn desktop_deb(profile_dir: &Path) -> Result<PathBuf> {
 /// Builds `tadhkira-VERSION-1.ARCH.rpm`, the desktop app of the build in `profile_dir`,
 /// with `rpmbuild` (Debian's `rpm` package) and returns its path, in `packages_dir`.
 pub fn desktop_rpm(profile_dir: &Path) -> Result<PathBuf> {
-    let config = app_config()?;
+    desktop_rpm_as(profile_dir, None)
+}
+
+/// [`desktop_rpm`] packaged as `version` (else tauri.conf.json's).
+pub fn desktop_rpm_as(profile_dir: &Path, version: Option<&str>) -> Result<PathBuf> {
+    let config = config_as(version)?;
     let arch = std::env::consts::ARCH;
     let out = packages_dir(profile_dir);
     let work = out.join("app-rpm");
     fresh_dir(&work)?;
     let tree = work.join("tree");
-    let files = app_tree(profile_dir, &config, &tree)?;
+    let files = app_tree(profile_dir, &config, &tree, PackageKind::Rpm)?;
     let file_list: String = files.iter().map(|f| format!("/{f}\n")).collect();
     let spec = format!(
         "Name: {APP_PACKAGE}\n\

@@ -26,6 +26,7 @@ mod schema;
 pub mod sync;
 pub mod terms;
 pub mod ticket;
+pub mod update;
 
 pub use admin::*;
 pub use article::*;
@@ -41,6 +42,7 @@ pub use rest::*;
 pub use sync::*;
 pub use terms::*;
 pub use ticket::*;
+pub use update::*;
 
 /// Version of the REST API this crate describes; every path is under `/api/v1`.
 pub const API_VERSION: u32 = 1;

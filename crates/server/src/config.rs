@@ -108,6 +108,9 @@ pub struct Settings {
     pub attachments: AttachmentLimits,
     /// Channels besides the app: `[channels.whatsapp]`, `[channels.email]`.
     pub channels: crate::channels::ChannelSettings,
+    /// Releases of the desktop app: the updater's public key, the largest package
+    /// (`[updates]`).
+    pub updates: crate::updates::UpdateSettings,
 }
 
 impl Default for Settings {
@@ -126,6 +129,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             attachments: AttachmentLimits::default(),
             channels: Default::default(),
+            updates: Default::default(),
         }
     }
 }
@@ -158,6 +162,7 @@ impl Settings {
         };
         positive("token_ttl_hours", self.token_ttl_hours.into())?;
         self.channels.validate()?;
+        self.updates.validate()?;
         if self.token_ttl_hours > 24 * 366 * 10 {
             return Err(format!(
                 "token_ttl_hours = {}: at most ten years ({} hours)",

@@ -20,7 +20,8 @@
 //! - [`backup`]: backup and restore of the SQLite database, and the epoch a restore
 //!   rotates;
 //! - [`transport`]: the accept loop (connection cap, header timeout), TLS with
-//!   certificate reload, trusted proxies.
+//!   certificate reload, trusted proxies;
+//! - [`updates`]: signed releases of the desktop app (`[updates]`, signature checks).
 
 #![warn(missing_docs)]
 
@@ -41,6 +42,7 @@ pub mod startup;
 pub mod state;
 pub mod streams;
 pub mod transport;
+pub mod updates;
 
 #[cfg(test)]
 mod fuzz_tests;

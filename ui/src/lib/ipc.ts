@@ -53,6 +53,9 @@ import type { NewPersonFromUnmatched } from '../generated/NewPersonFromUnmatched
 import type { PersonFromUnmatched } from '../generated/PersonFromUnmatched';
 import type { UnmatchedMessage } from '../generated/UnmatchedMessage';
 import type { WhatsAppChannel } from '../generated/WhatsAppChannel';
+import type { AppVersion } from '../generated/AppVersion';
+import type { UpdateError } from '../generated/UpdateError';
+import type { UpdateOffer } from '../generated/UpdateOffer';
 
 export type { IpcError } from '../generated/IpcError';
 
@@ -348,3 +351,23 @@ export const personFromUnmatched = (id: string, person: NewPersonFromUnmatched):
 
 /** Staff: the WhatsApp channel's template and window. */
 export const whatsappChannel = (): Promise<WhatsAppChannel> => invoke('whatsapp_channel');
+
+// Updates of the app from the central helpdesk (src-tauri/src/updates.rs).
+
+/** This copy's version, and its target when it was installed from a package. */
+export const appVersion = (): Promise<AppVersion> => invoke('app_version');
+
+/** A newer release for this copy from the signed-in helpdesk, or null when it is the newest. */
+export const checkUpdate = (): Promise<UpdateOffer | null> => invoke('check_update');
+
+/**
+ * Downloads the release the last check found, verifies its signature, installs it and
+ * restarts the app (so on success this never resolves). Nothing is installed on error.
+ */
+export const installUpdate = (): Promise<void> => invoke('install_update');
+
+/** Turns anything an update command threw into an `UpdateError`. */
+export function asUpdateError(e: unknown): UpdateError {
+  if (typeof e === 'object' && e !== null && 'kind' in e && 'message' in e) return e as UpdateError;
+  return { kind: 'unreachable', message: String(e) };
+}

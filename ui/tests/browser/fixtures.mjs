@@ -322,6 +322,9 @@ export function signedIn(account = CUSTOMER, extra = {}) {
     checklists: { ok: [] },
     // Issue 21: the local database opened as it was (no recovery report).
     store_recovery: { ok: null },
+    // Issue 23: an installed .deb, the newest version (no "What's new" on start).
+    app_version: { ok: { version: '0.1.0', target: 'linux-x86_64-deb' } },
+    check_update: { ok: null },
     ...extra,
   };
 }

@@ -8,6 +8,8 @@
 import type { EngineEvent } from '../../src/generated/EngineEvent';
 import type { IpcError } from '../../src/generated/IpcError';
 import type { TicketRow } from '../../src/generated/TicketRow';
+import type { UpdateError } from '../../src/generated/UpdateError';
+import type { UpdateOffer } from '../../src/generated/UpdateOffer';
 import type * as ipc from '../../src/lib/ipc';
 import type { NavigateTarget } from '../../src/lib/ipc';
 
@@ -30,6 +32,10 @@ export type ShellEvent = ['engine-event', Wire<EngineEvent>] | ['open-ticket', s
  * would deliver before it answers and after (harness.mjs). */
 type Answer<T> = ({ ok: T } | { err: IpcError }) & { delayMs?: number; events?: ShellEvent[]; eventsAfter?: ShellEvent[] };
 
+/** The update commands refuse with their own error (src-tauri/src/updates.rs). */
+type UpdateAnswer<T> = ({ ok: T } | { err: UpdateError }) & { delayMs?: number };
+type UpdateStub<T> = UpdateAnswer<T> | UpdateAnswer<T>[];
+
 /** A command's stub: one answer, or answers used in turn (the last one repeats). */
 export type Stub<T> = Answer<T> | Answer<T>[];
 
@@ -38,6 +44,9 @@ type Of<F> = F extends (...args: never[]) => Promise<infer R> ? Stub<Wire<[R] ex
 
 /** The stub table of a page: every Tauri command the UI calls, by its Rust name. */
 export type Commands = {
+  app_version?: Of<typeof ipc.appVersion>;
+  check_update?: UpdateStub<Wire<UpdateOffer> | null>;
+  install_update?: UpdateStub<null>;
   default_server_url?: Of<typeof ipc.defaultServerUrl>;
   check_server?: Of<typeof ipc.checkServer>;
   session?: Of<typeof ipc.session>;

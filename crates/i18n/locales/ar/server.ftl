@@ -79,3 +79,12 @@ whatsapp-unsupported = [رسالة واتساب من نوع { $kind } لا يس�
 email-file-refused = [{ $name }: ملف تعذّر حفظه ({ $reason })؛ وهو موجود في الرسالة الأصلية]
 email-unreadable = [رسالة بريد إلكتروني تعذّرت قراءتها ({ $reason })؛ الرسالة الأصلية مرفقة]
 email-too-large = [رسالة بريد إلكتروني حجمها { $size } بايت، أكبر من الحد { $max } بايت؛ نُقلت دون قراءة إلى المجلد { $folder }]
+
+# issue 23: releases of the desktop app
+error-update-field-missing = الحقل { $field } مفقود
+error-update-version = ‏{ $version } ليس رقم إصدار مثل 1.2.3
+error-update-notes-too-long = ملاحظات الإصدار لا تزيد على { $max } حرفًا
+error-update-too-large = الحزمة أكبر من { $max } بايت، وهو أقصى ما يقبله هذا الخادم
+error-update-signature-malformed = التوقيع ليس توقيع minisign بترميز base64 (نص ملف ‎.sig الخاص بالحزمة كما يكتبه Tauri)
+error-update-signature = توقيع الحزمة لا يتحقق بالمفتاح العام للتحديثات على هذا الخادم: لم تُوقَّع بالمفتاح السري للتحديثات، أو غُيِّرت بعد توقيعها؛ لم يُنشر شيء
+error-update-signed-version = وُقِّعت الحزمة على أنها الإصدار { $signed } لا { $version }: سترفضها التطبيقات؛ وقّعها على أنها الإصدار { $version }

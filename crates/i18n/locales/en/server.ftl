@@ -81,3 +81,12 @@ whatsapp-unsupported = [a WhatsApp { $kind } message, which the helpdesk cannot 
 email-file-refused = [{ $name }: a file that could not be kept ({ $reason }); it is in the original message]
 email-unreadable = [an e-mail that could not be read ({ $reason }); the original message is attached]
 email-too-large = [an e-mail of { $size } bytes, more than the { $max } bytes read; it was moved unread to the folder { $folder }]
+
+# issue 23: releases of the desktop app
+error-update-field-missing = the { $field } field is missing
+error-update-version = { $version } is not a version number such as 1.2.3
+error-update-notes-too-long = release notes may be at most { $max } characters
+error-update-too-large = the package is larger than the { $max } bytes this server accepts
+error-update-signature-malformed = the signature is not a minisign signature in base64 (the text of the package's .sig file, as Tauri writes it)
+error-update-signature = the package's signature does not verify against this server's updater public key: it was not signed with the updater's secret key, or it was changed after signing; nothing was published
+error-update-signed-version = the package was signed as version { $signed }, not { $version }: the apps would refuse it; sign it as { $version }

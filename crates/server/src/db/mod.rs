@@ -31,6 +31,7 @@ mod schema;
 mod slowing;
 mod terms;
 mod tickets;
+mod updates;
 pub mod visibility;
 mod writer;
 
@@ -55,6 +56,7 @@ pub use schema::Checks;
 pub use slowing::SignInClaim;
 pub use terms::category_key;
 pub use tickets::TicketFilter;
+pub use updates::{NewRelease, StoredRelease};
 pub use writer::Rejection;
 
 use crate::config::{DatabaseSettings, DatabaseUrl};

@@ -15,6 +15,7 @@ mod session;
 mod sync;
 mod terms;
 mod tickets;
+mod updates;
 mod uploads;
 
 use axum::extract::DefaultBodyLimit;
@@ -33,6 +34,8 @@ pub const NO_ROUTE: &str = "no such endpoint";
 /// All routes with their handlers.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit_bytes;
+    // A package and its form fields.
+    let update_limit = state.settings.updates.max_package_bytes + 1024 * 1024;
     Router::new()
         .route("/api/v1/health", get(health::health))
         .route("/api/v1/auth/login", post(session::login))
@@ -120,6 +123,17 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(tadhkira_proto::MAX_CHUNK_BYTES)),
         )
         .route("/api/v1/attachments/{id}", get(attachments::download))
+        .route(
+            "/api/v1/admin/updates",
+            get(updates::list)
+                .post(updates::publish)
+                .layer(DefaultBodyLimit::max(update_limit)),
+        )
+        .route("/api/v1/updates/{target}/{version}", get(updates::manifest))
+        .route(
+            "/api/v1/updates/{target}/{version}/file",
+            get(updates::file),
+        )
         .route(
             "/api/v1/channels/whatsapp/webhook",
             get(channels::verify).post(channels::deliver),

@@ -139,6 +139,15 @@ const USER_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The user
 /// The `{id}` of an upload.
 const UPLOAD_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The upload's id");
 
+/// The `{target}` of an app release.
+const UPDATE_TARGET: Param = param(
+    "target",
+    In::Path,
+    true,
+    json::<UpdateTarget>,
+    "Which installed copies: os-arch-kind, e.g. linux-x86_64-deb",
+);
+
 /// The `{id}` of an article.
 const ARTICLE_ID: Param = param("id", In::Path, true, json::<uuid::Uuid>, "The article's id");
 
@@ -488,6 +497,44 @@ pub const ROUTES: &[Route] = &[
         tag: "attachments",
         summary: "An attached file's bytes, always as a download (Content-Disposition: attachment, X-Content-Type-Options: nosniff, the type found in its content); 404 not_found to anyone who may not see the ticket or message it is on (a customer and an internal note's file)",
         params: &[param("id", In::Path, true, json::<uuid::Uuid>, "The attachment's id")],
+        answer: Answer::Asset("application/octet-stream"),
+        ..ROUTE
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/admin/updates",
+        tag: "updates",
+        who: Who::Admin,
+        summary: "Publish a release of the desktop app, as multipart/form-data: the text fields target (os-arch-kind, e.g. linux-x86_64-deb), version (semver), notes (what is new, shown to users before they install; at most 20000 characters) and signature (the package's minisign signature: base64 of the .sig file's text, as Tauri writes it), and the file field package (at most [updates] max_package_bytes, default 512 MiB, else 413 too_large). With [updates] public_key configured, a signature that key does not verify over these bytes is 400 invalid and nothing is stored. The same version for the same target again: 409 conflict. Audited (update.publish)",
+        raw_body: Some("multipart/form-data"),
+        answer: Answer::Json(201, json::<UpdateRelease>),
+        errors: &[ErrorCode::Conflict],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/admin/updates",
+        tag: "updates",
+        who: Who::Admin,
+        summary: "Every published release of the desktop app, by target, newest version first",
+        answer: Answer::Json(200, json::<UpdateReleases>),
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/updates/{target}/{version}",
+        tag: "updates",
+        who: Who::Anyone,
+        summary: "What the app's updater asks (Tauri's updater plugin, dynamic server): the newest release for target above the caller's version, with its notes, date, download url and signature; 204 with no body when there is none. The app installs a package only once its signature verifies against the public key compiled into it",
+        params: &[UPDATE_TARGET, param("version", In::Path, true, json::<String>, "The caller's version (semver)")],
+        answer: Answer::Json(200, json::<UpdateManifest>),
+        also: &[(204, json::<()>)],
+        ..ROUTE
+    },
+    Route {
+        path: "/api/v1/updates/{target}/{version}/file",
+        tag: "updates",
+        who: Who::Anyone,
+        summary: "A release's package, as published (the manifest's url)",
+        params: &[UPDATE_TARGET, param("version", In::Path, true, json::<String>, "The release's version (semver)")],
         answer: Answer::Asset("application/octet-stream"),
         ..ROUTE
     },
@@ -945,6 +992,13 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
         responses.insert(status.to_string(), error_answer(status, &codes));
     }
     for (status, schema) in route.also {
+        if *status == 204 {
+            responses.insert(
+                "204".into(),
+                json!({ "description": "See the summary; no body" }),
+            );
+            continue;
+        }
         responses.insert(
             status.to_string(),
             json!({ "description": "See the summary", "content": json_content(schema(generator)) }),

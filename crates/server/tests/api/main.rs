@@ -28,4 +28,5 @@ mod text;
 mod tickets;
 mod tls;
 mod transport;
+mod updates;
 mod visibility;
