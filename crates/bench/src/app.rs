@@ -108,7 +108,13 @@ pub fn launch_bare(bare: &Path, root: &Path) -> Result<Launch> {
         bare.display()
     );
     let env = [("WEBKIT_DISABLE_COMPOSITING_MODE", OsString::from("1"))];
-    let (launch, _) = measure(bare, "tadhkira-bench-bare", root, &env, "bare window loaded")?;
+    let (launch, _) = measure(
+        bare,
+        "tadhkira-bench-bare",
+        root,
+        &env,
+        "bare window loaded",
+    )?;
     Ok(launch)
 }
 

@@ -166,9 +166,7 @@ async fn run(n: usize, replies: usize) -> Result<Run> {
             );
             Ok(())
         };
-        let delays = listeners
-            .time_to_all(send, Duration::from_secs(30))
-            .await?;
+        let delays = listeners.time_to_all(send, Duration::from_secs(30)).await?;
         to_all.push(delays.iter().copied().fold(0.0, f64::max));
         each.extend(delays);
     }

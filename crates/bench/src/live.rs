@@ -332,6 +332,8 @@ pub fn raise_open_files_limit() -> Result<u64> {
             bail!("setrlimit: {}", std::io::Error::last_os_error());
         }
     }
+    // `rlim_t` is narrower on 32-bit Linux.
+    #[allow(clippy::unnecessary_cast)]
     Ok(limit.rlim_cur as u64)
 }
 
@@ -351,11 +353,16 @@ mod tests {
 
     #[test]
     fn seqs_are_found_across_reads_and_chunk_framing() {
-        let whole: &[u8] = b"HTTP/1.1 200 OK\r\n\r\n1e\r\nevent: changes\ndata: {\"seq\":12}\n\n\r\n";
+        let whole: &[u8] =
+            b"HTTP/1.1 200 OK\r\n\r\n1e\r\nevent: changes\ndata: {\"seq\":12}\n\n\r\n";
         assert_eq!(seqs(&[whole]), vec![12]);
         // Split inside the key and inside the number.
         assert_eq!(
-            seqs(&[b"data: {\"se", b"q\":4", b"2}\n\n: keep-alive\n\ndata: {\"seq\":43}"]),
+            seqs(&[
+                b"data: {\"se",
+                b"q\":4",
+                b"2}\n\n: keep-alive\n\ndata: {\"seq\":43}"
+            ]),
             vec![42, 43]
         );
         // A number at the very end waits for its end.

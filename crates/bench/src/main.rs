@@ -663,7 +663,9 @@ async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Resu
         Goal::None,
     ));
     b.add(Figure::from_runs(
-        format!("  a bare Tauri 2 window idle after {idle} s: PSS, same display and WebKit setting"),
+        format!(
+            "  a bare Tauri 2 window idle after {idle} s: PSS, same display and WebKit setting"
+        ),
         "MiB",
         bare_pss,
         Goal::None,

@@ -53,7 +53,8 @@ mod imp {
                 limit = raised;
             }
         }
-        // RLIM_INFINITY reads as u64::MAX.
+        // RLIM_INFINITY reads as u64::MAX; `rlim_t` is narrower on 32-bit Linux.
+        #[allow(clippy::unnecessary_cast)]
         Some(limit.rlim_cur as u64)
     }
 }
@@ -78,12 +79,11 @@ mod tests {
             rlim_max: 0,
         };
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) },
-            0
-        );
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
         assert_eq!(now.rlim_cur, now.rlim_max, "soft limit raised");
-        assert_eq!(limit, now.rlim_cur as u64);
+        #[allow(clippy::unnecessary_cast)]
+        let now = now.rlim_cur as u64;
+        assert_eq!(limit, now);
     }
 
     #[test]
