@@ -12,7 +12,11 @@
 //! home, the display and the bus are `tadhkira_testkit::desktop`'s, shared with the
 //! test suites; the app runs in a process group of its own, stopped by its id with
 //! everything else started here.
+//!
+//! The yardstick of its memory is a bare Tauri 2 window (crates/bench-bare), launched
+//! and measured the same way in the same run ([`launch_bare`]).
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -77,25 +81,72 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
         "{} is missing: cargo xtask bench builds it (release, custom-protocol)",
         app.display()
     );
+    let env = [
+        ("TADHKIRA_SERVER_URL", OsString::from(url)),
+        ("RUST_LOG", "info".into()),
+    ];
+    let (launch, line) = measure(app, "tadhkira-app", root, &env, "first list painted")?;
+    let app_reported_ms = line
+        .split("elapsed_ms=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok());
+    Ok(Launch {
+        app_reported_ms,
+        ..launch
+    })
+}
+
+/// Launches the bare Tauri window (crates/bench-bare) in a home at `root` and measures
+/// it as [`launch`] measures the app: the same display, the same bus, and the WebKit
+/// setting the app gives itself (`WEBKIT_DISABLE_COMPOSITING_MODE=1`), so the two
+/// differ only in what the app adds. `first_paint_ms` is until its page has loaded.
+pub fn launch_bare(bare: &Path, root: &Path) -> Result<Launch> {
+    anyhow::ensure!(
+        bare.is_file(),
+        "{} is missing: it is part of the workspace build (crates/bench-bare)",
+        bare.display()
+    );
+    let env = [("WEBKIT_DISABLE_COMPOSITING_MODE", OsString::from("1"))];
+    let (launch, _) = measure(
+        bare,
+        "tadhkira-bench-bare",
+        root,
+        &env,
+        "bare window loaded",
+    )?;
+    Ok(launch)
+}
+
+/// Starts `program` on its own Xvfb and session bus in the home at `root`, with `env`
+/// besides the desktop's; waits for a line of its stderr containing `ready`, idles
+/// [`IDLE`], and sums the memory of it and every process below it. Answers the
+/// measurements and the `ready` line.
+fn measure(
+    program: &Path,
+    name: &'static str,
+    root: &Path,
+    env: &[(&str, OsString)],
+    ready: &'static str,
+) -> Result<(Launch, String)> {
     // Xvfb and the system's usual session bus, as on a desktop.
     let mut desktop = Desktop::start(root, Bus::Session)?;
 
     let spawned = Instant::now();
-    let mut child = Command::new(app)
+    let mut child = Command::new(program)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .envs(desktop.env())
-        .env("TADHKIRA_SERVER_URL", url)
-        .env("RUST_LOG", "info")
+        .envs(env.iter().map(|(k, v)| (*k, v)))
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
-        .with_context(|| format!("starting {}", app.display()))?;
+        .with_context(|| format!("starting {}", program.display()))?;
     let pid = child.id();
     let stderr = child.stderr.take().context("piped stderr")?;
-    desktop.keep_group("tadhkira-app", child);
+    desktop.keep_group(name, child);
 
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -107,7 +158,7 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let text = strip_ansi(&String::from_utf8_lossy(&line));
-                    if text.contains("first list painted") {
+                    if text.contains(ready) {
                         let _ = tx.send((Instant::now(), text));
                     }
                 }
@@ -116,13 +167,8 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
     });
     let (at, line) = rx
         .recv_timeout(Duration::from_secs(60))
-        .context("the app did not paint its ticket list within 60 s")?;
+        .with_context(|| format!("{name} did not print {ready:?} within 60 s"))?;
     let first_paint_ms = at.duration_since(spawned).as_secs_f64() * 1000.0;
-    let app_reported_ms = line
-        .split("elapsed_ms=")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|s| s.parse().ok());
 
     std::thread::sleep(IDLE);
     let pids = with_descendants(pid);
@@ -133,16 +179,19 @@ pub fn launch(app: &Path, root: &Path, url: &str) -> Result<Launch> {
         pss += s;
     }
     if pids.len() < 2 {
-        bail!("the app runs without its WebKit processes ({pids:?})");
+        bail!("{name} runs without its WebKit processes ({pids:?})");
     }
     drop(desktop);
-    Ok(Launch {
-        first_paint_ms,
-        app_reported_ms,
-        rss_mib: rss as f64 / 1024.0,
-        pss_mib: pss as f64 / 1024.0,
-        processes: pids.len(),
-    })
+    Ok((
+        Launch {
+            first_paint_ms,
+            app_reported_ms: None,
+            rss_mib: rss as f64 / 1024.0,
+            pss_mib: pss as f64 / 1024.0,
+            processes: pids.len(),
+        },
+        line,
+    ))
 }
 
 /// `text` without terminal colour sequences (`ESC [ … m`).

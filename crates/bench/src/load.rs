@@ -1,6 +1,6 @@
 //! Server-side figures over loopback HTTP: push throughput with the wire protocol, and
-//! tickets created per second through the REST API by N concurrent clients while many
-//! clients hold the live-events stream open.
+//! tickets created per second through the REST API by N concurrent clients (the live
+//! event streams that listen meanwhile are [`crate::live`]'s).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -55,54 +55,4 @@ pub async fn rest_creates(
         t.await.context("client task")??;
     }
     Ok(created.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
-}
-
-/// Opens `n` live-event streams and keeps them open until the returned handle is
-/// dropped; `connected` counts those that got their answer headers.
-pub async fn hold_event_streams(
-    url: &str,
-    token: &str,
-    n: usize,
-) -> Result<(
-    Vec<tokio::task::JoinHandle<()>>,
-    Arc<AtomicUsize>,
-    Arc<AtomicUsize>,
-)> {
-    let connected = Arc::new(AtomicUsize::new(0));
-    let events = Arc::new(AtomicUsize::new(0));
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()?;
-    let mut handles = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (http, url, token) = (http.clone(), url.to_string(), token.to_string());
-        let (connected, events) = (Arc::clone(&connected), Arc::clone(&events));
-        handles.push(tokio::spawn(async move {
-            let Ok(mut resp) = http
-                .get(format!("{url}/api/v1/events"))
-                .bearer_auth(&token)
-                .send()
-                .await
-            else {
-                return;
-            };
-            if !resp.status().is_success() {
-                return;
-            }
-            connected.fetch_add(1, Ordering::Relaxed);
-            while let Ok(Some(chunk)) = resp.chunk().await {
-                if chunk.windows(13).any(|w| w == b"event: change") {
-                    events.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    // Give them a moment to connect before the load starts.
-    for _ in 0..100 {
-        if connected.load(Ordering::Relaxed) >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok((handles, connected, events))
 }

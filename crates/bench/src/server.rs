@@ -49,6 +49,11 @@ impl BenchServer {
         })
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ServerProcess::pid)
+    }
+
     /// Signs in (with the demo password) and returns the token.
     pub async fn login(&self, email: &str) -> Result<String> {
         let resp: LoginResponse = reqwest::Client::new()

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use tadhkira_proto::Role;
 use tadhkira_server::config::{Config, DatabaseUrl, Settings};
 use tadhkira_server::db::Store;
+use tadhkira_server::transport::open_files;
 use tadhkira_server::{admin, backup, demo, Application};
 
 #[derive(Parser)]
@@ -258,6 +259,17 @@ async fn main() -> anyhow::Result<()> {
             if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
                 config.settings.transport.tls_cert = Some(cert);
                 config.settings.transport.tls_key = Some(key);
+            }
+            // Each connection is a file descriptor: let the cap be reachable.
+            match open_files::raise_to_hard_limit() {
+                Some(limit) => {
+                    let max = config.settings.transport.max_connections;
+                    match open_files::shortfall(max, limit) {
+                        Some(warning) => tracing::warn!("{warning}"),
+                        None => tracing::info!(open_files = limit, "open-file limit"),
+                    }
+                }
+                None => tracing::debug!("no open-file limit to raise"),
             }
             let app = Application::build(config).await?;
             let mut out = std::io::stdout();

@@ -139,6 +139,11 @@ impl ServerProcess {
         format!("{}://{}", self.scheme, self.addr)
     }
 
+    /// Its process id (for reading its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

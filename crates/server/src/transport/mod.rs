@@ -6,12 +6,15 @@
 //!   answers finish;
 //! - [`tls`]: HTTPS with rustls, whose certificate is read again when its files change;
 //! - [`proxy`]: which peers are trusted proxies, and so whose `X-Forwarded-For` names the
-//!   client address that sign-in slowing counts.
+//!   client address that sign-in slowing counts;
+//! - [`open_files`]: the process's limit on open files, raised at start so that
+//!   `max_connections` can be reached.
 //!
 //! The settings live here too ([`TransportSettings`], the `[transport]` table of the
 //! configuration file), so this layer can be read in one place.
 
 pub mod accept;
+pub mod open_files;
 pub mod proxy;
 pub mod tls;
 

@@ -1,0 +1,4 @@
+//! Build script: lets tauri-build read tauri.conf.json.
+fn main() {
+    tauri_build::build()
+}
