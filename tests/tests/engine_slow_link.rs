@@ -5,8 +5,11 @@
 //! they are answered (`crates/client/src/sync.rs`, "Too slow for a whole batch"); here
 //! every change still reaches the server exactly once.
 //!
-//! The slow link is a real TCP relay on loopback that passes what the client sends at a
-//! fixed rate (a slow uplink) and the server's answers at full speed.
+//! The same holds for pull pages too big to arrive within the timeout: the engine asks
+//! for smaller pages after a timeout.
+//!
+//! The slow link is a real TCP relay on loopback that passes one direction at a fixed
+//! rate and the other at full speed.
 
 use std::time::Duration;
 
@@ -18,11 +21,41 @@ use tadhkira_tests::server::{open_device_with, spawn_server, PASSWORD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Bytes per second the relay passes from the client to the server.
+/// Bytes per second the slow uplink passes from the client to the server.
 const UPLINK: usize = 48 * 1024;
+/// Bytes per second the slow downlink passes from the server to the client.
+const DOWNLINK: usize = 128 * 1024;
 
-/// Starts the relay in front of `upstream`; answers its address.
-async fn slow_uplink(upstream: std::net::SocketAddr) -> std::net::SocketAddr {
+/// Copies `from` to `to`, at most `rate` bytes a second when given.
+async fn pass<R, W>(mut from: R, mut to: W, rate: Option<usize>)
+where
+    R: tokio::io::AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    // 1/20 s worth of bytes at a time, then the time they take.
+    let mut buf = vec![0u8; rate.map_or(64 * 1024, |r| r / 20)];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+        if let Some(rate) = rate {
+            tokio::time::sleep(Duration::from_secs_f64(n as f64 / rate as f64)).await;
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+/// Starts a relay in front of `upstream` passing the client's bytes at `up` and the
+/// server's at `down` bytes a second (full speed for `None`); answers its address.
+async fn slow_link(
+    upstream: std::net::SocketAddr,
+    up: Option<usize>,
+    down: Option<usize>,
+) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
     let addr = listener.local_addr().expect("relay address");
     tokio::spawn(async move {
@@ -31,29 +64,12 @@ async fn slow_uplink(upstream: std::net::SocketAddr) -> std::net::SocketAddr {
                 let Ok(server) = TcpStream::connect(upstream).await else {
                     return;
                 };
-                let (mut client_rx, mut client_tx) = client.into_split();
-                let (mut server_rx, mut server_tx) = server.into_split();
-                let up = async move {
-                    // 1/20 s worth of bytes at a time, then the time they take.
-                    let mut buf = vec![0u8; UPLINK / 20];
-                    loop {
-                        let n = match client_rx.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if server_tx.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                        let secs = n as f64 / UPLINK as f64;
-                        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-                    }
-                    let _ = server_tx.shutdown().await;
-                };
-                let down = async move {
-                    let _ = tokio::io::copy(&mut server_rx, &mut client_tx).await;
-                    let _ = client_tx.shutdown().await;
-                };
-                tokio::join!(up, down);
+                let (client_rx, client_tx) = client.into_split();
+                let (server_rx, server_tx) = server.into_split();
+                tokio::join!(
+                    pass(client_rx, server_tx, up),
+                    pass(server_rx, client_tx, down)
+                );
             });
         }
     });
@@ -72,7 +88,7 @@ fn input(title: String) -> NewTicketInput {
 async fn a_queue_too_big_for_the_timeout_drains_in_smaller_batches_exactly_once() {
     let mut server = spawn_server();
     server.demo();
-    let relay = slow_uplink(server.addr()).await;
+    let relay = slow_link(server.addr(), Some(UPLINK), None).await;
     let url = format!("http://{relay}");
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -149,4 +165,71 @@ async fn a_queue_too_big_for_the_timeout_drains_in_smaller_batches_exactly_once(
         "{:?}",
         effects.problems
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_too_big_for_the_timeout_arrive_in_smaller_pages() {
+    let server = spawn_server();
+    server.demo();
+    let relay = slow_link(server.addr(), None, Some(DOWNLINK)).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        request: Duration::from_secs(2),
+    };
+    let reader = open_device_with(dir.path(), Default::default(), timeouts).await;
+    reader
+        .sign_in(&format!("http://{relay}"), "l1@tadhkira.example", PASSWORD)
+        .await
+        .expect("sign in through the relay");
+    reader.sync_now().await.expect("first sync");
+
+    // 1,000 tickets of about 1 KB filed by a customer on a direct line: a full page
+    // (1,000 changes) is about 1 MB, some 8 s through the 128 KiB/s downlink.
+    let writer = server.device("customer@nile.example").await;
+    let tag = format!("slowpull{}", uuid::Uuid::new_v4().simple());
+    for i in 0..1_000 {
+        writer
+            .engine
+            .create_ticket(input(format!("{tag} ticket {i}")))
+            .await
+            .expect("queue a ticket");
+    }
+    writer.engine.sync_now().await.expect("the writer's push");
+    assert_eq!(writer.engine.sync_state().queued, 0);
+
+    let mut rounds = 0;
+    let mut timed_out = 0;
+    loop {
+        rounds += 1;
+        let result = reader.sync_now().await;
+        if result.is_ok() {
+            break;
+        }
+        timed_out += 1;
+        assert!(
+            rounds < 40,
+            "the changes did not arrive through the slow link in {rounds} rounds \
+             (page now {}): {result:?}",
+            reader.pull_page_now()
+        );
+    }
+    eprintln!(
+        "pulled 1,000 tickets through a {} KiB/s downlink in {rounds} rounds ({timed_out} \
+         timed out); page size at the end {}",
+        DOWNLINK / 1024,
+        reader.pull_page_now()
+    );
+    assert!(
+        timed_out > 0,
+        "a full page arrived in time: the link is not slow enough to test anything"
+    );
+    let q = tadhkira_client::ListQuery {
+        search: Some(tag.clone()),
+        limit: 10,
+        ..Default::default()
+    };
+    let listed = reader.list_tickets(&q).await.expect("list");
+    assert_eq!(listed.total, 1_000, "every ticket pulled once");
 }

@@ -44,7 +44,9 @@
 //!   with 200 queued changes and 3 s timeouts that never drained). After a timeout the
 //!   next batches are half the size of the one that timed out, down to one mutation, and
 //!   they double back to the set size as they are answered
-//!   (`Engine::push_batch_now`).
+//!   (`Engine::push_batch_now`). A pull page that times out is halved the same way
+//!   (`Engine::pull_page_now`): the same soak, once pushes drained, had engines whose
+//!   1,000-change pages never arrived within 3 s.
 //!
 //! # Pipelined pull
 //!
@@ -55,6 +57,9 @@
 //! leaves the store at the last committed page; pages fetched ahead are dropped.
 //!
 //! # First sync by snapshot
+//!
+//! Opt-in for now ([`Engine::set_first_sync_snapshot`]; off by default until its
+//! comparison suite passes, see there).
 //!
 //! A pull from cursor 0 (a new device, a new server epoch) first asks for the server's
 //! snapshot ([`crate::snapshot`]: `GET /api/v1/sync/snapshot`, one gzip answer of
@@ -397,7 +402,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     // store work at the same time); each is only applied after the one before it
     // committed, and a failure drops them unapplied.
     let me = &s.account.user;
-    let pull_page = engine.inner.pull_page.load(Ordering::Relaxed);
+    let pull_page = engine.inner.pull_page_now.load(Ordering::Relaxed);
     let pull_ahead = engine.inner.pull_ahead.load(Ordering::Relaxed);
     let mut alerts: Vec<PulledAlert> = Vec::new();
     let mut event_alerts: Vec<PulledEventAlert> = Vec::new();
@@ -430,8 +435,13 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
                 s.store.restart_pull(None).await?;
                 continue;
             }
+            Err(e @ ApiCallError::TimedOut(_)) => {
+                engine.pull_timed_out(pull_page);
+                return Err(e.into());
+            }
             other => other?,
         };
+        engine.pull_answered();
         if epoch != Some(page.epoch) {
             if epoch.is_some() || cursor != 0 {
                 tracing::warn!("the server's epoch changed; resyncing from the start");
@@ -531,6 +541,34 @@ impl Engine {
         self.inner.push_batch.store(push, Ordering::Relaxed);
         self.inner.push_batch_now.store(push, Ordering::Relaxed);
         self.inner.pull_page.store(pull, Ordering::Relaxed);
+        self.inner.pull_page_now.store(pull, Ordering::Relaxed);
+    }
+
+    /// A pull page of `limit` changes ran out of time: the next pages ask for half as
+    /// many (at least one), for the same reason as [`Engine::push_timed_out`]: a server
+    /// or link too slow to send a whole page within the request timeout would time out
+    /// on the same page for ever. They double back as pages arrive.
+    fn pull_timed_out(&self, limit: i64) {
+        let half = (limit / 2).max(1);
+        self.inner.pull_page_now.fetch_min(half, Ordering::Relaxed);
+        tracing::info!(page = half, "a pull timed out; asking for smaller pages");
+    }
+
+    /// A pull page arrived: pages grow back (double) toward the set size.
+    fn pull_answered(&self) {
+        let max = self.inner.pull_page.load(Ordering::Relaxed);
+        let _ =
+            self.inner
+                .pull_page_now
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                    (now < max).then(|| (now * 2).min(max))
+                });
+    }
+
+    /// The changes the next pull page may ask for: the set size, or less after a pull
+    /// timed out ([`Engine::pull_timed_out`]).
+    pub fn pull_page_now(&self) -> i64 {
+        self.inner.pull_page_now.load(Ordering::Relaxed)
     }
 
     /// A push batch of `sent` mutations ran out of time: the next batches are half its
@@ -574,9 +612,14 @@ impl Engine {
             .store(pull_ahead.clamp(1, MAX_PULL_AHEAD), Ordering::Relaxed);
     }
 
-    /// Whether a first sync (cursor 0) asks the server for the snapshot (by default) or
-    /// pulls page by page from 0 as before issue 22 (what an older server gets anyway):
-    /// for the tests that compare the two and the bench's same-run line.
+    /// Whether a first sync (cursor 0) asks the server for the snapshot or pulls page by
+    /// page from 0 as before issue 22 (what an older server gets anyway).
+    ///
+    /// **Off by default for now.** With it on, the whole suite passed (the real app's
+    /// first sync of 10,000 tickets killed mid-load included), but
+    /// `tests/tests/engine_snapshot.rs` found a customer's store differing from a paging
+    /// device's in its reply-alert marks when another device wrote during the stream,
+    /// not yet explained; the snapshot stays opt-in until it is.
     pub fn set_first_sync_snapshot(&self, on: bool) {
         self.inner.snapshot.store(on, Ordering::Relaxed);
     }

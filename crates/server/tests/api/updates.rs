@@ -17,6 +17,9 @@ const RELEASES: &str = "SELECT COUNT(*) AS n FROM app_updates";
 const PUBLISH_AUDIT: &str = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'update.publish'";
 const TARGET: &str = "linux-x86_64-deb";
 
+/// A form's fields by name, in order.
+type Fields = Vec<(String, Vec<u8>)>;
+
 fn b64(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
@@ -68,9 +71,9 @@ fn form(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     for (name, value) in fields {
         body.extend(format!("--{boundary}\r\n").into_bytes());
         if *name == "package" {
-            body.extend(
-                format!("Content-Disposition: form-data; name=\"package\"; filename=\"tadhkira.deb\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                    .into_bytes(),
+            body.extend_from_slice(
+                b"Content-Disposition: form-data; name=\"package\"; filename=\"tadhkira.deb\"\r\n\
+                  Content-Type: application/octet-stream\r\n\r\n",
             );
         } else {
             body.extend(
@@ -269,7 +272,7 @@ async fn a_tampered_or_unsigned_package_is_refused_and_nothing_is_stored(db: Db)
         f.push(("package".to_owned(), package.to_vec()));
         f
     };
-    let cases: [(&str, Vec<(String, Vec<u8>)>, &str); 5] = [
+    let cases: [(&str, Fields, &str); 5] = [
         (
             "signed as another version",
             fields(&bytes, Some(&as_other_version)),
