@@ -32,27 +32,7 @@ pub async fn download(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let a = state.store.attachment_for(&caller, id).await?;
-    let sha = Sha256Hex::parse(&a.sha256)
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    let blobs = state.blobs.clone();
-    let mut reader = blocking(move || blobs.open(&sha)).await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    tokio::task::spawn_blocking(move || loop {
-        let mut buf = vec![0u8; FRAME_BYTES];
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                    break; // the client went away
-                }
-            }
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e));
-                break;
-            }
-        }
-    });
+    let body = blob_body(&state, &a.sha256).await?;
     let content_type = if a.content_type == sniff::TEXT {
         "text/plain; charset=utf-8".to_owned()
     } else {
@@ -81,7 +61,7 @@ pub async fn download(
                 .unwrap_or(HeaderValue::from_static("\"\"")),
         ),
     ];
-    Ok((headers, Body::from_stream(ReceiverStream::new(rx))).into_response())
+    Ok((headers, body).into_response())
 }
 
 /// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): an ASCII stand-in for
@@ -109,6 +89,33 @@ pub fn content_disposition(name: &str) -> HeaderValue {
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
     ))
     .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+/// The bytes of the stored blob `sha256` as a streamed body, read off the runtime's
+/// threads in frames (a download of an attachment or of an app release).
+pub(super) async fn blob_body(state: &AppState, sha256: &str) -> Result<Body, AppError> {
+    let sha =
+        Sha256Hex::parse(sha256).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let blobs = state.blobs.clone();
+    let mut reader = blocking(move || blobs.open(&sha)).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || loop {
+        let mut buf = vec![0u8; FRAME_BYTES];
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.truncate(n);
+                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                    break; // the client went away
+                }
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                break;
+            }
+        }
+    });
+    Ok(Body::from_stream(ReceiverStream::new(rx)))
 }
 
 #[cfg(test)]

@@ -17,9 +17,7 @@
 //! at most `[updates] max_package_bytes`): the signature is checked over the whole of it
 //! before anything is written.
 
-use std::io::Read;
-
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +26,6 @@ use sha2::{Digest, Sha256};
 use tadhkira_proto::{
     ErrorCode, Sha256Hex, UpdateManifest, UpdateRelease, UpdateReleases, UpdateTarget,
 };
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::admin::Admin;
 use super::uploads::blocking;
@@ -39,9 +36,6 @@ use crate::updates::{self, SignatureError};
 
 /// The longest release notes, in characters.
 pub const MAX_NOTES_CHARS: usize = 20_000;
-
-/// Bytes read from the store per body frame.
-const FRAME_BYTES: usize = 256 * 1024;
 
 fn missing(field: &'static str) -> AppError {
     AppError::message(
@@ -259,27 +253,7 @@ pub async fn file(
     let version = parse_version(&version)?;
     let stored = state.store.release(&target, &version).await?;
     let r = stored.release;
-    let sha = Sha256Hex::parse(&r.sha256)
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    let blobs = state.blobs.clone();
-    let mut reader = blocking(move || blobs.open(&sha)).await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    tokio::task::spawn_blocking(move || loop {
-        let mut buf = vec![0u8; FRAME_BYTES];
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                    break;
-                }
-            }
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e));
-                break;
-            }
-        }
-    });
+    let body = super::attachments::blob_body(&state, &r.sha256).await?;
     let name = format!("tadhkira-{}-{}.{}", r.version, r.target, target.kind());
     let headers = [
         (
@@ -301,5 +275,5 @@ pub async fn file(
                 .unwrap_or(HeaderValue::from_static("\"\"")),
         ),
     ];
-    Ok((headers, Body::from_stream(ReceiverStream::new(rx))).into_response())
+    Ok((headers, body).into_response())
 }
