@@ -181,8 +181,7 @@ impl Engine {
                 pull_page_now: crate::sync::PULL_PAGE.into(),
                 push_in_flight: crate::sync::PUSH_IN_FLIGHT.into(),
                 pull_ahead: crate::sync::PULL_AHEAD.into(),
-                // Off until the snapshot's own suites pass (see `Engine::set_first_sync_snapshot`).
-                snapshot: false.into(),
+                snapshot: true.into(),
             }),
         };
         let account_file = engine.inner.data_dir.join("account.json");

@@ -58,9 +58,6 @@
 //!
 //! # First sync by snapshot
 //!
-//! Opt-in for now ([`Engine::set_first_sync_snapshot`]; off by default until its
-//! comparison suite passes, see there).
-//!
 //! A pull from cursor 0 (a new device, a new server epoch) first asks for the server's
 //! snapshot ([`crate::snapshot`]: `GET /api/v1/sync/snapshot`, one gzip answer of
 //! length-prefixed frames) and bulk-loads it; the pull loop then continues from the
@@ -615,11 +612,8 @@ impl Engine {
     /// Whether a first sync (cursor 0) asks the server for the snapshot or pulls page by
     /// page from 0 as before issue 22 (what an older server gets anyway).
     ///
-    /// **Off by default for now.** With it on, the whole suite passed (the real app's
-    /// first sync of 10,000 tickets killed mid-load included), but
-    /// `tests/tests/engine_snapshot.rs` found a customer's store differing from a paging
-    /// device's in its reply-alert marks when another device wrote during the stream,
-    /// not yet explained; the snapshot stays opt-in until it is.
+    /// On by default; the store it leaves equals a paging device's, row for row
+    /// (`tests/tests/engine_snapshot.rs`, `cli_snapshot_crash.rs`).
     pub fn set_first_sync_snapshot(&self, on: bool) {
         self.inner.snapshot.store(on, Ordering::Relaxed);
     }

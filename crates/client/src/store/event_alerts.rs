@@ -9,10 +9,10 @@
 //!   of the ticket's tier (its queue): someone who can act on it hears of it, and not
 //!   every agent of the desk.
 //!
-//! Never for my own actions. Each event alerts at most once: its id is marked in the
-//! `alerted` table like a message id (both are UUIDv7s made for one entity, so they
-//! never collide), so a restart or a pull of the same event again stays quiet. The
-//! first sync marks without alerting.
+//! Never for my own actions. Each event alerts at most once: the id of every pulled
+//! event not by me is marked in the `alerted` table like a message id (both are UUIDv7s
+//! made for one entity, so they never collide), so a restart or a pull of the same
+//! event again stays quiet. The first sync marks without alerting.
 
 use tadhkira_proto::{EventKind, Role, Status, Ticket, TicketEvent, User};
 
@@ -63,36 +63,44 @@ fn alert_kind(e: &TicketEvent, t: &Ticket, me: &User) -> Option<AlertKind> {
 }
 
 /// The events of a pulled page that deserve an alert for `me` and were never alerted
-/// before; all of them are marked alerted. `alerts` is false during the first sync:
-/// then they are only marked.
+/// before. Every event not by `me` is marked alerted, whether it deserves an alert or
+/// not, so the marks do not depend on the order the feed brought tickets and events in
+/// (an event's ticket may come in a later page), nor on paging against a snapshot load
+/// (`snapshot.rs` marks the same). `alerts` is false during the first sync: then the
+/// events are only marked, and what a first sync brought never alerts later.
 pub(crate) async fn pulled_event_alerts(
     conn: &mut sqlx::SqliteConnection,
     events: &[&TicketEvent],
     me: &User,
     alerts: bool,
 ) -> Result<Vec<PulledEventAlert>> {
-    let mut candidates = Vec::new();
-    for e in events {
-        if e.actor_id == me.id {
+    let others: Vec<&TicketEvent> = events
+        .iter()
+        .copied()
+        .filter(|e| e.actor_id != me.id)
+        .collect();
+    let first_time = mark_alerted(&mut *conn, others.iter().map(|e| e.id)).await?;
+    let mut out = Vec::new();
+    if !alerts {
+        return Ok(out);
+    }
+    for e in others {
+        if !first_time.contains(&e.id) {
             continue;
         }
         let Some(t) = load_ticket(&mut *conn, e.ticket_id).await? else {
             continue;
         };
         if let Some(kind) = alert_kind(e, &t, me) {
-            candidates.push(PulledEventAlert {
+            out.push(PulledEventAlert {
                 kind,
-                event: (*e).clone(),
+                event: e.clone(),
                 ticket_number: (t.number > 0).then_some(t.number),
                 ticket_title: t.title.clone(),
             });
         }
     }
-    let first_time = mark_alerted(&mut *conn, candidates.iter().map(|c| c.event.id)).await?;
-    Ok(candidates
-        .into_iter()
-        .filter(|c| alerts && first_time.contains(&c.event.id))
-        .collect())
+    Ok(out)
 }
 
 #[cfg(test)]

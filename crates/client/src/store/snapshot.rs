@@ -206,6 +206,8 @@ async fn write_deferred(conn: &mut SqliteConnection, changes: &[Change], me: &Us
         .map(|m| m.id);
     mark_alerted(&mut *conn, others).await?;
     upsert_pulled_events(&mut *conn, &events).await?;
+    let others = events.iter().filter(|e| e.actor_id != me.id);
+    mark_alerted(&mut *conn, others.map(|e| e.id)).await?;
     Ok(())
 }
 
@@ -241,6 +243,10 @@ async fn discard_server_copies(conn: &mut SqliteConnection) -> Result<()> {
         format!(
             "DELETE FROM alerted WHERE message_id IN \
              (SELECT id FROM messages WHERE ticket_id NOT IN {NAMED})"
+        ),
+        format!(
+            "DELETE FROM alerted WHERE message_id IN \
+             (SELECT id FROM events WHERE ticket_id NOT IN {NAMED})"
         ),
         format!(
             "DELETE FROM message_fts WHERE rowid IN \
@@ -500,6 +506,8 @@ fn write_rows(
             "INSERT INTO events (id, ticket_id, created_at, data) VALUES (?, ?, ?, ?)
              ON CONFLICT(id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
         )?;
+        let mut alerted =
+            Stmt::prepare(db, "INSERT OR IGNORE INTO alerted (message_id) VALUES (?)")?;
         for e in events {
             let (id, ticket, at) = (e.id.to_string(), e.ticket_id.to_string(), ts(e.created_at));
             let data = serde_json::to_string(e)?;
@@ -509,6 +517,10 @@ fn write_rows(
                 Val::Text(&at),
                 Val::Text(&data),
             ])?;
+            // As for messages: events a first sync brings are marked, none alerts.
+            if e.actor_id != me.id {
+                alerted.run(&[Val::Text(&id)])?;
+            }
         }
     }
     Ok(())
