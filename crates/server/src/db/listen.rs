@@ -7,9 +7,10 @@
 //! never waits for the next change to hear of the ones it missed.
 
 use sqlx::postgres::PgListener;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use super::feed::Notice;
+use super::notices::Notices;
 use super::writer::NOTIFY_CHANNEL;
 use super::StoreError;
 use crate::config::DatabaseUrl;
@@ -17,7 +18,7 @@ use crate::config::DatabaseUrl;
 /// Starts listening; the task ends when `stop` becomes `true`.
 pub(super) async fn start(
     url: &DatabaseUrl,
-    notices: broadcast::Sender<Notice>,
+    notices: Notices,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), StoreError> {
     let mut listener = PgListener::connect(url.expose()).await?;
@@ -34,7 +35,7 @@ pub(super) async fn start(
                 match head(&mut listener).await {
                     Ok(seq) => {
                         tracing::info!(seq, "change notices resumed; subscribers told to pull");
-                        let _ = notices.send(Notice {
+                        notices.send(Notice {
                             seq,
                             orgs: Vec::new(),
                             all: true,
@@ -56,7 +57,7 @@ pub(super) async fn start(
                 got = listener.try_recv() => match got {
                     Ok(Some(n)) => match serde_json::from_str::<Notice>(n.payload()) {
                         Ok(notice) => {
-                            let _ = notices.send(notice);
+                            notices.send(notice);
                         }
                         Err(e) => tracing::warn!(error = %e, "unreadable change notice"),
                     },

@@ -23,6 +23,7 @@ mod feed;
 mod leases;
 mod lifecycle;
 mod listen;
+mod notices;
 mod people;
 mod policy;
 mod quota;
@@ -108,7 +109,7 @@ pub struct Store {
     /// Sign-in claims take it on both engines (see `slowing.rs`).
     write_gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Uuid,
-    notices: tokio::sync::broadcast::Sender<Notice>,
+    notices: notices::Notices,
     /// Stops the PostgreSQL LISTEN task on close.
     stop_listener: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -176,7 +177,7 @@ impl Store {
             schema::migrator(backend).run(&pool).await?;
         }
         let epoch = Self::load_epoch(&pool).await?;
-        let (notices, _) = tokio::sync::broadcast::channel(1024);
+        let notices = notices::Notices::start();
         let (stop_listener, stopped) = tokio::sync::watch::channel(false);
         if backend == Backend::Postgres {
             listen::start(url, notices.clone(), stopped).await?;

@@ -506,8 +506,7 @@ impl Writer {
             (_, notice) => {
                 self.tx.commit().await?;
                 if let Some(notice) = notice {
-                    // No receiver is fine: nobody is listening.
-                    let _ = store.notices.send(notice);
+                    store.notices.send(notice);
                 }
             }
         }
