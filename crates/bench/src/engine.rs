@@ -116,6 +116,32 @@ pub async fn initial_pull_by(
     Ok((engine, dir, tickets as f64 / secs))
 }
 
+/// A later pull into the store `engine` already holds (its first sync done): each run,
+/// `changes` new mutations (tickets with 3 replies each, by the user of `token`) are
+/// pushed over the wire, then the one sync that brings them is timed; milliseconds per
+/// run.
+pub async fn incremental_pull(
+    engine: &Engine,
+    url: &str,
+    token: &str,
+    changes: usize,
+    runs: usize,
+) -> Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        crate::load::push_wire(url, token, crate::load::creations(changes / 4, 3)).await?;
+        let start = Instant::now();
+        let report = engine.sync_now().await?;
+        out.push(start.elapsed().as_secs_f64() * 1000.0);
+        ensure!(
+            report.pulled as usize >= changes,
+            "pulled {} changes, expected at least {changes}",
+            report.pulled
+        );
+    }
+    Ok(out)
+}
+
 /// Median milliseconds of `runs` calls of `f`.
 async fn time_ms<F, Fut>(runs: usize, mut f: F) -> Result<Vec<f64>>
 where
