@@ -18,6 +18,8 @@
 //! Longer: `TADHKIRA_SOAK_MINUTES=N` (N minutes on EACH database; `cargo xtask test
 //! --soak-minutes N` sets it), `TADHKIRA_SOAK_ENGINES=N`, and `TADHKIRA_FAULT_SEED=N`
 //! replays the fault draws and the engines' choices (not the machine's timing).
+//! `TADHKIRA_SOAK_DATABASE=sqlite` or `=postgresql` soaks that one only (two processes,
+//! one per database, then run side by side).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -98,12 +100,23 @@ async fn a_soak_of_many_engines_through_faults_and_kills_loses_and_duplicates_no
         Some(m) => Duration::from_secs(m * 60),
         None => Duration::from_secs(30),
     };
+    let only = std::env::var("TADHKIRA_SOAK_DATABASE").unwrap_or_default();
+    assert!(
+        ["", "sqlite", "postgresql"].contains(&only.as_str()),
+        "TADHKIRA_SOAK_DATABASE is sqlite or postgresql, not {only:?}"
+    );
     let started = Instant::now();
-    let sqlite = soak("SQLite", spawn_server(), seed, engines, per_db).await;
-    eprintln!("reliability (SQLite): {sqlite}");
-    let pg = soak("PostgreSQL", spawn_server_pg(), seed ^ 1, engines, per_db).await;
-    eprintln!("reliability (PostgreSQL): {pg}");
-    let all = sqlite + pg;
+    let mut all = Figures::default();
+    if only != "postgresql" {
+        let sqlite = soak("SQLite", spawn_server(), seed, engines, per_db).await;
+        eprintln!("reliability (SQLite): {sqlite}");
+        all = all + sqlite;
+    }
+    if only != "sqlite" {
+        let pg = soak("PostgreSQL", spawn_server_pg(), seed ^ 1, engines, per_db).await;
+        eprintln!("reliability (PostgreSQL): {pg}");
+        all = all + pg;
+    }
     println!("reliability: {all}");
     eprintln!(
         "soak: {engines} engines, {per_db:?} of work per database, {:.0?} in all",
