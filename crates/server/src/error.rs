@@ -37,6 +37,14 @@ pub async fn with_request_locale(request: Request, next: Next) -> Response {
     REQUEST_LOCALE.scope(locale, next.run(request)).await
 }
 
+/// `f` in the language of the request being answered, for work the request hands to a
+/// task of its own.
+pub fn in_request_locale<F: std::future::Future>(
+    f: F,
+) -> impl std::future::Future<Output = F::Output> {
+    REQUEST_LOCALE.scope(request_locale(), f)
+}
+
 /// The language of the request being answered (English outside a request).
 pub fn request_locale() -> Locale {
     REQUEST_LOCALE.try_with(|l| *l).unwrap_or_default()

@@ -37,12 +37,30 @@ pub async fn push(
         ));
     }
     let span = tracing::info_span!("push", user = %caller.user.id, client = %req.client_id, n = req.mutations.len());
+    let user = caller.user.id;
     // Nothing of a push past the quota is applied: the client sends it all again.
-    let mut results = state
-        .quota
-        .apply(&state.store, &caller, &req.mutations, &state.settings)
-        .instrument(span)
-        .await?;
+    //
+    // Applied on a task of its own, so that it runs to the end even when the client
+    // hangs up meanwhile (its timeout, a cut link): hyper drops a request's handler
+    // with its connection, and a transaction dropped half-way is rolled back. A server
+    // too busy to answer within the client's timeout then never got a batch through —
+    // the same work thrown away on every retry. Finished instead, the retry is
+    // answered `duplicate` (mutation ids) at the cost of a look-up.
+    let apply = {
+        let state = state.clone();
+        async move {
+            state
+                .quota
+                .apply(&state.store, &caller, &req.mutations, &state.settings)
+                .await
+        }
+    };
+    let mut results = tokio::spawn(crate::error::in_request_locale(apply).instrument(span))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "applying a push failed");
+            AppError::message(ErrorCode::Internal, "error-internal", &[])
+        })??;
     // Reasons are written in English by the apply path; in another language the code's
     // own message leads, with the English detail after it (as for any error answer).
     let locale = request_locale();
@@ -59,7 +77,7 @@ pub async fn push(
         .iter()
         .filter(|r| matches!(r.outcome, tadhkira_proto::Outcome::Rejected { .. }))
         .count();
-    tracing::info!(user = %caller.user.id, n = results.len(), rejected, "push applied");
+    tracing::info!(%user, n = results.len(), rejected, "push applied");
     Ok(Json(PushResponse { results }))
 }
 

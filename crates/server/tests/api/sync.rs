@@ -1,6 +1,8 @@
 //! Push and pull: exactly-once application, the subscription gate, rejections that do
 //! not poison a batch.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use tadhkira_proto::Visibility;
 use uuid::Uuid;
@@ -309,3 +311,66 @@ async fn a_pull_with_a_cursor_ahead_of_the_feed_is_told_so(db: Db) {
     app.finish().await;
 }
 on_both!(a_pull_with_a_cursor_ahead_of_the_feed_is_told_so);
+
+/// A client that gives up on a push (its timeout, a cut link) after the server has
+/// read it must not waste the server's work: the batch is applied all the same, so
+/// the client's retry is answered `duplicate` at once. (When a cancelled request rolled
+/// its transaction back, a server too busy to answer within the client's timeout never
+/// got a batch through: the 30-minute soak's engines kept 53 changes queued for ever.)
+async fn a_push_whose_client_gives_up_is_applied_all_the_same(db: Db) {
+    use tokio::io::AsyncWriteExt;
+
+    let app = TestApp::spawn(db).await;
+    let cast = app.cast().await;
+    // Big enough that applying it outlasts the client's patience below.
+    let batch: Vec<_> = (0..tadhkira_proto::MAX_PUSH_BATCH)
+        .map(|i| {
+            m::envelope(m::new_ticket(
+                Uuid::now_v7(),
+                &format!("Given up {i}"),
+                None,
+            ))
+        })
+        .collect();
+    let body = serde_json::to_vec(&tadhkira_proto::PushRequest {
+        client_id: Uuid::now_v7(),
+        mutations: batch.clone(),
+    })
+    .unwrap();
+    let url = reqwest::Url::parse(&app.url("/sync/push")).unwrap();
+    let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut socket = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        url.path(),
+        cast.customer_a.token,
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&body).await.unwrap();
+    socket.flush().await.unwrap();
+    // The server has the whole request and is applying it; the client hangs up.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    drop(socket);
+
+    let count = "SELECT COUNT(*) AS n FROM tickets WHERE title LIKE 'Given up %'";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while app.count_on_database(count).await < batch.len() as i64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push was dropped with its client: {} of {} tickets",
+            app.count_on_database(count).await,
+            batch.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The retry costs nothing: every mutation is answered `duplicate`.
+    let again = app.push(&cast.customer_a, &batch).await;
+    assert!(
+        again.iter().all(|r| r["outcome"] == "duplicate"),
+        "{again:?}"
+    );
+    app.finish().await;
+}
+on_both!(a_push_whose_client_gives_up_is_applied_all_the_same);
