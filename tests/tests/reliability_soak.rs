@@ -574,7 +574,9 @@ async fn drain_all(workers: &Arc<Vec<Worker>>, seed: u64) {
     }
 }
 
-/// Every engine syncs once more (a few at a time).
+/// Every engine syncs once more (a few at a time), trying again as the app does when a
+/// round fails: a busy server may not answer a whole page within an engine's short
+/// timeout, and the next round asks for a smaller one (`request_size.rs`).
 async fn sync_all(workers: &Arc<Vec<Worker>>) {
     let gate = Arc::new(tokio::sync::Semaphore::new(16));
     let mut tasks = Vec::new();
@@ -582,11 +584,12 @@ async fn sync_all(workers: &Arc<Vec<Worker>>) {
         let (workers, gate) = (workers.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             let _p = gate.acquire().await.expect("gate");
-            workers[i]
-                .engine
-                .sync_now()
-                .await
-                .unwrap_or_else(|e| panic!("engine {i}: sync after healing: {e}"));
+            let mut tries = 0;
+            while let Err(e) = workers[i].engine.sync_now().await {
+                tries += 1;
+                assert!(tries < 40, "engine {i}: sync after healing: {e}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
         }));
     }
     for t in tasks {

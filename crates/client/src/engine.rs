@@ -100,15 +100,10 @@ pub(crate) struct Inner {
     pub alerts: Mutex<AlertSettings>,
     /// The machine's clock and the server's offset from it (see crate::clock).
     pub clock: Arc<crate::clock::Clock>,
-    /// Mutations per push and changes per pull page ([`Engine::set_sync_batches`]).
-    pub push_batch: std::sync::atomic::AtomicUsize,
-    /// The push batch size in use now: `push_batch`, or less while pushes time out
-    /// (`Engine::push_batch_now`).
-    pub push_batch_now: std::sync::atomic::AtomicUsize,
-    pub pull_page: std::sync::atomic::AtomicI64,
-    /// The pull page size in use now: `pull_page`, or less while pulls time out
-    /// (`Engine::pull_page_now`).
-    pub pull_page_now: std::sync::atomic::AtomicI64,
+    /// Mutations per push and changes per pull page ([`Engine::set_sync_batches`]),
+    /// less for a while after requests time out.
+    pub push_batch: crate::request_size::RequestSize,
+    pub pull_page: crate::request_size::RequestSize,
     /// Push batches in flight and pull pages fetched ahead ([`Engine::set_sync_pipeline`]).
     pub push_in_flight: std::sync::atomic::AtomicUsize,
     pub pull_ahead: std::sync::atomic::AtomicUsize,
@@ -175,10 +170,8 @@ impl Engine {
                 plain_http: Mutex::new(config.plain_http),
                 alerts: Mutex::new(config.alerts),
                 clock: Arc::default(),
-                push_batch: crate::sync::PUSH_BATCH.into(),
-                push_batch_now: crate::sync::PUSH_BATCH.into(),
-                pull_page: crate::sync::PULL_PAGE.into(),
-                pull_page_now: crate::sync::PULL_PAGE.into(),
+                push_batch: crate::request_size::RequestSize::new(crate::sync::PUSH_BATCH),
+                pull_page: crate::request_size::RequestSize::new(crate::sync::PULL_PAGE as usize),
                 push_in_flight: crate::sync::PUSH_IN_FLIGHT.into(),
                 pull_ahead: crate::sync::PULL_AHEAD.into(),
                 snapshot: true.into(),

@@ -20,6 +20,7 @@ mod mutations;
 pub mod normalize;
 pub mod notifier;
 pub mod preview;
+mod request_size;
 pub mod snapshot;
 pub mod sse;
 mod staging;

@@ -46,7 +46,10 @@
 //!   they double back to the set size as they are answered
 //!   (`Engine::push_batch_now`). A pull page that times out is halved the same way
 //!   (`Engine::pull_page_now`): the same soak, once pushes drained, had engines whose
-//!   1,000-change pages never arrived within 3 s.
+//!   1,000-change pages never arrived within 3 s. Halving is not enough when the time
+//!   goes in waiting for the server rather than in the batch: the server now finishes
+//!   a push whose client hung up (`routes/sync.rs`), so the retry is answered
+//!   `duplicate` instead of doing the work again.
 //!
 //! # Pipelined pull
 //!
@@ -326,7 +329,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
 
     // Push, in order, until the queue is empty or the server has trouble; up to
     // [`PUSH_IN_FLIGHT`] batches at once (see the module's documentation).
-    let push_batch = engine.inner.push_batch_now.load(Ordering::Relaxed);
+    let push_batch = engine.inner.push_batch.now();
     let in_flight = engine.inner.push_in_flight.load(Ordering::Relaxed);
     let mut server_trouble = None;
     let mut flight: VecDeque<InFlight> = VecDeque::new();
@@ -362,12 +365,13 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
             Ok(resp) => resp,
             Err(e) => {
                 if batch.timed_out {
-                    engine.push_timed_out(batch.ids.len());
+                    let smaller = engine.inner.push_batch.timed_out(batch.ids.len());
+                    tracing::info!(batch = smaller, "a push timed out; sending smaller batches");
                 }
                 return Err(e);
             }
         };
-        engine.push_answered();
+        engine.inner.push_batch.answered();
         if resp.results.len() != batch.ids.len()
             || resp
                 .results
@@ -399,7 +403,7 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
     // store work at the same time); each is only applied after the one before it
     // committed, and a failure drops them unapplied.
     let me = &s.account.user;
-    let pull_page = engine.inner.pull_page_now.load(Ordering::Relaxed);
+    let pull_page = engine.inner.pull_page.now() as i64;
     let pull_ahead = engine.inner.pull_ahead.load(Ordering::Relaxed);
     let mut alerts: Vec<PulledAlert> = Vec::new();
     let mut event_alerts: Vec<PulledEventAlert> = Vec::new();
@@ -433,12 +437,13 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
                 continue;
             }
             Err(e @ ApiCallError::TimedOut(_)) => {
-                engine.pull_timed_out(pull_page);
+                let smaller = engine.inner.pull_page.timed_out(pull_page as usize);
+                tracing::info!(page = smaller, "a pull timed out; asking for smaller pages");
                 return Err(e.into());
             }
             other => other?,
         };
-        engine.pull_answered();
+        engine.inner.pull_page.answered();
         if epoch != Some(page.epoch) {
             if epoch.is_some() || cursor != 0 {
                 tracing::warn!("the server's epoch changed; resyncing from the start");
@@ -535,65 +540,20 @@ impl Engine {
     pub fn set_sync_batches(&self, push: usize, pull: i64) {
         let push = push.clamp(1, MAX_PUSH_BATCH);
         let pull = pull.clamp(1, tadhkira_proto::MAX_PULL_LIMIT);
-        self.inner.push_batch.store(push, Ordering::Relaxed);
-        self.inner.push_batch_now.store(push, Ordering::Relaxed);
-        self.inner.pull_page.store(pull, Ordering::Relaxed);
-        self.inner.pull_page_now.store(pull, Ordering::Relaxed);
-    }
-
-    /// A pull page of `limit` changes ran out of time: the next pages ask for half as
-    /// many (at least one), for the same reason as [`Engine::push_timed_out`]: a server
-    /// or link too slow to send a whole page within the request timeout would time out
-    /// on the same page for ever. They double back as pages arrive.
-    fn pull_timed_out(&self, limit: i64) {
-        let half = (limit / 2).max(1);
-        self.inner.pull_page_now.fetch_min(half, Ordering::Relaxed);
-        tracing::info!(page = half, "a pull timed out; asking for smaller pages");
-    }
-
-    /// A pull page arrived: pages grow back (double) toward the set size.
-    fn pull_answered(&self) {
-        let max = self.inner.pull_page.load(Ordering::Relaxed);
-        let _ =
-            self.inner
-                .pull_page_now
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
-                    (now < max).then(|| (now * 2).min(max))
-                });
+        self.inner.push_batch.set(push);
+        self.inner.pull_page.set(pull as usize);
     }
 
     /// The changes the next pull page may ask for: the set size, or less after a pull
-    /// timed out ([`Engine::pull_timed_out`]).
+    /// timed out (`request_size.rs`).
     pub fn pull_page_now(&self) -> i64 {
-        self.inner.pull_page_now.load(Ordering::Relaxed)
-    }
-
-    /// A push batch of `sent` mutations ran out of time: the next batches are half its
-    /// size (at least one). A server or link too slow to take a whole batch within the
-    /// request timeout drops the request when the client gives up (the transaction is
-    /// rolled back), so resending the same batch would never get through; smaller ones
-    /// do, and the size grows back as they are answered ([`Engine::push_answered`]).
-    fn push_timed_out(&self, sent: usize) {
-        let half = (sent / 2).max(1);
-        self.inner.push_batch_now.fetch_min(half, Ordering::Relaxed);
-        tracing::info!(batch = half, "a push timed out; sending smaller batches");
-    }
-
-    /// A push batch was answered: batches grow back (double) toward the set size.
-    fn push_answered(&self) {
-        let max = self.inner.push_batch.load(Ordering::Relaxed);
-        let _ =
-            self.inner
-                .push_batch_now
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
-                    (now < max).then(|| (now * 2).min(max))
-                });
+        self.inner.pull_page.now() as i64
     }
 
     /// The mutations the next push batch may carry: the set size, or less after a push
-    /// timed out ([`Engine::push_timed_out`]).
+    /// timed out (`request_size.rs`).
     pub fn push_batch_now(&self) -> usize {
-        self.inner.push_batch_now.load(Ordering::Relaxed)
+        self.inner.push_batch.now()
     }
 
     /// Sets how many push batches may be in flight at once (by default
