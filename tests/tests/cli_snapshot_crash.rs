@@ -94,7 +94,21 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
     // The store's lock is the engine's until it is dropped; the CLI needs it.
     drop(e);
 
-    // How long one whole first sync takes here: the kills land within it.
+    // How long one whole first sync takes here (a scratch device of the same customer,
+    // by the same CLI): the kills land within it, most of them during the load. A sync
+    // let run to its end would leave nothing to kill in later rounds.
+    let whole = {
+        let scratch = tempfile::tempdir().unwrap();
+        let e = open_device(scratch.path(), Arc::new(RecordingNotifier::default())).await;
+        e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
+            .await
+            .unwrap();
+        e.close().await;
+        drop(e);
+        let started = Instant::now();
+        assert!(sync(scratch.path()).wait().unwrap().success());
+        started.elapsed().as_millis() as u64
+    };
     let mut total = 0;
     let mut rng = rand::thread_rng();
     let (mut kills, mut mid_load) = (0, 0);
@@ -107,8 +121,7 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
         let wait = if last {
             Duration::from_secs(300)
         } else {
-            // Early rounds short (the push, the snapshot's start), later ones longer.
-            Duration::from_millis(rng.gen_range(100..(400 + 150 * round as u64).min(6_000)))
+            Duration::from_millis(rng.gen_range(whole / 10..=(whole / 2).max(whole / 10 + 1)))
         };
         let deadline = Instant::now() + wait;
         let mut exited = None;
@@ -122,10 +135,12 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
         match exited {
             Some(status) => {
                 assert!(status.success(), "round {round}: sync failed: {status}");
-                if last {
-                    done = true;
-                    break;
-                }
+                assert!(
+                    last,
+                    "round {round}: the first sync finished before its kill ({wait:?}; a whole one took {whole} ms), after {mid_load} kills mid-load"
+                );
+                done = true;
+                break;
             }
             None => {
                 child.kill().unwrap();
