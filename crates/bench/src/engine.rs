@@ -129,7 +129,7 @@ pub async fn incremental_pull(
 ) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(runs);
     for _ in 0..runs {
-        crate::load::push_wire(url, token, crate::load::creations(changes / 4, 3)).await?;
+        crate::load::push_wire(url, token, crate::load::creations(changes.div_ceil(4), 3)).await?;
         let start = Instant::now();
         let report = engine.sync_now().await?;
         out.push(start.elapsed().as_secs_f64() * 1000.0);
