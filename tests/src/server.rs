@@ -318,6 +318,18 @@ impl TestServer {
             dir,
         }
     }
+
+    /// Signs `email` in (password [`PASSWORD`]) in the data folder `dir`, not synced,
+    /// and lets go of it: the engine is closed and dropped, and its lock on the folder
+    /// with it, so that the CLI can run there.
+    pub async fn sign_in_for_cli(&self, dir: &Path, email: &str) {
+        let engine = open_device(dir, Default::default()).await;
+        engine
+            .sign_in(&self.url(), email, PASSWORD)
+            .await
+            .expect("sign in");
+        engine.close().await;
+    }
 }
 
 /// Opens an engine on an existing data folder, alerts going to `alerts`.

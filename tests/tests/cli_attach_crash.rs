@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Row};
 use tadhkira_client::RecordingNotifier;
-use tadhkira_tests::server::{open_device, spawn_server, PASSWORD};
+use tadhkira_tests::server::{open_device, spawn_server};
 use tadhkira_tests::workspace_bin;
 
 /// A real 1×1 PNG.
@@ -47,13 +47,9 @@ async fn a_killed_upload_resumes_and_delivers_each_file_exactly_once() {
     let server = spawn_server();
     server.demo();
     let device = tempfile::tempdir().unwrap();
-    let e = open_device(device.path(), Arc::new(RecordingNotifier::default())).await;
-    e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
-        .await
-        .unwrap();
-    // Closed and dropped: the lock on the data folder goes with the engine.
-    e.close().await;
-    drop(e);
+    server
+        .sign_in_for_cli(device.path(), "customer@nile.example")
+        .await;
 
     // The files, queued offline with the ticket; then the originals go.
     let originals = tempfile::tempdir().unwrap();

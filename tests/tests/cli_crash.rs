@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tadhkira_client::{ListQuery, NewTicketInput, RecordingNotifier};
 use tadhkira_proto::Visibility;
-use tadhkira_tests::server::{open_device, spawn_server, PASSWORD};
+use tadhkira_tests::server::{open_device, spawn_server};
 use tadhkira_tests::workspace_bin;
 
 const TICKETS: usize = 3000;
@@ -82,11 +82,9 @@ async fn sigkilled_syncs_lose_and_duplicate_nothing() {
 
     // Device A queues a large outbox; device B is signed in but has not synced.
     for dir in [&dir_a, &dir_b] {
-        let e = open_device(dir.path(), Arc::new(RecordingNotifier::default())).await;
-        e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
-            .await
-            .unwrap();
-        e.close().await;
+        server
+            .sign_in_for_cli(dir.path(), "customer@nile.example")
+            .await;
     }
     let mut total = 0;
     queue_tickets(dir_a.path(), &tag, &mut total, TICKETS).await;

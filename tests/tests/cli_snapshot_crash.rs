@@ -86,25 +86,18 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
     .unwrap();
     let tag = format!("snapkill{}", uuid::Uuid::new_v4().simple());
     let dir = tempfile::tempdir().unwrap();
-    let e = open_device(dir.path(), Arc::new(RecordingNotifier::default())).await;
-    e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
-        .await
-        .unwrap();
-    e.close().await;
-    // The store's lock is the engine's until it is dropped; the CLI needs it.
-    drop(e);
+    server
+        .sign_in_for_cli(dir.path(), "customer@nile.example")
+        .await;
 
     // How long one whole first sync takes here (a scratch device of the same customer,
     // by the same CLI): the kills land within it, most of them during the load. A sync
     // let run to its end would leave nothing to kill in later rounds.
     let whole = {
         let scratch = tempfile::tempdir().unwrap();
-        let e = open_device(scratch.path(), Arc::new(RecordingNotifier::default())).await;
-        e.sign_in(&server.url(), "customer@nile.example", PASSWORD)
-            .await
-            .unwrap();
-        e.close().await;
-        drop(e);
+        server
+            .sign_in_for_cli(scratch.path(), "customer@nile.example")
+            .await;
         let started = Instant::now();
         assert!(sync(scratch.path()).wait().unwrap().success());
         started.elapsed().as_millis() as u64

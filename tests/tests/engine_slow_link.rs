@@ -84,13 +84,11 @@ fn input(title: String) -> NewTicketInput {
         .expect("input")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_queue_too_big_for_the_timeout_drains_in_smaller_batches_exactly_once() {
-    let mut server = spawn_server();
-    server.demo();
-    let relay = slow_link(server.addr(), Some(UPLINK), None).await;
-    let url = format!("http://{relay}");
-
+/// A device of `email` signed in and synced through `relay`, with 2 s request timeouts.
+async fn device_behind(
+    relay: std::net::SocketAddr,
+    email: &str,
+) -> (tadhkira_client::Engine, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
@@ -98,10 +96,19 @@ async fn a_queue_too_big_for_the_timeout_drains_in_smaller_batches_exactly_once(
     };
     let engine = open_device_with(dir.path(), Default::default(), timeouts).await;
     engine
-        .sign_in(&url, "customer@nile.example", PASSWORD)
+        .sign_in(&format!("http://{relay}"), email, PASSWORD)
         .await
         .expect("sign in through the relay");
     engine.sync_now().await.expect("first sync");
+    (engine, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_too_big_for_the_timeout_drains_in_smaller_batches_exactly_once() {
+    let mut server = spawn_server();
+    server.demo();
+    let relay = slow_link(server.addr(), Some(UPLINK), None).await;
+    let (engine, _dir) = device_behind(relay, "customer@nile.example").await;
 
     // A long queue made offline: 300 tickets and 100 replies.
     server.stop();
@@ -172,18 +179,7 @@ async fn pages_too_big_for_the_timeout_arrive_in_smaller_pages() {
     let server = spawn_server();
     server.demo();
     let relay = slow_link(server.addr(), None, Some(DOWNLINK)).await;
-
-    let dir = tempfile::tempdir().expect("temp dir");
-    let timeouts = Timeouts {
-        connect: Duration::from_secs(2),
-        request: Duration::from_secs(2),
-    };
-    let reader = open_device_with(dir.path(), Default::default(), timeouts).await;
-    reader
-        .sign_in(&format!("http://{relay}"), "l1@tadhkira.example", PASSWORD)
-        .await
-        .expect("sign in through the relay");
-    reader.sync_now().await.expect("first sync");
+    let (reader, _dir) = device_behind(relay, "l1@tadhkira.example").await;
 
     // 1,000 tickets of about 1 KB filed by a customer on a direct line: a full page
     // (1,000 changes) is about 1 MB, some 8 s through the 128 KiB/s downlink.
