@@ -44,11 +44,10 @@ impl Engine {
         let (accepted, acceptance_queued) = match (&terms, me.org_id) {
             (Some(t), Some(org)) if customer => {
                 let accepted = s.store.acceptance(org, t.version).await?;
-                // Only asked while the version is not accepted (accepted, nothing is
-                // asked of the user whatever it says). Asked then, it found no match
-                // and read (and parsed) every queued new ticket each time one was
-                // filed: filling an outbox was quadratic (docs/bench.md, "Release
-                // figures, 2026-12-06").
+                // Once accepted, the answer changes nothing (`must_accept` is false).
+                // Asked anyway, it found no match and so read and parsed every queued
+                // new ticket, each time one was filed: filling an outbox was quadratic
+                // (docs/bench.md, "Release figures, 2026-12-06").
                 let queued = accepted.is_none() && s.store.acceptance_queued(t.version).await?;
                 (accepted, queued)
             }
