@@ -116,3 +116,39 @@ async fn tickets_stored_before_breach_at_get_the_value_a_new_write_gives() {
     }
     assert!(breach_at(&tickets[1]).is_some() && breach_at(&tickets[5]).is_none());
 }
+
+#[tokio::test]
+async fn an_outbox_queued_before_its_counts_were_kept_is_counted_then_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    let mut old = store_at(&path, "0013").await;
+    for (i, state) in ["queued", "rejected", "queued", "queued"]
+        .iter()
+        .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO outbox (id, ticket_id, kind, mutation, state, created_at)
+             VALUES (?, ?, 'add_message', '{}', ?, '2026-12-07T00:00:00.000000Z')",
+        )
+        .bind(format!("m{i}"))
+        .bind(format!("t{}", i % 2))
+        .bind(state)
+        .execute(&mut old)
+        .await
+        .unwrap();
+    }
+    old.close().await.unwrap();
+
+    let s = Store::open(&path).await.unwrap();
+    assert_eq!(s.outbox_counts().await.unwrap(), (3, 1));
+    // From here the triggers keep them: a resend, a rejection and two entries leaving.
+    for sql in [
+        "UPDATE outbox SET state = 'queued' WHERE id = 'm1'",
+        "UPDATE outbox SET state = 'rejected' WHERE id = 'm2'",
+        "UPDATE outbox SET kind = 'add_message' WHERE id = 'm2'",
+        "DELETE FROM outbox WHERE ticket_id = 't1'",
+    ] {
+        sqlx::query(sql).execute(&s.pool).await.unwrap();
+    }
+    assert_eq!(s.outbox_counts().await.unwrap(), (1, 1));
+}

@@ -12,7 +12,8 @@
 //!   a transient rejection (busy, rate limited, internal) leaves the entry queued;
 //! - a resend queues the entry and those held on it; discarding a creation drops every
 //!   entry of its ticket, discarding anything else releases what was held on it;
-//! - a crash changes nothing that was committed.
+//! - a crash changes nothing that was committed;
+//! - the queued and rejected counts the sync state shows are the outbox's.
 //!
 //! `PROPTEST_CASES=N` runs more cases.
 
@@ -289,6 +290,19 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         }
         let seen = observed(&s, &tickets).await;
         prop_assert_eq!(&seen, &model.entries, "step {} ({:?})", step, op);
+        // The counts the triggers keep (migration 0014) follow every change.
+        let rejected = model
+            .entries
+            .iter()
+            .filter(|e| e.rejected.is_some())
+            .count() as u32;
+        prop_assert_eq!(
+            s.outbox_counts().await.unwrap(),
+            (model.entries.len() as u32 - rejected, rejected),
+            "step {} ({:?}): counts",
+            step,
+            op
+        );
     }
     prop_assert_eq!(s.integrity_check().await.unwrap(), "ok");
     s.close().await;
