@@ -387,6 +387,9 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         let (ok, rejected, transient) = s.store.apply_push_results(&resp.results).await?;
         // Files of accepted changes are on the server now; their copies may go.
         crate::files::forget_unused(&s).await?;
+        // The queued count falls as the batches are answered (a long push shows its
+        // progress; the counts are kept by triggers, so this costs one small read).
+        engine.refresh_state(|_| {}).await;
         report.accepted += ok;
         report.rejected += rejected;
         tracing::debug!(sent = batch.ids.len(), ok, rejected, transient, "pushed");
