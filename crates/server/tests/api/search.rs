@@ -2,7 +2,7 @@
 //! or a ticket number, answered from a trigram index on both engines (migration 0009)
 //! that follows every new and edited ticket.
 
-use tadhkira_proto::{FieldValue, TicketTitle};
+use tadhkira_proto::{FieldValue, TicketTitle, Visibility};
 use uuid::Uuid;
 
 use crate::helpers::{m, Db, TestApp};
@@ -64,6 +64,21 @@ async fn ticket_search_finds_substrings_from_an_index_that_follows_edits(db: Db)
                 printer,
                 FieldValue::Title(TicketTitle::parse("Scanner feeds two sheets").unwrap()),
                 1,
+            ))],
+        )
+        .await;
+    assert_eq!(r[0]["outcome"], "applied", "{r:?}");
+    assert_eq!(found("scanner feeds").await, ["Scanner feeds two sheets"]);
+    assert!(found("printer jams").await.is_empty());
+    // A reply saves the ticket with its title unchanged (SQLite rewrites the index rows
+    // only for changed text, migration 0021): still found by it, and only by it.
+    let r = app
+        .push(
+            &c.agent,
+            &[m::envelope(m::message(
+                printer,
+                "Please try the rear tray.",
+                Visibility::Public,
             ))],
         )
         .await;
