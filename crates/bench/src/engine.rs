@@ -23,14 +23,24 @@ pub async fn signed_in(url: &str, email: &str) -> Result<(Engine, tempfile::Temp
 /// pull page fetched ahead), measured beside the pipelined default.
 pub const UNPIPELINED: (usize, usize) = (1, 1);
 
+/// What a push from the outbox delivered, in mutations/s.
+pub struct PushRates {
+    /// Until the outbox was empty: every mutation sent and answered. The figure beside
+    /// PouchDB's one-shot push, which ends when the server holds the documents.
+    pub answered: f64,
+    /// The whole sync round: the push, then the pull that brings the server's copy of
+    /// what was pushed (numbers, due times) back into the store.
+    pub round: f64,
+}
+
 /// Queues `tickets` × (create + reply) in the outbox, then times the sync that delivers
-/// them; returns mutations/s. With `pipeline`, the engine's [push batches in flight and
-/// pull pages ahead](Engine::set_sync_pipeline) (otherwise its defaults).
+/// them. With `pipeline`, the engine's [push batches in flight and pull pages
+/// ahead](Engine::set_sync_pipeline) (otherwise its defaults).
 pub async fn push_outbox(
     url: &str,
     tickets: usize,
     pipeline: Option<(usize, usize)>,
-) -> Result<f64> {
+) -> Result<PushRates> {
     let (engine, _dir) = signed_in(url, "customer@nile.example").await?;
     if let Some((push, pull)) = pipeline {
         engine.set_sync_pipeline(push, pull);
@@ -61,13 +71,33 @@ pub async fn push_outbox(
         engine.sync_state().queued as usize == tickets * 2,
         "outbox not filled"
     );
+    // The sync state announces the queued count as each batch is answered.
+    let mut events = engine.subscribe();
     let start = Instant::now();
+    let emptied = tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::SyncState(st)) if st.queued == 0 => return Some(start.elapsed()),
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
     while engine.sync_state().queued > 0 {
         engine.sync_now().await?;
     }
-    let secs = start.elapsed().as_secs_f64();
+    let round = start.elapsed().as_secs_f64();
+    let answered = tokio::time::timeout(Duration::from_secs(5), emptied)
+        .await
+        .context("the outbox emptied without saying so")??
+        .context("the engine's events ended")?
+        .as_secs_f64();
     engine.close().await;
-    Ok((tickets * 2) as f64 / secs)
+    let n = (tickets * 2) as f64;
+    Ok(PushRates {
+        answered: n / answered,
+        round: n / round,
+    })
 }
 
 /// Times the first sync of a new staff account on a loaded server (by the snapshot,

@@ -204,7 +204,7 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     println!("1, 8. Push from a client's outbox, at growing sizes (SQLite)");
     let mut costs = Vec::new();
     for size in b.sizes() {
-        let runs = push_runs(b.runs_for(size), size, None).await?;
+        let (runs, rounds) = push_runs(b.runs_for(size), size, None).await?;
         let goal = if size == b.scale(10_000) {
             Goal::AtLeast(5_000.0)
         } else {
@@ -217,6 +217,12 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
             runs,
             goal,
         ));
+        b.add(Figure::from_runs(
+            format!("  the whole sync round at {size}: the push, then pulling it back"),
+            "mut/s",
+            rounds,
+            Goal::None,
+        ));
     }
     // Growth stays linear when the cost per item stays flat across the sizes.
     costs.into_iter().for_each(|f| b.add(f));
@@ -227,7 +233,11 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     let mut runs = Vec::with_capacity(b.args.runs);
     for _ in 0..b.args.runs {
         let s = server::BenchServer::start(None)?;
-        runs.push(engine::push_outbox(&s.url, size / 2, Some(engine::UNPIPELINED)).await?);
+        runs.push(
+            engine::push_outbox(&s.url, size / 2, Some(engine::UNPIPELINED))
+                .await?
+                .answered,
+        );
     }
     b.add(Figure::from_runs(
         format!("push {size} mutations from the outbox, SQLite, one batch in flight (unpipelined)"),
@@ -240,7 +250,7 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     // so nothing acknowledged is lost on a power cut): the same push without it.
     let size = b.scale(10_000);
     let not_durable = "[database]\nsqlite_synchronous = \"normal\"\n";
-    let runs = push_runs(b.args.runs, size, Some(not_durable)).await?;
+    let (runs, _) = push_runs(b.args.runs, size, Some(not_durable)).await?;
     b.add(Figure::from_runs(
         format!("push {size} mutations from the outbox, SQLite synchronous=NORMAL (not durable; the cost of FULL)"),
         "mut/s",
@@ -258,14 +268,17 @@ fn per_item(name: String, rates: &[f64]) -> Figure {
 }
 
 /// `runs` pushes of `size` mutations from a fresh client's outbox, each to a fresh SQLite
-/// server (with this config text, if any); mutations per second of each.
-async fn push_runs(runs: usize, size: usize, config: Option<&str>) -> Result<Vec<f64>> {
-    let mut out = Vec::with_capacity(runs);
+/// server (with this config text, if any); mutations per second of each, until the
+/// outbox was empty and for the whole sync round ([`engine::PushRates`]).
+async fn push_runs(runs: usize, size: usize, config: Option<&str>) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (mut answered, mut rounds) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {
         let s = server::BenchServer::start_configured(None, config)?;
-        out.push(engine::push_outbox(&s.url, size / 2, None).await?);
+        let rates = engine::push_outbox(&s.url, size / 2, None).await?;
+        answered.push(rates.answered);
+        rounds.push(rates.round);
     }
-    Ok(out)
+    Ok((answered, rounds))
 }
 
 async fn pg_figures(b: &mut Bench) -> Result<()> {
@@ -284,7 +297,7 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
             let s = server::BenchServer::start(Some(db.url()))?;
             let token = s.login("customer@nile.example").await?;
             let w = load::push_wire(&s.url, &token, load::creations(size / 2, 1)).await?;
-            let o = engine::push_outbox(&s.url, size / 2, None).await?;
+            let o = engine::push_outbox(&s.url, size / 2, None).await?.answered;
             drop(s);
             wire.push(w);
             outbox.push(o);
