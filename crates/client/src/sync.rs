@@ -388,8 +388,10 @@ async fn round(engine: &Engine) -> Result<SyncReport> {
         // Files of accepted changes are on the server now; their copies may go.
         crate::files::forget_unused(&s).await?;
         // The queued count falls as the batches are answered (a long push shows its
-        // progress; the counts are kept by triggers, so this costs one small read).
-        engine.refresh_state(|_| {}).await;
+        // progress; the counts are kept by triggers, so this costs one small read), and
+        // an answer means the server is reached: an outbox seen empty is never shown
+        // beside "offline" from an earlier round.
+        engine.refresh_state(|s| s.online = true).await;
         report.accepted += ok;
         report.rejected += rejected;
         tracing::debug!(sent = batch.ids.len(), ok, rejected, transient, "pushed");
