@@ -319,14 +319,21 @@ pub(super) async fn check_accepted(
     org_id: Uuid,
     carried: Option<i64>,
 ) -> Result<Result<(), Rejection>, StoreError> {
-    let newest: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM support_terms")
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("v")?;
+    let newest = match w.looked.newest_terms {
+        Some(newest) => newest,
+        None => {
+            let newest: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM support_terms")
+                .fetch_one(&mut *w.tx)
+                .await?
+                .try_get("v")?;
+            w.looked.newest_terms = Some(newest);
+            newest
+        }
+    };
     let Some(newest) = newest else {
         return Ok(Ok(()));
     };
-    if carried == Some(newest) {
+    if carried == Some(newest) || w.looked.accepted.contains(&(org_id, newest)) {
         return Ok(Ok(()));
     }
     let accepted =
@@ -335,6 +342,9 @@ pub(super) async fn check_accepted(
             .bind(newest)
             .fetch_optional(&mut *w.tx)
             .await?;
+    if accepted.is_some() {
+        w.looked.accepted.insert((org_id, newest));
+    }
     Ok(match accepted {
         Some(_) => Ok(()),
         None => Err(Rejection::new(
@@ -356,6 +366,9 @@ pub(super) async fn record_acceptance(
     user_id: Uuid,
     version: i64,
 ) -> Result<bool, StoreError> {
+    if w.looked.accepted.contains(&(ticket.org_id, version)) {
+        return Ok(false);
+    }
     let exists =
         sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
             .bind(ticket.org_id.to_string())
@@ -363,6 +376,7 @@ pub(super) async fn record_acceptance(
             .fetch_optional(&mut *w.tx)
             .await?;
     if exists.is_some() {
+        w.looked.accepted.insert((ticket.org_id, version));
         return Ok(false);
     }
     let id = Uuid::now_v7();
@@ -379,6 +393,7 @@ pub(super) async fn record_acceptance(
     .execute(&mut *w.tx)
     .await?;
     w.append_org_change(ticket.org_id, EntityKind::Acceptance, id);
+    w.looked.accepted.insert((ticket.org_id, version));
     Ok(true)
 }
 

@@ -13,7 +13,7 @@
 //! may see, save a changed ticket, add an event — and never on each other's helpers, so
 //! the dependency runs one way: apply → edit → writer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{Any, Row, Transaction};
 use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketField, User};
@@ -102,7 +102,27 @@ pub(super) struct Writer {
     feed: Vec<FeedRow>,
     applied: HashMap<Uuid, AppliedRecord>,
     new_applied: Vec<Uuid>,
+    /// What the apply path looked up once in this transaction and reuses.
+    pub looked: Looked,
     pub now: i64,
+}
+
+/// Answers the apply path reads once per transaction instead of once per mutation: a
+/// batch files many tickets for one organisation under one policy, and each look-up is
+/// a statement (a batch of 100 new tickets asked the same four questions 100 times).
+/// Nothing a mutation does changes them, except an acceptance of the terms, which
+/// [`super::terms::record_acceptance`] adds here as it writes it.
+#[derive(Default)]
+pub(super) struct Looked {
+    /// The response policy in effect (the newest version).
+    pub sla_policy: Option<crate::sla::Policy>,
+    /// Whether a user may file for an organisation: (organisation, user) → answer.
+    pub may_file: HashMap<(Uuid, Uuid), bool>,
+    /// The newest published version of the support terms, once read (`Some(None)`:
+    /// none is published).
+    pub newest_terms: Option<Option<i64>>,
+    /// (organisation, version) acceptances known to exist.
+    pub accepted: HashSet<(Uuid, i64)>,
 }
 
 /// A feed row waiting to be written at commit.
@@ -161,6 +181,7 @@ impl Writer {
             feed: Vec::new(),
             applied: HashMap::new(),
             new_applied: Vec::new(),
+            looked: Looked::default(),
             now: rows::now_ms(),
         })
     }
