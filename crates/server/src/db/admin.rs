@@ -759,6 +759,20 @@ pub(super) async fn may_file_for(
     Ok(n == 0 || me > 0)
 }
 
+/// [`may_file_for`] in a writing transaction, asked once per (organisation, user) in it.
+pub(super) async fn may_file_in(
+    w: &mut super::writer::Writer,
+    org_id: Uuid,
+    user: Uuid,
+) -> Result<bool, StoreError> {
+    if let Some(may) = w.looked.may_file.get(&(org_id, user)) {
+        return Ok(*may);
+    }
+    let may = may_file_for(&mut w.tx, org_id, user).await?;
+    w.looked.may_file.insert((org_id, user), may);
+    Ok(may)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert_agreement(
     conn: &mut AnyConnection,

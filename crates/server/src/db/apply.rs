@@ -278,16 +278,7 @@ pub(super) async fn create_ticket(
                 format!("{}'s subscription is not active: no new tickets", org.name),
             )));
         }
-        let key = (org.id, caller.user.id);
-        let may_file = match w.looked.may_file.get(&key) {
-            Some(may) => *may,
-            None => {
-                let may = super::admin::may_file_for(&mut w.tx, org.id, caller.user.id).await?;
-                w.looked.may_file.insert(key, may);
-                may
-            }
-        };
-        if !may_file {
+        if !super::admin::may_file_in(w, org.id, caller.user.id).await? {
             return Ok(Err(Rejection::new(
                 ErrorCode::Forbidden,
                 format!(
@@ -338,15 +329,7 @@ pub(super) async fn create_ticket(
     t.contact = contact;
     // The policy in effect now is the ticket's for life (a later change does not move
     // its due times).
-    let sla_policy = match &w.looked.sla_policy {
-        Some(p) => p.clone(),
-        None => {
-            let current = super::policy::current_in(&mut w.tx, &policy.sla).await?;
-            let p = super::policy::clock_of(&current)?;
-            w.looked.sla_policy = Some(p.clone());
-            p
-        }
-    };
+    let sla_policy = super::policy::current_clock_in(w, &policy.sla).await?;
     sla::recompute_dues(&mut t, 0, &sla_policy);
     let version = w.peek_seq();
     let checks =

@@ -88,6 +88,19 @@ pub(super) async fn current_in(
     policy_row(&row)
 }
 
+/// The policy in effect, ready to compute due times, read once per writing transaction.
+pub(super) async fn current_clock_in(
+    w: &mut Writer,
+    seed_targets: &SlaTargets,
+) -> Result<Policy, StoreError> {
+    if let Some(p) = &w.looked.sla_policy {
+        return Ok(p.clone());
+    }
+    let p = clock_of(&current_in(&mut w.tx, seed_targets).await?)?;
+    w.looked.sla_policy = Some(p.clone());
+    Ok(p)
+}
+
 /// A policy ready to compute due times.
 pub(super) fn clock_of(p: &ResponsePolicy) -> Result<Policy, StoreError> {
     Policy::with_hours(p.version, p.targets, p.business_hours.as_ref()).map_err(corrupt)

@@ -333,28 +333,38 @@ pub(super) async fn check_accepted(
     let Some(newest) = newest else {
         return Ok(Ok(()));
     };
-    if carried == Some(newest) || w.looked.accepted.contains(&(org_id, newest)) {
+    if carried == Some(newest) {
         return Ok(Ok(()));
     }
-    let accepted =
-        sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
-            .bind(org_id.to_string())
-            .bind(newest)
-            .fetch_optional(&mut *w.tx)
-            .await?;
-    if accepted.is_some() {
-        w.looked.accepted.insert((org_id, newest));
-    }
-    Ok(match accepted {
-        Some(_) => Ok(()),
-        None => Err(Rejection::new(
+    Ok(if is_accepted(w, org_id, newest).await? {
+        Ok(())
+    } else {
+        Err(Rejection::new(
             ErrorCode::TermsNotAccepted,
             format!(
                 "version {newest} of the support terms is in force and your organisation has \
                  not accepted it: read it, accept it (terms_version {newest}) and file again"
             ),
-        )),
+        ))
     })
+}
+
+/// Whether `org_id` accepted `version`; a yes is kept for the rest of the transaction
+/// (an acceptance is never taken back inside one).
+async fn is_accepted(w: &mut Writer, org_id: Uuid, version: i64) -> Result<bool, StoreError> {
+    if w.looked.accepted.contains(&(org_id, version)) {
+        return Ok(true);
+    }
+    let found =
+        sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
+            .bind(org_id.to_string())
+            .bind(version)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+    if found.is_some() {
+        w.looked.accepted.insert((org_id, version));
+    }
+    Ok(found.is_some())
 }
 
 /// Records that `ticket`'s organisation accepted `version` through its filer, unless
@@ -366,17 +376,7 @@ pub(super) async fn record_acceptance(
     user_id: Uuid,
     version: i64,
 ) -> Result<bool, StoreError> {
-    if w.looked.accepted.contains(&(ticket.org_id, version)) {
-        return Ok(false);
-    }
-    let exists =
-        sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
-            .bind(ticket.org_id.to_string())
-            .bind(version)
-            .fetch_optional(&mut *w.tx)
-            .await?;
-    if exists.is_some() {
-        w.looked.accepted.insert((ticket.org_id, version));
+    if is_accepted(w, ticket.org_id, version).await? {
         return Ok(false);
     }
     let id = Uuid::now_v7();

@@ -110,8 +110,10 @@ pub(super) struct Writer {
 /// Answers the apply path reads once per transaction instead of once per mutation: a
 /// batch files many tickets for one organisation under one policy, and each look-up is
 /// a statement (a batch of 100 new tickets asked the same four questions 100 times).
-/// Nothing a mutation does changes them, except an acceptance of the terms, which
-/// [`super::terms::record_acceptance`] adds here as it writes it.
+/// Each is read and kept by the function that asks it (`admin::may_file_in`,
+/// `policy::current_clock_in`, `terms::check_accepted`). Nothing a mutation does changes
+/// them, except an acceptance of the terms, which `terms::record_acceptance` adds here
+/// as it writes it.
 #[derive(Default)]
 pub(super) struct Looked {
     /// The response policy in effect (the newest version).
