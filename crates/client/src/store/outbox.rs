@@ -18,6 +18,15 @@ use super::Store;
 use crate::error::{EngineError, Result};
 use crate::model::{OutboxItem, OutboxState};
 
+/// Rows per multi-row statement over the outbox (two parameters at most each, bound in
+/// order: the client's statements use anonymous `?`).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `n` anonymous placeholders for an `IN (…)` list.
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 /// Appends a mutation (inside the caller's transaction, beside its local effect).
 pub(crate) async fn append(conn: &mut SqliteConnection, env: &MutationEnvelope) -> Result<()> {
     sqlx::query(
@@ -285,27 +294,25 @@ impl Store {
 
     /// Applies a push's answers in one transaction. Returns (accepted, rejected, transient):
     /// transient rejections (server trouble) stay queued for a later retry.
+    ///
+    /// The accepted entries leave the outbox, and new tickets take their numbers, in a
+    /// few multi-row statements: one statement each was two round trips to the
+    /// database's thread per change.
     pub async fn apply_push_results(&self, results: &[MutationResult]) -> Result<(u32, u32, u32)> {
         let mut tx = self.pool.begin().await?;
         let (mut ok, mut rejected, mut transient) = (0, 0, 0);
+        let mut done: Vec<String> = Vec::new();
+        // Each ticket once, with the number the server gave it.
+        let mut numbers = std::collections::HashMap::<Uuid, i64>::new();
         let mut first_rejected = std::collections::HashMap::<String, String>::new();
         for r in results {
             let id = r.id.to_string();
             match &r.outcome {
                 Outcome::Applied { result } | Outcome::Duplicate { result } => {
                     ok += 1;
-                    sqlx::query("DELETE FROM outbox WHERE id = ?")
-                        .bind(&id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(
-                        "UPDATE tickets SET number = ?1, data = json_set(data, '$.number', ?1)
-                         WHERE id = ?2 AND number = 0",
-                    )
-                    .bind(result.ticket_number)
-                    .bind(result.ticket_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                    done.push(id);
+                    let number = numbers.entry(result.ticket_id).or_default();
+                    *number = (*number).max(result.ticket_number);
                 }
                 Outcome::Rejected { code, .. } if code.is_transient() => transient += 1,
                 Outcome::Rejected { code, message } => {
@@ -342,6 +349,28 @@ impl Store {
                     .await?;
                 }
             }
+        }
+        for chunk in done.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!("DELETE FROM outbox WHERE id IN ({})", marks(chunk.len()));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let numbers: Vec<(Uuid, i64)> = numbers.into_iter().filter(|(_, n)| *n > 0).collect();
+        for chunk in numbers.chunks(ROWS_PER_STATEMENT) {
+            // A ticket still numbered 0 was filed here and takes the server's number.
+            let sql = format!(
+                "UPDATE tickets SET number = v.column2, data = json_set(data, '$.number', v.column2)
+                 FROM (VALUES {}) AS v WHERE tickets.id = v.column1 AND tickets.number = 0",
+                vec!["(?, ?)"; chunk.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (ticket, number) in chunk {
+                q = q.bind(ticket.to_string()).bind(*number);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok((ok, rejected, transient))
