@@ -768,7 +768,7 @@ pub(super) async fn may_file_in(
     if let Some(may) = w.looked.may_file.get(&(org_id, user)) {
         return Ok(*may);
     }
-    let may = may_file_for(&mut w.tx, org_id, user).await?;
+    let may = may_file_for(w.lookup().await?, org_id, user).await?;
     w.looked.may_file.insert((org_id, user), may);
     Ok(may)
 }

@@ -12,9 +12,9 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sqlx::Row;
 use tadhkira_proto::{
-    contact, Applied, ArticleStatus, Contact, Deflection, ErrorCode, EventKind, Filing, Mutation,
-    MutationEnvelope, MutationResult, NewMessage, NewTicket, Outcome, Role, Status, Ticket,
-    TicketField, Visibility,
+    contact, Applied, ArticleStatus, Contact, Deflection, ErrorCode, EventKind, FieldVersions,
+    Filing, Mutation, MutationEnvelope, MutationResult, NewMessage, NewTicket, Outcome, Role,
+    Status, Ticket, TicketField, Visibility,
 };
 use uuid::Uuid;
 
@@ -44,6 +44,18 @@ impl Store {
         }
         let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
         w.preload_applied(&ids).await?;
+        // The batch's tickets (to change, or ids to create) and its new messages' ids,
+        // read in a few statements rather than one or two per mutation.
+        let tickets: Vec<Uuid> = batch.iter().map(|e| e.mutation.ticket_id()).collect();
+        w.preload_tickets(&tickets).await?;
+        let messages: Vec<Uuid> = batch
+            .iter()
+            .filter_map(|e| match &e.mutation {
+                Mutation::AddMessage(m) => Some(m.id),
+                _ => None,
+            })
+            .collect();
+        w.preload_messages(&messages).await?;
         let mut rejected_creates = HashSet::new();
         let mut results = Vec::with_capacity(batch.len());
         for env in batch {
@@ -132,7 +144,7 @@ async fn deflect(
 ) -> Result<Step, StoreError> {
     let row = sqlx::query("SELECT status FROM articles WHERE id = $1")
         .bind(d.article_id.to_string())
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
     let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
     let visible = match status.as_deref() {
@@ -154,7 +166,7 @@ async fn deflect(
     .bind(d.article_id.to_string())
     .bind(caller.user.id.to_string())
     .bind(w.now)
-    .execute(&mut *w.tx)
+    .execute(w.lookup().await?)
     .await?;
     Ok(Ok(Applied {
         ticket_id: d.article_id,
@@ -224,7 +236,7 @@ pub(super) async fn create_ticket(
         Err(r) => return Ok(Err(r)),
     };
     // Who the ticket is for, and which organisation it belongs to.
-    let (requester_id, org) = if caller.is_staff() {
+    let (requester_id, requester_name, org) = if caller.is_staff() {
         let Some(rid) = new.requester_id else {
             return Ok(Err(Rejection::new(
                 ErrorCode::Invalid,
@@ -232,11 +244,11 @@ pub(super) async fn create_ticket(
             )));
         };
         let row = sqlx::query(
-            "SELECT o.id, o.name, o.paid_until FROM users u JOIN organisations o ON o.id = u.org_id \
-             WHERE u.id = $1 AND u.role = 'customer'",
+            "SELECT o.id, o.name, o.paid_until, u.name AS requester_name FROM users u \
+             JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.role = 'customer'",
         )
         .bind(rid.to_string())
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
         let Some(row) = row else {
             return Ok(Err(Rejection::new(
@@ -245,6 +257,7 @@ pub(super) async fn create_ticket(
             )));
         };
         let org = rows::organisation(&row)?;
+        let requester_name: String = row.try_get("requester_name")?;
         if !org.subscription_active(Utc::now()) && new.lapsed_override.is_none() {
             return Ok(Err(Rejection::new(
                 ErrorCode::SubscriptionInactive,
@@ -255,7 +268,7 @@ pub(super) async fn create_ticket(
                 ),
             )));
         }
-        (rid, org)
+        (rid, requester_name, org)
     } else {
         if new.requester_id.is_some_and(|r| r != caller.user.id) {
             return Ok(Err(Rejection::new(
@@ -287,7 +300,7 @@ pub(super) async fn create_ticket(
                 ),
             )));
         }
-        (caller.user.id, org)
+        (caller.user.id, caller.user.name.clone(), org)
     };
     if let Some(version) = new.terms_version {
         if let Err(r) = super::terms::check_terms_version(w, version).await? {
@@ -314,14 +327,19 @@ pub(super) async fn create_ticket(
             org_name: org.name.clone(),
             reason: reason.as_str().to_owned(),
         });
+    if w.ticket(new.id).await?.is_some() {
+        return Ok(Err(Rejection::new(
+            ErrorCode::Conflict,
+            "a ticket with this id already exists",
+        )));
+    }
     let org_paid_until = org.paid_until;
     let number = w.next_number();
     let filing = Filing {
         org_id: org.id,
         org_name: org.name,
         requester_id,
-        // Not stored: read back through the requester's row.
-        requester_name: String::new(),
+        requester_name,
         created_by: caller.user.id,
     };
     let mut t = Ticket::new(new, filing, rows::to_time(w.now));
@@ -331,53 +349,18 @@ pub(super) async fn create_ticket(
     // its due times).
     let sla_policy = super::policy::current_clock_in(w, &policy.sla).await?;
     sla::recompute_dues(&mut t, 0, &sla_policy);
-    let version = w.peek_seq();
-    let checks =
-        serde_json::to_string(&t.checks).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let ms = |d: Option<chrono::DateTime<Utc>>| d.map(|d| d.timestamp_millis());
-    let inserted = sqlx::query(
-        "INSERT INTO tickets (id, number, org_id, requester_id, created_by, title, description, \
-         priority, status, channel, category, contact_name, contact_email, contact_phone, checks, \
-         system_info, tier, assignee_id, first_response_due_at, first_response_at, \
-         resolution_due_at, solved_at, sla_paused_at, sla_paused_ms, created_at, updated_at, \
-         v_title, v_status, v_priority, v_assignee, v_category, v_tier, sla_policy_version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, \
-         $18, NULL, $19, NULL, NULL, 0, $20, $20, $21, $21, $21, $21, $21, $21, $22) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(t.id.to_string())
-    .bind(t.number)
-    .bind(t.org_id.to_string())
-    .bind(t.requester_id.to_string())
-    .bind(t.created_by.to_string())
-    .bind(&t.title)
-    .bind(&t.description)
-    .bind(t.priority.as_str())
-    .bind(t.status.as_str())
-    .bind(t.channel.as_str())
-    .bind(&t.category)
-    .bind(&t.contact.name)
-    .bind(&t.contact.email)
-    .bind(&t.contact.phone)
-    .bind(checks)
-    .bind(&t.system_info)
-    .bind(t.tier.map(i64::from))
-    .bind(ms(t.first_response_due_at))
-    .bind(ms(t.resolution_due_at))
-    .bind(w.now)
-    .bind(version)
-    .bind(sla_policy.version)
-    .execute(&mut *w.tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        w.return_number();
-        return Ok(Err(Rejection::new(
-            ErrorCode::Conflict,
-            "a ticket with this id already exists",
-        )));
-    }
-    insert_attachments(w, t.id, None, files).await?;
     // The ticket's feed row comes first; its seq is the version of every field.
+    let version = w.peek_seq();
+    t.versions = FieldVersions {
+        title: version,
+        status: version,
+        priority: version,
+        assignee: version,
+        category: version,
+        tier: version,
+    };
+    w.insert_ticket(t.clone(), sla_policy.version);
+    insert_attachments(w, t.id, None, files).await?;
     let ticket_seq = w.append_change(&t, EntityKind::Ticket, t.id, false).await?;
     debug_assert_eq!(ticket_seq, version);
     let on_behalf = caller.user.role != Role::Customer;
@@ -404,7 +387,7 @@ pub(super) async fn create_ticket(
             })),
             after: Some(serde_json::json!({"number": number, "override": kind})),
         };
-        super::admin::append_audit(&mut w.tx, &record, w.now).await?;
+        w.audit(&record).await?;
         seq = w.insert_event(&t, &caller.user, kind).await?;
     }
     if let Some(version) = new.terms_version {
@@ -444,24 +427,19 @@ pub(super) async fn add_message(
         Ok(files) => files,
         Err(r) => return Ok(Err(r)),
     };
-    let inserted = sqlx::query(
-        "INSERT INTO messages (id, ticket_id, author_id, body, visibility, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(new.id.to_string())
-    .bind(t.id.to_string())
-    .bind(caller.user.id.to_string())
-    .bind(new.body.as_str())
-    .bind(new.visibility.as_str())
-    .bind(w.now)
-    .execute(&mut *w.tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
+    if w.message_exists(new.id).await? {
         return Ok(Err(Rejection::new(
             ErrorCode::Conflict,
             "a message with this id already exists",
         )));
     }
+    w.insert_message(
+        new.id,
+        t.id,
+        caller.user.id,
+        new.body.as_str(),
+        new.visibility.as_str(),
+    );
     insert_attachments(w, t.id, Some(new.id), files).await?;
     let internal = visibility::message_is_staff_only(new.visibility);
     if caller.is_staff() && !internal {
@@ -486,7 +464,7 @@ pub(super) async fn add_message(
     if !caller.is_staff() && t.status == Status::Pending {
         // The customer answered: the ticket is back with support and the clock runs.
         let from = t.status;
-        let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, &policy.sla).await?;
+        let sla_policy = super::policy::of_ticket(w.lookup().await?, t.id, &policy.sla).await?;
         sla::on_status_change(&mut t, &mut paused, Status::Open, now, &sla_policy);
         w.insert_event(
             &t,

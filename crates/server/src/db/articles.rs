@@ -54,7 +54,7 @@ impl Store {
             Some(of) => {
                 let row = sqlx::query("SELECT group_id FROM articles WHERE id = $1")
                     .bind(of.to_string())
-                    .fetch_optional(&mut *w.tx)
+                    .fetch_optional(w.lookup().await?)
                     .await?;
                 match row {
                     Some(r) => rows::uuid(&r, "group_id")?,
@@ -69,7 +69,7 @@ impl Store {
         };
         let exists = sqlx::query("SELECT 1 AS one FROM articles WHERE id = $1")
             .bind(id.to_string())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?;
         if exists.is_some() {
             return Ok(Err(Rejection::new(
@@ -93,7 +93,7 @@ impl Store {
         .bind(status.as_str())
         .bind(caller.user.id.to_string())
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
         w.append_article_change(id, status == ArticleStatus::Published);
         w.commit(self).await?;
@@ -165,7 +165,7 @@ impl Store {
         ))
         .bind(id.to_string())
         .bind(version)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
         let Some(old) = row.as_ref().map(rows::article_version).transpose()? else {
             return Ok(Err(Rejection::new(
@@ -320,7 +320,7 @@ async fn load_for_update(w: &mut Writer, id: Uuid) -> Result<Option<Current>, St
          FROM articles WHERE id = $1",
     )
     .bind(id.to_string())
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let status: String = r.try_get("status")?;
@@ -356,7 +356,7 @@ async fn save(
     .bind(current.status.as_str())
     .bind(&current.author_id)
     .bind(current.updated_at)
-    .execute(&mut *w.tx)
+    .execute(w.conn().await?)
     .await?;
     sqlx::query(
         "UPDATE articles SET title = $1, body = $2, category = $3, tags = $4, status = $5, \
@@ -371,7 +371,7 @@ async fn save(
     .bind(current.version + 1)
     .bind(w.now)
     .bind(id.to_string())
-    .execute(&mut *w.tx)
+    .execute(w.conn().await?)
     .await?;
     let public =
         current.status == ArticleStatus::Published || next.status == ArticleStatus::Published;

@@ -316,7 +316,7 @@ pub(super) async fn resolve_refs(
     for r in refs {
         let Some(blob) = sqlx::query("SELECT size, content_type FROM blobs WHERE sha256 = $1")
             .bind(r.sha256.as_str())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?
         else {
             return Ok(Err(missing(r)));
@@ -359,7 +359,7 @@ async fn may_attach(w: &mut Writer, caller: &Caller, sha: &Sha256Hex) -> Result<
     )
     .bind(caller.user.id.to_string())
     .bind(sha.as_str())
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?;
     if own.is_some() {
         return Ok(true);
@@ -367,7 +367,7 @@ async fn may_attach(w: &mut Writer, caller: &Caller, sha: &Sha256Hex) -> Result<
     let seen = if caller.is_staff() {
         sqlx::query("SELECT 1 AS one FROM attachments WHERE sha256 = $1 LIMIT 1")
             .bind(sha.as_str())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?
     } else {
         let org = caller
@@ -382,7 +382,7 @@ async fn may_attach(w: &mut Writer, caller: &Caller, sha: &Sha256Hex) -> Result<
         )
         .bind(sha.as_str())
         .bind(org)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?
     };
     Ok(seen.is_some())
@@ -412,7 +412,7 @@ pub(super) async fn insert_attachments(
         .bind(&f.content_type)
         .bind(position as i64)
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.lookup().await?)
         .await?;
         out.push(Attachment {
             id,

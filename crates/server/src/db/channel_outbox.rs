@@ -116,7 +116,7 @@ impl Store {
                 .bind(w.now)
                 .bind(external_id)
                 .bind(item.id.to_string())
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
                 Some(Delivery::Sent)
             }
@@ -128,7 +128,7 @@ impl Store {
                 .bind(*at)
                 .bind(error)
                 .bind(item.id.to_string())
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
                 None
             }
@@ -140,7 +140,7 @@ impl Store {
                 .bind(w.now)
                 .bind(error)
                 .bind(item.id.to_string())
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
                 Some(Delivery::Failed)
             }
@@ -166,7 +166,7 @@ impl Store {
         )
         .bind(channel.as_str())
         .bind(external_id)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
         let Some(message_id) = row.map(|r| rows::opt_uuid(&r, "message_id")).transpose()? else {
             return Ok(false);
@@ -240,7 +240,7 @@ pub(super) async fn enqueue_reply(
     )
     .bind(t.channel.as_str())
     .bind(t.requester_id.to_string())
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?;
     let (recipient, last_at) = match last {
         Some(r) => (
@@ -250,7 +250,7 @@ pub(super) async fn enqueue_reply(
         None => {
             let phone: Option<String> = sqlx::query("SELECT phone FROM users WHERE id = $1")
                 .bind(t.requester_id.to_string())
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(w.lookup().await?)
                 .await?
                 .map(|r| r.try_get("phone"))
                 .transpose()?
@@ -304,7 +304,7 @@ pub(super) async fn insert_outbox(w: &mut Writer, row: &OutboxRow<'_>) -> Result
     .bind(row.body)
     .bind(row.envelope)
     .bind(w.now)
-    .execute(&mut *w.tx)
+    .execute(w.lookup().await?)
     .await?;
     Ok(())
 }
@@ -351,7 +351,7 @@ pub(super) async fn set_delivery_as(
 ) -> Result<(), StoreError> {
     let row = sqlx::query("SELECT ticket_id, delivery FROM messages WHERE id = $1")
         .bind(message_id.to_string())
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
     let Some(row) = row else {
         return Ok(());
@@ -365,7 +365,7 @@ pub(super) async fn set_delivery_as(
     sqlx::query("UPDATE messages SET delivery = $1 WHERE id = $2")
         .bind(delivery.as_str())
         .bind(message_id.to_string())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     let ticket_id = rows::uuid(&row, "ticket_id")?;
     if !announce {

@@ -107,7 +107,7 @@ impl Store {
         }
         let org = sqlx::query("SELECT id, name, paid_until FROM organisations WHERE id = $1")
             .bind(person.org_id.to_string())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?
             .map(|r| rows::organisation(&r))
             .transpose()?;
@@ -119,7 +119,7 @@ impl Store {
         }
         let owner = sqlx::query("SELECT id, name FROM users WHERE lower(email) = lower($1)")
             .bind(person.email.as_str())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?;
         if let Some(owner) = owner {
             return Ok(Err(PersonRefused::AddressTaken {
@@ -140,7 +140,7 @@ impl Store {
             if let Some(owner) = customers_with_address(&mut w, phone, cc).await?.first() {
                 let name: String = sqlx::query("SELECT name FROM users WHERE id = $1")
                     .bind(owner.to_string())
-                    .fetch_one(&mut *w.tx)
+                    .fetch_one(w.lookup().await?)
                     .await?
                     .try_get("name")?;
                 return Ok(Err(PersonRefused::AddressTaken {
@@ -173,7 +173,7 @@ impl Store {
         .bind(&user.phone)
         .bind(&person.password_hash)
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await
         .map_err(|e| match e {
             // Another request took the address between the check and the insert.
@@ -194,7 +194,7 @@ impl Store {
                 "channel": row.msg.channel, "unmatched": id,
             })),
         };
-        super::admin::append_audit(&mut w.tx, &record, w.now).await?;
+        w.audit(&record).await?;
         let customer = Caller {
             user: user.clone(),
             organisation: Some(org),

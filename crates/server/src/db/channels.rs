@@ -63,7 +63,7 @@ pub(super) async fn insert_inbound(
     .bind(reason)
     .bind(msg.mail.as_ref().map(|m| m.subject.as_str()))
     .bind(copied)
-    .execute(&mut *w.tx)
+    .execute(w.conn().await?)
     .await?;
     Ok(inserted.rows_affected() > 0)
 }
@@ -181,7 +181,7 @@ impl Store {
             sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
                 .bind(&msg.sender)
                 .bind(customer.user.id.to_string())
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
             let record = super::AuditRecord {
                 actor: staff.user.id,
@@ -191,7 +191,7 @@ impl Store {
                 before: Some(serde_json::json!({ "phone": customer.user.phone })),
                 after: Some(serde_json::json!({ "phone": msg.sender, "channel": channel })),
             };
-            super::admin::append_audit(&mut w.tx, &record, w.now).await?;
+            w.audit(&record).await?;
         }
         let outcome = place_strict(&mut w, &customer, Some(staff), &msg, policy).await?;
         let linked = match outcome {
@@ -235,7 +235,7 @@ pub(super) async fn queued_row(w: &mut Writer, id: Uuid) -> Result<Option<Queued
          customer_id, ticket_id FROM channel_inbound WHERE id = $1",
     )
     .bind(id.to_string())
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -303,7 +303,7 @@ pub(super) async fn customers_with_address(
         "SELECT id, phone FROM users WHERE role = 'customer' AND phone IS NOT NULL \
          AND disabled_at IS NULL",
     )
-    .fetch_all(&mut *w.tx)
+    .fetch_all(w.lookup().await?)
     .await?;
     let mut found = Vec::new();
     for r in &rows {
@@ -325,7 +325,7 @@ pub(super) async fn customers_with_email(
          AND disabled_at IS NULL",
     )
     .bind(address)
-    .fetch_all(&mut *w.tx)
+    .fetch_all(w.lookup().await?)
     .await?;
     rows.iter().map(|r| rows::uuid(r, "id")).collect()
 }
@@ -338,7 +338,7 @@ pub(super) async fn caller_in(w: &mut Writer, id: Uuid) -> Result<Option<Caller>
          WHERE id = $1 AND disabled_at IS NULL AND role <> 'system'",
     )
     .bind(id.to_string())
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -347,7 +347,7 @@ pub(super) async fn caller_in(w: &mut Writer, id: Uuid) -> Result<Option<Caller>
     let organisation = match user.org_id {
         Some(org) => sqlx::query("SELECT id, name, paid_until FROM organisations WHERE id = $1")
             .bind(org.to_string())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?
             .map(|r| rows::organisation(&r))
             .transpose()?,
@@ -360,7 +360,7 @@ async fn set_reason(w: &mut Writer, id: Uuid, reason: &str) -> Result<(), StoreE
     sqlx::query("UPDATE channel_inbound SET reason = $1 WHERE id = $2")
         .bind(reason)
         .bind(id.to_string())
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     Ok(())
 }
@@ -396,7 +396,7 @@ pub(super) async fn record_placement(
     .bind(placed.staff.to_string())
     .bind(w.now)
     .bind(id.to_string())
-    .execute(&mut *w.tx)
+    .execute(w.conn().await?)
     .await?;
     Ok(number)
 }
@@ -404,7 +404,7 @@ pub(super) async fn record_placement(
 pub(super) async fn ticket_number(w: &mut Writer, ticket_id: Uuid) -> Result<i64, StoreError> {
     Ok(sqlx::query("SELECT number FROM tickets WHERE id = $1")
         .bind(ticket_id.to_string())
-        .fetch_one(&mut *w.tx)
+        .fetch_one(w.lookup().await?)
         .await?
         .try_get("number")?)
 }
@@ -483,7 +483,7 @@ async fn mark(
     .bind(message_id.map(|m| m.to_string()))
     .bind(w.now)
     .bind(inbound_id.to_string())
-    .execute(&mut *w.tx)
+    .execute(w.conn().await?)
     .await?;
     Ok(())
 }
@@ -535,7 +535,7 @@ async fn open_ticket(
     .bind(active[1])
     .bind(active[2])
     .bind(active[3])
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?;
     row.map(|r| rows::uuid(&r, "id")).transpose()
 }
@@ -628,7 +628,7 @@ async fn grant_files(
         .bind(&f.name)
         .bind(&f.content_type)
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
         let name = FileName::parse(&f.name)
             .or_else(|_| FileName::parse("file"))

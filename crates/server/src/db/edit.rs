@@ -87,7 +87,7 @@ pub(super) async fn update_ticket(
         .iter()
         .any(|c| matches!(c.value, FieldValue::Status(_) | FieldValue::Priority(_)));
     let sla_policy = if clocks {
-        Some(super::policy::of_ticket(&mut w.tx, t.id, &policy.sla).await?)
+        Some(super::policy::of_ticket(w.lookup().await?, t.id, &policy.sla).await?)
     } else {
         None
     };
@@ -215,7 +215,7 @@ async fn w_staff_name(w: &mut Writer, id: uuid::Uuid) -> Result<Option<String>, 
     use sqlx::Row;
     let row = sqlx::query("SELECT name FROM users WHERE id = $1 AND role IN ('agent', 'admin')")
         .bind(id.to_string())
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
     Ok(row.map(|r| r.try_get("name")).transpose()?)
 }
@@ -300,7 +300,7 @@ pub(super) async fn resolve_out_of_scope(
     let mut seq = w.last_seq();
     if t.status != Status::Solved {
         // The clocks of the response policy the ticket was filed under.
-        let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, &policy.sla).await?;
+        let sla_policy = super::policy::of_ticket(w.lookup().await?, t.id, &policy.sla).await?;
         sla::on_status_change(&mut t, &mut paused, Status::Solved, now, &sla_policy);
         t.reopen_until = Some(now + chrono::Duration::days(policy.lifecycle.reopen_days.into()));
         w.insert_event(
@@ -330,7 +330,7 @@ pub(super) async fn resolve_out_of_scope(
         before: Some(serde_json::json!({ "status": before })),
         after: Some(serde_json::json!({ "status": Status::Solved, "override": kind })),
     };
-    super::admin::append_audit(&mut w.tx, &record, w.now).await?;
+    w.audit(&record).await?;
     seq = seq.max(w.insert_event(&t, &caller.user, kind).await?);
     Ok(Ok(Applied {
         ticket_id: t.id,

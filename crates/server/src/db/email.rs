@@ -113,7 +113,7 @@ pub(super) async fn thread_ticket(
     for id in &mail.refs {
         let row = sqlx::query("SELECT ticket_id FROM email_threads WHERE message_id = $1")
             .bind(id)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?;
         if let Some(row) = row {
             return Ok(Some(rows::uuid(&row, "ticket_id")?));
@@ -125,7 +125,7 @@ pub(super) async fn thread_ticket(
     let row = sqlx::query("SELECT id FROM tickets WHERE number = $1 AND org_id = $2")
         .bind(number)
         .bind(org.to_string())
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
     row.map(|r| rows::uuid(&r, "id")).transpose()
 }
@@ -145,7 +145,7 @@ pub(super) async fn remember_id(
     .bind(ticket_id.to_string())
     .bind(direction)
     .bind(w.now)
-    .execute(&mut *w.tx)
+    .execute(w.conn().await?)
     .await?;
     Ok(())
 }
@@ -178,7 +178,7 @@ pub(super) async fn remember_inbound(
         .bind(&address)
         .bind(&cc.name)
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
     }
     Ok(())
@@ -216,7 +216,7 @@ async fn ticket_cc(
         "SELECT address, name FROM email_cc WHERE ticket_id = $1 ORDER BY added_at, address",
     )
     .bind(ticket_id.to_string())
-    .fetch_all(&mut *w.tx)
+    .fetch_all(w.lookup().await?)
     .await?;
     let mut cc = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -251,7 +251,7 @@ pub(super) async fn enqueue_reply(
     )
     .bind(Channel::Email.as_str())
     .bind(t.id.to_string())
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?
     .map(|r| r.try_get::<String, _>("sender"))
     .transpose()?;
@@ -259,7 +259,7 @@ pub(super) async fn enqueue_reply(
         Some(sender) => sender,
         None => sqlx::query("SELECT email FROM users WHERE id = $1")
             .bind(t.requester_id.to_string())
-            .fetch_one(&mut *w.tx)
+            .fetch_one(w.lookup().await?)
             .await?
             .try_get("email")?,
     };
@@ -269,7 +269,7 @@ pub(super) async fn enqueue_reply(
     )
     .bind(t.id.to_string())
     .bind(IN)
-    .fetch_optional(&mut *w.tx)
+    .fetch_optional(w.lookup().await?)
     .await?
     .map(|r| r.try_get::<String, _>("message_id"))
     .transpose()?;
@@ -279,7 +279,7 @@ pub(super) async fn enqueue_reply(
     )
     .bind(t.id.to_string())
     .bind(MAX_REFERENCES)
-    .fetch_all(&mut *w.tx)
+    .fetch_all(w.lookup().await?)
     .await?
     .iter()
     .map(|r| r.try_get::<String, _>("message_id"))

@@ -90,7 +90,7 @@ impl Store {
                 if t.status != Status::Solved || !due {
                     continue;
                 }
-                let sla_policy = super::policy::of_ticket(&mut w.tx, t.id, targets).await?;
+                let sla_policy = super::policy::of_ticket(w.lookup().await?, t.id, targets).await?;
                 sla::on_status_change(&mut t, &mut paused, Status::Closed, now, &sla_policy);
                 t.reopen_until = None;
                 w.insert_system_event(
@@ -144,7 +144,7 @@ impl Store {
                 )
                 .bind(id.to_string())
                 .bind(cutoff)
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?
                 .rows_affected();
                 if marked != 1 {
@@ -176,7 +176,7 @@ async fn due_ids(w: &mut Writer, sql: &str, cutoff: i64) -> Result<Vec<Uuid>, St
     let found = sqlx::query(sql)
         .bind(cutoff)
         .bind(BATCH)
-        .fetch_all(&mut *w.tx)
+        .fetch_all(w.lookup().await?)
         .await?;
     found.iter().map(|r| rows::uuid(r, "id")).collect()
 }

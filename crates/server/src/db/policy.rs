@@ -96,7 +96,7 @@ pub(super) async fn current_clock_in(
     if let Some(p) = &w.looked.sla_policy {
         return Ok(p.clone());
     }
-    let p = clock_of(&current_in(&mut w.tx, seed_targets).await?)?;
+    let p = clock_of(&current_in(w.lookup().await?, seed_targets).await?)?;
     w.looked.sla_policy = Some(p.clone());
     Ok(p)
 }
@@ -177,7 +177,7 @@ impl Store {
         Policy::with_hours(0, change.targets, change.business_hours.as_ref())
             .map_err(StoreError::Invalid)?;
         let mut w = Writer::begin(self).await?;
-        let before = current_in(&mut w.tx, seed_targets).await?;
+        let before = current_in(w.lookup().await?, seed_targets).await?;
         let now = w.now;
         let version = before.version + 1;
         sqlx::query(
@@ -196,7 +196,7 @@ impl Store {
         )
         .bind(actor.to_string())
         .bind(now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await
         .map_err(|e| match e {
             // Another admin's change took this version first (PostgreSQL, two servers).
@@ -211,7 +211,7 @@ impl Store {
             business_hours: change.business_hours.clone(),
             effective_from: rows::to_time(now),
         };
-        let active_on_older = active_on_older(&mut w.tx, version).await?;
+        let active_on_older = active_on_older(w.lookup().await?, version).await?;
         let state = |p: &ResponsePolicy| json!({"version": p.version, "targets": p.targets, "business_hours": p.business_hours});
         let record = AuditRecord {
             actor,
@@ -221,7 +221,7 @@ impl Store {
             before: Some(state(&before)),
             after: Some(state(&policy)),
         };
-        append_audit(&mut w.tx, &record, now).await?;
+        append_audit(w.conn().await?, &record, now).await?;
         // Every client's copy follows.
         w.append_public_change(EntityKind::Policy, POLICY_TARGET);
         w.commit(self).await?;
@@ -243,7 +243,7 @@ impl Store {
             return Ok(());
         }
         let mut w = Writer::begin(self).await?;
-        current_in(&mut w.tx, seed_targets).await?;
+        current_in(w.lookup().await?, seed_targets).await?;
         w.append_public_change(EntityKind::Policy, POLICY_TARGET);
         w.commit(self).await
     }

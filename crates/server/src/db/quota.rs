@@ -87,7 +87,7 @@ impl Writer {
         user: Uuid,
         n: usize,
     ) -> Result<(), StoreError> {
-        take(&mut self.tx, rule, user, n, now_us()).await
+        take(self.lookup().await?, rule, user, n, now_us()).await
     }
 }
 

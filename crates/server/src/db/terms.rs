@@ -16,7 +16,7 @@ use tadhkira_proto::{
 };
 use uuid::Uuid;
 
-use super::admin::{append_audit, AuditRecord};
+use super::admin::AuditRecord;
 use super::writer::{EntityKind, Rejection, Writer};
 use super::{rows, Store, StoreError};
 
@@ -118,12 +118,12 @@ impl Store {
         let mut w = Writer::begin(self).await?;
         let before: Option<String> =
             sqlx::query("SELECT content FROM support_terms_draft WHERE slot = 1")
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(w.lookup().await?)
                 .await?
                 .map(|r| r.try_get("content"))
                 .transpose()?;
         sqlx::query("DELETE FROM support_terms_draft WHERE slot = 1")
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
         sqlx::query(
             "INSERT INTO support_terms_draft (slot, content, saved_by, saved_at) \
@@ -132,7 +132,7 @@ impl Store {
         .bind(&json)
         .bind(actor.to_string())
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
         let record = AuditRecord {
             actor,
@@ -142,7 +142,7 @@ impl Store {
             before: before.and_then(|b| serde_json::from_str(&b).ok()),
             after: serde_json::from_str(&json).ok(),
         };
-        append_audit(&mut w.tx, &record, w.now).await?;
+        w.audit(&record).await?;
         w.commit(self).await?;
         self.admin_terms().await
     }
@@ -156,7 +156,7 @@ impl Store {
         let mut w = Writer::begin(self).await?;
         let draft: Option<String> =
             sqlx::query("SELECT content FROM support_terms_draft WHERE slot = 1")
-                .fetch_optional(&mut *w.tx)
+                .fetch_optional(w.lookup().await?)
                 .await?
                 .map(|r| r.try_get("content"))
                 .transpose()?;
@@ -167,7 +167,7 @@ impl Store {
             )));
         };
         let last: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM support_terms")
-            .fetch_one(&mut *w.tx)
+            .fetch_one(w.lookup().await?)
             .await?
             .try_get("v")?;
         let version = last.unwrap_or(0) + 1;
@@ -181,10 +181,10 @@ impl Store {
         .bind(&content)
         .bind(actor.to_string())
         .bind(w.now)
-        .execute(&mut *w.tx)
+        .execute(w.conn().await?)
         .await?;
         sqlx::query("DELETE FROM support_terms_draft WHERE slot = 1")
-            .execute(&mut *w.tx)
+            .execute(w.conn().await?)
             .await?;
         w.append_public_change(EntityKind::Terms, id);
         let record = AuditRecord {
@@ -195,7 +195,7 @@ impl Store {
             before: last.map(|v| json!({ "version": v })),
             after: Some(json!({ "version": version })),
         };
-        append_audit(&mut w.tx, &record, w.now).await?;
+        w.audit(&record).await?;
         w.commit(self).await?;
         let row = sqlx::query(&format!("{TERMS_SELECT} WHERE s.version = $1"))
             .bind(version)
@@ -235,7 +235,7 @@ impl Store {
         let mut w = Writer::begin(self).await?;
         let before = sqlx::query(&format!("{CHECKLIST_SELECT} WHERE c.category_key = $1"))
             .bind(&key)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?;
         let before = before.as_ref().map(checklist).transpose()?;
         let id = match &before {
@@ -249,7 +249,7 @@ impl Store {
                 .bind(actor.to_string())
                 .bind(w.now)
                 .bind(b.id.to_string())
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
                 b.id
             }
@@ -265,7 +265,7 @@ impl Store {
                 .bind(&items)
                 .bind(actor.to_string())
                 .bind(w.now)
-                .execute(&mut *w.tx)
+                .execute(w.conn().await?)
                 .await?;
                 id
             }
@@ -279,7 +279,7 @@ impl Store {
             before: before.map(|b| json!({ "category": b.category, "items": b.items })),
             after: Some(json!({ "category": change.category.trim(), "items": change.items })),
         };
-        append_audit(&mut w.tx, &record, w.now).await?;
+        w.audit(&record).await?;
         w.commit(self).await?;
         let row = sqlx::query(&format!("{CHECKLIST_SELECT} WHERE c.id = $1"))
             .bind(id.to_string())
@@ -297,7 +297,7 @@ pub(super) async fn check_terms_version(
 ) -> Result<Result<(), Rejection>, StoreError> {
     let found = sqlx::query("SELECT 1 AS one FROM support_terms WHERE version = $1")
         .bind(version)
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
     Ok(match found {
         Some(_) => Ok(()),
@@ -323,7 +323,7 @@ pub(super) async fn check_accepted(
         Some(newest) => newest,
         None => {
             let newest: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM support_terms")
-                .fetch_one(&mut *w.tx)
+                .fetch_one(w.lookup().await?)
                 .await?
                 .try_get("v")?;
             w.looked.newest_terms = Some(newest);
@@ -359,7 +359,7 @@ async fn is_accepted(w: &mut Writer, org_id: Uuid, version: i64) -> Result<bool,
         sqlx::query("SELECT 1 AS one FROM terms_acceptances WHERE org_id = $1 AND version = $2")
             .bind(org_id.to_string())
             .bind(version)
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(w.lookup().await?)
             .await?;
     if found.is_some() {
         w.looked.accepted.insert((org_id, version));
@@ -390,7 +390,7 @@ pub(super) async fn record_acceptance(
     .bind(user_id.to_string())
     .bind(ticket.id.to_string())
     .bind(w.now)
-    .execute(&mut *w.tx)
+    .execute(w.lookup().await?)
     .await?;
     w.append_org_change(ticket.org_id, EntityKind::Acceptance, id);
     w.looked.accepted.insert((ticket.org_id, version));
@@ -400,7 +400,7 @@ pub(super) async fn record_acceptance(
 /// The version in force, read inside the writing transaction.
 pub(super) async fn terms_in_force(w: &mut Writer) -> Result<Option<SupportTerms>, StoreError> {
     let row = sqlx::query(&format!("{TERMS_SELECT} ORDER BY s.version DESC LIMIT 1"))
-        .fetch_optional(&mut *w.tx)
+        .fetch_optional(w.lookup().await?)
         .await?;
     row.as_ref().map(terms).transpose()
 }

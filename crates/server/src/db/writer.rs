@@ -8,6 +8,17 @@
 //! upgrades). Holding the lock, the writer hands out numbers from memory and writes the
 //! counters back once, at commit.
 //!
+//! The writer holds back the rows a batch writes most: new tickets, their changes,
+//! messages and timeline events are kept in memory and written in a few multi-row
+//! statements (at commit, or just before any other statement runs in the transaction,
+//! so every statement still sees them). Each statement is a round trip to the
+//! database's thread, and a batch of new tickets with their replies made five per
+//! ticket. Tickets the transaction read or wrote are kept too, so a later mutation of
+//! the batch on the same ticket reads it from memory. Code outside this file reaches
+//! the transaction only through [`Writer::conn`] (which writes what is held and drops
+//! the copies: the statement may change tickets or messages) or [`Writer::lookup`]
+//! (which keeps them: for statements that leave tickets and messages alone).
+//!
 //! The apply path (`apply.rs`, which dispatches each mutation, and `edit.rs`, which
 //! changes existing tickets) builds on the writer's steps — load a ticket the caller
 //! may see, save a changed ticket, add an event — and never on each other's helpers, so
@@ -15,7 +26,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 use tadhkira_proto::{Applied, ErrorCode, EventKind, Ticket, TicketField, User};
 use uuid::Uuid;
 
@@ -87,7 +98,10 @@ impl EntityKind {
 
 /// An open writing transaction holding the feed lock.
 pub(super) struct Writer {
-    pub tx: Transaction<'static, Any>,
+    /// Reached from outside through [`Writer::conn`] and [`Writer::lookup`], which write
+    /// the held rows first.
+    tx: Transaction<'static, Any>,
+    backend: Backend,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
     seq: i64,
     seq_at_start: i64,
@@ -104,7 +118,65 @@ pub(super) struct Writer {
     new_applied: Vec<Uuid>,
     /// What the apply path looked up once in this transaction and reuses.
     pub looked: Looked,
+    /// Rows written in this transaction but not yet sent to the database.
+    held: Held,
     pub now: i64,
+}
+
+/// The rows a [`Writer`] holds back, and the tickets it knows.
+#[derive(Default)]
+struct Held {
+    /// Tickets read or written in this transaction, by id: the copy is the row as it
+    /// is (or will be, once written).
+    tickets: HashMap<Uuid, HeldTicket>,
+    /// New tickets, in the order they were created (their rows are inserted so).
+    new_tickets: Vec<Uuid>,
+    /// Tickets changed since they were last written, in the order of their first change.
+    changed_tickets: Vec<Uuid>,
+    /// Ids known to belong to no ticket.
+    no_ticket: HashSet<Uuid>,
+    messages: Vec<HeldMessage>,
+    /// The ids of `messages`.
+    message_ids: HashSet<Uuid>,
+    /// Ids known to belong to no stored message.
+    no_message: HashSet<Uuid>,
+    events: Vec<HeldEvent>,
+}
+
+/// A ticket the writer holds a copy of.
+struct HeldTicket {
+    ticket: Ticket,
+    paused_ms: i64,
+    write: TicketWrite,
+}
+
+/// What the database is still owed for a held ticket.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TicketWrite {
+    /// Nothing: the copy is what is stored.
+    None,
+    /// Its row, created in this transaction under this response-policy version.
+    Insert { sla_policy_version: i64 },
+    /// Its changed row.
+    Update,
+}
+
+/// A message waiting to be inserted.
+struct HeldMessage {
+    id: Uuid,
+    ticket_id: Uuid,
+    author_id: Uuid,
+    body: String,
+    visibility: &'static str,
+}
+
+/// A timeline event waiting to be inserted.
+struct HeldEvent {
+    id: Uuid,
+    ticket_id: Uuid,
+    actor_id: Uuid,
+    kind: String,
+    staff_only: bool,
 }
 
 /// Answers the apply path reads once per transaction instead of once per mutation: a
@@ -144,12 +216,15 @@ pub(super) struct AppliedRecord {
     pub result: Applied,
 }
 
-/// Rows per multi-row INSERT. Small on purpose: sqlx binds SQLite's `$N` parameters by
-/// asking SQLite each one's name, a linear search, so a statement with P parameters
-/// costs P²/2 steps to bind. At 500 rows (3,500 parameters) that was 14 % of the
-/// server's time in a profile of the bench's push; 50 rows keep it small while still
-/// writing many rows per statement.
+/// Rows per multi-row INSERT. sqlx binds SQLite's `$N` parameters by asking SQLite each
+/// one's name, a linear search, so a statement with P of them costs P²/2 steps to bind
+/// (at 500 rows, 14 % of the server's time in a profile of the bench's push). The
+/// writer's own multi-row statements therefore use anonymous `?` parameters on SQLite
+/// (see [`value_rows`]), which bind in order with no search; PostgreSQL needs `$N`.
 const ROWS_PER_INSERT: usize = 50;
+
+/// Rows per multi-row INSERT of tickets (34 columns each).
+const TICKETS_PER_INSERT: usize = 16;
 
 /// Ids per `IN (…)` look-up (one parameter each, so binding stays cheap).
 const IDS_PER_LOOKUP: usize = 500;
@@ -173,6 +248,7 @@ impl Writer {
             .try_get("value")?;
         Ok(Self {
             tx,
+            backend: store.backend,
             _gate: gate,
             seq,
             seq_at_start: seq,
@@ -184,6 +260,7 @@ impl Writer {
             applied: HashMap::new(),
             new_applied: Vec::new(),
             looked: Looked::default(),
+            held: Held::default(),
             now: rows::now_ms(),
         })
     }
@@ -194,19 +271,13 @@ impl Writer {
         self.number
     }
 
-    /// Gives back the number just taken (the ticket was not created after all).
-    pub fn return_number(&mut self) {
-        self.number -= 1;
-    }
-
     /// Loads the records of those of `ids` that were applied before.
     pub async fn preload_applied(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
         for chunk in ids.chunks(IDS_PER_LOOKUP) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id, user_id, kind, ticket_id, ticket_number, seq FROM applied_mutations \
                  WHERE id IN ({})",
-                marks.join(", ")
+                marks(self.backend, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -240,47 +311,163 @@ impl Writer {
         self.new_applied.push(id);
     }
 
-    /// Writes the buffered feed rows and applied-mutation records.
-    async fn flush(&mut self) -> Result<(), StoreError> {
-        for chunk in self.feed.chunks(ROWS_PER_INSERT) {
+    /// The transaction, for a statement that may change tickets or messages: the held
+    /// rows are written first, and the writer forgets its copies of tickets (and what
+    /// it knew to be missing), since the statement may change them.
+    pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        self.write_held().await?;
+        self.held.tickets.clear();
+        self.held.no_ticket.clear();
+        self.held.no_message.clear();
+        Ok(&mut *self.tx)
+    }
+
+    /// The transaction, for a statement that leaves the `tickets` and `messages` rows
+    /// alone (a look-up, or a row of another table): the held rows are written first,
+    /// so it sees them, and the writer keeps its copies.
+    pub async fn lookup(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        self.write_held().await?;
+        Ok(&mut *self.tx)
+    }
+
+    /// Appends an audit row in this transaction, stamped with its time.
+    pub async fn audit(&mut self, record: &super::AuditRecord) -> Result<(), StoreError> {
+        super::admin::append_audit(&mut self.tx, record, self.now).await
+    }
+
+    /// Writes the held tickets, messages and events (in that order: the later ones
+    /// refer to the tickets).
+    async fn write_held(&mut self) -> Result<(), StoreError> {
+        let held = &mut self.held;
+        let new: Vec<Uuid> = std::mem::take(&mut held.new_tickets);
+        for chunk in new.chunks(TICKETS_PER_INSERT) {
             let sql = format!(
-                "INSERT INTO changes (seq, ticket_id, org_id, entity_kind, entity_id, staff_only) VALUES {}",
-                value_rows(chunk.len(), 6)
+                "INSERT INTO tickets (id, number, org_id, requester_id, created_by, description, \
+                 channel, contact_name, contact_email, contact_phone, checks, system_info, \
+                 created_at, sla_policy_version, {}) VALUES {}",
+                TICKET_STATE.join(", "),
+                value_rows(self.backend, chunk.len(), 14 + TICKET_STATE.len())
             );
             let mut q = sqlx::query(&sql);
-            for r in chunk {
+            for id in chunk {
+                let Some(h) = held.tickets.get_mut(id) else {
+                    return Err(StoreError::Corrupt(format!(
+                        "held ticket {id} went missing"
+                    )));
+                };
+                let TicketWrite::Insert { sla_policy_version } = h.write else {
+                    return Err(StoreError::Corrupt(format!("ticket {id} is not new")));
+                };
+                h.write = TicketWrite::None;
+                let t = &h.ticket;
                 q = q
-                    .bind(r.seq)
+                    .bind(t.id.to_string())
+                    .bind(t.number)
+                    .bind(t.org_id.to_string())
+                    .bind(t.requester_id.to_string())
+                    .bind(t.created_by.to_string())
+                    .bind(t.description.clone())
+                    .bind(t.channel.as_str())
+                    .bind(t.contact.name.clone())
+                    .bind(t.contact.email.clone())
+                    .bind(t.contact.phone.clone())
+                    .bind(checks_json(t)?)
+                    .bind(t.system_info.clone())
+                    .bind(t.created_at.timestamp_millis())
+                    .bind(sla_policy_version);
+                q = bind_state(q, t, h.paused_ms);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        for id in std::mem::take(&mut held.changed_tickets) {
+            let Some(h) = held.tickets.get_mut(&id) else {
+                return Err(StoreError::Corrupt(format!(
+                    "held ticket {id} went missing"
+                )));
+            };
+            h.write = TicketWrite::None;
+            let t = &h.ticket;
+            bind_state(sqlx::query(&UPDATE_TICKET), t, h.paused_ms)
+                .bind(t.id.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let messages = std::mem::take(&mut held.messages);
+        held.message_ids.clear();
+        let events = std::mem::take(&mut held.events);
+        let (backend, now, conn) = (self.backend, self.now, &mut *self.tx);
+        insert_rows(
+            conn,
+            backend,
+            "messages (id, ticket_id, author_id, body, visibility, created_at)",
+            &messages,
+            |q, m| {
+                q.bind(m.id.to_string())
+                    .bind(m.ticket_id.to_string())
+                    .bind(m.author_id.to_string())
+                    .bind(m.body.clone())
+                    .bind(m.visibility)
+                    .bind(now)
+            },
+        )
+        .await?;
+        insert_rows(
+            conn,
+            backend,
+            "ticket_events (id, ticket_id, actor_id, kind, staff_only, created_at)",
+            &events,
+            |q, e| {
+                q.bind(e.id.to_string())
+                    .bind(e.ticket_id.to_string())
+                    .bind(e.actor_id.to_string())
+                    .bind(e.kind.clone())
+                    .bind(e.staff_only as i64)
+                    .bind(now)
+            },
+        )
+        .await
+    }
+
+    /// Writes the held rows, then the buffered feed rows and applied-mutation records.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        self.write_held().await?;
+        let (backend, now, conn) = (self.backend, self.now, &mut *self.tx);
+        insert_rows(
+            conn,
+            backend,
+            "changes (seq, ticket_id, org_id, entity_kind, entity_id, staff_only)",
+            &self.feed,
+            |q, r| {
+                q.bind(r.seq)
                     .bind(r.ticket_id.to_string())
                     .bind(r.org_id.to_string())
                     .bind(r.kind.as_str())
                     .bind(r.entity_id.to_string())
-                    .bind(r.staff_only as i64);
-            }
-            q.execute(&mut *self.tx).await?;
-        }
-        for chunk in self.new_applied.chunks(ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO applied_mutations (id, user_id, kind, ticket_id, ticket_number, seq, applied_at) VALUES {}",
-                value_rows(chunk.len(), 7)
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                let Some(r) = self.applied.get(id) else {
-                    continue;
-                };
-                q = q
-                    .bind(id.to_string())
+                    .bind(r.staff_only as i64)
+            },
+        )
+        .await?;
+        let records: Vec<(&Uuid, &AppliedRecord)> = self
+            .new_applied
+            .iter()
+            .filter_map(|id| self.applied.get(id).map(|r| (id, r)))
+            .collect();
+        insert_rows(
+            conn,
+            backend,
+            "applied_mutations (id, user_id, kind, ticket_id, ticket_number, seq, applied_at)",
+            &records,
+            |q, (id, r)| {
+                q.bind(id.to_string())
                     .bind(r.user_id.to_string())
                     .bind(r.kind)
                     .bind(r.result.ticket_id.to_string())
                     .bind(r.result.ticket_number)
                     .bind(r.result.seq)
-                    .bind(self.now);
-            }
-            q.execute(&mut *self.tx).await?;
-        }
-        Ok(())
+                    .bind(now)
+            },
+        )
+        .await
     }
 
     /// The seq the next [`Writer::append_change`] will get.
@@ -394,24 +581,25 @@ impl Writer {
         let staff_only = visibility::event_is_staff_only(&kind);
         let id = Uuid::now_v7();
         let json = serde_json::to_string(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO ticket_events (id, ticket_id, actor_id, kind, staff_only, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id.to_string())
-        .bind(ticket.id.to_string())
-        .bind(actor_id.to_string())
-        .bind(json)
-        .bind(staff_only as i64)
-        .bind(self.now)
-        .execute(&mut *self.tx)
-        .await?;
+        self.held.events.push(HeldEvent {
+            id,
+            ticket_id: ticket.id,
+            actor_id,
+            kind: json,
+            staff_only,
+        });
         self.append_change(ticket, EntityKind::Event, id, staff_only)
             .await
     }
 
-    /// Loads a ticket inside the transaction.
+    /// Loads a ticket inside the transaction (the held copy, once read or written).
     pub async fn ticket(&mut self, id: Uuid) -> Result<Option<(Ticket, i64)>, StoreError> {
+        if let Some(h) = self.held.tickets.get(&id) {
+            return Ok(Some((h.ticket.clone(), h.paused_ms)));
+        }
+        if self.held.no_ticket.contains(&id) {
+            return Ok(None);
+        }
         let sql = format!(
             "SELECT {} FROM {} WHERE t.id = $1",
             rows::TICKET_COLUMNS,
@@ -421,7 +609,139 @@ impl Writer {
             .bind(id.to_string())
             .fetch_optional(&mut *self.tx)
             .await?;
-        row.as_ref().map(rows::ticket).transpose()
+        match row.as_ref().map(rows::ticket).transpose()? {
+            Some((t, paused)) => {
+                self.hold_stored(t.clone(), paused);
+                Ok(Some((t, paused)))
+            }
+            None => {
+                self.held.no_ticket.insert(id);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Reads the tickets of `ids` that exist in a few statements, and notes the rest as
+    /// missing: a batch's mutations then find their tickets in memory.
+    pub async fn preload_tickets(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
+        let wanted: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.held.tickets.contains_key(id) && !self.held.no_ticket.contains(id))
+            .copied()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in wanted.chunks(IDS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT {} FROM {} WHERE t.id IN ({})",
+                rows::TICKET_COLUMNS,
+                rows::TICKET_FROM,
+                marks(self.backend, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            let mut found = HashSet::new();
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let (t, paused) = rows::ticket(&row)?;
+                found.insert(t.id);
+                self.hold_stored(t, paused);
+            }
+            self.held
+                .no_ticket
+                .extend(chunk.iter().filter(|id| !found.contains(id)));
+        }
+        Ok(())
+    }
+
+    fn hold_stored(&mut self, ticket: Ticket, paused_ms: i64) {
+        self.held.tickets.insert(
+            ticket.id,
+            HeldTicket {
+                ticket,
+                paused_ms,
+                write: TicketWrite::None,
+            },
+        );
+    }
+
+    /// Holds a new ticket, inserted with the next held rows. The caller checked that no
+    /// ticket has its id ([`Writer::ticket`]).
+    pub fn insert_ticket(&mut self, ticket: Ticket, sla_policy_version: i64) {
+        let id = ticket.id;
+        self.held.no_ticket.remove(&id);
+        self.held.new_tickets.push(id);
+        self.held.tickets.insert(
+            id,
+            HeldTicket {
+                ticket,
+                paused_ms: 0,
+                write: TicketWrite::Insert { sla_policy_version },
+            },
+        );
+    }
+
+    /// Whether a message has this id (stored, or held in this transaction).
+    pub async fn message_exists(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        if self.held.message_ids.contains(&id) {
+            return Ok(true);
+        }
+        if self.held.no_message.contains(&id) {
+            return Ok(false);
+        }
+        let found = sqlx::query("SELECT id FROM messages WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .is_some();
+        if !found {
+            self.held.no_message.insert(id);
+        }
+        Ok(found)
+    }
+
+    /// Notes which of `ids` no stored message has, in a few statements.
+    pub async fn preload_messages(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
+        for chunk in ids.chunks(IDS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT id FROM messages WHERE id IN ({})",
+                marks(self.backend, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            let mut found = HashSet::new();
+            for row in q.fetch_all(&mut *self.tx).await? {
+                found.insert(rows::uuid(&row, "id")?);
+            }
+            self.held
+                .no_message
+                .extend(chunk.iter().filter(|id| !found.contains(id)));
+        }
+        Ok(())
+    }
+
+    /// Holds a new message, inserted with the next held rows. The caller checked that no
+    /// message has its id ([`Writer::message_exists`]).
+    pub fn insert_message(
+        &mut self,
+        id: Uuid,
+        ticket_id: Uuid,
+        author_id: Uuid,
+        body: &str,
+        visibility: &'static str,
+    ) {
+        self.held.no_message.remove(&id);
+        self.held.message_ids.insert(id);
+        self.held.messages.push(HeldMessage {
+            id,
+            ticket_id,
+            author_id,
+            body: body.to_owned(),
+            visibility,
+        });
     }
 
     /// Loads a ticket the caller may see (with its total paused milliseconds), or the
@@ -455,38 +775,22 @@ impl Writer {
         for f in changed {
             t.versions.set(*f, seq);
         }
-        let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.timestamp_millis());
-        sqlx::query(
-            "UPDATE tickets SET title = $1, status = $2, priority = $3, assignee_id = $4, \
-             category = $5, tier = $6, first_response_due_at = $7, first_response_at = $8, \
-             resolution_due_at = $9, solved_at = $10, sla_paused_at = $11, sla_paused_ms = $12, \
-             updated_at = $13, v_title = $14, v_status = $15, v_priority = $16, v_assignee = $17, \
-             v_category = $18, v_tier = $19, reopen_until = $20 WHERE id = $21",
-        )
-        .bind(&t.title)
-        .bind(t.status.as_str())
-        .bind(t.priority.as_str())
-        .bind(t.assignee_id.map(|a| a.to_string()))
-        .bind(&t.category)
-        // The writer's own copy is whole (never a customer view): always a tier.
-        .bind(t.tier.map(i64::from))
-        .bind(ms(t.first_response_due_at))
-        .bind(ms(t.first_response_at))
-        .bind(ms(t.resolution_due_at))
-        .bind(ms(t.solved_at))
-        .bind(ms(t.sla_paused_at))
-        .bind(paused_ms)
-        .bind(self.now)
-        .bind(t.versions.title)
-        .bind(t.versions.status)
-        .bind(t.versions.priority)
-        .bind(t.versions.assignee)
-        .bind(t.versions.category)
-        .bind(t.versions.tier)
-        .bind(ms(t.reopen_until))
-        .bind(t.id.to_string())
-        .execute(&mut *self.tx)
-        .await?;
+        // Written with the next held rows: a new ticket's insert carries the change.
+        let write = match self.held.tickets.get(&t.id).map(|h| h.write) {
+            Some(w @ (TicketWrite::Insert { .. } | TicketWrite::Update)) => w,
+            _ => {
+                self.held.changed_tickets.push(t.id);
+                TicketWrite::Update
+            }
+        };
+        self.held.tickets.insert(
+            t.id,
+            HeldTicket {
+                ticket: t.clone(),
+                paused_ms,
+                write,
+            },
+        );
         Ok(seq)
     }
 
@@ -537,16 +841,130 @@ impl Writer {
     }
 }
 
-/// `rows` parenthesised groups of `cols` numbered placeholders, for a multi-row
-/// `INSERT … VALUES`: `($1, $2), ($3, $4)`.
-fn value_rows(rows: usize, cols: usize) -> String {
+/// `rows` parenthesised groups of `cols` placeholders, for a multi-row
+/// `INSERT … VALUES`: `(?, ?), (?, ?)` on SQLite (bound in order, with no search by
+/// name: see [`ROWS_PER_INSERT`]), `($1, $2), ($3, $4)` on PostgreSQL.
+fn value_rows(backend: Backend, rows: usize, cols: usize) -> String {
     (0..rows)
-        .map(|r| {
-            let marks: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
-            format!("({})", marks.join(", "))
-        })
+        .map(|r| format!("({})", numbered(backend, r * cols, cols)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `n` placeholders for an `IN (…)` list.
+fn marks(backend: Backend, n: usize) -> String {
+    numbered(backend, 0, n)
+}
+
+/// `n` comma-separated placeholders after the first `before`.
+fn numbered(backend: Backend, before: usize, n: usize) -> String {
+    let mark = |i: usize| match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${}", before + i),
+    };
+    (1..=n).map(mark).collect::<Vec<_>>().join(", ")
+}
+
+/// The columns of a ticket that change after it is filed, in the order [`bind_state`]
+/// binds them.
+const TICKET_STATE: [&str; 20] = [
+    "title",
+    "status",
+    "priority",
+    "assignee_id",
+    "category",
+    "tier",
+    "first_response_due_at",
+    "first_response_at",
+    "resolution_due_at",
+    "solved_at",
+    "sla_paused_at",
+    "sla_paused_ms",
+    "updated_at",
+    "v_title",
+    "v_status",
+    "v_priority",
+    "v_assignee",
+    "v_category",
+    "v_tier",
+    "reopen_until",
+];
+
+/// Writes a changed ticket's [`TICKET_STATE`] back (`$N` parameters: one row's 21 bind
+/// cheaply).
+static UPDATE_TICKET: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let set: Vec<String> = TICKET_STATE
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .collect();
+    format!(
+        "UPDATE tickets SET {} WHERE id = ${}",
+        set.join(", "),
+        TICKET_STATE.len() + 1
+    )
+});
+
+/// A query over the `Any` driver, as the binding helpers take and give it back.
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts `items` into `into` (a table and its column list) in multi-row statements of
+/// [`ROWS_PER_INSERT`] rows, `bind` binding one item's columns in order.
+async fn insert_rows<T>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    into: &str,
+    items: &[T],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
+) -> Result<(), StoreError> {
+    let cols = into.matches(',').count() + 1;
+    for chunk in items.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO {into} VALUES {}",
+            value_rows(backend, chunk.len(), cols)
+        );
+        let mut q = sqlx::query(&sql);
+        for item in chunk {
+            q = bind(q, item);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Binds a ticket's [`TICKET_STATE`] columns, in order.
+fn bind_state<'q>(q: AnyQuery<'q>, t: &Ticket, paused_ms: i64) -> AnyQuery<'q> {
+    q.bind(t.title.clone())
+        .bind(t.status.as_str())
+        .bind(t.priority.as_str())
+        .bind(t.assignee_id.map(|a| a.to_string()))
+        .bind(t.category.clone())
+        // The writer's own copy is whole (never a customer view): always a tier.
+        .bind(t.tier.map(i64::from))
+        .bind(ms(t.first_response_due_at))
+        .bind(ms(t.first_response_at))
+        .bind(ms(t.resolution_due_at))
+        .bind(ms(t.solved_at))
+        .bind(ms(t.sla_paused_at))
+        .bind(paused_ms)
+        .bind(t.updated_at.timestamp_millis())
+        .bind(t.versions.title)
+        .bind(t.versions.status)
+        .bind(t.versions.priority)
+        .bind(t.versions.assignee)
+        .bind(t.versions.category)
+        .bind(t.versions.tier)
+        .bind(ms(t.reopen_until))
+}
+
+/// Milliseconds of an optional time, as stored.
+fn ms(d: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
+    d.map(|d| d.timestamp_millis())
+}
+
+/// A ticket's first-line checks, as stored (JSON).
+fn checks_json(t: &Ticket) -> Result<String, StoreError> {
+    serde_json::to_string(&t.checks).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// The static name of a stored mutation kind.
@@ -569,7 +987,9 @@ mod tests {
 
     #[test]
     fn value_rows_number_every_placeholder_once_in_order() {
-        assert_eq!(value_rows(1, 3), "($1, $2, $3)");
-        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(value_rows(Backend::Postgres, 1, 3), "($1, $2, $3)");
+        assert_eq!(value_rows(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(value_rows(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(marks(Backend::Postgres, 3), "$1, $2, $3");
     }
 }
