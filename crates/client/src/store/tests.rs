@@ -224,6 +224,80 @@ async fn a_rejection_holds_only_its_own_tickets_later_changes() {
     );
 }
 
+/// Pushed tickets take their numbers one look-up each, even when the planner's
+/// statistics (from a first sync of numbered tickets) say `number = 0` is rare.
+#[tokio::test]
+async fn numbering_pushed_tickets_looks_each_up_by_id_after_an_analyze() {
+    let (_d, s) = store().await;
+    let me = user(Role::Customer);
+    let mut conn = s.pool.acquire().await.unwrap();
+    for i in 0..50 {
+        let mut t = ticket(&format!("from the server {i}"), &me);
+        t.number = i + 1;
+        upsert_ticket(&mut conn, &t).await.unwrap();
+    }
+    drop(conn);
+    s.analyze().await.unwrap();
+    let mut conn = s.pool.acquire().await.unwrap();
+    let mut filed = Vec::new();
+    for i in 0..300 {
+        let t = ticket(&format!("filed offline {i}"), &me);
+        upsert_ticket(&mut conn, &t).await.unwrap();
+        filed.push(t.id);
+    }
+    drop(conn);
+
+    let sql = format!("EXPLAIN QUERY PLAN {}", outbox::numbering_sql(100));
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sql);
+    for (n, id) in filed.iter().take(100).enumerate() {
+        q = q.bind(id.to_string()).bind(n as i64 + 1000);
+    }
+    let plan: Vec<String> = q
+        .fetch_all(&s.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.3)
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|p| p.starts_with("SEARCH tickets USING INDEX sqlite_autoindex_tickets")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|p| p.contains("tickets_number")),
+        "{plan:?}"
+    );
+
+    // And it numbers them: accepted creations take the server's numbers.
+    let results: Vec<MutationResult> = filed
+        .iter()
+        .enumerate()
+        .map(|(n, id)| MutationResult {
+            id: Uuid::now_v7(),
+            outcome: Outcome::Applied {
+                result: tadhkira_proto::Applied {
+                    ticket_id: *id,
+                    ticket_number: n as i64 + 1000,
+                    seq: n as i64 + 1,
+                },
+            },
+        })
+        .collect();
+    s.apply_push_results(&results).await.unwrap();
+    let unnumbered: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets WHERE number = 0")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(unnumbered, 0);
+    let last: i64 = sqlx::query_scalar("SELECT number FROM tickets WHERE id = ?")
+        .bind(filed[299].to_string())
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(last, 1299);
+}
+
 #[tokio::test]
 async fn a_copied_profile_gets_a_new_client_id() {
     let dir = tempfile::tempdir().unwrap();
