@@ -35,15 +35,20 @@ pub struct PushRates {
 
 /// Queues `tickets` × (create + reply) in the outbox, then times the sync that delivers
 /// them. With `pipeline`, the engine's [push batches in flight and pull pages
-/// ahead](Engine::set_sync_pipeline) (otherwise its defaults).
+/// ahead](Engine::set_sync_pipeline), and with `batch` its [mutations per
+/// batch](Engine::set_sync_batches) (otherwise its defaults).
 pub async fn push_outbox(
     url: &str,
     tickets: usize,
     pipeline: Option<(usize, usize)>,
+    batch: Option<usize>,
 ) -> Result<PushRates> {
     let (engine, _dir) = signed_in(url, "customer@nile.example").await?;
     if let Some((push, pull)) = pipeline {
         engine.set_sync_pipeline(push, pull);
+    }
+    if let Some(batch) = batch {
+        engine.set_sync_batches(batch, engine.pull_page_now());
     }
     engine.sync_now().await?; // the demo data, so the timed round only pushes ours
     for i in 0..tickets {

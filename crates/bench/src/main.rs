@@ -64,6 +64,10 @@ struct Args {
     /// of 10,000 (200 with --quick); the REST figure beside streams uses 1,000.
     #[arg(long)]
     streams: Option<usize>,
+    /// Mutations per push batch in the push figures, instead of the engine's default
+    /// (to weigh another size against it in the same conditions).
+    #[arg(long)]
+    push_batch: Option<usize>,
 }
 
 struct Bench {
@@ -204,7 +208,7 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     println!("1, 8. Push from a client's outbox, at growing sizes (SQLite)");
     let mut costs = Vec::new();
     for size in b.sizes() {
-        let (runs, rounds) = push_runs(b.runs_for(size), size, None).await?;
+        let (runs, rounds) = push_runs(b.runs_for(size), size, None, b.args.push_batch).await?;
         let goal = if size == b.scale(10_000) {
             Goal::AtLeast(5_000.0)
         } else {
@@ -234,9 +238,14 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     for _ in 0..b.args.runs {
         let s = server::BenchServer::start(None)?;
         runs.push(
-            engine::push_outbox(&s.url, size / 2, Some(engine::UNPIPELINED))
-                .await?
-                .answered,
+            engine::push_outbox(
+                &s.url,
+                size / 2,
+                Some(engine::UNPIPELINED),
+                b.args.push_batch,
+            )
+            .await?
+            .answered,
         );
     }
     b.add(Figure::from_runs(
@@ -250,7 +259,7 @@ async fn push_figures(b: &mut Bench) -> Result<()> {
     // so nothing acknowledged is lost on a power cut): the same push without it.
     let size = b.scale(10_000);
     let not_durable = "[database]\nsqlite_synchronous = \"normal\"\n";
-    let (runs, _) = push_runs(b.args.runs, size, Some(not_durable)).await?;
+    let (runs, _) = push_runs(b.args.runs, size, Some(not_durable), b.args.push_batch).await?;
     b.add(Figure::from_runs(
         format!("push {size} mutations from the outbox, SQLite synchronous=NORMAL (not durable; the cost of FULL)"),
         "mut/s",
@@ -269,12 +278,18 @@ fn per_item(name: String, rates: &[f64]) -> Figure {
 
 /// `runs` pushes of `size` mutations from a fresh client's outbox, each to a fresh SQLite
 /// server (with this config text, if any); mutations per second of each, until the
-/// outbox was empty and for the whole sync round ([`engine::PushRates`]).
-async fn push_runs(runs: usize, size: usize, config: Option<&str>) -> Result<(Vec<f64>, Vec<f64>)> {
+/// outbox was empty and for the whole sync round ([`engine::PushRates`]); `batch` as
+/// for [`engine::push_outbox`].
+async fn push_runs(
+    runs: usize,
+    size: usize,
+    config: Option<&str>,
+    batch: Option<usize>,
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let (mut answered, mut rounds) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {
         let s = server::BenchServer::start_configured(None, config)?;
-        let rates = engine::push_outbox(&s.url, size / 2, None).await?;
+        let rates = engine::push_outbox(&s.url, size / 2, None, batch).await?;
         answered.push(rates.answered);
         rounds.push(rates.round);
     }
@@ -297,7 +312,9 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
             let s = server::BenchServer::start(Some(db.url()))?;
             let token = s.login("customer@nile.example").await?;
             let w = load::push_wire(&s.url, &token, load::creations(size / 2, 1)).await?;
-            let o = engine::push_outbox(&s.url, size / 2, None).await?.answered;
+            let o = engine::push_outbox(&s.url, size / 2, None, b.args.push_batch)
+                .await?
+                .answered;
             drop(s);
             wire.push(w);
             outbox.push(o);
