@@ -17,7 +17,7 @@
 use tadhkira_proto::{EventKind, Role, Status, Ticket, TicketEvent, User};
 
 use super::bulk::mark_alerted;
-use super::tickets::load_ticket;
+use super::tickets::load_tickets;
 use crate::error::Result;
 use crate::model::AlertKind;
 
@@ -74,7 +74,7 @@ pub(crate) async fn pulled_event_alerts(
     me: &User,
     alerts: bool,
 ) -> Result<Vec<PulledEventAlert>> {
-    let others: Vec<&TicketEvent> = events
+    let mut others: Vec<&TicketEvent> = events
         .iter()
         .copied()
         .filter(|e| e.actor_id != me.id)
@@ -84,14 +84,13 @@ pub(crate) async fn pulled_event_alerts(
     if !alerts {
         return Ok(out);
     }
+    others.retain(|e| first_time.contains(&e.id));
+    let tickets = load_tickets(&mut *conn, others.iter().map(|e| e.ticket_id)).await?;
     for e in others {
-        if !first_time.contains(&e.id) {
-            continue;
-        }
-        let Some(t) = load_ticket(&mut *conn, e.ticket_id).await? else {
+        let Some(t) = tickets.get(&e.ticket_id) else {
             continue;
         };
-        if let Some(kind) = alert_kind(e, &t, me) {
+        if let Some(kind) = alert_kind(e, t, me) {
             out.push(PulledEventAlert {
                 kind,
                 event: e.clone(),

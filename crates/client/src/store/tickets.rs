@@ -1,5 +1,7 @@
 //! Tickets, messages and timeline events in the local store, with their search index.
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use tadhkira_proto::{FieldValue, Message, Mutation, Ticket, TicketEvent, User};
@@ -90,6 +92,36 @@ pub(crate) async fn load_ticket(conn: &mut SqliteConnection, id: Uuid) -> Result
         Some(d) => Some(serde_json::from_str(&d)?),
         None => None,
     })
+}
+
+/// The stored tickets among `ids` (repeats allowed), by id: one statement per 500, where
+/// [`load_ticket`] per alert was a round trip to the database's thread each.
+pub(crate) async fn load_tickets(
+    conn: &mut SqliteConnection,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Ticket>> {
+    let ids: Vec<String> = ids
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .iter()
+        .map(Uuid::to_string)
+        .collect();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT data FROM tickets WHERE id IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql).persistent(false);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for data in q.fetch_all(&mut *conn).await? {
+            let t: Ticket = serde_json::from_str(&data)?;
+            out.insert(t.id, t);
+        }
+    }
+    Ok(out)
 }
 
 /// Stores a message; returns whether it was new to this store (then it is indexed).
