@@ -6,11 +6,14 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use sqlx::{QueryBuilder, Sqlite};
+
 use tadhkira_proto::{Change, Entity, Message, Ticket, User};
 use uuid::Uuid;
 
 use super::bulk::{
-    mark_alerted, upsert_pulled_events, upsert_pulled_messages, upsert_pulled_tickets,
+    mark_alerted, push_in_list, upsert_pulled_events, upsert_pulled_messages,
+    upsert_pulled_tickets, ROWS,
 };
 use super::event_alerts::{pulled_event_alerts, PulledEventAlert};
 use super::outbox::pending_for;
@@ -35,25 +38,25 @@ fn follows(t: &Ticket, me: &User, wrote: &HashSet<Uuid>) -> bool {
     me.role.is_staff() && (t.assignee_id == Some(me.id) || wrote.contains(&t.id))
 }
 
-/// The tickets among `tickets` that `me` wrote a message on: one statement per 500.
+/// The tickets among `tickets` that `me` wrote a message on: one statement per [`ROWS`].
 async fn written_on(
     conn: &mut sqlx::SqliteConnection,
     me: &User,
     tickets: &[Uuid],
 ) -> Result<HashSet<Uuid>> {
     let mut out = HashSet::new();
-    for chunk in tickets.chunks(500) {
-        let sql = format!(
-            "SELECT DISTINCT ticket_id FROM messages WHERE author_id = ? AND ticket_id IN ({})",
-            vec!["?"; chunk.len()].join(", ")
+    for chunk in tickets.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT DISTINCT ticket_id FROM messages WHERE author_id = ",
         );
-        let mut q = sqlx::query_scalar::<_, String>(&sql)
+        q.push_bind(me.id.to_string()).push(" AND ticket_id");
+        push_in_list(&mut q, chunk.iter().map(Uuid::to_string));
+        let found: Vec<String> = q
+            .build_query_scalar()
             .persistent(false)
-            .bind(me.id.to_string());
-        for id in chunk {
-            q = q.bind(id.to_string());
-        }
-        for id in q.fetch_all(&mut *conn).await? {
+            .fetch_all(&mut *conn)
+            .await?;
+        for id in found {
             out.extend(Uuid::parse_str(&id).ok());
         }
     }

@@ -20,10 +20,13 @@ use crate::normalize::normalize;
 
 /// Rows per multi-row statement: 15 parameters a ticket keeps it far below SQLite's
 /// limit of 32,766 bound parameters.
-const ROWS: usize = 500;
+pub(super) const ROWS: usize = 500;
 
 /// `… WHERE column IN (?, ?, …)` over `ids`.
-fn push_in_list<'a>(b: &mut QueryBuilder<'a, Sqlite>, ids: impl Iterator<Item = String>) {
+pub(super) fn push_in_list<'a>(
+    b: &mut QueryBuilder<'a, Sqlite>,
+    ids: impl Iterator<Item = String>,
+) {
     b.push(" IN (");
     let mut list = b.separated(", ");
     for id in ids {

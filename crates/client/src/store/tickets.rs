@@ -3,10 +3,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use tadhkira_proto::{FieldValue, Message, Mutation, Ticket, TicketEvent, User};
 use uuid::Uuid;
 
+use super::bulk::{push_in_list, ROWS};
 use super::Store;
 use crate::error::{EngineError, Result};
 use crate::normalize::normalize;
@@ -94,29 +95,28 @@ pub(crate) async fn load_ticket(conn: &mut SqliteConnection, id: Uuid) -> Result
     })
 }
 
-/// The stored tickets among `ids` (repeats allowed), by id: one statement per 500, where
-/// [`load_ticket`] per alert was a round trip to the database's thread each.
+/// The stored tickets among `ids` (repeats allowed), by id: one statement per
+/// [`ROWS`], where [`load_ticket`] per alert was a round trip to the database's thread
+/// each.
 pub(crate) async fn load_tickets(
     conn: &mut SqliteConnection,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, Ticket>> {
-    let ids: Vec<String> = ids
+    let ids: Vec<Uuid> = ids
         .into_iter()
         .collect::<BTreeSet<_>>()
-        .iter()
-        .map(Uuid::to_string)
+        .into_iter()
         .collect();
     let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT data FROM tickets WHERE id IN ({})",
-            vec!["?"; chunk.len()].join(", ")
-        );
-        let mut q = sqlx::query_scalar::<_, String>(&sql).persistent(false);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        for data in q.fetch_all(&mut *conn).await? {
+    for chunk in ids.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT data FROM tickets WHERE id");
+        push_in_list(&mut q, chunk.iter().map(Uuid::to_string));
+        let found: Vec<String> = q
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
+        for data in found {
             let t: Ticket = serde_json::from_str(&data)?;
             out.insert(t.id, t);
         }
