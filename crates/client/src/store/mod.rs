@@ -7,6 +7,7 @@
 mod apply;
 mod articles;
 mod bulk;
+mod capi;
 mod event_alerts;
 mod files;
 mod list;
@@ -65,6 +66,14 @@ impl Store {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            // The search's `rowid_set` aggregate lives in the connection (capi.rs).
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    capi::register_rowid_set(handle.as_raw_handle().as_ptr())
+                        .map_err(|e| sqlx::Error::Configuration(e.into()))
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(Opening::classify)?;

@@ -28,8 +28,6 @@
 //! own functions (replacing their stored copies), so a reload simply overwrites them.
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::{c_int, CString};
-use std::ptr;
 
 use sqlx::SqliteConnection;
 use tadhkira_proto::{Change, Entity, Message, Ticket, TicketEvent, User};
@@ -38,10 +36,11 @@ use uuid::Uuid;
 use super::bulk::{
     mark_alerted, upsert_pulled_events, upsert_pulled_messages, upsert_pulled_tickets,
 };
+use super::capi::{Stmt, Val};
 use super::outbox::pending_for;
 use super::tickets::{apply_local, breach_at, tier_column, ts};
 use super::{get_meta, set_meta, Store};
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 use crate::normalize::normalize;
 
 /// `meta` key: a snapshot load began and has not finished.
@@ -308,103 +307,6 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// A value to bind.
-enum Val<'a> {
-    Int(i64),
-    Text(&'a str),
-    Null,
-}
-
-impl<'a> From<Option<&'a str>> for Val<'a> {
-    fn from(s: Option<&'a str>) -> Self {
-        s.map_or(Val::Null, Val::Text)
-    }
-}
-
-/// An SQLite error of the C API as the engine's: a full disk is [`EngineError::DiskFull`].
-fn sqlite_error(db: *mut libsqlite3_sys::sqlite3, rc: c_int, what: &str) -> EngineError {
-    // SAFETY: `db` is an open connection; the message is a NUL-terminated string it owns,
-    // copied before any other call on it.
-    let msg = unsafe { std::ffi::CStr::from_ptr(libsqlite3_sys::sqlite3_errmsg(db)) }
-        .to_string_lossy()
-        .into_owned();
-    let text = format!("{what}: SQLite error {rc}: {msg}");
-    if rc & 0xff == libsqlite3_sys::SQLITE_FULL {
-        EngineError::DiskFull(text)
-    } else {
-        EngineError::Storage(text)
-    }
-}
-
-/// A statement prepared once and run for many rows; finalized when dropped.
-struct Stmt {
-    db: *mut libsqlite3_sys::sqlite3,
-    stmt: *mut libsqlite3_sys::sqlite3_stmt,
-    sql: &'static str,
-}
-
-impl Stmt {
-    fn prepare(db: *mut libsqlite3_sys::sqlite3, sql: &'static str) -> Result<Self> {
-        let c = CString::new(sql).map_err(|e| EngineError::Storage(e.to_string()))?;
-        let mut stmt = ptr::null_mut();
-        // SAFETY: `db` is open (the locked handle of the transaction's connection); `stmt`
-        // receives a statement that `Drop` finalizes.
-        let rc = unsafe {
-            libsqlite3_sys::sqlite3_prepare_v2(db, c.as_ptr(), -1, &mut stmt, ptr::null_mut())
-        };
-        if rc != libsqlite3_sys::SQLITE_OK {
-            return Err(sqlite_error(db, rc, sql));
-        }
-        Ok(Self { db, stmt, sql })
-    }
-
-    /// Binds `vals` and steps once (an insert or update); answers the rows it changed.
-    fn run(&mut self, vals: &[Val<'_>]) -> Result<c_int> {
-        use libsqlite3_sys as ffi;
-        for (i, v) in vals.iter().enumerate() {
-            let at = i as c_int + 1;
-            // SAFETY: `stmt` is live with `vals.len()` parameters; SQLITE_TRANSIENT has
-            // SQLite copy the text before this returns.
-            let rc = unsafe {
-                match v {
-                    Val::Int(n) => ffi::sqlite3_bind_int64(self.stmt, at, *n),
-                    Val::Null => ffi::sqlite3_bind_null(self.stmt, at),
-                    Val::Text(s) => ffi::sqlite3_bind_text(
-                        self.stmt,
-                        at,
-                        s.as_ptr().cast(),
-                        s.len() as c_int,
-                        ffi::SQLITE_TRANSIENT(),
-                    ),
-                }
-            };
-            if rc != ffi::SQLITE_OK {
-                return Err(sqlite_error(self.db, rc, self.sql));
-            }
-        }
-        // SAFETY: as above; reset readies the statement for the next row.
-        let rc = unsafe { ffi::sqlite3_step(self.stmt) };
-        let changed = unsafe { ffi::sqlite3_changes(self.db) };
-        unsafe { ffi::sqlite3_reset(self.stmt) };
-        if rc != ffi::SQLITE_DONE {
-            return Err(sqlite_error(self.db, rc, self.sql));
-        }
-        Ok(changed)
-    }
-
-    fn last_rowid(&self) -> i64 {
-        // SAFETY: `db` is open.
-        unsafe { libsqlite3_sys::sqlite3_last_insert_rowid(self.db) }
-    }
-}
-
-impl Drop for Stmt {
-    fn drop(&mut self) {
-        // SAFETY: `stmt` came from prepare and is not used after this.
-        unsafe { libsqlite3_sys::sqlite3_finalize(self.stmt) };
-    }
 }
 
 /// Writes tickets (none of them stored yet), messages, events and the `alerted` marks
