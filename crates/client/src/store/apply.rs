@@ -6,14 +6,12 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use sqlx::{QueryBuilder, Sqlite};
-
 use tadhkira_proto::{Change, Entity, Message, Ticket, User};
 use uuid::Uuid;
 
 use super::bulk::{
-    mark_alerted, push_in_list, upsert_pulled_events, upsert_pulled_messages,
-    upsert_pulled_tickets, ROWS,
+    mark_alerted, texts_for_ids, upsert_pulled_events, upsert_pulled_messages,
+    upsert_pulled_tickets,
 };
 use super::event_alerts::{pulled_event_alerts, PulledEventAlert};
 use super::outbox::pending_for;
@@ -38,29 +36,23 @@ fn follows(t: &Ticket, me: &User, wrote: &HashSet<Uuid>) -> bool {
     me.role.is_staff() && (t.assignee_id == Some(me.id) || wrote.contains(&t.id))
 }
 
-/// The tickets among `tickets` that `me` wrote a message on: one statement per [`ROWS`].
+/// The tickets among `tickets` that `me` wrote a message on: one statement per
+/// [`ROWS`](super::bulk::ROWS).
 async fn written_on(
     conn: &mut sqlx::SqliteConnection,
     me: &User,
     tickets: &[Uuid],
 ) -> Result<HashSet<Uuid>> {
-    let mut out = HashSet::new();
-    for chunk in tickets.chunks(ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT DISTINCT ticket_id FROM messages WHERE author_id = ",
-        );
-        q.push_bind(me.id.to_string()).push(" AND ticket_id");
-        push_in_list(&mut q, chunk.iter().map(Uuid::to_string));
-        let found: Vec<String> = q
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await?;
-        for id in found {
-            out.extend(Uuid::parse_str(&id).ok());
-        }
-    }
-    Ok(out)
+    let found = texts_for_ids(conn, tickets, |q| {
+        q.push("SELECT DISTINCT ticket_id FROM messages WHERE author_id = ")
+            .push_bind(me.id.to_string())
+            .push(" AND ticket_id");
+    })
+    .await?;
+    Ok(found
+        .iter()
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect())
 }
 
 impl Store {

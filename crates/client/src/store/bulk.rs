@@ -23,16 +23,35 @@ use crate::normalize::normalize;
 pub(super) const ROWS: usize = 500;
 
 /// `… WHERE column IN (?, ?, …)` over `ids`.
-pub(super) fn push_in_list<'a>(
-    b: &mut QueryBuilder<'a, Sqlite>,
-    ids: impl Iterator<Item = String>,
-) {
+fn push_in_list<'a>(b: &mut QueryBuilder<'a, Sqlite>, ids: impl Iterator<Item = String>) {
     b.push(" IN (");
     let mut list = b.separated(", ");
     for id in ids {
         list.push_bind(id);
     }
     list.push_unseparated(")");
+}
+
+/// The one text column a statement selects for `ids`, one statement per [`ROWS`] ids:
+/// `head` writes it up to the column the `IN (…)` list tests (`SELECT … WHERE id`).
+pub(super) async fn texts_for_ids(
+    conn: &mut SqliteConnection,
+    ids: &[Uuid],
+    head: impl Fn(&mut QueryBuilder<'_, Sqlite>),
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new("");
+        head(&mut q);
+        push_in_list(&mut q, chunk.iter().map(Uuid::to_string));
+        let found: Vec<String> = q
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 /// Writes pulled tickets (each with the server's copy as JSON, `server_data`) and

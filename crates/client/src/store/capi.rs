@@ -112,7 +112,7 @@ impl Drop for Stmt {
 
 /// The largest value `rowid_set` takes: 2^32 (a set of 512 MiB at worst; a store's
 /// rowids stay far below).
-pub(super) const MAX_ROWID: i64 = 1 << 32;
+const MAX_ROWID: i64 = 1 << 32;
 
 /// Registers on `db` the aggregate `rowid_set(x)`: the integers `x` (NULLs skipped) as
 /// a BLOB of little-endian 64-bit words, bit `x % 64` of word `x / 64` set for each;

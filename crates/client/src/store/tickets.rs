@@ -3,11 +3,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 use tadhkira_proto::{FieldValue, Message, Mutation, Ticket, TicketEvent, User};
 use uuid::Uuid;
 
-use super::bulk::{push_in_list, ROWS};
+use super::bulk::texts_for_ids;
 use super::Store;
 use crate::error::{EngineError, Result};
 use crate::normalize::normalize;
@@ -96,8 +96,8 @@ pub(crate) async fn load_ticket(conn: &mut SqliteConnection, id: Uuid) -> Result
 }
 
 /// The stored tickets among `ids` (repeats allowed), by id: one statement per
-/// [`ROWS`], where [`load_ticket`] per alert was a round trip to the database's thread
-/// each.
+/// [`ROWS`](super::bulk::ROWS), where [`load_ticket`] per alert was a round trip to the
+/// database's thread each.
 pub(crate) async fn load_tickets(
     conn: &mut SqliteConnection,
     ids: impl IntoIterator<Item = Uuid>,
@@ -108,18 +108,13 @@ pub(crate) async fn load_tickets(
         .into_iter()
         .collect();
     let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT data FROM tickets WHERE id");
-        push_in_list(&mut q, chunk.iter().map(Uuid::to_string));
-        let found: Vec<String> = q
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await?;
-        for data in found {
-            let t: Ticket = serde_json::from_str(&data)?;
-            out.insert(t.id, t);
-        }
+    for data in texts_for_ids(conn, &ids, |q| {
+        q.push("SELECT data FROM tickets WHERE id");
+    })
+    .await?
+    {
+        let t: Ticket = serde_json::from_str(&data)?;
+        out.insert(t.id, t);
     }
     Ok(out)
 }
