@@ -168,11 +168,14 @@ impl Store {
         Ok(TokenIssued { token, expires_at })
     }
 
-    /// Who a token belongs to, if it is known, unexpired and not revoked.
+    /// Who a token belongs to, if it is known, unexpired and not revoked. Every
+    /// request asks it, so the user's organisation comes in the same statement.
     pub async fn caller_for_token(&self, token: &str) -> Result<Option<Caller>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.role, u.org_id, u.tier, u.locale, u.phone \
+            "SELECT u.id, u.email, u.name, u.role, u.org_id, u.tier, u.locale, u.phone, \
+             o.name AS org_name, o.paid_until AS org_paid_until \
              FROM tokens k JOIN users u ON u.id = k.user_id \
+             LEFT JOIN organisations o ON o.id = u.org_id \
              WHERE k.hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 \
              AND u.disabled_at IS NULL",
         )
@@ -183,7 +186,16 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let user = rows::user(&row)?;
         let organisation = match user.org_id {
-            Some(id) => Some(self.organisation(id).await?),
+            Some(id) => {
+                // A user's organisation is never deleted under them; as before the join,
+                // one that is missing is not found.
+                let name: Option<String> = row.try_get("org_name")?;
+                Some(Organisation {
+                    id,
+                    name: name.ok_or(StoreError::NotFound)?,
+                    paid_until: rows::opt_time(&row, "org_paid_until")?,
+                })
+            }
             None => None,
         };
         Ok(Some(Caller { user, organisation }))
