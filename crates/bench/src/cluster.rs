@@ -118,10 +118,13 @@ async fn measure(b: &Bench, processes: usize, secs: Duration, replies: usize) ->
         m.balanced_8
             .push(load::rest_creates(&balanced, &token, 8, secs).await?);
 
-        let mut lat = engine::reply_to_alert(&balanced, &balanced, replies).await?;
+        let mut lat =
+            engine::reply_to_alert(&balanced, &balanced, replies, engine::ReplyPath::AppPush)
+                .await?;
         m.alert_balanced_p50.push(stats::percentile(&mut lat, 50.0));
         if processes > 1 {
-            let mut lat = engine::reply_to_alert(&first, &last, replies).await?;
+            let mut lat =
+                engine::reply_to_alert(&first, &last, replies, engine::ReplyPath::AppPush).await?;
             m.alert_across_p50.push(stats::percentile(&mut lat, 50.0));
         }
         tokio::task::spawn_blocking(move || cluster.stop(Duration::from_secs(5)))

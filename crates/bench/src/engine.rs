@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use tadhkira_client::{Engine, EngineConfig, EngineEvent, ListQuery, NewTicketInput, Sort};
-use tadhkira_proto::{Priority, Status, Visibility};
+use tadhkira_proto::{
+    MessageBody, Mutation, MutationEnvelope, NewMessage, Outcome, Priority, PushRequest,
+    PushResponse, Status, Visibility,
+};
 
 /// An engine in a fresh folder, signed in to `url` as `email`.
 pub async fn signed_in(url: &str, email: &str) -> Result<(Engine, tempfile::TempDir)> {
@@ -230,15 +233,28 @@ pub fn one_ticket_word(tickets: usize) -> String {
     tickets.saturating_sub(1).to_string()
 }
 
-/// An agent replies `replies` times through the REST API on a customer's ticket; the
-/// customer's engine (background sync with live events) raises an alert for each.
-/// Returns each reply's latency in milliseconds, from sending the reply to the alert.
-/// The customer's engine talks to `customer_url`, the agent to `agent_url` (the same
-/// server, or two processes of one cluster).
+/// How the agent's replies reach the server in [`reply_to_alert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyPath {
+    /// As the staff app sends them: one mutation in a `POST /api/v1/sync/push`, answered
+    /// with its result (the path the app-to-app figure is about, and the one PouchDB's
+    /// peer is compared with: a document put, answered with its revision).
+    AppPush,
+    /// `POST /api/v1/tickets/{id}/messages`, the integrations' path, answered with the
+    /// ticket's whole detail (which grows with every reply on the probe ticket).
+    Rest,
+}
+
+/// An agent replies `replies` times on a customer's ticket, by `path`; the customer's
+/// engine (background sync with live events) raises an alert for each. Returns each
+/// reply's latency in milliseconds, from sending the reply to the alert. The customer's
+/// engine talks to `customer_url`, the agent to `agent_url` (the same server, or two
+/// processes of one cluster).
 pub async fn reply_to_alert(
     customer_url: &str,
     agent_url: &str,
     replies: usize,
+    path: ReplyPath,
 ) -> Result<Vec<f64>> {
     let (customer, _dir) = signed_in(customer_url, "customer@nile.example").await?;
     let ticket = customer
@@ -267,22 +283,36 @@ pub async fn reply_to_alert(
     }
     let agent_token = login_token(agent_url, "l1@tadhkira.example").await?;
     let http = reqwest::Client::new();
+    // The agent's installation, as its app would name itself in every push.
+    let agent_client = uuid::Uuid::now_v7();
     let mut out = Vec::with_capacity(replies);
     for i in 0..replies {
+        let message = NewMessage {
+            id: uuid::Uuid::now_v7(),
+            ticket_id: ticket,
+            body: MessageBody::parse(format!("Reply {i}: please try again now."))?,
+            visibility: Visibility::Public,
+            attachments: Vec::new(),
+        };
+        let request = match path {
+            ReplyPath::AppPush => {
+                http.post(format!("{agent_url}/api/v1/sync/push"))
+                    .json(&PushRequest {
+                        client_id: agent_client,
+                        mutations: vec![MutationEnvelope {
+                            id: uuid::Uuid::now_v7(),
+                            mutation: Mutation::AddMessage(message),
+                        }],
+                    })
+            }
+            ReplyPath::Rest => http
+                .post(format!("{agent_url}/api/v1/tickets/{ticket}/messages"))
+                .json(&message),
+        };
         let start = Instant::now();
-        // The reply's own answer (the ticket's whole detail, which grows with every
-        // reply on this ticket) is not what is timed: it is awaited after the alert.
-        let sending = tokio::spawn(
-            http.post(format!("{agent_url}/api/v1/tickets/{ticket}/messages"))
-                .bearer_auth(&agent_token)
-                .json(&serde_json::json!({
-                    "id": uuid::Uuid::now_v7(),
-                    "ticket_id": ticket,
-                    "body": format!("Reply {i}: please try again now."),
-                    "visibility": "public"
-                }))
-                .send(),
-        );
+        // The reply's own answer is not what is timed (the alert is): it is awaited
+        // after the alert, and its status checked.
+        let sending = tokio::spawn(request.bearer_auth(&agent_token).send());
         let got = tokio::time::timeout(Duration::from_secs(5), async {
             loop {
                 match events.recv().await {
@@ -301,6 +331,17 @@ pub async fn reply_to_alert(
             "reply answered {}",
             resp.status()
         );
+        if path == ReplyPath::AppPush {
+            let answer: PushResponse = resp.json().await?;
+            ensure!(
+                matches!(
+                    answer.results.first().map(|r| &r.outcome),
+                    Some(Outcome::Applied { .. })
+                ),
+                "reply {i} was not applied: {:?}",
+                answer.results
+            );
+        }
         ensure!(got.is_ok(), "no alert within 5 s for reply {i}");
         got.map_err(|_| anyhow::anyhow!("timeout"))??;
         out.push(elapsed.as_secs_f64() * 1000.0);

@@ -123,7 +123,7 @@ pub fn compare(b: &mut Bench, peer: &Peer) {
     let names: Vec<String> = b
         .figures
         .iter()
-        .filter(|f| f.name.starts_with("reply → alert p"))
+        .filter(|f| f.name.starts_with("reply → alert ("))
         .map(|f| f.name.clone())
         .collect();
     for name in names {
