@@ -59,16 +59,6 @@
 //! transaction each (the page and the new cursor together), so a failure or a kill
 //! leaves the store at the last committed page; pages fetched ahead are dropped.
 //!
-//! # Early pull
-//!
-//! A round that starts with nothing queued (most often one woken by a live event: a
-//! reply for this user) asks for its first pull page at once, from the stored cursor,
-//! while the sync state is refreshed and the push phase looks at the outbox. The pages are applied only if the push
-//! phase sent nothing; otherwise they are dropped unapplied and the pull starts after
-//! the pushes as usual (a page read before a push was applied would show its ticket
-//! without the change that just left the outbox). A first sync by snapshot (cursor 0)
-//! never starts early.
-//!
 //! # First sync by snapshot
 //!
 //! A pull from cursor 0 (a new device, a new server epoch) first asks for the server's
@@ -293,13 +283,12 @@ impl Drop for PagesAhead {
 /// Runs one round (one at a time per engine) and updates the sync state.
 pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
     let _guard = engine.inner.sync_lock.lock().await;
-    let early = early_pull(engine).await;
     engine.refresh_state(|s| s.syncing = true).await;
     let span = match engine.session() {
         Ok(s) => tracing::info_span!("sync_round", client_id = %s.client_id),
         Err(_) => tracing::info_span!("sync_round"),
     };
-    let result = tracing::Instrument::instrument(round(engine, early), span).await;
+    let result = tracing::Instrument::instrument(round(engine), span).await;
     match &result {
         Ok(_) => {
             if let Err(e) = engine.keep_clock_offset().await {
@@ -334,36 +323,7 @@ pub(crate) async fn sync_round(engine: &Engine) -> Result<SyncReport> {
     result
 }
 
-/// The first pull pages, asked for from `cursor` before the push phase.
-struct EarlyPull {
-    session: Arc<Session>,
-    cursor: i64,
-    pages: PagesAhead,
-}
-
-/// Starts the round's pull at once when the outbox was last seen empty (see "Early
-/// pull" above). The count may be stale: whether the pages are used is decided after
-/// the push phase, by what it sent. Any failure here is left to the round to meet.
-async fn early_pull(engine: &Engine) -> Option<EarlyPull> {
-    let s = engine.session().ok()?;
-    if engine.sync_state().queued != 0 {
-        return None;
-    }
-    let (cursor, _) = s.store.cursor().await.ok()?;
-    if cursor == 0 && engine.inner.snapshot.load(Ordering::Relaxed) {
-        return None;
-    }
-    let limit = engine.inner.pull_page.now() as i64;
-    let ahead = engine.inner.pull_ahead.load(Ordering::Relaxed);
-    let pages = PagesAhead::start(&s, cursor, limit, ahead);
-    Some(EarlyPull {
-        session: s,
-        cursor,
-        pages,
-    })
-}
-
-async fn round(engine: &Engine, early: Option<EarlyPull>) -> Result<SyncReport> {
+async fn round(engine: &Engine) -> Result<SyncReport> {
     let s = engine.session()?;
     let mut report = SyncReport::default();
 
@@ -453,18 +413,7 @@ async fn round(engine: &Engine, early: Option<EarlyPull>) -> Result<SyncReport> 
     let mut alerts: Vec<PulledAlert> = Vec::new();
     let mut event_alerts: Vec<PulledEventAlert> = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
-    // The early pages are kept only when nothing was pushed after they were asked for:
-    // a page read before this round's pushes were applied would show their tickets
-    // without them, and their entries have left the outbox that would cover them.
     let mut ahead: Option<PagesAhead> = None;
-    if let Some(early) = early {
-        if report.pushed == 0
-            && Arc::ptr_eq(&early.session, &s)
-            && s.store.cursor().await?.0 == early.cursor
-        {
-            ahead = Some(early.pages);
-        }
-    }
     // A first sync (cursor 0) loads the server's snapshot when it has one; the pull
     // below then continues from the snapshot's cursor (the changes made while it
     // streamed), or pages from 0 when it has none.
