@@ -129,15 +129,18 @@ async fn a_customer_never_sees_a_draft_or_archived_article(db: Db) {
         vec![HEAD_AT_START, HEAD_AT_START + 3],
         "customer: the published one only"
     );
+    // The agent hears of every save: an event means "pull up to here", and notices that
+    // queue up while the streams are told are merged into the newest (db/notices.rs),
+    // so under load two saves may come as one event; the last names the third save.
+    assert_eq!(agent_seqs.first(), Some(&HEAD_AT_START), "{agent_seqs:?}");
     assert_eq!(
-        agent_seqs,
-        vec![
-            HEAD_AT_START,
-            HEAD_AT_START + 1,
-            HEAD_AT_START + 2,
-            HEAD_AT_START + 3
-        ],
-        "agent: every save"
+        agent_seqs.last(),
+        Some(&(HEAD_AT_START + 3)),
+        "agent: every save, {agent_seqs:?}"
+    );
+    assert!(
+        agent_seqs.windows(2).all(|w| w[0] < w[1]),
+        "agent: in order, each once: {agent_seqs:?}"
     );
 
     // List and search.
