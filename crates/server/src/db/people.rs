@@ -186,16 +186,15 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let user = rows::user(&row)?;
         let organisation = match user.org_id {
-            Some(id) => {
-                // A user's organisation is never deleted under them; as before the join,
-                // one that is missing is not found.
-                let name: Option<String> = row.try_get("org_name")?;
-                Some(Organisation {
-                    id,
-                    name: name.ok_or(StoreError::NotFound)?,
-                    paid_until: rows::opt_time(&row, "org_paid_until")?,
-                })
+            // A user's organisation is never deleted under them; as before the join, one
+            // that is missing is not found.
+            Some(_) if row.try_get::<Option<String>, _>("org_name")?.is_none() => {
+                return Err(StoreError::NotFound)
             }
+            Some(_) => Some(rows::organisation_in(
+                &row,
+                ["org_id", "org_name", "org_paid_until"],
+            )?),
             None => None,
         };
         Ok(Some(Caller { user, organisation }))

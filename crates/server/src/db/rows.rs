@@ -177,10 +177,19 @@ pub fn event(row: &AnyRow) -> Result<TicketEvent, StoreError> {
 
 /// An organisation row (`id, name, paid_until`).
 pub fn organisation(row: &AnyRow) -> Result<Organisation, StoreError> {
+    organisation_in(row, ["id", "name", "paid_until"])
+}
+
+/// An organisation from a row that names its columns otherwise (id, name, paid until;
+/// selected beside another table's, as a caller's are with the user's).
+pub fn organisation_in(
+    row: &AnyRow,
+    [id, name, paid]: [&str; 3],
+) -> Result<Organisation, StoreError> {
     Ok(Organisation {
-        id: uuid(row, "id")?,
-        name: row.try_get("name")?,
-        paid_until: opt_time(row, "paid_until")?,
+        id: uuid(row, id)?,
+        name: row.try_get(name)?,
+        paid_until: opt_time(row, paid)?,
     })
 }
 
