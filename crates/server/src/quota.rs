@@ -17,7 +17,7 @@
 //! look-up, not the feed lock.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tadhkira_proto::{MutationEnvelope, MutationResult};
@@ -46,27 +46,29 @@ impl WriteQuota {
         }
     }
 
-    /// Applies `batch` for `caller` if it fits their quota (see [`Store::apply_batch`]),
-    /// else answers 429 `rate_limited` with how long to wait.
+    /// Applies `batch` for `caller` if it fits their quota, with the other writes of
+    /// the moment ([`Store::apply_grouped`]), else answers 429 `rate_limited` with how
+    /// long to wait.
     pub async fn apply(
         &self,
         store: &Store,
         caller: &Caller,
-        batch: &[MutationEnvelope],
-        settings: &Settings,
+        batch: Vec<MutationEnvelope>,
+        settings: &Arc<Settings>,
     ) -> Result<Vec<MutationResult>, AppError> {
         let user = caller.user.id;
         if let Some(wait) = self.remembered_wait(user, Instant::now()) {
             return Err(refused(user, batch.len(), wait));
         }
+        let n = batch.len();
         match store
-            .apply_batch(caller, batch, settings, Some(self.rule))
+            .apply_grouped(caller, batch, Arc::clone(settings), Some(self.rule))
             .await
         {
             Ok(results) => Ok(results),
             Err(StoreError::OverQuota(wait)) => {
                 self.remember(user, Instant::now() + wait);
-                Err(refused(user, batch.len(), wait))
+                Err(refused(user, n, wait))
             }
             Err(e) => Err(e.into()),
         }

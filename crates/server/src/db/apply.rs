@@ -42,36 +42,53 @@ impl Store {
             w.take_write_quota(rule, caller.user.id, batch.len())
                 .await?;
         }
-        let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
-        w.preload_applied(&ids).await?;
-        // The batch's tickets (to change, or ids to create) and its new messages' ids,
-        // read in a few statements rather than one or two per mutation.
-        let tickets: Vec<Uuid> = batch.iter().map(|e| e.mutation.ticket_id()).collect();
-        w.preload_tickets(&tickets).await?;
-        let messages: Vec<Uuid> = batch
-            .iter()
-            .filter_map(|e| match &e.mutation {
-                Mutation::AddMessage(m) => Some(m.id),
-                _ => None,
-            })
-            .collect();
-        w.preload_messages(&messages).await?;
-        let mut rejected_creates = HashSet::new();
-        let mut results = Vec::with_capacity(batch.len());
-        for env in batch {
-            let outcome = apply_one(&mut w, caller, env, policy, &rejected_creates).await?;
-            if let (Outcome::Rejected { .. }, Mutation::CreateTicket(t)) = (&outcome, &env.mutation)
-            {
-                rejected_creates.insert(t.id);
-            }
-            results.push(MutationResult {
-                id: env.id,
-                outcome,
-            });
-        }
+        preload_batch(&mut w, batch).await?;
+        let results = apply_in(&mut w, caller, batch, policy).await?;
         w.commit(self).await?;
         Ok(results)
     }
+}
+
+/// Reads what the mutations of `batch` will look up — their earlier records, their
+/// tickets (to change, or ids to create), their new messages' ids — in a few
+/// statements rather than one or two per mutation.
+pub(super) async fn preload_batch<'a>(
+    w: &mut Writer,
+    batch: impl IntoIterator<Item = &'a MutationEnvelope>,
+) -> Result<(), StoreError> {
+    let (mut ids, mut tickets, mut messages) = (Vec::new(), Vec::new(), Vec::new());
+    for env in batch {
+        ids.push(env.id);
+        tickets.push(env.mutation.ticket_id());
+        if let Mutation::AddMessage(m) = &env.mutation {
+            messages.push(m.id);
+        }
+    }
+    w.preload_applied(&ids).await?;
+    w.preload_tickets(&tickets).await?;
+    w.preload_messages(&messages).await
+}
+
+/// Applies one caller's ordered batch inside `w` and answers one result per mutation.
+pub(super) async fn apply_in(
+    w: &mut Writer,
+    caller: &Caller,
+    batch: &[MutationEnvelope],
+    policy: &Settings,
+) -> Result<Vec<MutationResult>, StoreError> {
+    let mut rejected_creates = HashSet::new();
+    let mut results = Vec::with_capacity(batch.len());
+    for env in batch {
+        let outcome = apply_one(w, caller, env, policy, &rejected_creates).await?;
+        if let (Outcome::Rejected { .. }, Mutation::CreateTicket(t)) = (&outcome, &env.mutation) {
+            rejected_creates.insert(t.id);
+        }
+        results.push(MutationResult {
+            id: env.id,
+            outcome,
+        });
+    }
+    Ok(results)
 }
 
 async fn apply_one(

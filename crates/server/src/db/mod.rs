@@ -20,6 +20,7 @@ mod channels;
 mod edit;
 mod email;
 mod feed;
+mod group;
 mod leases;
 mod lifecycle;
 mod listen;
@@ -110,6 +111,8 @@ pub struct Store {
     write_gate: Arc<tokio::sync::Mutex<()>>,
     epoch: Uuid,
     notices: notices::Notices,
+    /// Writes waiting to be applied together (`group.rs`).
+    groups: Arc<group::Groups>,
     /// Stops the PostgreSQL LISTEN task on close.
     stop_listener: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -188,6 +191,7 @@ impl Store {
             write_gate: Arc::default(),
             epoch,
             notices,
+            groups: Arc::default(),
             stop_listener: Arc::new(stop_listener),
         })
     }

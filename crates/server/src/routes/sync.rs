@@ -51,7 +51,7 @@ pub async fn push(
         async move {
             state
                 .quota
-                .apply(&state.store, &caller, &req.mutations, &state.settings)
+                .apply(&state.store, &caller, req.mutations, &state.settings)
                 .await
         }
     };

@@ -126,12 +126,7 @@ async fn apply(
     };
     let mut results = state
         .quota
-        .apply(
-            &state.store,
-            caller,
-            std::slice::from_ref(&env),
-            &state.settings,
-        )
+        .apply(&state.store, caller, vec![env], &state.settings)
         .await?;
     match results.pop().map(|r| r.outcome) {
         Some(Outcome::Applied { result } | Outcome::Duplicate { result }) => Ok(Json(
