@@ -17,7 +17,7 @@
 //! and measured the same way in the same run ([`launch_bare`]).
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -148,6 +148,18 @@ fn measure(
     let stderr = child.stderr.take().context("piped stderr")?;
     desktop.keep_group(name, child);
 
+    // With TADHKIRA_BENCH_APP_LOG=FILE, every line the program writes is appended to
+    // FILE after the milliseconds since its spawn: where a launch's time goes.
+    let mut log = match std::env::var_os("TADHKIRA_BENCH_APP_LOG") {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("opening {}", Path::new(&path).display()))?,
+        ),
+        None => None,
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stderr);
@@ -158,6 +170,10 @@ fn measure(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let text = strip_ansi(&String::from_utf8_lossy(&line));
+                    if let Some(log) = log.as_mut() {
+                        let ms = spawned.elapsed().as_secs_f64() * 1000.0;
+                        let _ = write!(log, "{name} {ms:8.1} {text}");
+                    }
                     if text.contains(ready) {
                         let _ = tx.send((Instant::now(), text));
                     }

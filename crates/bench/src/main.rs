@@ -692,6 +692,7 @@ async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Resu
     let bare_bin = b.bin.join("tadhkira-bench-bare");
     let (mut paint, mut reported, mut rss, mut pss) = (vec![], vec![], vec![], vec![]);
     let (mut bare_pss, mut ratio) = (vec![], vec![]);
+    let (mut bare_loaded, mut launch_ratio) = (vec![], vec![]);
     let mut processes = 0;
     for _ in 0..b.args.runs {
         let l = app::launch(&bin, profile.path(), &s.url)?;
@@ -711,6 +712,8 @@ async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Resu
         pss.push(l.pss_mib);
         bare_pss.push(bare.pss_mib);
         ratio.push(l.pss_mib / bare.pss_mib);
+        bare_loaded.push(bare.first_paint_ms);
+        launch_ratio.push(l.first_paint_ms / bare.first_paint_ms);
         processes = l.processes;
     }
     b.add(Figure::from_runs(
@@ -723,6 +726,20 @@ async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Resu
         "  the same, measured by the app from its main()",
         "ms",
         reported,
+        Goal::None,
+    ));
+    // The floor of a launch on this machine: Tauri and WebKit starting a window and
+    // loading one line of HTML, with nothing of the app.
+    b.add(Figure::from_runs(
+        "  a bare Tauri 2 window: launch → page loaded, same display and WebKit setting",
+        "ms",
+        bare_loaded,
+        Goal::None,
+    ));
+    b.add(Figure::from_runs(
+        "  app launch ÷ bare window launch, launch by launch",
+        "ratio",
+        launch_ratio,
         Goal::None,
     ));
     let idle = app::IDLE.as_secs();
