@@ -88,6 +88,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         notifications,
         token_storage,
         unread_changed,
+        first_list: Arc::new(Notify::new()),
     });
     locale::apply_to_engine(app.handle());
 

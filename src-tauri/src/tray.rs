@@ -172,14 +172,22 @@ fn on_menu_event(app: &AppHandle<Wry>, event: MenuEvent) {
     }
 }
 
+/// The longest the tray's first count of unread tickets waits for the first list.
+const FIRST_COUNT_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Keeps the tray's count current: waits for `AppState::unread_changed`, lets a burst of
 /// changes settle, then recounts from the local store. Runs for the life of the app.
+
 pub async fn follow_unread(app: AppHandle<Wry>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
     let engine = state.engine.clone();
     let changed = state.unread_changed.clone();
+    let first_list = state.first_list.clone();
+    // Not before the window's first list (see `AppState::first_list`); started in the
+    // tray, no list is painted, and the count goes after the wait.
+    let _ = tokio::time::timeout(FIRST_COUNT_WAIT, first_list.notified()).await;
     loop {
         // A sync announces several events in a row; one count after them is enough.
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
