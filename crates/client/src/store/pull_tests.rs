@@ -160,6 +160,56 @@ async fn a_message_pulled_before_its_ticket_is_found_once_the_ticket_arrives() {
 }
 
 #[tokio::test]
+async fn messages_of_one_millisecond_read_in_one_order_however_they_arrived() {
+    let me = user(Role::Agent);
+    let customer = user(Role::Customer);
+    let t = ticket("Printer jams", &customer);
+    // The server stamps every write of one transaction with one time; the later id
+    // came first in the feed here.
+    let at = Utc::now();
+    let (mut first, mut second) = (
+        message(&t, &customer, "It jams on page two"),
+        message(&t, &me, "Which tray?"),
+    );
+    (first.created_at, second.created_at) = (at, at);
+    let feed = [second.clone(), first.clone()];
+    // One store pulls both in one page, the other one at a time, reversed.
+    let (_d1, together) = store().await;
+    let page = vec![Entity::Ticket(t.clone())]
+        .into_iter()
+        .chain(feed.iter().cloned().map(Entity::Message))
+        .collect();
+    together
+        .apply_pull_page(&changes(page), 3, &me, false)
+        .await
+        .unwrap();
+    let (_d2, apart) = store().await;
+    apart
+        .apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 1, &me, false)
+        .await
+        .unwrap();
+    for (cursor, m) in [(2, &feed[1]), (3, &feed[0])] {
+        apart
+            .apply_pull_page(
+                &changes(vec![Entity::Message(m.clone())]),
+                cursor,
+                &me,
+                false,
+            )
+            .await
+            .unwrap();
+    }
+    let ids = |parts: (Ticket, Vec<Message>, Vec<tadhkira_proto::TicketEvent>)| {
+        parts.1.iter().map(|m| m.id).collect::<Vec<_>>()
+    };
+    // By id: the order the server answers too (`ORDER BY created_at, id`).
+    let mut expected = vec![first.id, second.id];
+    expected.sort();
+    assert_eq!(ids(together.ticket_parts(t.id).await.unwrap()), expected);
+    assert_eq!(ids(apart.ticket_parts(t.id).await.unwrap()), expected);
+}
+
+#[tokio::test]
 async fn a_ticket_pulled_again_is_indexed_by_its_new_text_only() {
     let (_d, s) = store().await;
     let me = user(Role::Agent);

@@ -230,7 +230,11 @@ pub(crate) fn apply_local(t: &mut Ticket, m: &Mutation, me: &User, now: DateTime
 }
 
 impl Store {
-    /// A ticket's messages and events, oldest first.
+    /// A ticket's messages and events, oldest first; those of one millisecond by id, as
+    /// the server orders them. Not by arrival (`rid`): a store that pulled two
+    /// messages in one page and a store that pulled them one at a time hold them in
+    /// different orders, and the server stamps every write of one transaction (a group
+    /// of several people's writes: `db/group.rs` on the server) with one time.
     pub async fn ticket_parts(&self, id: Uuid) -> Result<(Ticket, Vec<Message>, Vec<TicketEvent>)> {
         let mut conn = self.pool.acquire().await?;
         let t = load_ticket(&mut conn, id)
@@ -238,7 +242,7 @@ impl Store {
             .ok_or_else(|| EngineError::NotFound(format!("ticket {id}")))?;
         let mut messages = Vec::new();
         for d in sqlx::query_scalar::<_, String>(
-            "SELECT data FROM messages WHERE ticket_id = ? ORDER BY created_at, rid",
+            "SELECT data FROM messages WHERE ticket_id = ? ORDER BY created_at, id",
         )
         .bind(id.to_string())
         .fetch_all(&mut *conn)
@@ -248,7 +252,7 @@ impl Store {
         }
         let mut events = Vec::new();
         for d in sqlx::query_scalar::<_, String>(
-            "SELECT data FROM events WHERE ticket_id = ? ORDER BY created_at, rid",
+            "SELECT data FROM events WHERE ticket_id = ? ORDER BY created_at, id",
         )
         .bind(id.to_string())
         .fetch_all(&mut *conn)
