@@ -177,7 +177,6 @@ const FIRST_COUNT_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Keeps the tray's count current: waits for `AppState::unread_changed`, lets a burst of
 /// changes settle, then recounts from the local store. Runs for the life of the app.
-
 pub async fn follow_unread(app: AppHandle<Wry>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;

@@ -113,10 +113,16 @@ async fn the_app_killed_in_the_middle_of_a_push_sends_every_change_once() {
     // Back online; the push starts, and the app dies in the middle of it.
     server.start();
     app.invoke_detached("sync_now", json!({})).await;
-    eventually("the server applies the first push batch", 120, || async {
-        on_server(&server, "tickets", &tag).await > 0
-    })
-    .await;
+    // Watched closely: the whole push takes a tenth of a second on a fast machine, and
+    // `eventually`'s 200 ms steps saw it only once it had finished.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while on_server(&server, "tickets", &tag).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: the server applies the first push batch"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
     app.kill().await;
     let at_kill = on_server(&server, "tickets", &tag).await;
     assert!(
