@@ -39,6 +39,9 @@ pub struct Launch {
     pub pss_mib: f64,
     /// How many processes were summed.
     pub processes: usize,
+    /// PSS of each process (its name from `/proc/<pid>/comm`), in MiB: where the
+    /// memory is.
+    pub pss_by_process: Vec<(String, f64)>,
 }
 
 /// How long the app idles before its memory is read.
@@ -189,10 +192,13 @@ fn measure(
     std::thread::sleep(IDLE);
     let pids = with_descendants(pid);
     let (mut rss, mut pss) = (0u64, 0u64);
+    let mut pss_by_process = Vec::new();
     for p in &pids {
         let (r, s) = smaps_rollup(*p)?;
         rss += r;
         pss += s;
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        pss_by_process.push((comm.trim().to_owned(), s as f64 / 1024.0));
     }
     if pids.len() < 2 {
         bail!("{name} runs without its WebKit processes ({pids:?})");
@@ -205,6 +211,7 @@ fn measure(
             rss_mib: rss as f64 / 1024.0,
             pss_mib: pss as f64 / 1024.0,
             processes: pids.len(),
+            pss_by_process,
         },
         line,
     ))

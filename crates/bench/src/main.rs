@@ -666,6 +666,14 @@ async fn file_figures(b: &mut Bench) -> Result<()> {
     Ok(())
 }
 
+/// `name 12.3, name 4.5` (MiB).
+fn by_process(pss: &[(String, f64)]) -> String {
+    pss.iter()
+        .map(|(name, mib)| format!("{name} {mib:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Figure 7: the desktop app on a profile with the largest size's tickets.
 async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Result<()> {
     let size = b.largest();
@@ -705,6 +713,11 @@ async fn app_figures(b: &mut Bench, loaded: Option<server::BenchServer>) -> Resu
         println!(
             "    bare Tauri window: loaded after {:.0} ms; {} processes, RSS {:.0} MiB, PSS {:.0} MiB",
             bare.first_paint_ms, bare.processes, bare.rss_mib, bare.pss_mib
+        );
+        println!(
+            "    PSS by process, app: {}; bare window: {}",
+            by_process(&l.pss_by_process),
+            by_process(&bare.pss_by_process)
         );
         paint.push(l.first_paint_ms);
         reported.extend(l.app_reported_ms);

@@ -1,7 +1,10 @@
 //! The one apply path: every change to tickets (push, REST, demo data) goes through
-//! [`Store::apply_batch`].
+//! [`apply_in`], one caller's batch inside a writing transaction. [`Store::apply_batch`]
+//! gives a batch a transaction of its own; pushes and REST writes go through
+//! [`Store::apply_grouped`] (`group.rs`), which applies the small batches that wait at
+//! the same moment in one transaction, each with the same meaning as alone.
 //!
-//! A batch is one transaction. Each mutation is checked before it writes anything, so a
+//! A batch is one transaction (or part of one group's). Each mutation is checked before it writes anything, so a
 //! rejection leaves no trace and the rest of the batch still applies. An applied
 //! mutation's id is stored with its result in the same transaction as its effect; a
 //! retry is answered `duplicate` with that first result. Within a batch, a mutation on a

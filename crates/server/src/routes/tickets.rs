@@ -1,6 +1,7 @@
 //! The ticket endpoints for other tools. Every write builds a mutation and goes through
-//! the same apply path as a push ([`crate::db::Store::apply_batch`]), so the rules, the
-//! timeline and the change feed are the same whichever way a change arrives.
+//! the same apply path as a push ([`crate::db::Store::apply_grouped`]), so the rules,
+//! the timeline and the change feed are the same whichever way a change arrives, and
+//! concurrent writes share a transaction (group commit).
 
 use axum::extract::State;
 use axum::http::StatusCode;
