@@ -4,11 +4,12 @@
 //! [`Store::apply_grouped`] (`group.rs`), which applies the small batches that wait at
 //! the same moment in one transaction, each with the same meaning as alone.
 //!
-//! A batch is one transaction (or part of one group's). Each mutation is checked before it writes anything, so a
-//! rejection leaves no trace and the rest of the batch still applies. An applied
-//! mutation's id is stored with its result in the same transaction as its effect; a
-//! retry is answered `duplicate` with that first result. Within a batch, a mutation on a
-//! ticket whose create was rejected is rejected `depends_on_rejected`.
+//! A batch is one transaction (or part of one group's). Each mutation is checked
+//! before it writes anything, so a rejection leaves no trace and the rest of the batch
+//! still applies. An applied mutation's id is stored with its result in the same
+//! transaction as its effect; a retry is answered `duplicate` with that first result.
+//! Within a batch, a mutation on a ticket whose create was rejected is rejected
+//! `depends_on_rejected`.
 
 use std::collections::HashSet;
 
