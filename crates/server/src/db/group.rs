@@ -221,8 +221,7 @@ fn poisoned() -> StoreError {
 #[cfg(test)]
 mod tests {
     use tadhkira_proto::{
-        Channel, Contact, Description, Email, ErrorCode, MessageBody, Mutation, NewMessage,
-        NewTicket, Outcome, Priority, TicketTitle, Visibility,
+        Email, ErrorCode, MessageBody, Mutation, NewMessage, Outcome, Visibility,
     };
     use uuid::Uuid;
 
@@ -260,25 +259,12 @@ mod tests {
         Caller { user, organisation }
     }
 
-    fn create(id: Uuid, title: &str) -> MutationEnvelope {
+    fn create(id: Uuid) -> MutationEnvelope {
+        let mut ticket = tadhkira_testkit::load::new_ticket(0);
+        ticket.id = id;
         MutationEnvelope {
             id: Uuid::now_v7(),
-            mutation: Mutation::CreateTicket(NewTicket {
-                id,
-                title: TicketTitle::parse(title).expect("title"),
-                description: Description::parse("The printer jams on every page.")
-                    .expect("description"),
-                priority: Priority::Normal,
-                channel: Channel::Desktop,
-                category: None,
-                contact: Contact::default(),
-                checks: vec![],
-                system_info: None,
-                requester_id: None,
-                lapsed_override: None,
-                attachments: vec![],
-                terms_version: None,
-            }),
+            mutation: Mutation::CreateTicket(ticket),
         }
     }
 
@@ -344,27 +330,14 @@ mod tests {
         // Room for two writes, then none.
         let quota = Some(QuotaRule::new(1, 2));
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let (first, first_answer) = pending(
-            &nile,
-            vec![create(a, "Printer jams"), create(b, "Scanner is slow")],
-            &settings,
-            quota,
-        );
-        let (over, over_answer) = pending(
-            &nile,
-            vec![create(Uuid::now_v7(), "One too many")],
-            &settings,
-            quota,
-        );
+        let (first, first_answer) = pending(&nile, vec![create(a), create(b)], &settings, quota);
+        let (over, over_answer) = pending(&nile, vec![create(Uuid::now_v7())], &settings, quota);
         // The lapsed organisation's create is rejected; its reply in the same batch
         // depends on it, a reply in the next batch just finds no ticket.
         let lapsed_ticket = Uuid::now_v7();
         let (lapsed, lapsed_answer) = pending(
             &dunes,
-            vec![
-                create(lapsed_ticket, "Out of subscription"),
-                reply(lapsed_ticket),
-            ],
+            vec![create(lapsed_ticket), reply(lapsed_ticket)],
             &settings,
             None,
         );
@@ -432,8 +405,7 @@ mod tests {
             .await
             .expect("rename");
         let ticket = Uuid::now_v7();
-        let (good, good_answer) =
-            pending(&nile, vec![create(ticket, "Printer jams")], &settings, None);
+        let (good, good_answer) = pending(&nile, vec![create(ticket)], &settings, None);
         let deflect = MutationEnvelope {
             id: Uuid::now_v7(),
             mutation: Mutation::Deflect(tadhkira_proto::Deflection {
@@ -468,11 +440,11 @@ mod tests {
         let (store, settings) = demo_store(dir.path()).await;
         let nile = caller(&store, "customer@nile.example").await;
         let mut writes = Vec::new();
-        for i in 0..40 {
+        for _ in 0..40 {
             let (store, settings, nile) = (store.clone(), settings.clone(), nile.clone());
             writes.push(tokio::spawn(async move {
                 let id = Uuid::now_v7();
-                let batch = vec![create(id, &format!("Ticket {i}")), reply(id)];
+                let batch = vec![create(id), reply(id)];
                 let results = store
                     .apply_grouped(&nile, batch.clone(), settings, None)
                     .await
