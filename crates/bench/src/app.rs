@@ -198,6 +198,14 @@ fn measure(
         rss += r;
         pss += s;
         let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        // TADHKIRA_BENCH_APP_SMAPS=DIR keeps each process's mappings at this moment
+        // (DIR/<program>-<process>-<pid>.smaps): where its memory is, mapping by mapping.
+        if let Some(dir) = std::env::var_os("TADHKIRA_BENCH_APP_SMAPS") {
+            let to = Path::new(&dir).join(format!("{name}-{}-{p}.smaps", comm.trim()));
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::copy(format!("/proc/{p}/smaps"), &to))
+                .with_context(|| format!("keeping {}", to.display()))?;
+        }
         pss_by_process.push((comm.trim().to_owned(), s as f64 / 1024.0));
     }
     if pids.len() < 2 {

@@ -168,6 +168,16 @@ async fn main() -> Result<()> {
     let mut loaded = None;
     if b.wants("pull") {
         loaded = pull_figures(&mut b).await?;
+        // For a profile of the server by hand: TADHKIRA_BENCH_HOLD=1 keeps the loaded
+        // server up and prints where it is and a staff token (then curl its snapshot
+        // under `perf record -p`), until the bench is stopped.
+        if std::env::var_os("TADHKIRA_BENCH_HOLD").is_some() {
+            if let Some(s) = &loaded {
+                let token = s.login("l1@tadhkira.example").await?;
+                println!("holding: {} pid {:?} token {token}", s.url, s.pid());
+                std::future::pending::<()>().await;
+            }
+        }
     }
     if b.wants("alert") {
         alert_figures(&mut b).await?;
