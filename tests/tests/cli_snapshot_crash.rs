@@ -1,7 +1,7 @@
 //! A first sync by snapshot killed with SIGKILL (issue 22): `tadhkira sync` of a new
 //! device, with tickets and replies queued offline before each run, is killed at random
-//! moments — many of them in the middle of the snapshot's load (the store's `loading`
-//! marker is found set after the kill) — and restarted each time. At the end the store
+//! moments, and every other time as soon as the snapshot's load has begun (the store's
+//! `loading` marker is found set after the kill), and restarted each time. At the end the store
 //! is intact and holds, row for row, what a device paging from 0 holds; every queued
 //! change reached the server exactly once.
 
@@ -104,11 +104,15 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
     };
     let mut total = 0;
     let mut rng = rand::thread_rng();
+    queue_tickets(dir.path(), &tag, &mut total, 2).await;
+    let store = find_store(dir.path());
     let (mut kills, mut mid_load) = (0, 0);
     let start = Instant::now();
     let mut done = false;
     for round in 0..60 {
-        queue_tickets(dir.path(), &tag, &mut total, 2).await;
+        if round > 0 {
+            queue_tickets(dir.path(), &tag, &mut total, 2).await;
+        }
         let last = mid_load >= 5 && kills >= 8;
         let mut child = sync(dir.path());
         let wait = if last {
@@ -116,14 +120,27 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
         } else {
             Duration::from_millis(rng.gen_range(whole / 10..=(whole / 2).max(whole / 10 + 1)))
         };
-        let deadline = Instant::now() + wait;
+        // Every other round watches the store and kills as soon as the load's marker
+        // is there: the load is the end of a first sync, and how long the rest takes
+        // (sign-in, push, the server's answer) varies with the machine, so a random
+        // moment alone may seldom land in it.
+        let watch = !last && round % 2 == 1;
+        let deadline = Instant::now()
+            + if watch {
+                Duration::from_millis(whole)
+            } else {
+                wait
+            };
         let mut exited = None;
         while Instant::now() < deadline {
             if let Some(status) = child.try_wait().unwrap() {
                 exited = Some(status);
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            if watch && meta(&store, "snapshot_loading").await.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
         match exited {
             Some(status) => {
@@ -139,10 +156,7 @@ async fn sigkilled_snapshot_loads_start_over_cleanly_and_send_queued_changes_onc
                 child.kill().unwrap();
                 child.wait().unwrap();
                 kills += 1;
-                if meta(&find_store(dir.path()), "snapshot_loading")
-                    .await
-                    .is_some()
-                {
+                if meta(&store, "snapshot_loading").await.is_some() {
                     mid_load += 1;
                 }
             }

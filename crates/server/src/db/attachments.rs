@@ -71,16 +71,17 @@ fn upload(row: &AnyRow) -> Result<UploadRow, StoreError> {
 }
 
 /// Columns of an attachment (`a`), in the order [`attachment`] reads them.
-const ATTACHMENT_COLUMNS: &str = "a.id, a.ticket_id, a.message_id, a.sha256, a.name, a.size, \
+pub(super) const ATTACHMENT_COLUMNS: &str =
+    "a.id, a.ticket_id, a.message_id, a.sha256, a.name, a.size, \
     a.content_type";
 
-fn attachment(row: &AnyRow) -> Result<Attachment, StoreError> {
+pub(super) fn attachment(row: &impl rows::Cols) -> Result<Attachment, StoreError> {
     Ok(Attachment {
         id: rows::uuid(row, "id")?,
-        name: row.try_get("name")?,
-        size: row.try_get("size")?,
-        content_type: row.try_get("content_type")?,
-        sha256: row.try_get("sha256")?,
+        name: row.col("name")?,
+        size: row.col("size")?,
+        content_type: row.col("content_type")?,
+        sha256: row.col("sha256")?,
     })
 }
 

@@ -60,6 +60,30 @@ pub struct FeedPage {
     pub ahead: bool,
 }
 
+/// The feed's query for `audience`: its rows after `$1` up to the head `$2`, each entity
+/// once (at its newest row up to the head), oldest first, at most `$3`; and the values
+/// of its filter's placeholders (`$4`…). The pages and the snapshot's reader
+/// (`snapshot.rs`) both run it.
+pub(super) fn feed_sql(audience: Audience) -> (String, Vec<String>) {
+    // What the caller may see, on the row and on the newer row that would supersede it
+    // (both filtered alike, or a customer's row could be skipped for a newer staff-only
+    // one).
+    let (mine, newer) = (
+        FeedFilter::new(audience, "c", 4),
+        FeedFilter::new(audience, "n", 4),
+    );
+    let sql = format!(
+        "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
+         WHERE c.seq > $1 AND c.seq <= $2{} \
+         AND NOT EXISTS (SELECT 1 FROM changes n \
+           WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
+           AND n.seq > c.seq AND n.seq <= $2{}) \
+         ORDER BY c.seq LIMIT $3",
+        mine.condition, newer.condition
+    );
+    (sql, mine.binds)
+}
+
 impl Store {
     /// The newest committed seq.
     pub async fn head_seq(&self) -> Result<i64, StoreError> {
@@ -95,25 +119,10 @@ impl Store {
     ) -> Result<FeedPage, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_LIMIT);
         let ahead = cursor > head;
-        // What the caller may see, on the row and on the newer row that would
-        // supersede it (both filtered alike, or a customer's row could be skipped for
-        // a newer staff-only one).
         let audience = Audience::of(caller);
-        let (mine, newer) = (
-            FeedFilter::new(audience, "c", 4),
-            FeedFilter::new(audience, "n", 4),
-        );
-        let sql = format!(
-            "SELECT c.seq, c.entity_kind, c.entity_id FROM changes c \
-             WHERE c.seq > $1 AND c.seq <= $2{} \
-             AND NOT EXISTS (SELECT 1 FROM changes n \
-               WHERE n.entity_id = c.entity_id AND n.entity_kind = c.entity_kind \
-               AND n.seq > c.seq AND n.seq <= $2{}) \
-             ORDER BY c.seq LIMIT $3",
-            mine.condition, newer.condition
-        );
+        let (sql, binds) = feed_sql(audience);
         let mut query = sqlx::query(&sql).bind(cursor).bind(head).bind(limit);
-        for b in mine.binds {
+        for b in binds {
             query = query.bind(b);
         }
         let feed_rows = query.fetch_all(&self.pool).await?;

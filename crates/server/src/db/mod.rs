@@ -31,6 +31,7 @@ mod quota;
 mod rows;
 mod schema;
 mod slowing;
+mod snapshot;
 mod terms;
 mod tickets;
 mod updates;
@@ -105,6 +106,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The database's file on SQLite (the snapshot reads it directly, `snapshot.rs`).
+    sqlite_file: Option<std::path::PathBuf>,
     /// SQLite has one writer at a time anyway; taking it in-process avoids
     /// `SQLITE_BUSY` on lock upgrades. PostgreSQL serialises on the counter row.
     /// Sign-in claims take it on both engines (see `slowing.rs`).
@@ -188,6 +191,9 @@ impl Store {
         Ok(Self {
             pool,
             backend,
+            sqlite_file: (backend == Backend::Sqlite)
+                .then(|| sqlite_file(url.expose()))
+                .flatten(),
             write_gate: Arc::default(),
             epoch,
             notices,
@@ -282,6 +288,16 @@ impl Store {
         let _ = self.stop_listener.send(true);
         self.pool.close().await;
     }
+}
+
+/// The file of an SQLite URL (`sqlite://PATH?…`, `sqlite:PATH`); `None` for an
+/// in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
 }
 
 /// Reads the current value of a counter row.

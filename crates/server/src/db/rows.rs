@@ -14,6 +14,61 @@ use uuid::Uuid;
 
 use super::StoreError;
 
+/// Where a row's columns are read from: a row sqlx fetched ([`AnyRow`]), or a statement
+/// stepped through SQLite's C API (the snapshot's reader, `db/snapshot.rs`). The
+/// mappings below that both use ([`ticket`], [`message`], [`event`], the helpers) are
+/// written once against this.
+pub trait Cols {
+    /// The column named `col`, as `T` (an SQL NULL only as an `Option`).
+    fn col<T: ColValue>(&self, col: &str) -> Result<T, StoreError>;
+}
+
+/// A column's value as the C API gives it: NULL, an integer or text.
+pub enum Native<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+/// A type a column is read as, through either kind of row.
+pub trait ColValue: Sized + for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> {
+    /// From a value of the C API; `None` when the value is not of this type.
+    fn from_native(v: Native<'_>) -> Option<Self>;
+}
+
+impl ColValue for i64 {
+    fn from_native(v: Native<'_>) -> Option<Self> {
+        match v {
+            Native::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl ColValue for String {
+    fn from_native(v: Native<'_>) -> Option<Self> {
+        match v {
+            Native::Text(s) => Some(s.to_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: ColValue> ColValue for Option<T> {
+    fn from_native(v: Native<'_>) -> Option<Self> {
+        match v {
+            Native::Null => Some(None),
+            v => T::from_native(v).map(Some),
+        }
+    }
+}
+
+impl Cols for AnyRow {
+    fn col<T: ColValue>(&self, col: &str) -> Result<T, StoreError> {
+        Ok(self.try_get::<T, _>(col)?)
+    }
+}
+
 /// Columns of a ticket with its organisation, requester and assignee names.
 pub const TICKET_COLUMNS: &str = "t.id, t.number, t.org_id, o.name AS org_name, \
     t.requester_id, r.name AS requester_name, t.created_by, t.title, t.description, \
@@ -60,31 +115,31 @@ fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{col}: {e}"))
 }
 
-pub fn uuid(row: &AnyRow, col: &str) -> Result<Uuid, StoreError> {
-    let s: String = row.try_get(col)?;
+pub fn uuid(row: &impl Cols, col: &str) -> Result<Uuid, StoreError> {
+    let s: String = row.col(col)?;
     Uuid::parse_str(&s).map_err(|e| corrupt(col, e))
 }
 
-pub fn opt_uuid(row: &AnyRow, col: &str) -> Result<Option<Uuid>, StoreError> {
-    let s: Option<String> = row.try_get(col)?;
+pub fn opt_uuid(row: &impl Cols, col: &str) -> Result<Option<Uuid>, StoreError> {
+    let s: Option<String> = row.col(col)?;
     s.map(|s| Uuid::parse_str(&s).map_err(|e| corrupt(col, e)))
         .transpose()
 }
 
-pub fn time(row: &AnyRow, col: &str) -> Result<DateTime<Utc>, StoreError> {
-    Ok(to_time(row.try_get::<i64, _>(col)?))
+pub fn time(row: &impl Cols, col: &str) -> Result<DateTime<Utc>, StoreError> {
+    Ok(to_time(row.col::<i64>(col)?))
 }
 
-pub fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    Ok(row.try_get::<Option<i64>, _>(col)?.map(to_time))
+pub fn opt_time(row: &impl Cols, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(row.col::<Option<i64>>(col)?.map(to_time))
 }
 
 fn word<T>(
-    row: &AnyRow,
+    row: &impl Cols,
     col: &str,
     parse: impl Fn(&str) -> Result<T, tadhkira_proto::FieldError>,
 ) -> Result<T, StoreError> {
-    let s: String = row.try_get(col)?;
+    let s: String = row.col(col)?;
     parse(&s).map_err(|e| corrupt(col, e))
 }
 
@@ -93,32 +148,32 @@ fn tier(n: i64) -> Result<Tier, StoreError> {
 }
 
 /// A ticket row (selected with [`TICKET_COLUMNS`]) and its total paused milliseconds.
-pub fn ticket(row: &AnyRow) -> Result<(Ticket, i64), StoreError> {
-    let checks: String = row.try_get("checks")?;
+pub fn ticket(row: &impl Cols) -> Result<(Ticket, i64), StoreError> {
+    let checks: String = row.col("checks")?;
     let ticket = Ticket {
         id: uuid(row, "id")?,
-        number: row.try_get("number")?,
+        number: row.col("number")?,
         org_id: uuid(row, "org_id")?,
-        org_name: row.try_get("org_name")?,
+        org_name: row.col("org_name")?,
         requester_id: uuid(row, "requester_id")?,
-        requester_name: row.try_get("requester_name")?,
+        requester_name: row.col("requester_name")?,
         created_by: uuid(row, "created_by")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
+        title: row.col("title")?,
+        description: row.col("description")?,
         priority: word(row, "priority", Priority::parse)?,
         status: word(row, "status", Status::parse)?,
         channel: word(row, "channel", Channel::parse)?,
-        category: row.try_get("category")?,
+        category: row.col("category")?,
         contact: Contact {
-            name: row.try_get("contact_name")?,
-            email: row.try_get("contact_email")?,
-            phone: row.try_get("contact_phone")?,
+            name: row.col("contact_name")?,
+            email: row.col("contact_email")?,
+            phone: row.col("contact_phone")?,
         },
         checks: serde_json::from_str(&checks).map_err(|e| corrupt("checks", e))?,
-        system_info: row.try_get("system_info")?,
-        tier: Some(tier(row.try_get("tier")?)?),
+        system_info: row.col("system_info")?,
+        tier: Some(tier(row.col("tier")?)?),
         assignee_id: opt_uuid(row, "assignee_id")?,
-        assignee_name: row.try_get("assignee_name")?,
+        assignee_name: row.col("assignee_name")?,
         first_response_due_at: opt_time(row, "first_response_due_at")?,
         first_response_at: opt_time(row, "first_response_at")?,
         resolution_due_at: opt_time(row, "resolution_due_at")?,
@@ -128,48 +183,48 @@ pub fn ticket(row: &AnyRow) -> Result<(Ticket, i64), StoreError> {
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
         versions: FieldVersions {
-            title: row.try_get("v_title")?,
-            status: row.try_get("v_status")?,
-            priority: row.try_get("v_priority")?,
-            assignee: row.try_get("v_assignee")?,
-            category: row.try_get("v_category")?,
-            tier: row.try_get("v_tier")?,
+            title: row.col("v_title")?,
+            status: row.col("v_status")?,
+            priority: row.col("v_priority")?,
+            assignee: row.col("v_assignee")?,
+            category: row.col("v_category")?,
+            tier: row.col("v_tier")?,
         },
         // Read separately (db/attachments.rs) where a ticket is shown whole.
         attachments: Vec::new(),
     };
-    Ok((ticket, row.try_get("sla_paused_ms")?))
+    Ok((ticket, row.col("sla_paused_ms")?))
 }
 
 /// A message row (selected with [`MESSAGE_SELECT`]).
-pub fn message(row: &AnyRow) -> Result<Message, StoreError> {
+pub fn message(row: &impl Cols) -> Result<Message, StoreError> {
     Ok(Message {
         id: uuid(row, "id")?,
         ticket_id: uuid(row, "ticket_id")?,
         author_id: uuid(row, "author_id")?,
-        author_name: row.try_get("author_name")?,
+        author_name: row.col("author_name")?,
         author_role: word(row, "author_role", Role::parse)?,
-        body: row.try_get("body")?,
+        body: row.col("body")?,
         visibility: word(row, "visibility", Visibility::parse)?,
         created_at: time(row, "created_at")?,
         // Read separately (db/attachments.rs).
         attachments: Vec::new(),
         delivery: row
-            .try_get::<Option<String>, _>("delivery")?
+            .col::<Option<String>>("delivery")?
             .map(|d| tadhkira_proto::Delivery::parse(&d).map_err(|e| corrupt("delivery", e)))
             .transpose()?,
     })
 }
 
 /// An event row (selected with [`EVENT_SELECT`]).
-pub fn event(row: &AnyRow) -> Result<TicketEvent, StoreError> {
-    let kind: String = row.try_get("kind")?;
+pub fn event(row: &impl Cols) -> Result<TicketEvent, StoreError> {
+    let kind: String = row.col("kind")?;
     let kind: EventKind = serde_json::from_str(&kind).map_err(|e| corrupt("kind", e))?;
     Ok(TicketEvent {
         id: uuid(row, "id")?,
         ticket_id: uuid(row, "ticket_id")?,
         actor_id: uuid(row, "actor_id")?,
-        actor_name: row.try_get("actor_name")?,
+        actor_name: row.col("actor_name")?,
         kind,
         created_at: time(row, "created_at")?,
     })

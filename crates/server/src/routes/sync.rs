@@ -141,10 +141,80 @@ const SNAPSHOT_CHUNKS_AHEAD: usize = 2;
 
 /// Appends one frame (length, then JSON) to the gzip stream.
 fn write_frame(out: &mut GzEncoder<Vec<u8>>, frame: &SnapshotFrame) -> std::io::Result<()> {
-    let json = serde_json::to_vec(frame)?;
+    write_json_frame(out, &serde_json::to_vec(frame)?)
+}
+
+/// [`write_frame`] of a frame's JSON as it is.
+fn write_json_frame(out: &mut GzEncoder<Vec<u8>>, json: &[u8]) -> std::io::Result<()> {
     let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
     out.write_all(&len.to_be_bytes())?;
-    out.write_all(&json)
+    out.write_all(json)
+}
+
+/// The snapshot of an SQLite store, read by `db/snapshot.rs` on a blocking thread of
+/// its own, which also compresses it: the same frames as the page path's.
+fn sqlite_snapshot(
+    state: &AppState,
+    path: std::path::PathBuf,
+    caller: Caller,
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    span: tracing::Span,
+) {
+    let (store, epoch) = (state.store.clone(), state.store.epoch());
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _span = span.enter();
+        let started = std::time::Instant::now();
+        let out = std::cell::RefCell::new(GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let send = |bytes: Vec<u8>| {
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            tx.blocking_send(Ok(bytes.into()))
+                .map_err(|_| std::io::Error::other("the client went away"))
+        };
+        let result = store
+            .read_snapshot(
+                &path,
+                &caller,
+                SNAPSHOT_FRAME_BYTES,
+                &runtime,
+                &mut |head| {
+                    let mut out = out.borrow_mut();
+                    write_frame(
+                        &mut out,
+                        &SnapshotFrame::Head {
+                            epoch,
+                            cursor: head,
+                        },
+                    )?;
+                    send(std::mem::take(out.get_mut()))
+                },
+                &mut |json, _| {
+                    let mut out = out.borrow_mut();
+                    write_json_frame(&mut out, json)?;
+                    send(std::mem::take(out.get_mut()))
+                },
+            )
+            .and_then(|sent| {
+                let mut out = out.into_inner();
+                write_frame(&mut out, &SnapshotFrame::End { changes: sent })?;
+                send(out.finish()?)?;
+                Ok(sent)
+            });
+        match result {
+            Ok(sent) => tracing::info!(
+                changes = sent,
+                ms = started.elapsed().as_millis() as u64,
+                "snapshot sent"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "snapshot stopped");
+                // Cut, never closed cleanly (as the page path's).
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    });
 }
 
 /// `GET /api/v1/sync/snapshot`: a first sync in one gzip answer (see proto's
@@ -156,12 +226,33 @@ fn write_frame(out: &mut GzEncoder<Vec<u8>>, frame: &SnapshotFrame) -> std::io::
 /// entity sent at a state newer than the head is simply sent again by that pull (a pull
 /// carries current state, so applying it twice is applying it once). A database error
 /// mid-way aborts the body, so the client sees a stream without its end frame.
+///
+/// That is the page path, PostgreSQL's. On SQLite the same frames come from
+/// `db/snapshot.rs`'s reader on a blocking thread: the same feed query and row
+/// mappings, in one read transaction (so the head is read inside it and nothing is
+/// newer than it but the rarer kinds), without sqlx's per-row costs.
 pub async fn snapshot(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+    let (tx, rx) =
+        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(SNAPSHOT_CHUNKS_AHEAD);
+    let answer = |rx| {
+        let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+        (
+            [
+                (header::CONTENT_TYPE, SNAPSHOT_MEDIA_TYPE),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response()
+    };
+    if let Some(path) = state.store.sqlite_file() {
+        let span = tracing::info_span!("snapshot", user = %caller.user.id);
+        sqlite_snapshot(&state, path.to_path_buf(), caller, tx, span);
+        return Ok(answer(rx));
+    }
     let head = state.store.head_seq().await?;
     let epoch = state.store.epoch();
     let store = state.store.clone();
-    let (tx, rx) =
-        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(SNAPSHOT_CHUNKS_AHEAD);
     let span = tracing::info_span!("snapshot", user = %caller.user.id, head);
     tokio::spawn(
         async move {
@@ -222,13 +313,5 @@ pub async fn snapshot(State(state): State<AppState>, caller: Caller) -> Result<R
         }
         .instrument(span),
     );
-    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
-    Ok((
-        [
-            (header::CONTENT_TYPE, SNAPSHOT_MEDIA_TYPE),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(answer(rx))
 }

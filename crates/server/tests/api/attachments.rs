@@ -207,6 +207,16 @@ async fn a_file_goes_up_in_chunks_and_comes_back_byte_for_byte(db: Db) {
         "the agent may attach what they may see: {r:?}"
     );
     let feed = app.pull_all(&c.customer_a).await;
+    // The first sync's snapshot carries the same files (on SQLite, read by its own
+    // reader: db/snapshot.rs).
+    for who in [&c.customer_a, &c.agent] {
+        assert_eq!(
+            app.snapshot_all(who).await.1,
+            app.pull_all(who).await,
+            "{}'s snapshot",
+            who.email
+        );
+    }
     let ticket = feed
         .iter()
         .find(|ch| ch["entity"]["kind"] == "ticket")
