@@ -302,6 +302,22 @@ pub async fn fetch_pages(url: &str, token: &str, page: i64) -> Result<(Vec<Vec<u
     Ok((pages, start.elapsed().as_secs_f64()))
 }
 
+/// The first sync's snapshot (`GET /api/v1/sync/snapshot`) read whole and not applied:
+/// what the server alone takes to build and send it; seconds.
+pub async fn fetch_snapshot(url: &str, token: &str) -> Result<f64> {
+    let start = Instant::now();
+    let body = reqwest::Client::new()
+        .get(format!("{url}/api/v1/sync/snapshot"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    anyhow::ensure!(!body.is_empty(), "an empty snapshot");
+    Ok(start.elapsed().as_secs_f64())
+}
+
 /// The network floor: `pages` served by a bare HTTP/1.1 server on loopback (no
 /// framework, no database, the bytes ready in memory) and read by reqwest one page
 /// after the other, as the engine reads them; seconds.

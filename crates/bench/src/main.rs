@@ -351,6 +351,7 @@ async fn pg_figures(b: &mut Bench) -> Result<()> {
 struct Floors {
     sqlite: Vec<f64>,
     served: Vec<f64>,
+    snapshot: Vec<f64>,
     network: Vec<f64>,
     /// What the pull's answers weighed.
     bytes: usize,
@@ -378,10 +379,17 @@ impl Floors {
             self.served,
             Goal::None,
         );
+        let snapshot = Figure::from_runs(
+            "  the server's snapshot alone, fetched whole and not applied",
+            "tickets/s",
+            self.snapshot,
+            Goal::None,
+        );
         let (to_sqlite, to_network) = (pull / sqlite.median, pull / network.median);
         b.add(sqlite);
         b.add(network);
         b.add(served);
+        b.add(snapshot);
         b.add(Figure::from_runs(
             "  pull ÷ SQLite floor",
             "ratio",
@@ -448,6 +456,8 @@ async fn pull_figures(b: &mut Bench) -> Result<Option<server::BenchServer>> {
                     floor::fetch_pages(&s.url, &agent, tadhkira_client::sync::PULL_PAGE).await?;
                 floors.bytes = pages.iter().map(Vec::len).sum();
                 floors.served.push(size as f64 / served);
+                let snapshot = floor::fetch_snapshot(&s.url, &agent).await?;
+                floors.snapshot.push(size as f64 / snapshot);
                 let moved = floor::loopback_transfer(pages).await?;
                 floors.network.push(size as f64 / moved);
                 loaded = Some(s);
