@@ -139,6 +139,10 @@ pub async fn pull(
 /// next frame is built while the client reads and loads the one before.
 const SNAPSHOT_CHUNKS_AHEAD: usize = 2;
 
+/// How long the SQLite snapshot's reader waits for the client to take its next bytes
+/// (what the engine waits for the server's, `SNAPSHOT_IDLE`).
+const SNAPSHOT_STALL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Appends one frame (length, then JSON) to the gzip stream.
 fn write_frame(out: &mut GzEncoder<Vec<u8>>, frame: &SnapshotFrame) -> std::io::Result<()> {
     write_json_frame(out, &serde_json::to_vec(frame)?)
@@ -166,11 +170,18 @@ fn sqlite_snapshot(
         let _span = span.enter();
         let started = std::time::Instant::now();
         let out = std::cell::RefCell::new(GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        // A client that takes nothing for as long as an engine waits on a silent
+        // server is given up: the read transaction and the thread are not held for it.
         let send = |bytes: Vec<u8>| {
             if bytes.is_empty() {
                 return Ok(());
             }
-            tx.blocking_send(Ok(bytes.into()))
+            runtime
+                .block_on(tokio::time::timeout(
+                    SNAPSHOT_STALL,
+                    tx.send(Ok(bytes.into())),
+                ))
+                .map_err(|_| std::io::Error::other("the client took nothing for a minute"))?
                 .map_err(|_| std::io::Error::other("the client went away"))
         };
         let result = store
