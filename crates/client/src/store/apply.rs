@@ -15,7 +15,7 @@ use super::bulk::{
 };
 use super::event_alerts::{pulled_event_alerts, PulledEventAlert};
 use super::outbox::pending_for;
-use super::tickets::{apply_local, load_tickets, upsert_ticket};
+use super::tickets::{apply_local, load_tickets, upsert_ticket, SERVER_COPY_IS_DATA};
 use super::{get_meta, set_meta, Store};
 use crate::error::Result;
 
@@ -63,16 +63,21 @@ impl Store {
         id: Uuid,
         me: &User,
     ) -> Result<()> {
-        let server: Option<Option<String>> =
-            sqlx::query_scalar("SELECT server_data FROM tickets WHERE id = ?")
+        let row: Option<(Option<String>, String)> =
+            sqlx::query_as("SELECT server_data, data FROM tickets WHERE id = ?")
                 .bind(id.to_string())
                 .fetch_optional(&mut *conn)
                 .await?;
-        let Some(Some(server)) = server else {
+        let Some((Some(server), data)) = row else {
             return Ok(());
         };
-        let Entity::Ticket(mut t) = serde_json::from_str::<Entity>(&server)? else {
-            return Ok(());
+        let mut t: Ticket = if server == SERVER_COPY_IS_DATA {
+            serde_json::from_str(&data)?
+        } else {
+            let Entity::Ticket(t) = serde_json::from_str::<Entity>(&server)? else {
+                return Ok(());
+            };
+            t
         };
         let at = t.updated_at;
         for m in pending_for(&mut *conn, id).await? {
@@ -141,14 +146,23 @@ impl Store {
         let mut shown = Vec::with_capacity(tickets.len());
         for (t, entity) in tickets.into_iter().rev() {
             let mut t = t.clone();
-            if !outbox_empty {
-                // The user's own changes still in the outbox stay on screen.
-                let at = t.updated_at;
-                for m in pending_for(&mut tx, t.id).await? {
-                    apply_local(&mut t, &m, me, at);
-                }
+            let pending = if outbox_empty {
+                Vec::new()
+            } else {
+                pending_for(&mut tx, t.id).await?
+            };
+            // The user's own changes still in the outbox stay on screen; the server's
+            // copy is kept apart only then.
+            let server = if pending.is_empty() {
+                SERVER_COPY_IS_DATA.to_owned()
+            } else {
+                serde_json::to_string(entity)?
+            };
+            let at = t.updated_at;
+            for m in pending {
+                apply_local(&mut t, &m, me, at);
             }
-            shown.push((t, serde_json::to_string(entity)?));
+            shown.push((t, server));
         }
         upsert_pulled_tickets(&mut tx, &shown).await?;
         messages.reverse();

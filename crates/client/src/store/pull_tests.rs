@@ -6,11 +6,12 @@
 use chrono::Utc;
 use sqlx::Row;
 use tadhkira_proto::{
-    Change, Channel, Entity, Message, Priority, Role, Status, Ticket, Tier, User, Visibility,
+    Change, Channel, Entity, FieldChange, FieldValue, Message, Mutation, Priority, Role, Status,
+    Ticket, TicketTitle, TicketUpdate, Tier, User, Visibility,
 };
 use uuid::Uuid;
 
-use super::tickets::upsert_ticket;
+use super::tickets::{upsert_ticket, SERVER_COPY_IS_DATA};
 use super::Store;
 use crate::model::ListQuery;
 
@@ -125,15 +126,107 @@ async fn a_pulled_ticket_is_stored_exactly_as_a_local_write_stores_it() {
     upsert_ticket(&mut conn, &t).await.unwrap();
     drop(conn);
     assert_eq!(row_of(&pulled, t.id).await, row_of(&local, t.id).await);
-    let server: String = sqlx::query_scalar("SELECT server_data FROM tickets WHERE id = ?")
-        .bind(t.id.to_string())
-        .fetch_one(&pulled.pool)
+    // Nothing of the user's laid over it: `data` is the server's copy, not stored twice.
+    assert_eq!(
+        server_data(&pulled, t.id).await.as_deref(),
+        Some(SERVER_COPY_IS_DATA)
+    );
+}
+
+async fn shown(s: &Store, id: Uuid) -> Ticket {
+    let mut conn = s.pool.acquire().await.unwrap();
+    super::tickets::load_ticket(&mut conn, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn server_data(s: &Store, id: Uuid) -> Option<String> {
+    sqlx::query_scalar("SELECT server_data FROM tickets WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+}
+
+/// The server's copy of a ticket, stored once (`SERVER_COPY_IS_DATA`), is still what a
+/// discarded change puts back; and a pull that lays a queued change over a ticket keeps
+/// the copy apart in full.
+#[tokio::test]
+async fn the_server_copy_stored_once_is_what_a_discarded_change_puts_back() {
+    let (_d, s) = store().await;
+    let me = user(Role::Agent);
+    let t = ticket("Printer offline", &user(Role::Customer));
+    s.apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 1, &me, false)
         .await
         .unwrap();
+    let retitle = |title: &str, seen_version| {
+        let value = FieldValue::Title(TicketTitle::parse(title).unwrap());
+        move |_: &Ticket| {
+            Ok(Mutation::UpdateTicket(TicketUpdate {
+                ticket_id: t.id,
+                changes: vec![FieldChange {
+                    value,
+                    seen_version,
+                }],
+            }))
+        }
+    };
+    s.change_ticket(
+        t.id,
+        &me,
+        Utc::now(),
+        retitle("Printer on fire", t.versions.title),
+    )
+    .await
+    .unwrap();
+    // The local change wrote the copy out in full before changing `data`.
+    let copy = server_data(&s, t.id).await.unwrap();
     assert_eq!(
-        serde_json::from_str::<Entity>(&server).unwrap(),
-        Entity::Ticket(t)
+        serde_json::from_str::<Entity>(&copy).unwrap(),
+        Entity::Ticket(t.clone())
     );
+    assert_eq!(shown(&s, t.id).await.title, "Printer on fire");
+
+    // A pull of the ticket while the change is queued: shown with the change, the
+    // server's new copy kept apart.
+    let mut newer = t.clone();
+    newer.priority = Priority::Urgent;
+    s.apply_pull_page(&changes(vec![Entity::Ticket(newer.clone())]), 2, &me, false)
+        .await
+        .unwrap();
+    let copy = server_data(&s, t.id).await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<Entity>(&copy).unwrap(),
+        Entity::Ticket(newer.clone())
+    );
+    let now = shown(&s, t.id).await;
+    assert_eq!(
+        (now.title.as_str(), now.priority),
+        ("Printer on fire", Priority::Urgent)
+    );
+
+    // Discarding the change puts the server's copy back, whole.
+    let queued = s.outbox(Some(t.id)).await.unwrap();
+    s.discard(queued[0].id, &me).await.unwrap();
+    assert_eq!(shown(&s, t.id).await, newer);
+
+    // A ticket pulled with its copy stored once, changed, then put back.
+    let (_d2, s) = store().await;
+    s.apply_pull_page(&changes(vec![Entity::Ticket(t.clone())]), 1, &me, false)
+        .await
+        .unwrap();
+    s.change_ticket(
+        t.id,
+        &me,
+        Utc::now(),
+        retitle("Printer fixed", t.versions.title),
+    )
+    .await
+    .unwrap();
+    let queued = s.outbox(Some(t.id)).await.unwrap();
+    s.discard(queued[0].id, &me).await.unwrap();
+    assert_eq!(shown(&s, t.id).await, t);
 }
 
 #[tokio::test]

@@ -38,7 +38,7 @@ use super::bulk::{
 };
 use super::capi::{Stmt, Val};
 use super::outbox::pending_for;
-use super::tickets::{apply_local, breach_at, tier_column, ts};
+use super::tickets::{apply_local, breach_at, tier_column, ts, SERVER_COPY_IS_DATA};
 use super::{get_meta, set_meta, Store};
 use crate::error::Result;
 use crate::normalize::normalize;
@@ -114,7 +114,7 @@ impl Store {
                 Entity::Ticket(t) if named.contains(&t.id) => load.deferred.push(c.clone()),
                 Entity::Message(m) if named.contains(&m.ticket_id) => load.deferred.push(c.clone()),
                 Entity::Event(e) if named.contains(&e.ticket_id) => load.deferred.push(c.clone()),
-                Entity::Ticket(t) => tickets.push((t, &c.entity)),
+                Entity::Ticket(t) => tickets.push(t),
                 Entity::Message(m) => messages.push(m),
                 Entity::Event(e) => events.push(e),
                 Entity::Article(a) => articles.push(a),
@@ -191,11 +191,17 @@ async fn write_deferred(conn: &mut SqliteConnection, changes: &[Change], me: &Us
     let mut shown = Vec::with_capacity(tickets.len());
     for (t, entity) in tickets {
         let mut t = t.clone();
+        let pending = pending_for(&mut *conn, t.id).await?;
+        let server = if pending.is_empty() {
+            SERVER_COPY_IS_DATA.to_owned()
+        } else {
+            serde_json::to_string(entity)?
+        };
         let at = t.updated_at;
-        for m in pending_for(&mut *conn, t.id).await? {
+        for m in pending {
             apply_local(&mut t, &m, me, at);
         }
-        shown.push((t, serde_json::to_string(entity)?));
+        shown.push((t, server));
     }
     upsert_pulled_tickets(&mut *conn, &shown).await?;
     let new = upsert_pulled_messages(&mut *conn, &messages).await?;
@@ -315,7 +321,7 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<()> {
 fn write_rows(
     db: *mut libsqlite3_sys::sqlite3,
     load: &mut SnapshotLoad,
-    tickets: &[(&Ticket, &Entity)],
+    tickets: &[&Ticket],
     messages: &[&Message],
     events: &[&TicketEvent],
     me: &User,
@@ -330,9 +336,8 @@ fn write_rows(
         )?;
         let mut index = Stmt::prepare(db, "INSERT INTO ticket_fts (rowid, body) VALUES (?, ?)")?;
         let mut link = Stmt::prepare(db, "UPDATE message_fts SET ticket_rid = ? WHERE rowid = ?")?;
-        for (t, entity) in tickets {
+        for t in tickets {
             let data = serde_json::to_string(t)?;
-            let server = serde_json::to_string(entity)?;
             let (id, assignee) = (t.id.to_string(), t.assignee_id.map(|u| u.to_string()));
             let (requester, creator) = (t.requester_id.to_string(), t.created_by.to_string());
             let (updated, due, breach) =
@@ -352,7 +357,8 @@ fn write_rows(
                 due.as_deref().into(),
                 breach.as_deref().into(),
                 Val::Text(&data),
-                Val::Text(&server),
+                // No change of the user's is laid over these tickets.
+                Val::Text(SERVER_COPY_IS_DATA),
             ])?;
             let rid = insert.last_rowid();
             let body = normalize(&format!("{}\n{}", t.title, t.description));

@@ -12,6 +12,15 @@ use super::Store;
 use crate::error::{EngineError, Result};
 use crate::normalize::normalize;
 
+/// `server_data` of a pulled ticket whose `data` IS the server's copy (no change of the
+/// user's is laid over it, the usual case): the copy is not stored a second time, which
+/// halves a ticket's row (one row per 4 KiB page became three) and so the first sync's
+/// writes and index builds. `NULL` stays "filed here, the server has no copy yet".
+/// Kept true by every writer of `data`: [`upsert_ticket`] (a change of the user's)
+/// first writes the copy out in full from the `data` it replaces, and the pull paths
+/// write the copy whenever they lay queued changes over a ticket.
+pub(crate) const SERVER_COPY_IS_DATA: &str = "";
+
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
     // Fixed width, so text order is time order.
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
@@ -52,7 +61,10 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
              channel = excluded.channel, tier = excluded.tier, assignee_id = excluded.assignee_id,
              requester_id = excluded.requester_id, created_by = excluded.created_by,
              updated_at = excluded.updated_at, resolution_due_at = excluded.resolution_due_at,
-             breach_at = excluded.breach_at, data = excluded.data
+             breach_at = excluded.breach_at, data = excluded.data,
+             server_data = CASE tickets.server_data
+                 WHEN '' THEN json_object('kind', 'ticket', 'data', json(tickets.data))
+                 ELSE tickets.server_data END
          RETURNING rid",
     )
     .bind(t.id.to_string())
