@@ -455,3 +455,39 @@ async fn the_breaching_queue_holds_exactly_the_tickets_past_an_unmet_target() {
     let marked: Vec<_> = all.into_iter().filter(|(_, b)| *b).collect();
     assert_eq!(marked, breaching);
 }
+
+/// The stored form of a time, written digit by digit, is exactly chrono's
+/// `%Y-%m-%dT%H:%M:%S%.6fZ` (stored rows written before compare with it as text).
+#[test]
+fn a_time_is_stored_exactly_as_chrono_formats_it() {
+    use chrono::{NaiveDate, TimeZone};
+    let chrono_form = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let mut times = vec![
+        Utc::now(),
+        Utc.timestamp_opt(0, 0).unwrap(),
+        Utc.timestamp_opt(253_402_300_799, 999_999_999).unwrap(), // 9999-12-31T23:59:59
+        Utc.timestamp_opt(-62_167_219_200, 1_000).unwrap(),       // year 0
+        Utc.timestamp_opt(-62_167_219_201, 0).unwrap(),           // year -1
+        Utc.timestamp_opt(253_402_300_800, 0).unwrap(),           // year 10000
+    ];
+    // A leap second (nanoseconds past 10⁹).
+    let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .unwrap()
+        .and_hms_nano_opt(23, 59, 59, 1_234_567_891)
+        .unwrap();
+    times.push(Utc.from_utc_datetime(&leap));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..10_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let secs = (x % 4_102_444_800) as i64; // 1970 … 2100
+        times.push(
+            Utc.timestamp_opt(secs, (x >> 34) as u32 % 1_000_000_000)
+                .unwrap(),
+        );
+    }
+    for t in times {
+        assert_eq!(super::tickets::ts(t), chrono_form(t), "{t:?}");
+    }
+}

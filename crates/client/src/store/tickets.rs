@@ -21,9 +21,39 @@ use crate::normalize::normalize;
 /// write the copy whenever they lay queued changes over a ticket.
 pub(crate) const SERVER_COPY_IS_DATA: &str = "";
 
+/// The stored form of a time: `%Y-%m-%dT%H:%M:%S%.6fZ`, fixed width, so text order is
+/// time order. Written digit by digit: a first sync formats one or more per row, and
+/// chrono's `format` parses its pattern again on every call.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    // Fixed width, so text order is time order.
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    let nano = t.nanosecond();
+    // A leap second is second 60 (its nanoseconds past 10⁹), as chrono writes it.
+    let parts = [
+        (year as u32, 4, b'-'),
+        (t.month(), 2, b'-'),
+        (t.day(), 2, b'T'),
+        (t.hour(), 2, b':'),
+        (t.minute(), 2, b':'),
+        (t.second() + nano / 1_000_000_000, 2, b'.'),
+        (nano % 1_000_000_000 / 1_000, 6, b'Z'),
+    ];
+    let mut out = Vec::with_capacity(27);
+    for (value, width, then) in parts {
+        let mut digits = [b'0'; 6];
+        let mut v = value;
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend_from_slice(&digits[..width]);
+        out.push(then);
+    }
+    // Only ASCII digits and separators were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// When `t` breaches, in [`ts`] form: its earliest response target still unmet, or
