@@ -50,6 +50,27 @@ const INDEXES_KEY: &str = "snapshot_indexes";
 /// The tables whose secondary indexes are built after the load.
 const LOADED_TABLES: [&str; 3] = ["tickets", "messages", "events"];
 
+/// The connection's settings while a load runs:
+/// - the file read through a memory map, not a `pread` copy per page: building the
+///   indexes again reads every row once per index;
+/// - a page cache that holds a frame's dirty pages (SQLite's default, 2 MiB, spilled
+///   them to the WAL in the middle of the frame's transaction);
+/// - a helper thread for the sorts of the index builds.
+///
+/// [`LOADED`] puts SQLite's defaults back and gives the cache's memory back.
+const LOADING: [&str; 3] = [
+    "PRAGMA mmap_size = 2147418112",
+    "PRAGMA cache_size = -16384",
+    "PRAGMA threads = 2",
+];
+/// The connection's settings once a load is over (SQLite's defaults).
+const LOADED: [&str; 4] = [
+    "PRAGMA mmap_size = 0",
+    "PRAGMA cache_size = -2000",
+    "PRAGMA threads = 0",
+    "PRAGMA shrink_memory",
+];
+
 /// A snapshot load in progress (what one frame needs from the frames before).
 #[derive(Debug, Default)]
 pub(crate) struct SnapshotLoad {
@@ -80,6 +101,9 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
+        let mut conn = self.pool.acquire().await?;
+        settings(&mut conn, &LOADING).await?;
+        drop(conn);
         let mut load = SnapshotLoad::default();
         for (id, rid) in kept {
             if let Ok(id) = Uuid::parse_str(&id) {
@@ -158,6 +182,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         set_meta(&mut *tx, "cursor", &cursor.to_string()).await?;
+        settings(&mut tx, &LOADED).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -166,7 +191,9 @@ impl Store {
     /// without the marker.
     pub async fn abandon_snapshot(&self) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
-        abandon(&mut conn).await
+        let undone = abandon(&mut conn).await;
+        settings(&mut conn, &LOADED).await?;
+        undone
     }
 
     /// Whether a snapshot load is unfinished.
@@ -174,6 +201,14 @@ impl Store {
     pub async fn snapshot_loading(&self) -> Result<bool> {
         Ok(self.meta(LOADING_KEY).await?.is_some())
     }
+}
+
+/// Runs `pragmas` on the connection ([`LOADING`] or [`LOADED`]).
+async fn settings(conn: &mut SqliteConnection, pragmas: &[&str]) -> Result<()> {
+    for p in pragmas {
+        sqlx::query(p).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Writes the changes of the tickets the outbox names through the pull path, which
