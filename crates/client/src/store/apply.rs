@@ -15,7 +15,9 @@ use super::bulk::{
 };
 use super::event_alerts::{pulled_event_alerts, PulledEventAlert};
 use super::outbox::pending_for;
-use super::tickets::{apply_local, load_tickets, upsert_ticket, SERVER_COPY_IS_DATA};
+use super::tickets::{
+    apply_local, load_tickets, shown_with_copy, upsert_ticket, SERVER_COPY_IS_DATA,
+};
 use super::{get_meta, set_meta, Store};
 use crate::error::Result;
 
@@ -145,24 +147,13 @@ impl Store {
             .await?;
         let mut shown = Vec::with_capacity(tickets.len());
         for (t, entity) in tickets.into_iter().rev() {
-            let mut t = t.clone();
+            // The user's own changes still in the outbox stay on screen.
             let pending = if outbox_empty {
                 Vec::new()
             } else {
                 pending_for(&mut tx, t.id).await?
             };
-            // The user's own changes still in the outbox stay on screen; the server's
-            // copy is kept apart only then.
-            let server = if pending.is_empty() {
-                SERVER_COPY_IS_DATA.to_owned()
-            } else {
-                serde_json::to_string(entity)?
-            };
-            let at = t.updated_at;
-            for m in pending {
-                apply_local(&mut t, &m, me, at);
-            }
-            shown.push((t, server));
+            shown.push(shown_with_copy(t, entity, pending, me)?);
         }
         upsert_pulled_tickets(&mut tx, &shown).await?;
         messages.reverse();

@@ -38,7 +38,7 @@ use super::bulk::{
 };
 use super::capi::{Stmt, Val};
 use super::outbox::pending_for;
-use super::tickets::{apply_local, breach_at, tier_column, ts, SERVER_COPY_IS_DATA};
+use super::tickets::{breach_at, shown_with_copy, tier_column, ts, SERVER_COPY_IS_DATA};
 use super::{get_meta, set_meta, Store};
 use crate::error::Result;
 use crate::normalize::normalize;
@@ -100,10 +100,8 @@ impl Store {
         let kept: Vec<(String, i64)> = sqlx::query_as("SELECT id, rid FROM tickets")
             .fetch_all(&mut *tx)
             .await?;
+        settings(&mut tx, &LOADING).await?;
         tx.commit().await?;
-        let mut conn = self.pool.acquire().await?;
-        settings(&mut conn, &LOADING).await?;
-        drop(conn);
         let mut load = SnapshotLoad::default();
         for (id, rid) in kept {
             if let Ok(id) = Uuid::parse_str(&id) {
@@ -225,18 +223,8 @@ async fn write_deferred(conn: &mut SqliteConnection, changes: &[Change], me: &Us
     }
     let mut shown = Vec::with_capacity(tickets.len());
     for (t, entity) in tickets {
-        let mut t = t.clone();
         let pending = pending_for(&mut *conn, t.id).await?;
-        let server = if pending.is_empty() {
-            SERVER_COPY_IS_DATA.to_owned()
-        } else {
-            serde_json::to_string(entity)?
-        };
-        let at = t.updated_at;
-        for m in pending {
-            apply_local(&mut t, &m, me, at);
-        }
-        shown.push((t, server));
+        shown.push(shown_with_copy(t, entity, pending, me)?);
     }
     upsert_pulled_tickets(&mut *conn, &shown).await?;
     let new = upsert_pulled_messages(&mut *conn, &messages).await?;

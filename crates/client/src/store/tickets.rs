@@ -21,6 +21,28 @@ use crate::normalize::normalize;
 /// write the copy whenever they lay queued changes over a ticket.
 pub(crate) const SERVER_COPY_IS_DATA: &str = "";
 
+/// A pulled ticket as the user sees it, the queued changes `pending` laid over it, with
+/// the `server_data` to store beside it: the server's copy (`entity`) when a change is
+/// laid over, else [`SERVER_COPY_IS_DATA`].
+pub(crate) fn shown_with_copy(
+    t: &Ticket,
+    entity: &tadhkira_proto::Entity,
+    pending: Vec<Mutation>,
+    me: &User,
+) -> Result<(Ticket, String)> {
+    let server = if pending.is_empty() {
+        SERVER_COPY_IS_DATA.to_owned()
+    } else {
+        serde_json::to_string(entity)?
+    };
+    let mut shown = t.clone();
+    let at = t.updated_at;
+    for m in &pending {
+        apply_local(&mut shown, m, me, at);
+    }
+    Ok((shown, server))
+}
+
 /// The stored form of a time: `%Y-%m-%dT%H:%M:%S%.6fZ`, fixed width, so text order is
 /// time order. Written digit by digit: a first sync formats one or more per row, and
 /// chrono's `format` parses its pattern again on every call.
