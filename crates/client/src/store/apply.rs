@@ -153,7 +153,7 @@ impl Store {
             } else {
                 pending_for(&mut tx, t.id).await?
             };
-            shown.push(shown_with_copy(t, entity, pending, me)?);
+            shown.push(shown_with_copy(t, entity, &pending, me)?);
         }
         upsert_pulled_tickets(&mut tx, &shown).await?;
         messages.reverse();

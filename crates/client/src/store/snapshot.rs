@@ -224,7 +224,7 @@ async fn write_deferred(conn: &mut SqliteConnection, changes: &[Change], me: &Us
     let mut shown = Vec::with_capacity(tickets.len());
     for (t, entity) in tickets {
         let pending = pending_for(&mut *conn, t.id).await?;
-        shown.push(shown_with_copy(t, entity, pending, me)?);
+        shown.push(shown_with_copy(t, entity, &pending, me)?);
     }
     upsert_pulled_tickets(&mut *conn, &shown).await?;
     let new = upsert_pulled_messages(&mut *conn, &messages).await?;

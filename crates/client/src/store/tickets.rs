@@ -27,7 +27,7 @@ pub(crate) const SERVER_COPY_IS_DATA: &str = "";
 pub(crate) fn shown_with_copy(
     t: &Ticket,
     entity: &tadhkira_proto::Entity,
-    pending: Vec<Mutation>,
+    pending: &[Mutation],
     me: &User,
 ) -> Result<(Ticket, String)> {
     let server = if pending.is_empty() {
@@ -37,7 +37,7 @@ pub(crate) fn shown_with_copy(
     };
     let mut shown = t.clone();
     let at = t.updated_at;
-    for m in &pending {
+    for m in pending {
         apply_local(&mut shown, m, me, at);
     }
     Ok((shown, server))
@@ -115,7 +115,7 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
              updated_at = excluded.updated_at, resolution_due_at = excluded.resolution_due_at,
              breach_at = excluded.breach_at, data = excluded.data,
              server_data = CASE tickets.server_data
-                 WHEN '' THEN json_object('kind', 'ticket', 'data', json(tickets.data))
+                 WHEN ? THEN json_object('kind', 'ticket', 'data', json(tickets.data))
                  ELSE tickets.server_data END
          RETURNING rid",
     )
@@ -133,6 +133,9 @@ pub(crate) async fn upsert_ticket(conn: &mut SqliteConnection, t: &Ticket) -> Re
     .bind(t.resolution_due_at.map(ts))
     .bind(breach_at(t))
     .bind(data)
+    // The copy written out in full when it was `data` itself (`entity`'s serde form;
+    // pull_tests reads it back as an `Entity`).
+    .bind(SERVER_COPY_IS_DATA)
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM ticket_fts WHERE rowid = ?")
